@@ -1,0 +1,21 @@
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.utils.translation import gettext_lazy as _
+
+from healthpov.accounts.models import User
+
+
+@admin.register(User)
+class UserAdmin(DjangoUserAdmin):
+    list_display = ["username", "last_name", "first_name", "role", "place", "institution", "is_active"]
+    list_filter = ["role", "is_active", "is_staff"]
+    list_select_related = ["place", "institution"]
+    fieldsets = (
+        *DjangoUserAdmin.fieldsets,
+        (_("Role and place"), {"fields": ("role", "place", "institution", "phone")}),
+    )
+    add_fieldsets = (
+        *DjangoUserAdmin.add_fieldsets,
+        (_("Role and place"), {"fields": ("role", "place", "institution")}),
+    )
+    autocomplete_fields = ["place", "institution"]

@@ -1,0 +1,76 @@
+"""The one access-scoping mechanism of the project.
+
+Every model that holds data of a place declares ``scope_place_lookup``: the ORM path from the
+model to a :class:`Place` foreign key (``"village"`` on a household, ``"household__village"``
+on a person). Its manager is built from :class:`ScopedQuerySet`, so every page, API view,
+export, import and report asks ``Model.objects.visible_to(user)`` and nothing else.
+
+A user sees the subtrees of the places returned by ``user.visible_place_paths()``; ``None``
+there means everything (administrators). Objects outside the scope are "not found" (404), so a
+guessed URL tells nothing about whether a record exists.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, TypeVar
+
+from django.db import models
+from django.db.models import Q
+from django.http import Http404
+
+if TYPE_CHECKING:
+    from healthpov.accounts.models import User
+
+M = TypeVar("M", bound=models.Model)
+
+
+def scope_q(user: User, place_lookup: str) -> Q:
+    """A Q object limiting rows to the places ``user`` may see, via ``place_lookup``."""
+    if not user.is_authenticated or not user.is_active:
+        return Q(pk__in=[])
+    paths = user.visible_place_paths()
+    if paths is None:
+        return Q()
+    if not paths:
+        return Q(pk__in=[])
+    q = Q()
+    for path in paths:
+        q |= Q(**{f"{place_lookup}__path__startswith": path})
+    return q
+
+
+class ScopedQuerySet(models.QuerySet):
+    def visible_to(self, user: User) -> ScopedQuerySet:
+        lookup = getattr(self.model, "scope_place_lookup", None)
+        if lookup is None:
+            raise TypeError(f"{self.model.__name__} does not declare scope_place_lookup")
+        return self.filter(scope_q(user, lookup))
+
+
+def places_visible_to(user: User) -> models.QuerySet:
+    """Places ``user`` may see: their subtrees (a Place is scoped by its own path)."""
+    from healthpov.places.models import Place
+
+    if not user.is_authenticated or not user.is_active:
+        return Place.objects.none()
+    paths = user.visible_place_paths()
+    if paths is None:
+        return Place.objects.all()
+    q = Q(pk__in=[])
+    for path in paths:
+        q |= Q(path__startswith=path)
+    return Place.objects.filter(q)
+
+
+def get_visible_or_404(queryset: models.QuerySet[M] | type[M], user: User, **lookup) -> M:
+    """The one access helper for single objects: outside the user's scope is a 404."""
+    if isinstance(queryset, type):
+        queryset = queryset.objects.all()
+    if queryset.model.__name__ == "Place" and queryset.model._meta.app_label == "places":
+        queryset = queryset & places_visible_to(user)
+    else:
+        queryset = queryset.visible_to(user)
+    try:
+        return queryset.get(**lookup)
+    except (queryset.model.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None

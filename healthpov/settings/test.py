@@ -1,0 +1,26 @@
+"""Test settings: the database comes from DATABASE_URL (SQLite in memory by default)."""
+
+import os
+
+from .base import *  # noqa: F403
+from .base import DATABASES, env
+
+SECRET_KEY = "test-only-not-secret"  # noqa: S105
+DEBUG = False
+ALLOWED_HOSTS = ["*"]
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+# Every run gets its own PostgreSQL test database, so parallel runs never collide.
+if DATABASES["default"]["ENGINE"] != "django.db.backends.sqlite3":
+    DATABASES["default"]["TEST"] = {"NAME": f"test_healthpov_{os.getpid()}"}
+else:
+    DATABASES["default"]["OPTIONS"] = {}
+
+MEDIA_ROOT = env.path("MEDIA_ROOT", default=f"/tmp/healthpov-test-media-{os.getpid()}")
+CELERY_BROKER_URL = env.str("TEST_CELERY_BROKER_URL", default="memory://")
+CELERY_RESULT_BACKEND = env.str("TEST_CELERY_RESULT_BACKEND", default=None) or None
+CELERY_TASK_ALWAYS_EAGER = not env.str("TEST_CELERY_BROKER_URL", default="")
+AXES_ENABLED = True

@@ -1,0 +1,37 @@
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from healthpov.accounts import views as account_views
+
+admin.site.site_header = "健康扶贫管理系统"
+admin.site.site_title = "健康扶贫管理系统"
+admin.site.index_title = "系统管理"
+
+urlpatterns = [
+    path("", account_views.home, name="home"),
+    path("accounts/", include("healthpov.accounts.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("admin/", admin.site.urls),
+    path("households/", include("households.urls")),
+    path("signing/", include("signing.urls")),
+    path("treatment/", include("treatment.urls")),
+    path("coverage/", include("coverage.urls")),
+    path("inspections/", include("inspections.urls")),
+    path("remediation/", include("remediation.urls")),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("api/", include("healthpov.accounts.api")),
+    path("api/", include("households.api")),
+    path("api/", include("signing.api")),
+    path("api/", include("treatment.api")),
+    path("api/", include("coverage.api")),
+    path("api/", include("inspections.api")),
+    path("api/", include("remediation.api")),
+]
+
+if settings.DEBUG:
+    from django.contrib.staticfiles.urls import staticfiles_urlpatterns
+
+    urlpatterns += staticfiles_urlpatterns()

@@ -1,0 +1,1 @@
+// healthpov behaviour (no inline scripts: CSP)
