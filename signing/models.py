@@ -1,8 +1,32 @@
-"""Family-doctor signing; also the yearly disease catalogue that other apps refer to."""
+"""Family-doctor signing (家庭医生签约服务); also the yearly disease catalogue other apps use.
 
+Records here belong to a person of the registry, so they are scoped through the person's
+village (``person__household__village``). Teams are scoped through their health centre.
+"""
+
+from __future__ import annotations
+
+import datetime
+
+from django.conf import settings
+from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
+
+from healthpov.places.models import Institution, Place
+from healthpov.places.scoping import ScopedQuerySet
+
+PERSON_SCOPE = "person__household__village"
+
+
+class ChronicKind(models.TextChoices):
+    """The four key chronic diseases that must be signed and followed up every quarter."""
+
+    HYPERTENSION = "hypertension", _("Hypertension")  # 高血压
+    DIABETES = "diabetes", _("Type 2 diabetes")  # 2型糖尿病
+    TUBERCULOSIS = "tuberculosis", _("Tuberculosis")  # 肺结核
+    MENTAL = "mental", _("Severe mental disorder")  # 严重精神障碍
 
 
 class Disease(models.Model):
@@ -11,10 +35,19 @@ class Disease(models.Model):
     year = models.PositiveSmallIntegerField(_("year"))
     name = models.CharField(_("name"), max_length=100)
     is_special_outpatient = models.BooleanField(
-        _("special outpatient disease"), default=False, help_text=_("Needs a special-disease booklet.")
+        _("special outpatient disease"),
+        default=False,
+        help_text=_("Needs a special-disease booklet."),
     )
     is_key_chronic = models.BooleanField(
         _("key chronic disease"), default=False, help_text=_("Needs a follow-up every quarter.")
+    )
+    chronic_kind = models.CharField(
+        _("key chronic kind"),
+        max_length=20,
+        choices=ChronicKind.choices,
+        blank=True,
+        help_text=_("Which of the four key chronic diseases this is (used by the indicators)."),
     )
     is_major_illness = models.BooleanField(_("major illness"), default=False)
     history = HistoricalRecords()
@@ -23,7 +56,540 @@ class Disease(models.Model):
         verbose_name = _("catalogued disease")
         verbose_name_plural = _("disease catalogue")
         ordering = ["year", "name"]
-        constraints = [models.UniqueConstraint(fields=["year", "name"], name="disease_unique_per_year")]
+        constraints = [
+            models.UniqueConstraint(fields=["year", "name"], name="disease_unique_per_year")
+        ]
 
     def __str__(self) -> str:
         return f"{self.name} ({self.year})"
+
+
+class FulfilmentKind(models.TextChoices):
+    BROCHURE = "brochure", _("Policy brochure")  # 宣传册 (per household)
+    REMINDER_SLIP = "reminder_slip", _("Reminder slip")  # 温馨提示单
+    POLICY_PUBLICITY = "policy_publicity", _("Policy publicity")  # 政策宣传
+    FOLLOW_UP = "follow_up", _("Follow-up visit")  # 随访
+    BOOKLET_HELP = "booklet_help", _("Help with a special-disease booklet")  # 协助办理病种簿
+    PACKAGE_SERVICE = "package_service", _("Package service")  # 签约服务包
+
+
+#: Items a year's policy may require of every signed person: the fulfilment kinds plus a
+#: health check (which has its own record).
+HEALTH_CHECK_ITEM = "health_check"
+REQUIRED_ITEM_CHOICES = [*FulfilmentKind.choices, (HEALTH_CHECK_ITEM, _("Health check"))]
+
+
+class YearPolicy(models.Model):
+    """Yearly policy parameters of the signing work, edited by an administrator."""
+
+    year = models.PositiveSmallIntegerField(_("year"), unique=True)
+    required_items = models.JSONField(
+        _("required fulfilment items"),
+        default=list,
+        blank=True,
+        help_text=_("What every signed person must receive in the year."),
+    )
+    followups_per_year = models.PositiveSmallIntegerField(
+        _("follow-ups per year for chronic patients"),
+        default=4,
+        validators=[MinValueValidator(1)],
+        help_text=_("4 means one every quarter; must divide 12."),
+    )
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("yearly signing policy")
+        verbose_name_plural = _("yearly signing policies")
+        ordering = ["-year"]
+
+    def __str__(self) -> str:
+        return str(self.year)
+
+    def clean(self) -> None:
+        from django.core.exceptions import ValidationError
+
+        if self.followups_per_year and 12 % self.followups_per_year:
+            raise ValidationError(
+                {"followups_per_year": _("Must divide 12 (1, 2, 3, 4, 6 or 12).")}
+            )
+        valid = {code for code, _label in REQUIRED_ITEM_CHOICES}
+        unknown = [item for item in self.required_items or [] if item not in valid]
+        if unknown:
+            raise ValidationError({"required_items": _("Unknown items: %s") % ", ".join(unknown)})
+
+    @classmethod
+    def for_year(cls, year: int) -> YearPolicy:
+        """The saved policy of ``year``, or the default one (not saved) when none was set."""
+        policy = cls.objects.filter(year=year).first()
+        if policy is None:
+            policy = cls(
+                year=year, required_items=list(DEFAULT_REQUIRED_ITEMS), followups_per_year=4
+            )
+        return policy
+
+
+DEFAULT_REQUIRED_ITEMS = (
+    FulfilmentKind.BROCHURE.value,
+    FulfilmentKind.REMINDER_SLIP.value,
+    FulfilmentKind.POLICY_PUBLICITY.value,
+    HEALTH_CHECK_ITEM,
+)
+
+
+class ServicePackage(models.Model):
+    """A signing package of a year (基础包, B1, B2...) with its fee, make-up and payer."""
+
+    year = models.PositiveSmallIntegerField(_("year"))
+    name = models.CharField(_("name"), max_length=50)
+    fee = models.DecimalField(_("fee (yuan)"), max_digits=8, decimal_places=2, default=0)
+    services = models.TextField(_("services included"), blank=True)
+    fee_makeup = models.TextField(_("fee make-up"), blank=True)
+    payer = models.CharField(_("who pays"), max_length=200, blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("service package")
+        verbose_name_plural = _("service packages")
+        ordering = ["year", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["year", "name"], name="package_unique_per_year")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.year})"
+
+
+class Team(models.Model):
+    """A family-doctor team of a township health centre, covering a set of villages."""
+
+    name = models.CharField(_("name"), max_length=100)
+    institution = models.ForeignKey(
+        Institution,
+        verbose_name=_("health centre"),
+        on_delete=models.PROTECT,
+        related_name="signing_teams",
+    )
+    lead_doctor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("lead doctor"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="led_signing_teams",
+    )
+    lead_doctor_name = models.CharField(_("lead doctor (name)"), max_length=50, blank=True)
+    villages = models.ManyToManyField(
+        Place, verbose_name=_("covered villages"), blank=True, related_name="+"
+    )
+    history = HistoricalRecords(m2m_fields=[villages])
+
+    objects = ScopedQuerySet.as_manager()
+    scope_place_lookup = "institution__place"
+
+    class Meta:
+        verbose_name = _("family-doctor team")
+        verbose_name_plural = _("family-doctor teams")
+        ordering = ["institution__name", "name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["institution", "name"], name="team_unique_name_in_institution"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def lead_display(self) -> str:
+        if self.lead_doctor_id:
+            return self.lead_doctor.get_full_name() or self.lead_doctor.username
+        return self.lead_doctor_name
+
+
+class TeamMember(models.Model):
+    class Role(models.TextChoices):
+        DOCTOR = "doctor", _("Doctor")
+        NURSE = "nurse", _("Nurse")
+        VILLAGE_DOCTOR = "village_doctor", _("Village doctor")
+        PUBLIC_HEALTH = "public_health", _("Public-health staff")
+
+    team = models.ForeignKey(
+        Team, verbose_name=_("team"), on_delete=models.CASCADE, related_name="members"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="signing_team_memberships",
+    )
+    name = models.CharField(
+        _("name"), max_length=50, blank=True, help_text=_("For staff without a user.")
+    )
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices, default=Role.DOCTOR)
+    history = HistoricalRecords()
+
+    objects = ScopedQuerySet.as_manager()
+    scope_place_lookup = "team__institution__place"
+
+    class Meta:
+        verbose_name = _("team member")
+        verbose_name_plural = _("team members")
+        ordering = ["team", "role", "name"]
+
+    def __str__(self) -> str:
+        if self.user_id:
+            return self.user.get_full_name() or self.user.username
+        return self.name
+
+
+class SignMethod(models.TextChoices):
+    PAPER = "paper", _("Paper")  # 纸质
+    ELECTRONIC = "electronic", _("Electronic")  # 电子
+
+
+class Contract(models.Model):
+    """A person's family-doctor contract for one service year."""
+
+    person = models.ForeignKey(
+        "households.Person",
+        verbose_name=_("person"),
+        on_delete=models.PROTECT,
+        related_name="contracts",
+    )
+    year = models.PositiveSmallIntegerField(_("service year"))
+    team = models.ForeignKey(
+        Team,
+        verbose_name=_("team"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="contracts",
+    )
+    team_name = models.CharField(_("team (as written)"), max_length=100, blank=True)
+    doctor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("responsible doctor"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="signing_contracts",
+    )
+    doctor_name = models.CharField(_("doctor (as written)"), max_length=50, blank=True)
+    signed_on = models.DateField(_("date signed"))
+    valid_until = models.DateField(_("valid until"))
+    method = models.CharField(
+        _("method"), max_length=12, choices=SignMethod.choices, default=SignMethod.PAPER
+    )
+    package = models.ForeignKey(
+        ServicePackage,
+        verbose_name=_("service package"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="contracts",
+    )
+    package_name = models.CharField(_("package (as written)"), max_length=50, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    history = HistoricalRecords()
+
+    objects = ScopedQuerySet.as_manager()
+    scope_place_lookup = PERSON_SCOPE
+
+    class Meta:
+        verbose_name = _("signing contract")
+        verbose_name_plural = _("signing contracts")
+        ordering = ["-year", "person__household__number", "person_id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["person", "year"], name="contract_unique_per_person_year"
+            )
+        ]
+        indexes = [models.Index(fields=["year", "method"]), models.Index(fields=["valid_until"])]
+
+    def __str__(self) -> str:
+        return f"{self.person} {self.year}"
+
+    @property
+    def is_electronic(self) -> bool:
+        return self.method == SignMethod.ELECTRONIC
+
+    @property
+    def team_display(self) -> str:
+        return self.team.name if self.team_id else self.team_name
+
+    @property
+    def doctor_display(self) -> str:
+        if self.doctor_id:
+            return self.doctor.get_full_name() or self.doctor.username
+        return self.doctor_name
+
+    @property
+    def package_display(self) -> str:
+        return self.package.name if self.package_id else self.package_name
+
+
+class UnsignedReason(models.TextChoices):
+    AWAY = "away", _("Away long-term or unreachable")  # 长期外出或无法联系
+    DIED = "died", _("Died")  # 死亡
+    MOVED = "moved", _("Moved out")  # 外迁
+    MISSING = "missing", _("Whereabouts unknown")  # 下落不明
+    MARRIED = "married", _("Married out")  # 外嫁
+    REFUSED = "refused", _("Refused to sign")  # 拒签
+
+
+class UnsignedRecord(models.Model):
+    """Why a roster person has no contract in a year, with the contact attempt as evidence."""
+
+    person = models.ForeignKey(
+        "households.Person",
+        verbose_name=_("person"),
+        on_delete=models.PROTECT,
+        related_name="unsigned_records",
+    )
+    year = models.PositiveSmallIntegerField(_("year"))
+    reason = models.CharField(_("reason"), max_length=12, choices=UnsignedReason.choices)
+    recorded_on = models.DateField(_("date recorded"))
+    contact_note = models.TextField(_("contact attempt"), blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    history = HistoricalRecords()
+
+    objects = ScopedQuerySet.as_manager()
+    scope_place_lookup = PERSON_SCOPE
+
+    class Meta:
+        verbose_name = _("not-signed record")
+        verbose_name_plural = _("not-signed records")
+        ordering = ["-year", "person_id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["person", "year"], name="unsigned_unique_per_person_year"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person} {self.year} {self.get_reason_display()}"
+
+
+class ChronicRegistration(models.Model):
+    """A person registered with a key chronic disease (followed up every quarter)."""
+
+    person = models.ForeignKey(
+        "households.Person",
+        verbose_name=_("person"),
+        on_delete=models.PROTECT,
+        related_name="chronic_registrations",
+    )
+    disease = models.ForeignKey(
+        Disease,
+        verbose_name=_("disease"),
+        on_delete=models.PROTECT,
+        related_name="chronic_registrations",
+        limit_choices_to={"is_key_chronic": True},
+    )
+    diagnosed_on = models.DateField(_("date diagnosed"))
+    managing_doctor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("managing doctor"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    managing_doctor_name = models.CharField(
+        _("managing doctor (as written)"), max_length=50, blank=True
+    )
+    history = HistoricalRecords()
+
+    objects = ScopedQuerySet.as_manager()
+    scope_place_lookup = PERSON_SCOPE
+
+    class Meta:
+        verbose_name = _("chronic-disease registration")
+        verbose_name_plural = _("chronic-disease registrations")
+        ordering = ["person_id", "diagnosed_on"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["person", "disease"], name="chronic_unique_person_disease"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person} {self.disease.name}"
+
+
+class FulfilmentRecord(models.Model):
+    """Something the team delivered to a person (a brochure is recorded once per household)."""
+
+    person = models.ForeignKey(
+        "households.Person",
+        verbose_name=_("person"),
+        on_delete=models.PROTECT,
+        related_name="fulfilments",
+    )
+    kind = models.CharField(_("service"), max_length=20, choices=FulfilmentKind.choices)
+    served_on = models.DateField(_("date"))
+    staff = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("staff"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    staff_name = models.CharField(_("staff (as written)"), max_length=50, blank=True)
+    note = models.TextField(_("note"), blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    history = HistoricalRecords()
+
+    objects = ScopedQuerySet.as_manager()
+    scope_place_lookup = PERSON_SCOPE
+
+    class Meta:
+        verbose_name = _("fulfilment record")
+        verbose_name_plural = _("fulfilment records")
+        ordering = ["-served_on", "-id"]
+        indexes = [
+            models.Index(fields=["kind", "served_on"]),
+            models.Index(fields=["person", "kind", "served_on"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person} {self.get_kind_display()} {self.served_on}"
+
+    @property
+    def staff_display(self) -> str:
+        if self.staff_id:
+            return self.staff.get_full_name() or self.staff.username
+        return self.staff_name
+
+
+class HealthCheck(models.Model):
+    person = models.ForeignKey(
+        "households.Person",
+        verbose_name=_("person"),
+        on_delete=models.PROTECT,
+        related_name="health_checks",
+    )
+    checked_on = models.DateField(_("date checked"))
+    institution = models.ForeignKey(
+        Institution,
+        verbose_name=_("institution"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    institution_name = models.CharField(_("institution (as written)"), max_length=150, blank=True)
+    summary = models.TextField(_("summary"), blank=True)
+    abnormal_findings = models.TextField(_("abnormal findings"), blank=True)
+    fed_back = models.BooleanField(_("results fed back"), default=False)
+    history = HistoricalRecords()
+
+    objects = ScopedQuerySet.as_manager()
+    scope_place_lookup = PERSON_SCOPE
+
+    class Meta:
+        verbose_name = _("health check")
+        verbose_name_plural = _("health checks")
+        ordering = ["-checked_on", "-id"]
+        indexes = [models.Index(fields=["checked_on"])]
+
+    def __str__(self) -> str:
+        return f"{self.person} {self.checked_on}"
+
+    @property
+    def institution_display(self) -> str:
+        return self.institution.name if self.institution_id else self.institution_name
+
+
+class SpecialDiseaseDiagnosis(models.Model):
+    """A person diagnosed with a catalogued outpatient special disease: they need a booklet."""
+
+    person = models.ForeignKey(
+        "households.Person",
+        verbose_name=_("person"),
+        on_delete=models.PROTECT,
+        related_name="special_diagnoses",
+    )
+    disease = models.ForeignKey(
+        Disease,
+        verbose_name=_("disease"),
+        on_delete=models.PROTECT,
+        related_name="special_diagnoses",
+        limit_choices_to={"is_special_outpatient": True},
+    )
+    diagnosed_on = models.DateField(_("date diagnosed"))
+    history = HistoricalRecords()
+
+    objects = ScopedQuerySet.as_manager()
+    scope_place_lookup = PERSON_SCOPE
+
+    class Meta:
+        verbose_name = _("special-disease diagnosis")
+        verbose_name_plural = _("special-disease diagnoses")
+        ordering = ["person_id", "diagnosed_on"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["person", "disease"], name="special_unique_person_disease"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person} {self.disease.name}"
+
+
+class BookletStatus(models.TextChoices):
+    PENDING = "pending", _("Not applied")  # 未办理
+    APPLIED = "applied", _("Applied")  # 已申请
+    ISSUED = "issued", _("Issued")  # 已办理
+
+
+class Booklet(models.Model):
+    """The special-disease booklet (特殊病种簿) of one diagnosis. Expired counts as pending."""
+
+    diagnosis = models.OneToOneField(
+        SpecialDiseaseDiagnosis,
+        verbose_name=_("diagnosis"),
+        on_delete=models.PROTECT,
+        related_name="booklet",
+    )
+    status = models.CharField(
+        _("status"), max_length=10, choices=BookletStatus.choices, default=BookletStatus.PENDING
+    )
+    applied_on = models.DateField(_("date applied"), null=True, blank=True)
+    number = models.CharField(_("booklet number"), max_length=50, blank=True)
+    issued_on = models.DateField(_("date issued"), null=True, blank=True)
+    expires_on = models.DateField(_("valid until"), null=True, blank=True)
+    history = HistoricalRecords()
+
+    objects = ScopedQuerySet.as_manager()
+    scope_place_lookup = "diagnosis__person__household__village"
+
+    class Meta:
+        verbose_name = _("special-disease booklet")
+        verbose_name_plural = _("special-disease booklets")
+        ordering = ["diagnosis_id"]
+
+    def __str__(self) -> str:
+        return f"{self.diagnosis} {self.get_status_display()}"
+
+    def is_valid_on(self, day: datetime.date) -> bool:
+        """Issued, and not expired on ``day`` (an expired booklet counts as pending again)."""
+        return (
+            self.status == BookletStatus.ISSUED
+            and self.issued_on is not None
+            and self.issued_on <= day
+            and (self.expires_on is None or self.expires_on >= day)
+        )
+
+    def effective_status(self, day: datetime.date) -> str:
+        if self.status == BookletStatus.ISSUED and not self.is_valid_on(day):
+            return BookletStatus.PENDING
+        return self.status

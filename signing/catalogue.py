@@ -1,0 +1,90 @@
+"""The default disease catalogue of a year, from the seeds (a county edits it in the admin).
+
+``ensure_default_catalogue(year)`` adds what is missing and never changes rows an administrator
+has edited, so the demo, tests and other apps may call it freely.
+"""
+
+from __future__ import annotations
+
+from signing.models import ChronicKind, Disease
+
+#: DOMAIN.md's default special outpatient disease list (a county replaces it with its province's).
+DEFAULT_SPECIAL_DISEASES = (
+    "高血压",
+    "糖尿病",
+    "冠心病",
+    "慢性心力衰竭",
+    "脑卒中后遗症",
+    "慢性肾功能衰竭",
+    "恶性肿瘤",
+    "器官移植术后抗排异治疗",
+    "重性精神病",
+    "肺结核",
+    "慢性阻塞性肺疾病",
+    "肝硬化",
+    "慢性病毒性肝炎",
+    "类风湿性关节炎",
+    "系统性红斑狼疮",
+    "帕金森病",
+    "癫痫",
+    "再生障碍性贫血",
+    "血友病",
+    "甲状腺功能亢进",
+)
+
+#: The four key chronic diseases that need a follow-up every quarter.
+KEY_CHRONIC_DISEASES = {
+    "高血压": ChronicKind.HYPERTENSION,
+    "2型糖尿病": ChronicKind.DIABETES,
+    "肺结核": ChronicKind.TUBERCULOSIS,
+    "严重精神障碍": ChronicKind.MENTAL,
+}
+
+#: The 13 major illnesses of the special treatment in 2018 (seed 000 "13种大病").
+DEFAULT_MAJOR_ILLNESSES = (
+    "儿童白血病",
+    "儿童先天性心脏病",
+    "食管癌",
+    "胃癌",
+    "结肠癌",
+    "直肠癌",
+    "终末期肾病",
+    "肺癌",
+    "乳腺癌",
+    "宫颈癌",
+    "重性精神病",
+    "耐多药结核病",
+    "艾滋病机会性感染",
+)
+
+
+def default_catalogue_rows() -> dict[str, dict]:
+    """Name → flags of the default catalogue."""
+    names = dict.fromkeys(
+        [*DEFAULT_SPECIAL_DISEASES, *KEY_CHRONIC_DISEASES, *DEFAULT_MAJOR_ILLNESSES]
+    )
+    return {
+        name: {
+            "is_special_outpatient": name in DEFAULT_SPECIAL_DISEASES,
+            "is_key_chronic": name in KEY_CHRONIC_DISEASES,
+            "chronic_kind": KEY_CHRONIC_DISEASES.get(name, ""),
+            "is_major_illness": name in DEFAULT_MAJOR_ILLNESSES,
+        }
+        for name in names
+    }
+
+
+def ensure_default_catalogue(year: int) -> int:
+    """Create the default catalogue rows of ``year`` that do not exist yet; returns how many."""
+    existing = set(Disease.objects.filter(year=year).values_list("name", flat=True))
+    missing = [
+        Disease(year=year, name=name, **flags)
+        for name, flags in default_catalogue_rows().items()
+        if name not in existing
+    ]
+    Disease.objects.bulk_create(missing)
+    return len(missing)
+
+
+def disease_by_kind(year: int, kind: ChronicKind) -> Disease | None:
+    return Disease.objects.filter(year=year, chronic_kind=kind).first()
