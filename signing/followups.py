@@ -35,12 +35,14 @@ from dataclasses import dataclass, field
 
 from django.db.models import (
     BooleanField,
+    Case,
     Exists,
-    ExpressionWrapper,
     OuterRef,
     Q,
     QuerySet,
     Subquery,
+    Value,
+    When,
 )
 
 from signing.models import ChronicRegistration, FulfilmentKind, FulfilmentRecord, YearPolicy
@@ -109,8 +111,8 @@ def with_followup_status(
     ``followup_done_current`` (booleans). Filter on them, e.g.
     ``with_followup_status(qs, day).filter(followup_overdue=True)``.
     """
-    current_period = None
-    overdue_q = Q(pk__in=[])
+    current_name = None
+    overdue_q = None
     aliases = {}
     for period in periods_of_year(as_of.year, per_year):
         if period.start > as_of:
@@ -118,23 +120,29 @@ def with_followup_status(
         name = f"_followup_p{period.index}"
         aliases[name] = _followup_in(period.start, min(period.end, as_of))
         if period.end < as_of:
-            overdue_q |= Q(chronic_since__lte=period.end, **{name: False})
+            missed = Q(chronic_since__lte=period.end, **{name: False})
+            overdue_q = missed if overdue_q is None else overdue_q | missed
         else:
-            current_period = (period, name)
+            current_name = name
     qs = persons.annotate(chronic_since=_chronic_since(as_of)).alias(**aliases)
-    if current_period is None:  # as_of is never after the last period's end, but be safe
-        done_current_q = Q(pk__in=[])
-        due_q = Q(pk__in=[])
-    else:
-        name = current_period[1]
-        done_current_q = Q(chronic_since__isnull=False, **{name: True})
-        due_q = Q(chronic_since__isnull=False, **{name: False})
+    is_patient = Q(chronic_since__isnull=False)
     return qs.annotate(
-        followup_overdue=ExpressionWrapper(
-            Q(chronic_since__isnull=False) & overdue_q, BooleanField()
+        followup_overdue=_flag(None if overdue_q is None else is_patient & overdue_q),
+        followup_due=_flag(
+            None if current_name is None else is_patient & Q(**{current_name: False})
         ),
-        followup_due=ExpressionWrapper(due_q, BooleanField()),
-        followup_done_current=ExpressionWrapper(done_current_q, BooleanField()),
+        followup_done_current=_flag(
+            None if current_name is None else is_patient & Q(**{current_name: True})
+        ),
+    )
+
+
+def _flag(condition: Q | None) -> Case | Value:
+    """A boolean column; a plain ``False`` when there is nothing to test (portable SQL)."""
+    if condition is None:
+        return Value(False)
+    return Case(
+        When(condition, then=Value(True)), default=Value(False), output_field=BooleanField()
     )
 
 
