@@ -22,7 +22,8 @@ from healthpov.places.models import Institution
 from healthpov.places.scoping import ScopedQuerySet
 
 ZERO = Decimal("0.00")
-MONEY = {"max_digits": 12, "decimal_places": 2, "validators": [MinValueValidator(ZERO)]}
+NOT_NEGATIVE = MinValueValidator(ZERO, message=_("An amount cannot be negative."))
+MONEY = {"max_digits": 12, "decimal_places": 2, "validators": [NOT_NEGATIVE]}
 
 DEFAULT_PERSONAL_SHARE_CAP = Decimal("0.1000")
 DEFAULT_RISK_THRESHOLD = Decimal("10000.00")
