@@ -8,6 +8,9 @@ import pytest
 from healthpov.accounts.models import User
 from tests.factories import CountyFactory, InstitutionFactory, TownshipFactory, UserFactory, VillageFactory
 
+# Every response and log record of the suite is scanned for leaked personal data and inline code.
+pytest_plugins = ["tests.hardening.response_scan"]
+
 
 @pytest.fixture
 def county(db):
