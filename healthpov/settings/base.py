@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "import_export",
     "healthpov.places",
     "healthpov.accounts",
+    "healthpov.operations",
     "households",
     "signing",
     "treatment",
