@@ -12,6 +12,7 @@ from simple_history.models import HistoricalRecords
 
 from healthpov.places.models import Place
 from healthpov.places.scoping import ScopedQuerySet
+from households.idnumber import validate_resident_id
 
 
 class HouseholdType(models.TextChoices):
@@ -89,12 +90,20 @@ class Household(models.Model):
     )
     head_name = models.CharField(_("head of household"), max_length=50, blank=True)
     phone = models.CharField(_("phone"), max_length=20, blank=True)
-    registration_year = models.PositiveSmallIntegerField(_("registration year"), null=True, blank=True)
+    registration_year = models.PositiveSmallIntegerField(
+        _("registration year"), null=True, blank=True
+    )
     household_type = models.CharField(
-        _("household type"), max_length=20, choices=HouseholdType.choices, default=HouseholdType.GENERAL
+        _("household type"),
+        max_length=20,
+        choices=HouseholdType.choices,
+        default=HouseholdType.GENERAL,
     )
     poverty_status = models.CharField(
-        _("poverty status"), max_length=20, choices=PovertyStatus.choices, default=PovertyStatus.NOT_OUT
+        _("poverty status"),
+        max_length=20,
+        choices=PovertyStatus.choices,
+        default=PovertyStatus.NOT_OUT,
     )
     main_cause = models.CharField(_("main cause"), max_length=20, choices=Cause.choices, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -115,7 +124,9 @@ class Household(models.Model):
 
 
 class Person(models.Model):
-    id_number = models.CharField(_("resident ID number"), max_length=18, unique=True)
+    id_number = models.CharField(
+        _("resident ID number"), max_length=18, unique=True, validators=[validate_resident_id]
+    )
     name = models.CharField(_("name"), max_length=50)
     sex = models.CharField(_("sex"), max_length=1, choices=Sex.choices)
     birth_date = models.DateField(_("birth date"))
@@ -125,7 +136,9 @@ class Person(models.Model):
     relation = models.CharField(_("relation to head"), max_length=20, choices=Relation.choices)
     phone = models.CharField(_("phone"), max_length=20, blank=True)
     insured = models.BooleanField(_("insured"), default=True)
-    health = models.CharField(_("health"), max_length=20, choices=Health.choices, default=Health.HEALTHY)
+    health = models.CharField(
+        _("health"), max_length=20, choices=Health.choices, default=Health.HEALTHY
+    )
     status = models.CharField(
         _("person status"), max_length=20, choices=PersonStatus.choices, default=PersonStatus.NORMAL
     )
@@ -146,3 +159,214 @@ class Person(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class ChangeSource(models.TextChoices):
+    IMPORT = "import", _("Roster import")
+    STAFF = "staff", _("Staff edit")
+
+
+class ImportBatch(models.Model):
+    """One uploaded file of one ledger kind, from upload through preview to apply.
+
+    The file's SHA-256 is kept so the same file imported twice is recognised (and changes
+    nothing the second time).
+    """
+
+    class Status(models.TextChoices):
+        UPLOADED = "uploaded", _("Uploaded")
+        CHECKING = "checking", _("Checking")
+        CHECKED = "checked", _("Checked")
+        REJECTED = "rejected", _("Rejected")
+        APPLYING = "applying", _("Importing")
+        APPLIED = "applied", _("Imported")
+        FAILED = "failed", _("Failed")
+
+    kind = models.CharField(_("kind"), max_length=50)
+    file = models.FileField(_("file"), upload_to="imports/%Y/%m/", max_length=255)
+    original_name = models.CharField(_("file name"), max_length=255)
+    sha256 = models.CharField(_("SHA-256"), max_length=64, db_index=True)
+    size = models.PositiveBigIntegerField(_("size"), default=0)
+    options = models.JSONField(_("options"), default=dict, blank=True)
+    status = models.CharField(
+        _("status"), max_length=20, choices=Status.choices, default=Status.UPLOADED
+    )
+    progress = models.PositiveSmallIntegerField(_("progress"), default=0)
+    file_error = models.TextField(_("file error"), blank=True)
+    counts = models.JSONField(_("counts"), default=dict, blank=True)
+    errors = models.JSONField(_("row errors"), default=list, blank=True)
+    error_count = models.PositiveIntegerField(_("errors"), default=0)
+    row_count = models.PositiveIntegerField(_("rows"), default=0)
+    valid_rows_only = models.BooleanField(_("valid rows only"), default=False)
+    place = models.ForeignKey(
+        Place,
+        verbose_name=_("place"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("uploaded by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
+    applied_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("imported by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    applied_at = models.DateTimeField(_("imported at"), null=True, blank=True)
+
+    objects = ScopedQuerySet.as_manager()
+    # The uploader's place: a batch is seen by whoever sees the place it was uploaded for.
+    scope_place_lookup = "place"
+
+    class Meta:
+        verbose_name = _("import batch")
+        verbose_name_plural = _("import batches")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.original_name} ({self.kind})"
+
+
+class StatusChange(models.Model):
+    """A dated change of a person's or household's status, household or place."""
+
+    class Field(models.TextChoices):
+        PERSON_STATUS = "person_status", _("person status")
+        POVERTY_STATUS = "poverty_status", _("poverty status")
+        HOUSEHOLD = "household", _("household")
+        VILLAGE = "village", _("village")
+        ROSTER = "roster", _("roster")
+
+    household = models.ForeignKey(
+        Household,
+        verbose_name=_("household"),
+        on_delete=models.PROTECT,
+        related_name="status_changes",
+    )
+    person = models.ForeignKey(
+        Person,
+        verbose_name=_("person"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="status_changes",
+    )
+    field = models.CharField(_("what changed"), max_length=20, choices=Field.choices)
+    old_value = models.CharField(_("from"), max_length=100, blank=True)
+    new_value = models.CharField(_("to"), max_length=100, blank=True)
+    changed_on = models.DateField(_("date"))
+    reason = models.CharField(_("reason"), max_length=200, blank=True)
+    source = models.CharField(_("source"), max_length=10, choices=ChangeSource.choices)
+    batch = models.ForeignKey(
+        ImportBatch,
+        verbose_name=_("import"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="status_changes",
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    recorded_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
+
+    objects = ScopedQuerySet.as_manager()
+    scope_place_lookup = "household__village"
+
+    class Meta:
+        verbose_name = _("status change")
+        verbose_name_plural = _("status changes")
+        ordering = ["-changed_on", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.field}: {self.old_value} → {self.new_value}"
+
+
+class RosterEntry(models.Model):
+    """A person appears on the roster of ``year``; ``left_on`` is set when a newer roster of
+    the same year no longer lists them (they are never deleted)."""
+
+    person = models.ForeignKey(
+        Person, verbose_name=_("person"), on_delete=models.CASCADE, related_name="roster_entries"
+    )
+    year = models.PositiveSmallIntegerField(_("roster year"))
+    batch = models.ForeignKey(
+        ImportBatch,
+        verbose_name=_("import"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    left_on = models.DateField(_("left the roster on"), null=True, blank=True)
+    left_batch = models.ForeignKey(
+        ImportBatch,
+        verbose_name=_("left with import"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    objects = ScopedQuerySet.as_manager()
+    scope_place_lookup = "person__household__village"
+
+    class Meta:
+        verbose_name = _("roster entry")
+        verbose_name_plural = _("roster entries")
+        ordering = ["-year"]
+        constraints = [
+            models.UniqueConstraint(fields=["person", "year"], name="roster_entry_unique_year")
+        ]
+        indexes = [models.Index(fields=["year", "left_on"])]
+
+    def __str__(self) -> str:
+        return f"{self.person_id} {self.year}"
+
+
+class RevealLog(models.Model):
+    """Every time a full ID number or phone was revealed on a page, and to whom."""
+
+    person = models.ForeignKey(
+        Person,
+        verbose_name=_("person"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
+    household = models.ForeignKey(
+        Household, verbose_name=_("household"), on_delete=models.CASCADE, related_name="+"
+    )
+    field = models.CharField(_("field"), max_length=20)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.PROTECT, related_name="+"
+    )
+    revealed_at = models.DateTimeField(_("revealed at"), auto_now_add=True)
+
+    objects = ScopedQuerySet.as_manager()
+    scope_place_lookup = "household__village"
+
+    class Meta:
+        verbose_name = _("reveal of personal data")
+        verbose_name_plural = _("reveals of personal data")
+        ordering = ["-revealed_at"]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.field} {self.revealed_at:%Y-%m-%d %H:%M}"

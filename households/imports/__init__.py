@@ -1,0 +1,96 @@
+"""One import engine for the roster and every ledger (台账).
+
+The engine (parse → normalise → validate every row → preview → apply in one transaction)
+lives here; a ledger is a small declaration. To add one, create ``<app>/ledgers.py`` (it is
+imported automatically) and register a class::
+
+    from django.utils.translation import gettext as _
+
+    from households.imports import Column, PersonLedger, normalise, register
+
+
+    @register
+    class HealthCheckLedger(PersonLedger):
+        kind = "signing.health_checks"          # used by: manage.py import_ledger KIND PATH
+        label = "体检台账"
+        columns = [
+            Column("id_number", ("身份证号", "身份证号码", "证件号码", "公民身份号码"),
+                   normalise.id_number, required=True),
+            Column("checked_on", ("体检日期",), normalise.date, required=True),
+            Column("institution", ("体检机构",), normalise.text(150)),
+            Column("summary", ("结果摘要",), normalise.text(500)),
+            Column("fed_back", ("是否反馈",), normalise.yes_no),
+        ]
+
+        def validate(self, rows):
+            super().validate(rows)  # sets row.person; an ID not on the roster (or not visible
+                                    # to the importing user) is a row error
+            for row in rows:
+                if row["checked_on"] and row["checked_on"] > self.context.today:
+                    row.error("checked_on", _("The date is in the future."))
+
+        def plan(self, rows):          # preview counts; no writes
+            return {"rows": len(rows)}
+
+        def apply(self, rows):         # inside ONE transaction, only rows without errors
+            HealthCheck.objects.bulk_create(
+                [HealthCheck(person=row.person, checked_on=row["checked_on"], ...) for row in rows],
+                ignore_conflicts=True,  # or upsert: the same file twice must change nothing
+            )
+            return {"created": len(rows)}
+
+What the engine does for every ledger:
+
+- the file is refused whole (``ImportResult.file_error``) when it is too large, not a
+  spreadsheet, encrypted, has macros, is a zip bomb, has a hidden sheet, is empty, or has no
+  header row containing the ``key`` column (default ``id_number``) or a required column;
+- the header row is looked for among the first 30 rows under any title rows; header texts
+  are matched ignoring spaces, full-width characters, ``*`` and colons;
+- every non-blank cell goes through its column's parser (``row.values[field]``; blank cells
+  are absent); parser errors, required blanks and formula cells become row errors naming the
+  Excel row number and the column header as written in the file;
+- ``Row.values["id_number"]`` holds a :class:`households.idnumber.ResidentId` (``.number``,
+  ``.birth_date``, ``.sex``);
+- ``apply`` runs only when there is no error at all, unless the user chose
+  ``valid_rows_only``; on PostgreSQL JIT is switched off for the transaction.
+
+Entry points: ``ImportRun(get_ledger(kind), path, ImportContext(user=...)).check()`` /
+``.apply()``; the services ``households.services.import_batch_*`` for uploads kept as
+:class:`households.models.ImportBatch`; ``manage.py import_ledger KIND PATH [--dry-run]
+[--valid-rows-only] [--user USERNAME]``; :func:`build_error_report` for the workbook with
+the bad cells highlighted. Parsers: :mod:`households.imports.normalise`.
+"""
+
+from households.imports import normalise
+from households.imports.engine import ImportResult, ImportRun, format_error
+from households.imports.ledgers import (
+    Column,
+    ImportContext,
+    Ledger,
+    PersonLedger,
+    Row,
+    get_ledger,
+    ledger_kinds,
+    register,
+)
+from households.imports.normalise import CellError
+from households.imports.reading import FileRejected
+from households.imports.report import build_error_report
+
+__all__ = [
+    "CellError",
+    "Column",
+    "FileRejected",
+    "ImportContext",
+    "ImportResult",
+    "ImportRun",
+    "Ledger",
+    "PersonLedger",
+    "Row",
+    "build_error_report",
+    "format_error",
+    "get_ledger",
+    "ledger_kinds",
+    "normalise",
+    "register",
+]

@@ -1,0 +1,226 @@
+"""The import engine: read → find the header → parse every cell → validate every row →
+preview → apply all of it in one transaction (or nothing).
+
+``ImportRun(ledger_class, path, context).check()`` never writes; ``.apply()`` checks again
+and writes only when there is no error, unless ``valid_rows_only`` is chosen.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from django.db import connection, transaction
+from django.utils.translation import gettext as _
+
+from households.imports.ledgers import Column, ImportContext, Ledger, Row
+from households.imports.normalise import CellError
+from households.imports.reading import (
+    HEADER_SEARCH_ROWS,
+    FileRejected,
+    Sheet,
+    check_file,
+    normalise_header,
+    open_sheets,
+)
+
+MAX_REPORTED_ERRORS = 10_000
+
+
+@dataclass
+class ImportResult:
+    """What a check or an apply found; ``errors`` are dicts ready for JSON and templates."""
+
+    file_error: str = ""
+    errors: list[dict[str, Any]] = field(default_factory=list)
+    error_count: int = 0
+    rows_total: int = 0
+    rows_valid: int = 0
+    counts: dict[str, int] = field(default_factory=dict)
+    warnings: list[dict[str, Any]] = field(default_factory=list)
+    applied: bool = False
+    sheet_name: str = ""
+    header_row: int = 0
+    file_format: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return not self.file_error and not self.error_count
+
+    def error_lines(self) -> list[str]:
+        """``第 12 行 [身份证号]：message`` lines for commands and logs."""
+        if self.file_error:
+            return [self.file_error]
+        return [format_error(error) for error in self.errors]
+
+
+def format_error(error: dict[str, Any]) -> str:
+    if error.get("column"):
+        return _("Row %(row)d, column %(column)s: %(message)s") % error
+    return _("Row %(row)d: %(message)s") % error
+
+
+@dataclass
+class _Layout:
+    sheet: Sheet
+    header_index: int  # index in sheet.rows
+    columns: list[tuple[Column, int]]  # column and its index within the row
+    headers: dict[str, str]  # field → header text as written in the file
+
+
+class ImportRun:
+    def __init__(
+        self, ledger_class: type[Ledger], path: Path | str, context: ImportContext
+    ) -> None:
+        self.ledger = ledger_class(context)
+        self.path = Path(path)
+        self.context = context
+
+    # ----------------------------------------------------------------- reading
+
+    def _layout(self) -> tuple[_Layout, str]:
+        file_format = check_file(self.path)
+        sheets = open_sheets(self.path, file_format)
+        if not sheets or all(not sheet.rows for sheet in sheets):
+            raise FileRejected(_("The sheet is empty: there is nothing to import."))
+        best: _Layout | None = None
+        for sheet in sheets:
+            layout = self._find_header(sheet)
+            if layout is not None and (best is None or len(layout.columns) > len(best.columns)):
+                best = layout
+        if best is None:
+            key = self.ledger.column(self.ledger.key)
+            raise FileRejected(
+                _("No ID number column was found. The header row must contain one of: %(headers)s.")
+                % {"headers": "、".join(key.headers)}
+            )
+        missing = [
+            column.label
+            for column in self.ledger.columns
+            if column.required and column.field not in {c.field for c, _i in best.columns}
+        ]
+        if missing:
+            raise FileRejected(
+                _("Required columns are missing from the header row: %(columns)s.")
+                % {"columns": "、".join(missing)}
+            )
+        return best, file_format
+
+    def _find_header(self, sheet: Sheet) -> _Layout | None:
+        synonyms: dict[str, Column] = {}
+        for column in self.ledger.columns:
+            for header in column.headers:
+                synonyms[normalise_header(header)] = column
+        best: _Layout | None = None
+        for index, cells in enumerate(sheet.rows[:HEADER_SEARCH_ROWS]):
+            found: dict[str, tuple[Column, int]] = {}
+            headers: dict[str, str] = {}
+            for position, value in enumerate(cells):
+                column = synonyms.get(normalise_header(value))
+                if column is not None and column.field not in found:
+                    found[column.field] = (column, position)
+                    headers[column.field] = str(value).strip()
+            if self.ledger.key in found and (best is None or len(found) > len(best.columns)):
+                best = _Layout(sheet, index, list(found.values()), headers)
+        return best
+
+    def _parse(self, layout: _Layout) -> list[Row]:
+        sheet = layout.sheet
+        formulas = sheet.formula_cells
+        plan = [
+            (column.field, position, column.parse, column.required, layout.headers[column.field])
+            for column, position in layout.columns
+        ]
+        rows: list[Row] = []
+        for number, cells in sheet.iter_rows(layout.header_index + 1):
+            if not any(
+                value is not None and (type(value) is not str or value.strip()) for value in cells
+            ):
+                continue  # blank rows are tolerated
+            values: dict[str, Any] = {}
+            row = Row(number, values)
+            width = len(cells)
+            for field_name, position, parse, required, header in plan:
+                value = cells[position] if position < width else None
+                if formulas and (number, sheet.first_col + position) in formulas:
+                    row.error(field_name, _("The cell holds a formula; paste it as a value."))
+                    continue
+                if value is None or value == "" or (type(value) is str and not value.strip()):
+                    if required:
+                        row.error(field_name, _("%(column)s is required.") % {"column": header})
+                    continue
+                try:
+                    values[field_name] = parse(value)
+                except CellError as exc:
+                    row.error(field_name, exc.message)
+            rows.append(row)
+        if not rows:
+            raise FileRejected(_("The sheet has a header row but no data rows."))
+        return rows
+
+    # --------------------------------------------------------------- running
+
+    def check(self) -> ImportResult:
+        """Read and validate everything; compute the preview counts. Writes nothing."""
+        result, rows, _layout = self._check()
+        if not result.file_error:
+            valid = [row for row in rows if row.ok]
+            result.counts = self.ledger.plan(valid)
+        return result
+
+    def apply(self, *, valid_rows_only: bool = False) -> ImportResult:
+        """Check, then write in one transaction: all rows, or (if chosen) the valid ones only."""
+        result, rows, _layout = self._check()
+        if result.file_error or (result.error_count and not valid_rows_only):
+            return result
+        valid = [row for row in rows if row.ok]
+        if not valid:
+            return result
+        with transaction.atomic():
+            if connection.vendor == "postgresql":
+                # JIT makes large bulk UPDATEs many times slower here (see TESTING.md).
+                with connection.cursor() as cursor:
+                    cursor.execute("SET LOCAL jit = off")
+            result.counts = self.ledger.apply(valid)
+        result.applied = True
+        self.context.progress(1.0)
+        return result
+
+    def _check(self) -> tuple[ImportResult, list[Row], _Layout | None]:
+        result = ImportResult()
+        try:
+            layout, result.file_format = self._layout()
+            result.sheet_name = layout.sheet.name
+            result.header_row = layout.sheet.first_row + layout.header_index
+            self.context.progress(0.1)
+            rows = self._parse(layout)
+        except FileRejected as exc:
+            result.file_error = exc.message
+            return result, [], None
+        self.context.progress(0.3)
+        self.ledger.validate(rows)
+        self.context.progress(0.5)
+        result.rows_total = len(rows)
+        positions = {
+            column.field: layout.sheet.first_col + position for column, position in layout.columns
+        }
+        for row in rows:
+            if row.errors:
+                for field_name, message in row.errors:
+                    result.error_count += 1
+                    if len(result.errors) < MAX_REPORTED_ERRORS:
+                        result.errors.append(
+                            {
+                                "row": row.number,
+                                "column": layout.headers.get(field_name, "") if field_name else "",
+                                "col": positions.get(field_name) if field_name else None,
+                                "message": message,
+                            }
+                        )
+            else:
+                result.rows_valid += 1
+        result.errors.sort(
+            key=lambda error: (error["row"], error["col"] if error["col"] is not None else -1)
+        )
+        return result, rows, layout

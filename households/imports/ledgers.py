@@ -1,0 +1,194 @@
+"""Declaring a ledger: its columns, its checks across rows and its writes.
+
+See the package docstring (:mod:`households.imports`) for a complete example.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from django.utils import timezone
+from django.utils.module_loading import autodiscover_modules
+from django.utils.translation import gettext as _
+
+from households.imports.normalise import Parser, text
+
+if TYPE_CHECKING:
+    from healthpov.accounts.models import User
+    from households.models import ImportBatch, Person
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of a ledger.
+
+    ``field``: the key of the parsed value in ``row.values``; ``headers``: the header texts
+    accepted (the first is shown in messages); ``parse``: a parser from
+    :mod:`households.imports.normalise` (blank cells give ``None`` without calling it);
+    ``required``: the column must exist and its cells must not be blank.
+    """
+
+    field: str
+    headers: tuple[str, ...]
+    parse: Parser = field(default_factory=text)
+    required: bool = False
+
+    @property
+    def label(self) -> str:
+        return self.headers[0]
+
+
+class Row:
+    """One data row: its Excel row number, parsed values and errors."""
+
+    __slots__ = ("errors", "extra", "number", "person", "values")
+
+    def __init__(self, number: int, values: dict[str, Any]) -> None:
+        self.number = number
+        self.values = values
+        self.errors: list[tuple[str | None, str]] = []
+        self.person: Person | None = None  # set by PersonLedger
+        self.extra: dict[str, Any] = {}  # free space for a ledger's own lookups
+
+    def error(self, field_name: str | None, message: str) -> None:
+        """Record an error on this row; ``field_name`` names the column (None: the whole row)."""
+        self.errors.append((field_name, message))
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    def __getitem__(self, key: str) -> Any:
+        return self.values.get(key)
+
+
+@dataclass
+class ImportContext:
+    """What a ledger may know about the import it runs in."""
+
+    user: User | None  # None: a command run by the operator, no scoping
+    options: dict[str, Any] = field(default_factory=dict)
+    batch: ImportBatch | None = None
+    dry_run: bool = False
+    today: datetime.date = field(default_factory=timezone.localdate)
+    progress: Callable[[float], None] = lambda fraction: None
+
+    def scoped(self, queryset):
+        """``queryset`` limited to what the importing user may see (all of it for commands)."""
+        if self.user is None:
+            return queryset
+        return queryset.visible_to(self.user)
+
+
+class Ledger:
+    """Base class of every importable ledger. Subclass, declare, register.
+
+    Class attributes: ``kind`` (unique name used by ``import_ledger KIND PATH`` and the upload
+    page), ``label`` (shown to users), ``columns``, ``key`` (the field whose column must be in
+    the header: without it the file is refused as having "no ID column").
+
+    Override ``validate(rows)`` for checks across rows and against the database (add errors
+    with ``row.error(field, message)``), ``plan(rows)`` for preview counts, and
+    ``apply(rows)`` for the writes: it runs inside the engine's single transaction, gets only
+    rows without errors, must use bulk writes and returns the counts to show.
+    """
+
+    kind: ClassVar[str] = ""
+    label: ClassVar[str] = ""
+    columns: ClassVar[list[Column]] = []
+    key: ClassVar[str] = "id_number"
+
+    def __init__(self, context: ImportContext) -> None:
+        self.context = context
+
+    def validate(self, rows: list[Row]) -> None:
+        """Checks across rows and against the database."""
+
+    def plan(self, rows: list[Row]) -> dict[str, int]:
+        """Counts for the preview, computed without writing (rows have no errors)."""
+        return {"rows": len(rows)}
+
+    def apply(self, rows: list[Row]) -> dict[str, int]:
+        raise NotImplementedError
+
+    def column(self, field_name: str) -> Column:
+        return next(column for column in self.columns if column.field == field_name)
+
+
+class PersonLedger(Ledger):
+    """A ledger keyed by the person's resident ID (台账): every row must name a person on the
+    roster whom the importing user may see; ``row.person`` is then set.
+
+    ``unique_per_person = True`` makes a second row for the same person an error.
+    """
+
+    unique_per_person: ClassVar[bool] = False
+
+    def validate(self, rows: list[Row]) -> None:
+        from households.models import Person
+
+        numbers = {row.values[self.key].number for row in rows if row.values.get(self.key)}
+        persons = {}
+        queryset = self.context.scoped(Person.objects.all()).select_related("household")
+        numbers_list = sorted(numbers)
+        for start in range(0, len(numbers_list), 5000):
+            chunk = numbers_list[start : start + 5000]
+            persons.update({p.id_number: p for p in queryset.filter(id_number__in=chunk)})
+        seen: dict[str, int] = {}
+        for row in rows:
+            resident = row.values.get(self.key)
+            if resident is None:
+                continue
+            person = persons.get(resident.number)
+            if person is None:
+                row.error(self.key, _("This ID number is not on the roster of your area."))
+                continue
+            row.person = person
+            if self.unique_per_person:
+                if resident.number in seen:
+                    row.error(
+                        self.key,
+                        _("The same ID number is already on row %(row)d.")
+                        % {"row": seen[resident.number]},
+                    )
+                else:
+                    seen[resident.number] = row.number
+
+
+_REGISTRY: dict[str, type[Ledger]] = {}
+
+
+def register(ledger: type[Ledger]) -> type[Ledger]:
+    """Class decorator: make a ledger importable by its ``kind``."""
+    if not ledger.kind:
+        raise ValueError(f"{ledger.__name__} has no kind")
+    existing = _REGISTRY.get(ledger.kind)
+    if existing is not None and existing.__qualname__ != ledger.__qualname__:
+        raise ValueError(f"Ledger kind {ledger.kind!r} is registered twice")
+    _REGISTRY[ledger.kind] = ledger
+    return ledger
+
+
+def _discover() -> None:
+    autodiscover_modules("ledgers")
+
+
+def ledger_kinds() -> dict[str, type[Ledger]]:
+    """Every registered ledger, by kind (each app's ``ledgers.py`` is imported first)."""
+    _discover()
+    return dict(sorted(_REGISTRY.items()))
+
+
+def get_ledger(kind: str) -> type[Ledger]:
+    kinds = ledger_kinds()
+    try:
+        return kinds[kind]
+    except KeyError:
+        raise KeyError(kind) from None
+
+
+def iter_labels(columns: Iterable[Column]) -> str:
+    return "、".join(column.label for column in columns)

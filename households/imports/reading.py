@@ -1,0 +1,284 @@
+"""Opening an uploaded spreadsheet safely and finding its header row.
+
+Everything that can be wrong with the *file* (rather than a row) raises :class:`FileRejected`
+with a Chinese message: too large, not a spreadsheet, encrypted, macros, a zip bomb, hidden
+sheets, empty, no ID column. Checks run on the bytes before python-calamine parses anything,
+so memory stays bounded by ``IMPORT_MAX_FILE_BYTES`` and ``IMPORT_MAX_UNCOMPRESSED_BYTES``.
+"""
+
+from __future__ import annotations
+
+import re
+import zipfile
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import python_calamine
+from django.conf import settings
+from django.utils.translation import gettext as _
+
+from households.imports.normalise import compact
+
+OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+ZIP_MAGIC = b"PK\x03\x04"
+HEADER_SEARCH_ROWS = 30
+# A member compressed better than this (and bigger than 1 MB) is treated as a zip bomb.
+MAX_COMPRESSION_RATIO = 200
+_FORMULA_TAG = re.compile(rb"<(?:\w+:)?f[ >/]")
+_CELL_REF = re.compile(r"^([A-Z]+)(\d+)$")
+
+
+class FileRejected(Exception):
+    """The whole file is refused; ``message`` says why in words the user understands."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+def max_file_bytes() -> int:
+    return settings.IMPORT_MAX_FILE_BYTES
+
+
+def max_uncompressed_bytes() -> int:
+    return getattr(settings, "IMPORT_MAX_UNCOMPRESSED_BYTES", 15 * settings.IMPORT_MAX_FILE_BYTES)
+
+
+def _megabytes(size: int) -> str:
+    return f"{size / 1024 / 1024:.1f}"
+
+
+def check_file(path: Path) -> str:
+    """Refuse files that must not reach the parser; return ``"xlsx"`` or ``"xls"``."""
+    size = path.stat().st_size
+    if size == 0:
+        raise FileRejected(_("The file is empty."))
+    if size > max_file_bytes():
+        raise FileRejected(
+            _(
+                "The file is too large (%(size)s MB); the limit is "
+                "%(limit)s MB. Split it by township."
+            )
+            % {"size": _megabytes(size), "limit": _megabytes(max_file_bytes())}
+        )
+    with path.open("rb") as handle:
+        head = handle.read(2048)
+    if head.startswith(ZIP_MAGIC):
+        _check_zip(path)
+        return "xlsx"
+    if head.startswith(OLE2_MAGIC):
+        _check_ole2(path)
+        return "xls"
+    lowered = head.lstrip().lower()
+    if lowered.startswith(b"%pdf"):
+        raise FileRejected(
+            _("This is a PDF file renamed as a spreadsheet; upload the Excel file itself.")
+        )
+    if (
+        lowered.startswith((b"<!doctype html", b"<html", b"<?xml", b"<table"))
+        or b"<html" in lowered
+    ):
+        raise FileRejected(
+            _(
+                "This is a web page (HTML) saved with a spreadsheet name; "
+                "open it in Excel and save it as .xlsx."
+            )
+        )
+    raise FileRejected(_("This is not an Excel file (.xlsx or .xls)."))
+
+
+def _check_zip(path: Path) -> None:
+    try:
+        archive = zipfile.ZipFile(path)
+    except zipfile.BadZipFile:
+        raise FileRejected(
+            _("The file is damaged and cannot be opened as a spreadsheet.")
+        ) from None
+    with archive:
+        names = set()
+        total = 0
+        for info in archive.infolist():
+            names.add(info.filename)
+            total += info.file_size
+            ratio = info.file_size / max(info.compress_size, 1)
+            if total > max_uncompressed_bytes() or (
+                info.file_size > 1024 * 1024 and ratio > MAX_COMPRESSION_RATIO
+            ):
+                raise FileRejected(
+                    _(
+                        "The file unpacks to far more data than a spreadsheet "
+                        "holds and was refused (possible zip bomb)."
+                    )
+                )
+        if "xl/workbook.xml" not in names and "xl/workbook.bin" not in names:
+            raise FileRejected(_("This is not an Excel file (.xlsx or .xls)."))
+        if "xl/workbook.bin" in names:
+            raise FileRejected(
+                _("Binary workbooks (.xlsb) are not accepted; save the file as .xlsx.")
+            )
+        if any(name.lower().endswith("vbaproject.bin") for name in names):
+            raise FileRejected(
+                _(
+                    "The workbook contains macros (.xlsm); save it as a "
+                    "plain .xlsx workbook without macros."
+                )
+            )
+
+
+def _check_ole2(path: Path) -> None:
+    # An encrypted .xlsx is an OLE2 container holding an "EncryptedPackage" stream.
+    with path.open("rb") as handle:
+        data = handle.read(min(path.stat().st_size, 4 * 1024 * 1024))
+    if (
+        "EncryptedPackage".encode("utf-16-le") in data
+        or "EncryptionInfo".encode("utf-16-le") in data
+    ):
+        raise FileRejected(
+            _("The workbook is protected with a password; remove the password and upload it again.")
+        )
+    if "_VBA_PROJECT".encode("utf-16-le") in data:
+        raise FileRejected(
+            _("The workbook contains macros; save it as a plain .xlsx workbook without macros.")
+        )
+
+
+@dataclass
+class Sheet:
+    """The data of one worksheet, with absolute (Excel) positions kept."""
+
+    name: str
+    rows: Sequence[Sequence[Any]]
+    first_row: int  # Excel row number of rows[0]
+    first_col: int  # zero-based column index of rows[i][0]
+    formula_cells: set[tuple[int, int]] = field(default_factory=set)  # (excel row, zero-based col)
+
+    def iter_rows(self, start: int = 0) -> Iterator[tuple[int, Sequence[Any]]]:
+        """(Excel row number, cells) from ``rows[start]`` on."""
+        for index in range(start, len(self.rows)):
+            yield self.first_row + index, self.rows[index]
+
+
+def open_sheets(path: Path, kind: str) -> list[Sheet]:
+    """All visible worksheets of the file (a hidden sheet refuses the whole workbook)."""
+    try:
+        workbook = python_calamine.CalamineWorkbook.from_path(str(path))
+    except python_calamine.PasswordError:
+        raise FileRejected(
+            _("The workbook is protected with a password; remove the password and upload it again.")
+        ) from None
+    except (
+        python_calamine.CalamineError,
+        python_calamine.ZipError,
+        python_calamine.XmlError,
+        ValueError,
+        OSError,
+    ):
+        raise FileRejected(
+            _("The file is damaged and cannot be opened as a spreadsheet.")
+        ) from None
+    sheets = []
+    try:
+        for meta in workbook.sheets_metadata:
+            if str(meta.typ) != str(python_calamine.SheetTypeEnum.WorkSheet):
+                continue
+            if str(meta.visible) != str(python_calamine.SheetVisibleEnum.Visible):
+                raise FileRejected(
+                    _(
+                        "The workbook has a hidden sheet “%(name)s”. Unhide "
+                        "or delete it, then upload again."
+                    )
+                    % {"name": meta.name}
+                )
+            sheet = workbook.get_sheet_by_name(meta.name)
+            rows = sheet.to_python(skip_empty_area=True)
+            start = sheet.start or (0, 0)
+            sheets.append(
+                Sheet(name=meta.name, rows=rows, first_row=start[0] + 1, first_col=start[1])
+            )
+    except (python_calamine.CalamineError, python_calamine.XmlError, python_calamine.ZipError):
+        raise FileRejected(
+            _("The file is damaged and cannot be opened as a spreadsheet.")
+        ) from None
+    finally:
+        workbook.close()
+    if kind == "xlsx":
+        _find_formulas(path, sheets)
+    return sheets
+
+
+def _find_formulas(path: Path, sheets: list[Sheet]) -> None:
+    """Mark cells holding formulas: their values depend on other cells and are refused.
+
+    A fast byte search first; only worksheets that contain a formula tag are parsed further.
+    """
+    import xml.etree.ElementTree as ET
+
+    with zipfile.ZipFile(path) as archive:
+        targets = _sheet_targets(archive)
+        for sheet in sheets:
+            member = targets.get(sheet.name)
+            if member is None or member not in archive.namelist():
+                continue
+            found = False
+            with archive.open(member) as stream:
+                tail = b""
+                while chunk := stream.read(1024 * 1024):
+                    if _FORMULA_TAG.search(tail + chunk):
+                        found = True
+                        break
+                    tail = chunk[-16:]
+            if not found:
+                continue
+            with archive.open(member) as stream:
+                current_ref = None
+                for _event, element in ET.iterparse(stream, events=("start", "end")):  # noqa: S314
+                    tag = element.tag.rsplit("}", 1)[-1]
+                    if _event == "start" and tag == "c":
+                        current_ref = element.get("r")
+                    elif _event == "end" and tag == "f" and current_ref:
+                        match = _CELL_REF.match(current_ref)
+                        if match:
+                            sheet.formula_cells.add((int(match[2]), _column_index(match[1])))
+                    elif _event == "end" and tag == "row":
+                        element.clear()
+
+
+def _column_index(letters: str) -> int:
+    index = 0
+    for letter in letters:
+        index = index * 26 + (ord(letter) - 64)
+    return index - 1
+
+
+def _sheet_targets(archive: zipfile.ZipFile) -> dict[str, str]:
+    """Sheet name → archive member of its XML."""
+    import xml.etree.ElementTree as ET
+
+    ns_main = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+    ns_rel = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
+    try:
+        workbook = ET.fromstring(archive.read("xl/workbook.xml"))  # noqa: S314
+        rels = ET.fromstring(archive.read("xl/_rels/workbook.xml.rels"))  # noqa: S314
+    except (KeyError, ET.ParseError):
+        return {}
+    targets = {}
+    for rel in rels:
+        target = rel.get("Target", "")
+        target = target.lstrip("/") if target.startswith("/") else f"xl/{target}"
+        targets[rel.get("Id")] = target
+    result = {}
+    for sheet in workbook.iter(f"{ns_main}sheet"):
+        rel_id = sheet.get(f"{ns_rel}id")
+        if rel_id in targets:
+            result[sheet.get("name")] = targets[rel_id]
+    return result
+
+
+def normalise_header(value: Any) -> str:
+    """Header text for matching: no spaces, half-width brackets, no required-marks or colons."""
+    if value is None:
+        return ""
+    text = compact(value)
+    return text.replace("*", "").replace("＊", "").replace(":", "").replace("：", "")

@@ -1,0 +1,72 @@
+"""The error report: the user's own workbook back, bad cells filled red, a message column added.
+
+An ``.xls`` file cannot be edited in place, so its cells are copied into a new ``.xlsx``.
+"""
+
+from __future__ import annotations
+
+import io
+from collections import defaultdict
+from pathlib import Path
+from typing import Any
+
+import openpyxl
+from django.utils.translation import gettext as _
+from openpyxl.comments import Comment
+from openpyxl.styles import Font, PatternFill
+
+from healthpov.exports import neutralise
+from households.imports.reading import open_sheets
+
+BAD_FILL = PatternFill(fill_type="solid", start_color="FFFFC7CE", end_color="FFFFC7CE")
+BAD_FONT = Font(color="FF9C0006")
+
+
+def build_error_report(
+    path: Path | str,
+    *,
+    file_format: str,
+    sheet_name: str,
+    header_row: int,
+    errors: list[dict[str, Any]],
+) -> bytes:
+    path = Path(path)
+    by_row: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    for error in errors:
+        by_row[error["row"]].append(error)
+    if file_format == "xlsx":
+        workbook = openpyxl.load_workbook(path)
+        sheet = workbook[sheet_name]
+    else:
+        workbook = openpyxl.Workbook()
+        sheet = workbook.active
+        sheet.title = sheet_name[:31] or "Sheet1"
+        source = next(s for s in open_sheets(path, file_format) if s.name == sheet_name)
+        for number, cells in source.iter_rows():
+            for offset, value in enumerate(cells):
+                if value not in (None, ""):
+                    sheet.cell(
+                        row=number, column=source.first_col + offset + 1, value=neutralise(value)
+                    )
+    message_column = sheet.max_column + 1
+    header = sheet.cell(row=header_row, column=message_column, value=_("What is wrong"))
+    header.font = Font(bold=True, color="FF9C0006")
+    for row_number, row_errors in by_row.items():
+        texts = []
+        for error in row_errors:
+            if error.get("col") is not None:
+                cell = sheet.cell(row=row_number, column=error["col"] + 1)
+                cell.fill = BAD_FILL
+                cell.font = BAD_FONT
+                cell.comment = Comment(error["message"], "healthpov")
+                texts.append(f"{error['column']}：{error['message']}")
+            else:
+                texts.append(error["message"])
+        message = sheet.cell(
+            row=row_number, column=message_column, value=neutralise("；".join(texts))
+        )
+        message.font = BAD_FONT
+    sheet.column_dimensions[openpyxl.utils.get_column_letter(message_column)].width = 60
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()

@@ -1,0 +1,315 @@
+"""Writes of the registry: households, persons, status changes, reveals and imports."""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from django.core.files import File
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.utils import timezone
+
+from households.imports import ImportContext, ImportResult, ImportRun, get_ledger
+from households.models import (
+    ChangeSource,
+    Household,
+    ImportBatch,
+    Person,
+    RevealLog,
+    StatusChange,
+)
+
+if TYPE_CHECKING:
+    from healthpov.accounts.models import User
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        while chunk := handle.read(1024 * 1024):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+# ------------------------------------------------------------------ imports
+
+
+def _store_result(batch: ImportBatch, result: ImportResult) -> None:
+    batch.file_error = result.file_error
+    batch.errors = result.errors
+    batch.error_count = result.error_count
+    batch.row_count = result.rows_total
+    batch.counts = {
+        **result.counts,
+        "rows_valid": result.rows_valid,
+        "sheet_name": result.sheet_name,
+        "header_row": result.header_row,
+        "file_format": result.file_format,
+    }
+
+
+def import_batch_create(
+    *,
+    kind: str,
+    uploaded_file: UploadedFile | File,
+    actor: User | None,
+    options: dict[str, Any] | None = None,
+) -> ImportBatch:
+    """Keep an uploaded file as a batch (nothing imported yet)."""
+    get_ledger(kind)  # unknown kinds fail here
+    digest = hashlib.sha256()
+    for chunk in uploaded_file.chunks():
+        digest.update(chunk)
+    uploaded_file.seek(0)
+    batch = ImportBatch(
+        kind=kind,
+        original_name=Path(uploaded_file.name or "upload").name[:255],
+        sha256=digest.hexdigest(),
+        size=uploaded_file.size or 0,
+        options=options or {},
+        created_by=actor,
+        place=getattr(actor, "place", None),
+    )
+    batch.file.save(
+        f"{batch.sha256[:16]}{Path(batch.original_name).suffix.lower()[:8]}",
+        uploaded_file,
+        save=False,
+    )
+    batch.full_clean(exclude=["file"])
+    batch.save()
+    return batch
+
+
+def _context_for(batch: ImportBatch, actor: User | None, *, dry_run: bool) -> ImportContext:
+    def progress(fraction: float) -> None:
+        ImportBatch.objects.filter(pk=batch.pk).update(progress=int(fraction * 100))
+
+    return ImportContext(
+        user=actor, options=dict(batch.options), batch=batch, dry_run=dry_run, progress=progress
+    )
+
+
+def import_batch_check(*, batch: ImportBatch) -> ImportResult:
+    """Validate the batch's file and store the preview (counts and errors); writes no records."""
+    ImportBatch.objects.filter(pk=batch.pk).update(status=ImportBatch.Status.CHECKING, progress=0)
+    run = ImportRun(
+        get_ledger(batch.kind),
+        Path(batch.file.path),
+        _context_for(batch, batch.created_by, dry_run=True),
+    )
+    result = run.check()
+    _store_result(batch, result)
+    batch.status = ImportBatch.Status.REJECTED if result.file_error else ImportBatch.Status.CHECKED
+    batch.progress = 100
+    batch.save(
+        update_fields=[
+            "file_error",
+            "errors",
+            "error_count",
+            "row_count",
+            "counts",
+            "status",
+            "progress",
+        ]
+    )
+    return result
+
+
+def import_batch_apply(
+    *, batch: ImportBatch, actor: User, valid_rows_only: bool = False
+) -> ImportResult:
+    """Import the batch's file in one transaction; refused (nothing written) if any row has an
+    error, unless ``valid_rows_only``. Safe to run twice: the second run changes nothing."""
+    claimed = ImportBatch.objects.filter(
+        pk=batch.pk, status__in=[ImportBatch.Status.CHECKED, ImportBatch.Status.FAILED]
+    ).update(status=ImportBatch.Status.APPLYING, progress=0, valid_rows_only=valid_rows_only)
+    batch.refresh_from_db()
+    if not claimed:
+        return ImportResult(applied=batch.status == ImportBatch.Status.APPLIED, counts=batch.counts)
+    run = ImportRun(
+        get_ledger(batch.kind),
+        Path(batch.file.path),
+        _context_for(batch, batch.created_by, dry_run=False),
+    )
+    try:
+        result = run.apply(valid_rows_only=valid_rows_only)
+    except Exception:
+        ImportBatch.objects.filter(pk=batch.pk).update(status=ImportBatch.Status.FAILED)
+        raise
+    _store_result(batch, result)
+    if result.applied:
+        batch.status = ImportBatch.Status.APPLIED
+        batch.applied_by = actor
+        batch.applied_at = timezone.now()
+    else:
+        batch.status = (
+            ImportBatch.Status.REJECTED if result.file_error else ImportBatch.Status.CHECKED
+        )
+    batch.progress = 100
+    batch.save()
+    return result
+
+
+def import_file(
+    *, kind: str, path: Path, context: ImportContext, actor: User | None
+) -> ImportResult:
+    """Import a file from disk (commands): recorded as a batch with its SHA-256, applied at once."""
+    with path.open("rb") as handle:
+        batch = import_batch_create(
+            kind=kind,
+            uploaded_file=File(handle, name=path.name),
+            actor=actor,
+            options={k: v for k, v in context.options.items() if k in {"year", "create_places"}},
+        )
+    context.batch = batch
+    result = ImportRun(get_ledger(kind), path, context).apply(
+        valid_rows_only=bool(context.options.get("valid_rows_only"))
+    )
+    _store_result(batch, result)
+    if result.applied:
+        batch.status = ImportBatch.Status.APPLIED
+        batch.applied_by = actor
+        batch.applied_at = timezone.now()
+    else:
+        batch.status = ImportBatch.Status.REJECTED
+    batch.progress = 100
+    batch.save()
+    return result
+
+
+# ------------------------------------------------------------ registry edits
+
+
+def _record(
+    *,
+    household: Household,
+    person: Person | None,
+    field: str,
+    old: str,
+    new: str,
+    changed_on: datetime.date,
+    reason: str,
+    actor: User,
+) -> StatusChange:
+    change = StatusChange(
+        household=household,
+        person=person,
+        field=field,
+        old_value=old,
+        new_value=new,
+        changed_on=changed_on,
+        reason=reason,
+        source=ChangeSource.STAFF,
+        actor=actor,
+    )
+    change.full_clean()
+    change.save()
+    return change
+
+
+@transaction.atomic
+def household_save(*, household: Household, actor: User, reason: str = "") -> Household:
+    """Create or update a household from a validated form; poverty status and village changes
+    go into the history."""
+    household.township = household.village.parent
+    if household.pk:
+        before = Household.objects.select_for_update().get(pk=household.pk)
+        today = timezone.localdate()
+        if before.poverty_status != household.poverty_status:
+            _record(
+                household=household,
+                person=None,
+                field=StatusChange.Field.POVERTY_STATUS,
+                old=before.poverty_status,
+                new=household.poverty_status,
+                changed_on=today,
+                reason=reason,
+                actor=actor,
+            )
+        if before.village_id != household.village_id:
+            _record(
+                household=household,
+                person=None,
+                field=StatusChange.Field.VILLAGE,
+                old=str(before.village_id),
+                new=str(household.village_id),
+                changed_on=today,
+                reason=reason,
+                actor=actor,
+            )
+    household.full_clean()
+    household._change_reason = reason or "staff edit"
+    household.save()
+    return household
+
+
+@transaction.atomic
+def person_save(*, person: Person, actor: User, reason: str = "") -> Person:
+    """Create or update a person (sex and birth date always follow the ID number)."""
+    from households.idnumber import parse_resident_id
+
+    resident = parse_resident_id(person.id_number)
+    person.id_number, person.sex, person.birth_date = (
+        resident.number,
+        resident.sex,
+        resident.birth_date,
+    )
+    if person.pk:
+        before = Person.objects.select_for_update().get(pk=person.pk)
+        if before.household_id != person.household_id:
+            _record(
+                household=person.household,
+                person=person,
+                field=StatusChange.Field.HOUSEHOLD,
+                old=str(before.household_id),
+                new=str(person.household_id),
+                changed_on=timezone.localdate(),
+                reason=reason,
+                actor=actor,
+            )
+    else:
+        person.created_by = actor
+    person.full_clean()
+    person._change_reason = reason or "staff edit"
+    person.save()
+    return person
+
+
+@transaction.atomic
+def person_change_status(
+    *, person: Person, status: str, changed_on: datetime.date, reason: str, actor: User
+) -> StatusChange | None:
+    """Change a person's status (正常, 死亡, 外迁 …) with the date and reason it happened."""
+    person = Person.objects.select_for_update().get(pk=person.pk)
+    if person.status == status:
+        return None
+    change = _record(
+        household=person.household,
+        person=person,
+        field=StatusChange.Field.PERSON_STATUS,
+        old=person.status,
+        new=status,
+        changed_on=changed_on,
+        reason=reason,
+        actor=actor,
+    )
+    person.status = status
+    person._change_reason = reason
+    person.save(update_fields=["status", "updated_at"])
+    return change
+
+
+@transaction.atomic
+def personal_data_reveal(
+    *, person: Person | None, household: Household, field: str, actor: User
+) -> RevealLog:
+    """Record that ``actor`` was shown a full ID number or phone."""
+    if not actor.may_reveal_personal_data:
+        raise PermissionError("not allowed to reveal personal data")
+    log = RevealLog(person=person, household=household, field=field, user=actor)
+    log.full_clean()
+    log.save()
+    return log
