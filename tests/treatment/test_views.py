@@ -1,0 +1,219 @@
+import datetime
+from decimal import Decimal
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.template.loader import render_to_string
+from django.urls import reverse
+
+from tests.treatment.factories import (
+    CallFactory,
+    CaseFactory,
+    MajorDiseaseFactory,
+    PersonFactory,
+    StayFactory,
+)
+from treatment.models import CaseStatus, FollowUpCall, InpatientStay, MajorIllnessCase
+
+pytestmark = pytest.mark.django_db
+
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+
+def stay_post(**overrides):
+    data = {
+        "hospital_name": "泰宁县总医院",
+        "in_county": "on",
+        "one_stop": "on",
+        "admitted_on": "2018-03-01",
+        "discharged_on": "2018-03-09",
+        "total_cost": "8000.00",
+        "policy_cost": "7500",
+        "basic_insurance": "5000",
+        "critical_insurance": "1500",
+        "medical_assistance": "700",
+        "supplementary_insurance": "400",
+        "personal_payment": "400",
+    }
+    data.update(overrides)
+    return data
+
+
+def test_case_list_shows_own_township_only(
+    client_a, village_a, village_b, django_assert_max_num_queries
+):
+    for _ in range(5):
+        CaseFactory(person=PersonFactory(household__village=village_a))
+    CaseFactory(person=PersonFactory(household__village=village_b, name="乙镇病人"))
+    with django_assert_max_num_queries(12):
+        response = client_a.get(reverse("treatment:case_list"), {"year": 2018})
+    assert response.status_code == 200
+    assert "乙镇病人" not in response.content.decode()
+
+
+def test_case_list_htmx_returns_fragment(client_a, village_a):
+    CaseFactory(person=PersonFactory(household__village=village_a))
+    response = client_a.get(reverse("treatment:case_list"), {"year": 2018}, HTTP_HX_REQUEST="true")
+    assert b"<html" not in response.content
+    assert b'data-testid="case-table"' in response.content
+
+
+def test_case_detail_of_other_township_is_404(client_a, village_b):
+    case = CaseFactory(person=PersonFactory(household__village=village_b))
+    assert client_a.get(reverse("treatment:case_detail", args=[case.pk])).status_code == 404
+
+
+def test_case_create_by_id_number(client_a, village_a):
+    person = PersonFactory(household__village=village_a)
+    disease = MajorDiseaseFactory()
+    response = client_a.post(
+        reverse("treatment:case_create"),
+        {
+            "id_number": f" {person.id_number.lower()} ",
+            "disease": disease.pk,
+            "screening_date": "2018-02-01",
+            "hospital_name": "三明市第一医院",
+            "status": CaseStatus.SCREENED,
+        },
+    )
+    case = MajorIllnessCase.objects.get()
+    assert response.status_code == 302
+    assert case.person == person
+
+
+def test_case_create_for_id_of_other_township_is_refused(client_a, village_b):
+    person = PersonFactory(household__village=village_b)
+    response = client_a.post(
+        reverse("treatment:case_create"),
+        {
+            "id_number": person.id_number,
+            "disease": MajorDiseaseFactory().pk,
+            "screening_date": "2018-02-01",
+            "status": CaseStatus.SCREENED,
+        },
+    )
+    assert response.status_code == 200
+    assert "花名册" in response.content.decode() or "roster" in response.content.decode()
+    assert not MajorIllnessCase.objects.exists()
+
+
+def test_county_user_may_not_open_case_form(client, county_user):
+    client.force_login(county_user)
+    assert client.get(reverse("treatment:case_create")).status_code == 403
+
+
+def test_refusal_with_pdf_proof_then_proof_is_served(client_a, village_a):
+    case = CaseFactory(person=PersonFactory(household__village=village_a))
+    response = client_a.post(
+        reverse("treatment:case_refuse", args=[case.pk]),
+        {
+            "reason": "随父母外出务工,拒绝回乡治疗",
+            "note": "",
+            "proof": SimpleUploadedFile("x.pdf", PDF),
+        },
+    )
+    assert response.status_code == 302
+    proof = client_a.get(reverse("treatment:refusal_proof", args=[case.pk]))
+    assert proof["Content-Type"] == "application/pdf"
+    assert b"".join(proof.streaming_content) == PDF
+
+
+def test_refusal_without_reason_shows_message_and_keeps_status(client_a, village_a):
+    case = CaseFactory(person=PersonFactory(household__village=village_a))
+    response = client_a.post(
+        reverse("treatment:case_refuse", args=[case.pk]), {"reason": "", "note": "电话告知"}
+    )
+    assert response.status_code == 200
+    assert b'data-testid="field-error"' in response.content
+    case.refresh_from_db()
+    assert case.status == CaseStatus.SCREENED
+
+
+def test_refusal_with_html_disguised_as_pdf_is_refused(client_a, village_a):
+    case = CaseFactory(person=PersonFactory(household__village=village_a))
+    client_a.post(
+        reverse("treatment:case_refuse", args=[case.pk]),
+        {"reason": "拒绝", "proof": SimpleUploadedFile("x.pdf", b"<script>alert(1)</script>")},
+    )
+    case.refresh_from_db()
+    assert case.status == CaseStatus.SCREENED
+
+
+def test_proof_of_other_township_is_404(client_a, village_b):
+    case = CaseFactory(person=PersonFactory(household__village=village_b))
+    assert client_a.get(reverse("treatment:refusal_proof", args=[case.pk])).status_code == 404
+
+
+def test_call_is_recorded(client_a, village_a):
+    case = CaseFactory(person=PersonFactory(household__village=village_a))
+    response = client_a.post(
+        reverse("treatment:call_create", args=[case.pk]),
+        {"called_on": "2018-05-02", "note": "病情稳定"},
+    )
+    assert response.status_code == 302
+    assert FollowUpCall.objects.get().case == case
+
+
+def test_no_call_list_as_of(client_a, village_a):
+    case = CaseFactory(person=PersonFactory(household__village=village_a, name="久未回访"))
+    CallFactory(case=case, called_on=datetime.date(2018, 1, 20))
+    response = client_a.get(reverse("treatment:no_call_list"), {"as_of": "2018-06-04"})
+    assert "久未回访" in response.content.decode()
+
+
+def test_stay_create_saves(client_a, village_a):
+    person = PersonFactory(household__village=village_a)
+    response = client_a.post(
+        reverse("treatment:stay_create"), stay_post(id_number=person.id_number)
+    )
+    assert response.status_code == 302
+    assert InpatientStay.objects.get().total_cost == Decimal("8000.00")
+
+
+@pytest.mark.parametrize(
+    ("overrides", "expected"),
+    [
+        ({"personal_payment": "-400"}, "负"),
+        ({"total_cost": "八千"}, "金额"),
+        ({"discharged_on": "2018-02-01"}, "出院"),
+        ({"personal_payment": "300"}, "100.00"),
+    ],
+)
+def test_bad_stay_shows_chinese_message_and_saves_nothing(client_a, village_a, overrides, expected):
+    person = PersonFactory(household__village=village_a)
+    response = client_a.post(
+        reverse("treatment:stay_create"), stay_post(id_number=person.id_number, **overrides)
+    )
+    assert response.status_code == 200
+    assert expected in response.content.decode()
+    assert not InpatientStay.objects.exists()
+
+
+def test_stay_list_highlights_breach(client_a, village_a):
+    StayFactory(person=PersonFactory(household__village=village_a), deposit_taken=True)
+    StayFactory(person=PersonFactory(household__village=village_a))
+    response = client_a.get(reverse("treatment:stay_list"), {"year": 2018})
+    assert response.content.decode().count('data-breach="1"') == 1
+
+
+def test_township_summary_and_risk_pages(client_a, village_a):
+    StayFactory(
+        person=PersonFactory(household__village=village_a, name="高额自付"),
+        personal_payment=Decimal("10500.00"),
+        total_cost=Decimal("20000.00"),
+    )
+    assert client_a.get(reverse("treatment:township_summary"), {"year": 2018}).status_code == 200
+    response = client_a.get(reverse("treatment:risk_watch"), {"as_of": "2018-06-04"})
+    assert "高额自付" in response.content.decode()
+
+
+def test_household_section_lists_cases(rf, user_a, village_a):
+    case = CaseFactory(person=PersonFactory(household__village=village_a, name="户内病人"))
+    request = rf.get("/")
+    request.user = user_a
+    html = render_to_string(
+        "treatment/snippets/household_section.html",
+        {"household": case.person.household, "members": [case.person], "user": user_a},
+        request=request,
+    )
+    assert "户内病人" in html

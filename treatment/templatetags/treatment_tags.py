@@ -1,0 +1,30 @@
+"""Display of the treatment figures: fractions as percentages, yuan with two decimals."""
+
+from decimal import ROUND_HALF_UP, Decimal
+
+from django import template
+
+register = template.Library()
+
+
+@register.filter
+def pct(value) -> str:
+    """0.41613 → "41.6%"; nothing to divide by → "—"."""
+    if value is None or value == "":
+        return "—"
+    return f"{(Decimal(value) * 100).quantize(Decimal('0.1'), rounding=ROUND_HALF_UP)}%"
+
+
+@register.filter
+def yuan(value) -> str:
+    if value is None or value == "":
+        return "—"
+    return f"{Decimal(value).quantize(Decimal('0.01'), rounding=ROUND_HALF_UP):,}"
+
+
+@register.simple_tag
+def household_treatment(household):
+    """Cases and stays of a household's members (the household page already checked access)."""
+    from treatment.selectors import household_treatment as select
+
+    return select(household)
