@@ -40,13 +40,20 @@ def money_field(label: str, *, required: bool = True) -> forms.DecimalField:
     )
 
 
+class NoEchoTextInput(forms.TextInput):
+    """A text input that never sends its value back: an ID number is not echoed into a page."""
+
+    def format_value(self, value):
+        return None
+
+
 class PersonByIdForm(forms.Form):
     """Finds the person by resident ID among those the user may see (ID never in a URL)."""
 
     id_number = forms.CharField(
         label=_("Resident ID number"),
         max_length=30,
-        widget=forms.TextInput(attrs={"class": "form-control", "autocomplete": "off"}),
+        widget=NoEchoTextInput(attrs={"class": "form-control", "autocomplete": "off"}),
     )
 
     def __init__(self, *args, user: User, person: Person | None = None, **kwargs) -> None:

@@ -153,7 +153,7 @@ def case_create(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "treatment/case_form.html",
-        {"form": form, "person": person, "hospital_names": _hospital_names()},
+        {"form": form, "person": form.person, "hospital_names": _hospital_names()},
     )
 
 
@@ -339,7 +339,7 @@ def stay_create(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "treatment/stay_form.html",
-        {"form": form, "person": person, "hospital_names": _hospital_names()},
+        {"form": form, "person": form.person, "hospital_names": _hospital_names()},
     )
 
 
