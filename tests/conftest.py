@@ -6,7 +6,13 @@ Township A's user is "us"; township B holds the records that A must never see.
 import pytest
 
 from healthpov.accounts.models import User
-from tests.factories import CountyFactory, InstitutionFactory, TownshipFactory, UserFactory, VillageFactory
+from tests.factories import (
+    CountyFactory,
+    InstitutionFactory,
+    TownshipFactory,
+    UserFactory,
+    VillageFactory,
+)
 
 # Every response and log record of the suite is scanned for leaked personal data and inline code.
 pytest_plugins = ["tests.hardening.response_scan"]
@@ -49,12 +55,16 @@ def centre_b(township_b):
 
 @pytest.fixture
 def user_a(township_a, centre_a):
-    return UserFactory(username="staff_a", role=User.Role.TOWNSHIP_STAFF, place=township_a, institution=centre_a)
+    return UserFactory(
+        username="staff_a", role=User.Role.TOWNSHIP_STAFF, place=township_a, institution=centre_a
+    )
 
 
 @pytest.fixture
 def user_b(township_b, centre_b):
-    return UserFactory(username="staff_b", role=User.Role.TOWNSHIP_STAFF, place=township_b, institution=centre_b)
+    return UserFactory(
+        username="staff_b", role=User.Role.TOWNSHIP_STAFF, place=township_b, institution=centre_b
+    )
 
 
 @pytest.fixture

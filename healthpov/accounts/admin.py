@@ -7,7 +7,15 @@ from healthpov.accounts.models import User
 
 @admin.register(User)
 class UserAdmin(DjangoUserAdmin):
-    list_display = ["username", "last_name", "first_name", "role", "place", "institution", "is_active"]
+    list_display = [
+        "username",
+        "last_name",
+        "first_name",
+        "role",
+        "place",
+        "institution",
+        "is_active",
+    ]
     list_filter = ["role", "is_active", "is_staff"]
     list_select_related = ["place", "institution"]
     fieldsets = (

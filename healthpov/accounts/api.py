@@ -1,12 +1,12 @@
 """API for the signed-in user and the places they may see."""
 
+from django.urls import path
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, viewsets
 from rest_framework.decorators import api_view
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.routers import SimpleRouter
-from drf_spectacular.utils import extend_schema
-from django.urls import path
 
 from healthpov.places.models import Place
 from healthpov.places.scoping import places_visible_to
@@ -37,7 +37,11 @@ class MeSerializer(serializers.Serializer):
 def me(request: Request) -> Response:
     user = request.user
     return Response(
-        {"username": user.username, "role": user.role, "place": str(user.place) if user.place else None}
+        {
+            "username": user.username,
+            "role": user.role,
+            "place": str(user.place) if user.place else None,
+        }
     )
 
 

@@ -17,7 +17,9 @@ class User(AbstractUser):
         INSPECTOR = "inspector", _("Inspector")
         ADMIN = "admin", _("Administrator")
 
-    role = models.CharField(_("role"), max_length=20, choices=Role.choices, default=Role.TOWNSHIP_STAFF)
+    role = models.CharField(
+        _("role"), max_length=20, choices=Role.choices, default=Role.TOWNSHIP_STAFF
+    )
     place = models.ForeignKey(
         Place,
         verbose_name=_("place"),

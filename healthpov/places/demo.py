@@ -7,7 +7,7 @@ from django.db import transaction
 from healthpov.accounts.models import User
 from healthpov.places.models import Institution, Place
 
-DEMO_PASSWORD = "healthpov-demo-2026"  # noqa: S105 - printed for the demo, never used in production
+DEMO_PASSWORD = "healthpov-demo-2026"
 
 # The nine townships of seed 000, with a few villages each.
 TOWNSHIPS: dict[str, list[str]] = {
@@ -61,12 +61,16 @@ def build_places() -> Place:
     for township_name, villages in TOWNSHIPS.items():
         township = _place(township_name, Place.Level.TOWNSHIP, county)
         Institution.objects.get_or_create(
-            name=f"{township_name}卫生院", place=township, defaults={"kind": Institution.Kind.HEALTH_CENTRE}
+            name=f"{township_name}卫生院",
+            place=township,
+            defaults={"kind": Institution.Kind.HEALTH_CENTRE},
         )
         for village_name in villages:
             village = _place(village_name, Place.Level.VILLAGE, township)
             Institution.objects.get_or_create(
-                name=f"{village_name}卫生所", place=village, defaults={"kind": Institution.Kind.VILLAGE_CLINIC}
+                name=f"{village_name}卫生所",
+                place=village,
+                defaults={"kind": Institution.Kind.VILLAGE_CLINIC},
             )
     return county
 
@@ -87,7 +91,12 @@ def build_users(county: Place) -> list[tuple[str, str, str]]:
         institution = Institution.objects.filter(place=place).order_by("pk").first()
         user, created = User.objects.get_or_create(
             username=username,
-            defaults={"role": role, "place": place, "institution": institution, "last_name": display},
+            defaults={
+                "role": role,
+                "place": place,
+                "institution": institution,
+                "last_name": display,
+            },
         )
         if created:
             user.set_password(DEMO_PASSWORD)

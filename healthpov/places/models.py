@@ -91,7 +91,9 @@ class Institution(models.Model):
         verbose_name_plural = _("institutions")
         ordering = ["place__path", "name"]
         constraints = [
-            models.UniqueConstraint(fields=["place", "name"], name="institution_unique_name_in_place"),
+            models.UniqueConstraint(
+                fields=["place", "name"], name="institution_unique_name_in_place"
+            ),
         ]
 
     def __str__(self) -> str:

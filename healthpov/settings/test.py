@@ -1,11 +1,12 @@
 """Test settings: the database comes from DATABASE_URL (SQLite in memory by default)."""
 
 import os
+import tempfile
 
 from .base import *  # noqa: F403
 from .base import DATABASES, env
 
-SECRET_KEY = "test-only-not-secret"  # noqa: S105
+SECRET_KEY = "test-only-not-secret"
 DEBUG = False
 ALLOWED_HOSTS = ["*"]
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
@@ -19,7 +20,9 @@ if DATABASES["default"]["ENGINE"] != "django.db.backends.sqlite3":
 else:
     DATABASES["default"]["OPTIONS"] = {}
 
-MEDIA_ROOT = env.path("MEDIA_ROOT", default=f"/tmp/healthpov-test-media-{os.getpid()}")
+MEDIA_ROOT = env.path(
+    "MEDIA_ROOT", default=os.path.join(tempfile.gettempdir(), f"healthpov-test-media-{os.getpid()}")
+)
 CELERY_BROKER_URL = env.str("TEST_CELERY_BROKER_URL", default="memory://")
 CELERY_RESULT_BACKEND = env.str("TEST_CELERY_RESULT_BACKEND", default=None) or None
 CELERY_TASK_ALWAYS_EAGER = not env.str("TEST_CELERY_BROKER_URL", default="")
