@@ -24,7 +24,9 @@ urlpatterns = [
     # The split view serves its start-up script as a file (?script): the CSP allows no inline code.
     path(
         "api/docs/",
-        SpectacularSwaggerSplitView.as_view(url_name="api-schema", template_name="api/swagger_ui.html"),
+        SpectacularSwaggerSplitView.as_view(
+            url_name="api-schema", template_name="api/swagger_ui.html"
+        ),
         name="api-docs",
     ),
     path("api/", include("healthpov.accounts.api")),
