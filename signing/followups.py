@@ -25,7 +25,8 @@ Public functions (everything else in the project goes through them):
   ``chronic_since``, ``followup_overdue``, ``followup_due`` (and ``followup_done_current``);
   rows that are not patients get ``chronic_since = None`` and both flags false.
 - :func:`chronic_patients` — a ``Person`` queryset of the patients as of a date, annotated.
-- :func:`patient_followup_status` — one patient's periods for a page.
+- :func:`patient_followup_status` — one patient's periods for a page;
+  :func:`status_from_records` — the same from records already loaded (household pages).
 """
 
 from __future__ import annotations
@@ -201,30 +202,43 @@ def period_state(
     return OVERDUE if period.end < as_of else DUE
 
 
-def patient_followup_status(
-    person, as_of: datetime.date, per_year: int | None = None
+def status_from_records(
+    registrations: list[ChronicRegistration],
+    followup_dates: list[datetime.date],
+    as_of: datetime.date,
+    per_year: int | None = None,
 ) -> PatientFollowupStatus:
-    """One person's follow-up periods of ``as_of``'s year (two queries); for pages and the API."""
-    first = (
-        ChronicRegistration.objects.filter(
-            person=person, disease__is_key_chronic=True, diagnosed_on__lte=as_of
-        )
-        .order_by("diagnosed_on")
-        .values_list("diagnosed_on", flat=True)
-        .first()
-    )
-    if first is None:
+    """The status computed from records already loaded (no query but the year policy's).
+
+    ``registrations`` are the person's chronic registrations (with ``disease`` loaded),
+    ``followup_dates`` the dates of their follow-up records (any year).
+    """
+    since = [
+        r.diagnosed_on
+        for r in registrations
+        if r.disease.is_key_chronic and r.diagnosed_on <= as_of
+    ]
+    if not since:
         return PatientFollowupStatus(as_of=as_of, chronic_since=None, periods=[])
-    dates = list(
-        FulfilmentRecord.objects.filter(
-            person=person,
-            kind=FulfilmentKind.FOLLOW_UP,
-            served_on__year=as_of.year,
-            served_on__lte=as_of,
-        ).values_list("served_on", flat=True)
-    )
+    first = min(since)
+    dates = [d for d in followup_dates if d.year == as_of.year and d <= as_of]
     statuses = []
     for period in periods_of_year(as_of.year, per_year):
         inside = sorted(d for d in dates if period.start <= d <= period.end)
         statuses.append(PeriodStatus(period, period_state(period, as_of, first, inside), inside))
     return PatientFollowupStatus(as_of=as_of, chronic_since=first, periods=statuses)
+
+
+def patient_followup_status(
+    person, as_of: datetime.date, per_year: int | None = None
+) -> PatientFollowupStatus:
+    """One person's follow-up periods of ``as_of``'s year; for pages and the API."""
+    registrations = list(
+        ChronicRegistration.objects.filter(person=person).select_related("disease")
+    )
+    dates = list(
+        FulfilmentRecord.objects.filter(
+            person=person, kind=FulfilmentKind.FOLLOW_UP, served_on__year=as_of.year
+        ).values_list("served_on", flat=True)
+    )
+    return status_from_records(registrations, dates, as_of, per_year)

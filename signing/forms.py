@@ -1,0 +1,164 @@
+"""Forms of the household page's inline records; they only parse input, services validate."""
+
+from __future__ import annotations
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from healthpov.places.models import Institution
+from signing.models import (
+    BookletStatus,
+    Disease,
+    FulfilmentKind,
+    ServicePackage,
+    SignMethod,
+    Team,
+    UnsignedReason,
+)
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs, format="%Y-%m-%d")
+
+
+class HouseholdForm(forms.Form):
+    """Base: a member of the household (or several), and the acting user for choices."""
+
+    person_field = "person"
+
+    def __init__(self, *args, members, user, year, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.members = {m.pk: m for m in members}
+        self.user = user
+        self.year = year
+        choices = [(m.pk, m.name) for m in members]
+        if self.person_field in self.fields:
+            self.fields[self.person_field].choices = choices
+        for name, field in self.fields.items():
+            widget = field.widget
+            if isinstance(widget, forms.CheckboxInput | forms.CheckboxSelectMultiple):
+                continue
+            css = "form-select" if isinstance(widget, forms.Select) else "form-control"
+            widget.attrs.setdefault("class", css)
+            widget.attrs.setdefault("data-testid", f"field-{name}")
+
+    def clean_person(self):
+        return self.members[int(self.cleaned_data["person"])]
+
+
+def _today():
+    return timezone.localdate()
+
+
+class ContractForm(HouseholdForm):
+    person = forms.TypedChoiceField(label=_("person"), coerce=int)
+    signed_on = forms.DateField(label=_("date signed"), widget=DateInput, initial=_today)
+    method = forms.ChoiceField(label=_("method"), choices=SignMethod.choices)
+    team = forms.ModelChoiceField(label=_("team"), queryset=Team.objects.none(), required=False)
+    doctor_name = forms.CharField(label=_("responsible doctor"), max_length=50, required=False)
+    package = forms.ModelChoiceField(
+        label=_("service package"), queryset=ServicePackage.objects.none(), required=False
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["team"].queryset = Team.objects.visible_to(self.user).select_related(
+            "institution"
+        )
+        self.fields["package"].queryset = ServicePackage.objects.filter(year=self.year)
+
+
+class UnsignedForm(HouseholdForm):
+    person = forms.TypedChoiceField(label=_("person"), coerce=int)
+    reason = forms.ChoiceField(label=_("reason"), choices=UnsignedReason.choices)
+    recorded_on = forms.DateField(label=_("date recorded"), widget=DateInput, initial=_today)
+    contact_note = forms.CharField(
+        label=_("contact attempt"),
+        widget=forms.Textarea(attrs={"rows": 2}),
+        required=False,
+        help_text=_("How and when the person was contacted (evidence of the work)."),
+    )
+
+
+class FulfilmentForm(HouseholdForm):
+    person_field = "persons"
+
+    persons = forms.TypedMultipleChoiceField(
+        label=_("members"), coerce=int, widget=forms.CheckboxSelectMultiple
+    )
+    kind = forms.ChoiceField(
+        label=_("service"),
+        choices=[(k, v) for k, v in FulfilmentKind.choices if k != FulfilmentKind.FOLLOW_UP],
+        help_text=_("A brochure is recorded once per household."),
+    )
+    served_on = forms.DateField(label=_("date"), widget=DateInput, initial=_today)
+    note = forms.CharField(label=_("note"), max_length=500, required=False)
+
+    def clean_persons(self):
+        return [self.members[int(pk)] for pk in self.cleaned_data["persons"]]
+
+
+class FollowupForm(HouseholdForm):
+    person = forms.TypedChoiceField(label=_("patient"), coerce=int)
+    served_on = forms.DateField(label=_("date of the visit"), widget=DateInput, initial=_today)
+    note = forms.CharField(
+        label=_("note"), widget=forms.Textarea(attrs={"rows": 2}), required=False
+    )
+
+
+class HealthCheckForm(HouseholdForm):
+    person = forms.TypedChoiceField(label=_("person"), coerce=int)
+    checked_on = forms.DateField(label=_("date checked"), widget=DateInput, initial=_today)
+    institution = forms.ModelChoiceField(
+        label=_("institution"), queryset=Institution.objects.none(), required=False
+    )
+    summary = forms.CharField(
+        label=_("summary"), widget=forms.Textarea(attrs={"rows": 2}), required=False
+    )
+    abnormal_findings = forms.CharField(
+        label=_("abnormal findings"), widget=forms.Textarea(attrs={"rows": 2}), required=False
+    )
+    fed_back = forms.BooleanField(label=_("results fed back"), required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["institution"].queryset = Institution.objects.visible_to(self.user)
+
+
+class ChronicForm(HouseholdForm):
+    person = forms.TypedChoiceField(label=_("person"), coerce=int)
+    disease = forms.ModelChoiceField(label=_("disease"), queryset=Disease.objects.none())
+    diagnosed_on = forms.DateField(label=_("date diagnosed"), widget=DateInput)
+    managing_doctor_name = forms.CharField(
+        label=_("managing doctor"), max_length=50, required=False
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["disease"].queryset = Disease.objects.filter(
+            year=self.year, is_key_chronic=True
+        )
+
+
+class DiagnosisForm(HouseholdForm):
+    person = forms.TypedChoiceField(label=_("person"), coerce=int)
+    disease = forms.ModelChoiceField(label=_("disease"), queryset=Disease.objects.none())
+    diagnosed_on = forms.DateField(label=_("date diagnosed"), widget=DateInput)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["disease"].queryset = Disease.objects.filter(
+            year=self.year, is_special_outpatient=True
+        )
+
+
+class BookletForm(HouseholdForm):
+    status = forms.ChoiceField(label=_("status"), choices=BookletStatus.choices)
+    applied_on = forms.DateField(label=_("date applied"), widget=DateInput, required=False)
+    number = forms.CharField(label=_("booklet number"), max_length=50, required=False)
+    issued_on = forms.DateField(label=_("date issued"), widget=DateInput, required=False)
+    expires_on = forms.DateField(label=_("valid until"), widget=DateInput, required=False)

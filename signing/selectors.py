@@ -1,0 +1,225 @@
+"""Reads of the signing app: the township work lists and what the household page shows.
+
+Every list starts from ``visible_to(user)``; follow-up states come from
+:mod:`signing.followups` only.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+
+from households.models import Household, Person, PersonStatus
+from signing import followups
+from signing.models import (
+    Booklet,
+    BookletStatus,
+    ChronicRegistration,
+    Contract,
+    FulfilmentRecord,
+    HealthCheck,
+    SpecialDiseaseDiagnosis,
+    UnsignedRecord,
+    YearPolicy,
+)
+
+if TYPE_CHECKING:
+    from healthpov.accounts.models import User
+
+EXPIRY_WINDOW_DAYS = 30
+
+#: Persons who no longer need a health check or a follow-up visit.
+GONE_STATUSES = (PersonStatus.DIED, PersonStatus.MOVED_OUT, PersonStatus.MARRIED_OUT)
+
+
+@dataclass
+class ListFilters:
+    """The filters every work list accepts (all optional)."""
+
+    village_id: int | None = None
+    search: str = ""
+    state: str = ""  # list-specific: due/overdue, pending/expiring...
+
+
+def _persons(user: User, filters: ListFilters) -> QuerySet[Person]:
+    qs = Person.objects.visible_to(user).select_related("household", "household__village")
+    if filters.village_id:
+        qs = qs.filter(household__village_id=filters.village_id)
+    if filters.search:
+        qs = qs.filter(Q(name__contains=filters.search) | Q(household__number=filters.search))
+    return qs.order_by("household__village__name", "household__number", "id")
+
+
+def _has_contract(year: int) -> Exists:
+    return Exists(Contract.objects.filter(person=OuterRef("pk"), year=year))
+
+
+# --- work lists ------------------------------------------------------------------------------
+
+
+def unsigned_without_reason(user: User, year: int, filters: ListFilters) -> QuerySet[Person]:
+    """Persons with neither a contract nor a recorded reason for ``year`` (the gap)."""
+    return (
+        _persons(user, filters)
+        .exclude(_has_contract(year))
+        .exclude(Exists(UnsignedRecord.objects.filter(person=OuterRef("pk"), year=year)))
+    )
+
+
+def followups_due(user: User, as_of: datetime.date, filters: ListFilters) -> QuerySet[Person]:
+    """Chronic patients with a follow-up due this period or overdue (``state``: due/overdue)."""
+    qs = followups.chronic_patients(
+        _persons(user, filters).exclude(status__in=GONE_STATUSES), as_of
+    )
+    if filters.state == followups.DUE:
+        return qs.filter(followup_due=True)
+    if filters.state == followups.OVERDUE:
+        return qs.filter(followup_overdue=True)
+    return qs.filter(Q(followup_due=True) | Q(followup_overdue=True))
+
+
+def booklets_to_handle(
+    user: User, as_of: datetime.date, filters: ListFilters
+) -> QuerySet[SpecialDiseaseDiagnosis]:
+    """Diagnoses whose booklet is not valid (pending, applied, expired) or expires within 30
+    days (``state``: pending/expiring)."""
+    soon = as_of + datetime.timedelta(days=EXPIRY_WINDOW_DAYS)
+    valid = Q(booklet__status=BookletStatus.ISSUED, booklet__issued_on__lte=as_of) & (
+        Q(booklet__expires_on__isnull=True) | Q(booklet__expires_on__gte=as_of)
+    )
+    expiring = valid & Q(booklet__expires_on__lte=soon)
+    persons = _persons(user, filters).exclude(status__in=GONE_STATUSES)
+    qs = (
+        SpecialDiseaseDiagnosis.objects.visible_to(user)
+        .filter(person__in=persons, diagnosed_on__lte=as_of)
+        .select_related("person", "person__household", "person__household__village", "disease")
+        .select_related("booklet")
+        .order_by("person__household__village__name", "person__household__number", "person_id")
+    )
+    if filters.state == "expiring":
+        return qs.filter(expiring)
+    if filters.state == "pending":
+        return qs.exclude(valid)
+    return qs.filter(~valid | expiring)
+
+
+def health_checks_missing(user: User, year: int, filters: ListFilters) -> QuerySet[Person]:
+    """Signed persons of ``year`` without a health check in ``year``."""
+    return (
+        _persons(user, filters)
+        .exclude(status__in=GONE_STATUSES)
+        .filter(_has_contract(year))
+        .exclude(Exists(HealthCheck.objects.filter(person=OuterRef("pk"), checked_on__year=year)))
+    )
+
+
+def contracts_expiring(
+    user: User, as_of: datetime.date, filters: ListFilters
+) -> QuerySet[Contract]:
+    """Contracts ending within 30 days of ``as_of`` (or ended) with no contract for the next
+    year yet."""
+    soon = as_of + datetime.timedelta(days=EXPIRY_WINDOW_DAYS)
+    persons = _persons(user, filters).exclude(status__in=GONE_STATUSES)
+    renewed = Contract.objects.filter(person=OuterRef("person"), year=OuterRef("year") + 1)
+    return (
+        Contract.objects.visible_to(user)
+        .filter(person__in=persons, year=as_of.year, valid_until__lte=soon)
+        .exclude(Exists(renewed))
+        .select_related("person", "person__household", "person__household__village", "team")
+        .order_by("valid_until", "person__household__number", "person_id")
+    )
+
+
+# --- the household page ----------------------------------------------------------------------
+
+
+@dataclass
+class MemberRecords:
+    person: Person
+    contract: Contract | None = None
+    unsigned: UnsignedRecord | None = None
+    chronic: list[ChronicRegistration] = field(default_factory=list)
+    followup: followups.PatientFollowupStatus | None = None
+    checks: list[HealthCheck] = field(default_factory=list)
+    diagnoses: list[SpecialDiseaseDiagnosis] = field(default_factory=list)
+    fulfilments: list[FulfilmentRecord] = field(default_factory=list)
+    previous_contract: Contract | None = None
+
+    @property
+    def checked_this_year(self) -> bool:
+        return bool(self.checks)
+
+    @property
+    def is_patient(self) -> bool:
+        return bool(self.followup and self.followup.is_patient)
+
+
+def household_records(
+    household: Household, year: int, as_of: datetime.date, *, all_years: bool = False
+) -> list[MemberRecords]:
+    """Every member's signing records of ``year`` (or of all years, for the printed sheet)."""
+    year_filter = {} if all_years else {"year": year}
+    members = list(
+        household.members.order_by("id").prefetch_related(
+            Prefetch(
+                "contracts",
+                queryset=Contract.objects.filter(year__in=[year - 1, year]).select_related(
+                    "team", "package", "doctor"
+                ),
+            ),
+            Prefetch("unsigned_records", queryset=UnsignedRecord.objects.filter(**year_filter)),
+            Prefetch(
+                "chronic_registrations",
+                queryset=ChronicRegistration.objects.select_related("disease"),
+            ),
+            Prefetch(
+                "health_checks",
+                queryset=HealthCheck.objects.all()
+                if all_years
+                else HealthCheck.objects.filter(checked_on__year=year),
+            ),
+            Prefetch(
+                "special_diagnoses",
+                queryset=SpecialDiseaseDiagnosis.objects.select_related("disease", "booklet"),
+            ),
+            Prefetch(
+                "fulfilments",
+                queryset=FulfilmentRecord.objects.all()
+                if all_years
+                else FulfilmentRecord.objects.filter(served_on__year=year),
+            ),
+        )
+    )
+    per_year = YearPolicy.for_year(as_of.year).followups_per_year
+    result = []
+    for person in members:
+        contracts = {c.year: c for c in person.contracts.all()}
+        unsigned = [u for u in person.unsigned_records.all() if u.year == year]
+        chronic = list(person.chronic_registrations.all())
+        followup_dates = [f.served_on for f in person.fulfilments.all() if f.kind == "follow_up"]
+        result.append(
+            MemberRecords(
+                person=person,
+                contract=contracts.get(year),
+                previous_contract=contracts.get(year - 1),
+                unsigned=unsigned[0] if unsigned else None,
+                chronic=chronic,
+                followup=followups.status_from_records(chronic, followup_dates, as_of, per_year)
+                if chronic
+                else None,
+                checks=list(person.health_checks.all()),
+                diagnoses=list(person.special_diagnoses.all()),
+                fulfilments=list(person.fulfilments.all()),
+            )
+        )
+    return result
+
+
+def booklet_of(diagnosis: SpecialDiseaseDiagnosis) -> Booklet | None:
+    try:
+        return diagnosis.booklet
+    except Booklet.DoesNotExist:
+        return None

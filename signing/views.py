@@ -1,0 +1,577 @@
+"""Staff pages of the signing app: the household section with its inline forms (HTMX), the
+township work lists (filterable, exportable) and the printable household sheet."""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Count
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.dateparse import parse_date
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from healthpov.accounts.masking import mask_id_number
+from healthpov.places.models import Place
+from healthpov.places.scoping import get_visible_or_404, places_visible_to
+from households.models import Household
+from signing import forms, selectors, services
+from signing.export import xlsx_response
+from signing.followups import DUE, OVERDUE
+from signing.models import BookletStatus, Contract, SpecialDiseaseDiagnosis
+
+# --- access helpers --------------------------------------------------------------------------
+
+
+def _get_household(request: HttpRequest, pk: int, *, edit: bool = False) -> Household:
+    household = get_visible_or_404(
+        Household.objects.select_related("village", "township"), request.user, pk=pk
+    )
+    if edit and not request.user.can_edit_registry:
+        raise PermissionDenied
+    return household
+
+
+def _get_diagnosis(request: HttpRequest, pk: int) -> SpecialDiseaseDiagnosis:
+    diagnosis = get_visible_or_404(
+        SpecialDiseaseDiagnosis.objects.select_related("person__household", "disease"),
+        request.user,
+        pk=pk,
+    )
+    if not request.user.can_edit_registry:
+        raise PermissionDenied
+    return diagnosis
+
+
+def _get_contract(request: HttpRequest, pk: int) -> Contract:
+    contract = get_visible_or_404(
+        Contract.objects.select_related("person__household", "team", "package"),
+        request.user,
+        pk=pk,
+    )
+    if not request.user.can_edit_registry:
+        raise PermissionDenied
+    return contract
+
+
+def _year_and_as_of(request: HttpRequest) -> tuple[int, datetime.date]:
+    """The year shown (``?year=``) and the as-of date: today, or 31 December of a past year."""
+    today = timezone.localdate()
+    try:
+        year = int(request.GET.get("year") or request.POST.get("year") or today.year)
+    except ValueError:
+        year = today.year
+    year = max(2000, min(year, today.year + 1))
+    as_of = today if year >= today.year else datetime.date(year, 12, 31)
+    return year, as_of
+
+
+# --- the household section -------------------------------------------------------------------
+
+
+def _section_context(household: Household, year: int, as_of: datetime.date) -> dict[str, Any]:
+    return {
+        "household": household,
+        "year": year,
+        "as_of": as_of,
+        "records": selectors.household_records(household, year, as_of),
+        "form_names": FORM_SPECS,
+    }
+
+
+@login_required
+def household_section(request: HttpRequest, pk: int) -> HttpResponse:
+    """The signing records of one household: a fragment for HTMX, else a page of its own."""
+    household = _get_household(request, pk)
+    year, as_of = _year_and_as_of(request)
+    context = _section_context(household, year, as_of)
+    if request.htmx:
+        return render(request, "signing/snippets/section_body.html", context)
+    return render(request, "signing/household.html", context)
+
+
+@dataclass(frozen=True)
+class FormSpec:
+    form_class: type[forms.HouseholdForm]
+    title: Any
+    save: Callable[..., Any]
+    success: Any
+
+
+def _sign(form, user, year):
+    data = form.cleaned_data
+    services.contract_sign(
+        person=data["person"],
+        year=year,
+        signed_on=data["signed_on"],
+        method=data["method"],
+        team=data["team"],
+        package=data["package"],
+        doctor_name=data["doctor_name"],
+        actor=user,
+    )
+
+
+def _unsigned(form, user, year):
+    data = form.cleaned_data
+    services.unsigned_record(
+        person=data["person"],
+        year=year,
+        reason=data["reason"],
+        recorded_on=data["recorded_on"],
+        contact_note=data["contact_note"],
+        actor=user,
+    )
+
+
+def _fulfilment(form, user, year):
+    data = form.cleaned_data
+    services.fulfilment_record(
+        persons=data["persons"],
+        kind=data["kind"],
+        served_on=data["served_on"],
+        note=data["note"],
+        actor=user,
+    )
+
+
+def _followup(form, user, year):
+    data = form.cleaned_data
+    services.followup_record(
+        person=data["person"], served_on=data["served_on"], note=data["note"], actor=user
+    )
+
+
+def _health_check(form, user, year):
+    data = form.cleaned_data
+    services.health_check_record(
+        person=data["person"],
+        checked_on=data["checked_on"],
+        institution=data["institution"],
+        summary=data["summary"],
+        abnormal_findings=data["abnormal_findings"],
+        fed_back=data["fed_back"],
+        actor=user,
+    )
+
+
+def _chronic(form, user, year):
+    data = form.cleaned_data
+    services.chronic_register(
+        person=data["person"],
+        disease=data["disease"],
+        diagnosed_on=data["diagnosed_on"],
+        managing_doctor_name=data["managing_doctor_name"],
+        actor=user,
+    )
+
+
+def _diagnosis(form, user, year):
+    data = form.cleaned_data
+    services.special_diagnosis_record(
+        person=data["person"],
+        disease=data["disease"],
+        diagnosed_on=data["diagnosed_on"],
+        actor=user,
+    )
+
+
+FORM_SPECS: dict[str, FormSpec] = {
+    "contract": FormSpec(
+        forms.ContractForm, gettext_lazy("Sign a contract"), _sign, gettext_lazy("Contract signed.")
+    ),
+    "unsigned": FormSpec(
+        forms.UnsignedForm,
+        gettext_lazy("Record why not signed"),
+        _unsigned,
+        gettext_lazy("Reason recorded."),
+    ),
+    "fulfilment": FormSpec(
+        forms.FulfilmentForm,
+        gettext_lazy("Record a service"),
+        _fulfilment,
+        gettext_lazy("Service recorded."),
+    ),
+    "followup": FormSpec(
+        forms.FollowupForm,
+        gettext_lazy("Record a follow-up"),
+        _followup,
+        gettext_lazy("Follow-up recorded."),
+    ),
+    "health_check": FormSpec(
+        forms.HealthCheckForm,
+        gettext_lazy("Record a health check"),
+        _health_check,
+        gettext_lazy("Health check recorded."),
+    ),
+    "chronic": FormSpec(
+        forms.ChronicForm,
+        gettext_lazy("Register a chronic disease"),
+        _chronic,
+        gettext_lazy("Chronic disease registered."),
+    ),
+    "diagnosis": FormSpec(
+        forms.DiagnosisForm,
+        gettext_lazy("Record a special disease"),
+        _diagnosis,
+        gettext_lazy("Special disease recorded."),
+    ),
+}
+
+
+def _render_form(request, template_context: dict[str, Any], status: int = 200) -> HttpResponse:
+    template = (
+        "signing/snippets/record_form.html" if request.htmx else "signing/record_form_page.html"
+    )
+    return render(request, template, template_context, status=status)
+
+
+def _after_save(request, household: Household, year: int, message: str) -> HttpResponse:
+    if request.htmx:
+        context = _section_context(household, year, _year_and_as_of(request)[1])
+        context["saved_message"] = message
+        return render(request, "signing/snippets/saved.html", context)
+    from django.contrib import messages
+
+    messages.success(request, message)
+    return redirect(f"{household_url(household)}?year={year}")
+
+
+def household_url(household: Household) -> str:
+    from django.urls import reverse
+
+    return reverse("signing:household", args=[household.pk])
+
+
+@login_required
+def household_form(request: HttpRequest, pk: int, form_name: str) -> HttpResponse:
+    """One inline form of the household section (sign, not signed, service, follow-up...)."""
+    household = _get_household(request, pk, edit=True)
+    spec = FORM_SPECS.get(form_name)
+    if spec is None:
+        from django.http import Http404
+
+        raise Http404
+    year, _as_of = _year_and_as_of(request)
+    members = list(household.members.order_by("id"))
+    kwargs = {"members": members, "user": request.user, "year": year}
+    if request.method == "POST":
+        form = spec.form_class(request.POST, **kwargs)
+        if form.is_valid():
+            try:
+                spec.save(form, request.user, year)
+            except ValidationError as exc:
+                for message in exc.messages:
+                    form.add_error(None, message)
+            else:
+                return _after_save(request, household, year, str(spec.success))
+    else:
+        initial = {}
+        person = request.GET.get("person")
+        if person and person.isdigit():
+            initial["person"] = int(person)
+            initial["persons"] = [int(person)]
+        form = spec.form_class(initial=initial, **kwargs)
+    context = {
+        "household": household,
+        "form": form,
+        "title": spec.title,
+        "year": year,
+        "action": request.path,
+        "form_name": form_name,
+    }
+    return _render_form(request, context)
+
+
+@login_required
+def booklet_form(request: HttpRequest, pk: int) -> HttpResponse:
+    """Move one special-disease booklet along (applied, issued with number and dates)."""
+    diagnosis = _get_diagnosis(request, pk)
+    household = diagnosis.person.household
+    year, _as_of = _year_and_as_of(request)
+    booklet = selectors.booklet_of(diagnosis)
+    kwargs = {"members": [], "user": request.user, "year": year}
+    if request.method == "POST":
+        form = forms.BookletForm(request.POST, **kwargs)
+        if form.is_valid():
+            try:
+                services.booklet_update(
+                    diagnosis=diagnosis, actor=request.user, **form.cleaned_data
+                )
+            except ValidationError as exc:
+                for message in exc.messages:
+                    form.add_error(None, message)
+            else:
+                return _after_save(request, household, year, _("Booklet updated."))
+    else:
+        initial = {"status": BookletStatus.APPLIED}
+        if booklet is not None:
+            initial = {
+                "status": booklet.status,
+                "applied_on": booklet.applied_on,
+                "number": booklet.number,
+                "issued_on": booklet.issued_on,
+                "expires_on": booklet.expires_on,
+            }
+        form = forms.BookletForm(initial=initial, **kwargs)
+    context = {
+        "household": household,
+        "form": form,
+        "title": _("Booklet of %(name)s: %(disease)s")
+        % {"name": diagnosis.person.name, "disease": diagnosis.disease.name},
+        "year": year,
+        "action": request.path,
+        "form_name": "booklet",
+    }
+    return _render_form(request, context)
+
+
+@login_required
+@require_POST
+def contract_renew(request: HttpRequest, pk: int) -> HttpResponse:
+    """Renew a contract for the next year with the same team, doctor and package."""
+    contract = _get_contract(request, pk)
+    household = contract.person.household
+    try:
+        renewed = services.contract_renew(
+            contract=contract, signed_on=timezone.localdate(), actor=request.user
+        )
+    except ValidationError as exc:
+        if request.htmx:
+            context = _section_context(household, contract.year + 1, timezone.localdate())
+            context["error_messages"] = exc.messages
+            return render(request, "signing/snippets/section_body.html", context)
+        from django.contrib import messages
+
+        for message in exc.messages:
+            messages.error(request, message)
+        return redirect(household_url(household))
+    request.GET = request.GET.copy()
+    request.GET["year"] = str(renewed.year)
+    return _after_save(request, household, renewed.year, _("Contract renewed."))
+
+
+# --- work lists ------------------------------------------------------------------------------
+
+
+def _id(person) -> str:
+    return mask_id_number(person.id_number)
+
+
+def _person_cells(person) -> list[Any]:
+    return [person.household.village.name, person.household.number, person.name, _id(person)]
+
+
+PERSON_HEADERS = [
+    gettext_lazy("village"),
+    gettext_lazy("household number"),
+    gettext_lazy("name"),
+    gettext_lazy("resident ID number"),
+]
+
+
+@dataclass(frozen=True)
+class WorkList:
+    slug: str
+    title: Any
+    headers: list[Any]
+    query: Callable[[Any, int, datetime.date, selectors.ListFilters], Any]
+    cells: Callable[[Any, datetime.date], list[Any]]
+    household: Callable[[Any], Household]
+    states: tuple[tuple[str, Any], ...] = ()
+    village_path: str = "household__village__name"
+
+
+def _booklet_state(diagnosis: SpecialDiseaseDiagnosis, as_of: datetime.date) -> str:
+    booklet = selectors.booklet_of(diagnosis)
+    if booklet is None:
+        return BookletStatus.PENDING.label
+    if booklet.is_valid_on(as_of):
+        return _("Expires %(date)s") % {"date": booklet.expires_on.isoformat()}
+    if booklet.status == BookletStatus.ISSUED:
+        return _("Expired (pending again)")
+    return booklet.get_status_display()
+
+
+WORKLISTS: dict[str, WorkList] = {
+    item.slug: item
+    for item in [
+        WorkList(
+            slug="unsigned",
+            title=gettext_lazy("Not signed, no reason recorded"),
+            headers=[*PERSON_HEADERS, gettext_lazy("person status")],
+            query=lambda user, year, as_of, f: selectors.unsigned_without_reason(user, year, f),
+            cells=lambda p, as_of: [*_person_cells(p), p.get_status_display()],
+            household=lambda p: p.household,
+        ),
+        WorkList(
+            slug="followups",
+            title=gettext_lazy("Follow-ups due or overdue"),
+            headers=[*PERSON_HEADERS, gettext_lazy("chronic since"), gettext_lazy("follow-up")],
+            query=lambda user, year, as_of, f: selectors.followups_due(user, as_of, f),
+            cells=lambda p, as_of: [
+                *_person_cells(p),
+                p.chronic_since,
+                _("Overdue") if p.followup_overdue else _("Due this quarter"),
+            ],
+            household=lambda p: p.household,
+            states=((DUE, gettext_lazy("Due this quarter")), (OVERDUE, gettext_lazy("Overdue"))),
+        ),
+        WorkList(
+            slug="booklets",
+            title=gettext_lazy("Booklets pending or expiring"),
+            headers=[*PERSON_HEADERS, gettext_lazy("disease"), gettext_lazy("booklet")],
+            query=lambda user, year, as_of, f: selectors.booklets_to_handle(user, as_of, f),
+            cells=lambda d, as_of: [
+                *_person_cells(d.person),
+                d.disease.name,
+                _booklet_state(d, as_of),
+            ],
+            household=lambda d: d.person.household,
+            village_path="person__household__village__name",
+            states=(
+                ("pending", gettext_lazy("Pending")),
+                ("expiring", gettext_lazy("Expiring within 30 days")),
+            ),
+        ),
+        WorkList(
+            slug="health-checks",
+            title=gettext_lazy("Health check not done this year"),
+            headers=[*PERSON_HEADERS, gettext_lazy("person status")],
+            query=lambda user, year, as_of, f: selectors.health_checks_missing(user, year, f),
+            cells=lambda p, as_of: [*_person_cells(p), p.get_status_display()],
+            household=lambda p: p.household,
+        ),
+        WorkList(
+            slug="expiring",
+            title=gettext_lazy("Contracts expiring"),
+            headers=[*PERSON_HEADERS, gettext_lazy("valid until"), gettext_lazy("team")],
+            query=lambda user, year, as_of, f: selectors.contracts_expiring(user, as_of, f),
+            cells=lambda c, as_of: [*_person_cells(c.person), c.valid_until, c.team_display],
+            household=lambda c: c.person.household,
+            village_path="person__household__village__name",
+        ),
+    ]
+}
+
+
+def _list_params(request: HttpRequest) -> tuple[int, datetime.date, selectors.ListFilters]:
+    today = timezone.localdate()
+    as_of = parse_date(request.GET.get("as_of") or "") or today
+    as_of = min(as_of, today)
+    village = request.GET.get("village") or ""
+    filters = selectors.ListFilters(
+        village_id=int(village) if village.isdigit() else None,
+        search=(request.GET.get("q") or "").strip()[:50],
+        state=request.GET.get("state") or "",
+    )
+    return as_of.year, as_of, filters
+
+
+def _get_worklist(slug: str) -> WorkList:
+    from django.http import Http404
+
+    worklist = WORKLISTS.get(slug)
+    if worklist is None:
+        raise Http404
+    return worklist
+
+
+@login_required
+def worklists(request: HttpRequest) -> HttpResponse:
+    """The township work lists with their sizes, per village (one grouped query per list)."""
+    year, as_of, filters = _list_params(request)
+    per_village: dict[str, dict[str, int]] = {}
+    totals = []
+    for item in WORKLISTS.values():
+        rows = (
+            item.query(request.user, year, as_of, filters)
+            .order_by()
+            .values(item.village_path)
+            .annotate(n=Count("pk", distinct=True))
+        )
+        total = 0
+        for row in rows:
+            per_village.setdefault(row[item.village_path], {})[item.slug] = row["n"]
+            total += row["n"]
+        totals.append((item, total))
+    villages = [
+        (name, [counts.get(item.slug, 0) for item in WORKLISTS.values()])
+        for name, counts in sorted(per_village.items())
+    ]
+    return render(
+        request,
+        "signing/worklists.html",
+        {"items": totals, "villages": villages, "as_of": as_of, "year": year},
+    )
+
+
+@login_required
+def worklist(request: HttpRequest, slug: str) -> HttpResponse:
+    item = _get_worklist(slug)
+    year, as_of, filters = _list_params(request)
+    queryset = item.query(request.user, year, as_of, filters)
+    page = Paginator(queryset, 50).get_page(request.GET.get("page"))
+    rows = [(item.household(obj), item.cells(obj, as_of)) for obj in page.object_list]
+    villages = places_visible_to(request.user).filter(level=Place.Level.VILLAGE).order_by("name")
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "signing/worklist.html",
+        {
+            "item": item,
+            "page": page,
+            "rows": rows,
+            "as_of": as_of,
+            "filters": filters,
+            "villages": villages,
+            "query": query.urlencode(),
+        },
+    )
+
+
+@login_required
+def worklist_export(request: HttpRequest, slug: str) -> HttpResponse:
+    """The whole list as .xlsx (IDs masked, formula-safe)."""
+    item = _get_worklist(slug)
+    year, as_of, filters = _list_params(request)
+    queryset = item.query(request.user, year, as_of, filters)
+    rows = (item.cells(obj, as_of) for obj in queryset.iterator(chunk_size=2000))
+    title = str(item.title)
+    return xlsx_response(
+        f"{title}-{as_of.isoformat()}.xlsx",
+        [str(h) for h in item.headers],
+        rows,
+        sheet_title=title,
+    )
+
+
+# --- the printable household sheet (一户一档) -------------------------------------------------
+
+
+@login_required
+def household_sheet(request: HttpRequest, pk: int) -> HttpResponse:
+    household = _get_household(request, pk)
+    year, as_of = _year_and_as_of(request)
+    members = list(household.members.order_by("id"))
+    return render(
+        request,
+        "signing/household_sheet.html",
+        {
+            "household": household,
+            "members": members,
+            "year": year,
+            "as_of": as_of,
+            "records": selectors.household_records(household, year, as_of, all_years=True),
+        },
+    )

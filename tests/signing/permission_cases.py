@@ -1,0 +1,121 @@
+"""Every URL of the signing app, for the permission matrix (see tests/permissions.py).
+
+Each case builds a household of township B whose member carries the marker name.
+"""
+
+from __future__ import annotations
+
+import datetime
+
+from django.utils import timezone
+
+from tests.permissions import PermissionCase, Target
+from tests.signing.factories import (
+    BookletFactory,
+    ChronicRegistrationFactory,
+    ContractFactory,
+    HouseholdFactory,
+    PersonFactory,
+)
+
+MARKER = "朱口签约标记乙"
+
+
+def _person_b(cast):
+    household = HouseholdFactory(village=cast.village_b, number="HB-SIGN-1")
+    return PersonFactory(household=household, name=MARKER)
+
+
+def household_b(cast) -> Target:
+    person = _person_b(cast)
+    return Target(kwargs={"pk": person.household_id})
+
+
+def household_form_b(form_name):
+    def make(cast) -> Target:
+        person = _person_b(cast)
+        return Target(
+            kwargs={"pk": person.household_id, "form_name": form_name},
+            data={"person": person.pk, "persons": [person.pk]},
+        )
+
+    return make
+
+
+def booklet_b(cast) -> Target:
+    booklet = BookletFactory(diagnosis__person=_person_b(cast))
+    return Target(kwargs={"pk": booklet.diagnosis_id}, data={"status": "applied"})
+
+
+def contract_b(cast) -> Target:
+    today = timezone.localdate()
+    contract = ContractFactory(person=_person_b(cast), year=today.year - 1, signed_on=today)
+    return Target(kwargs={"pk": contract.pk})
+
+
+def unsigned_b(cast) -> Target:
+    _person_b(cast)
+    return Target(kwargs={"slug": "unsigned"}, marker=MARKER)
+
+
+def followup_b(cast) -> Target:
+    ChronicRegistrationFactory(person=_person_b(cast), diagnosed_on=datetime.date(2000, 1, 1))
+    return Target(kwargs={"slug": "followups"}, marker=MARKER)
+
+
+def booklets_b(cast) -> Target:
+    BookletFactory(diagnosis__person=_person_b(cast))
+    return Target(kwargs={"slug": "booklets"}, marker=MARKER)
+
+
+def checks_b(cast) -> Target:
+    today = timezone.localdate()
+    ContractFactory(person=_person_b(cast), year=today.year, signed_on=today)
+    return Target(kwargs={"slug": "health-checks"}, marker=MARKER)
+
+
+def expiring_b(cast) -> Target:
+    today = timezone.localdate()
+    ContractFactory(person=_person_b(cast), year=today.year, signed_on=today, valid_until=today)
+    return Target(kwargs={"slug": "expiring"}, marker=MARKER)
+
+
+def index_b(cast) -> Target:
+    _person_b(cast)  # unsigned: B's village appears in the per-village table
+    return Target(marker=cast.village_b.name)
+
+
+def export_b(cast) -> Target:
+    _person_b(cast)
+    return Target(kwargs={"slug": "unsigned"})
+
+
+FORM_NAMES = (
+    "contract",
+    "unsigned",
+    "fulfilment",
+    "followup",
+    "health_check",
+    "chronic",
+    "diagnosis",
+)
+
+CASES = [
+    PermissionCase("signing:household", "detail", household_b),
+    PermissionCase("signing:household_sheet", "detail", household_b),
+    *[
+        PermissionCase("signing:household_form", "detail", household_form_b(name), ("get", "post"))
+        for name in FORM_NAMES
+    ],
+    PermissionCase("signing:booklet", "detail", booklet_b, ("get", "post")),
+    PermissionCase("signing:contract_renew", "detail", contract_b, ("post",)),
+    PermissionCase("signing:worklists", "list", index_b),
+    PermissionCase("signing:worklist", "list", unsigned_b),
+    PermissionCase("signing:worklist", "list", followup_b),
+    PermissionCase("signing:worklist", "list", booklets_b),
+    PermissionCase("signing:worklist", "list", checks_b),
+    PermissionCase("signing:worklist", "list", expiring_b),
+    # An .xlsx download: the generic runner cannot read a marker inside the zip, so the scope
+    # of the export is checked with the workbook opened in test_permissions.py.
+    PermissionCase("signing:worklist_export", "own", export_b),
+]

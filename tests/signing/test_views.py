@@ -1,0 +1,212 @@
+import datetime
+import io
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+from openpyxl import load_workbook
+
+from signing.models import BookletStatus, Contract, FulfilmentKind, FulfilmentRecord, SignMethod
+from tests.signing.factories import (
+    BookletFactory,
+    ChronicRegistrationFactory,
+    ContractFactory,
+    FulfilmentFactory,
+    HealthCheckFactory,
+    HouseholdFactory,
+    PersonFactory,
+)
+
+HTMX = {"HTTP_HX_REQUEST": "true"}
+
+
+@pytest.fixture
+def today():
+    return timezone.localdate()
+
+
+@pytest.fixture
+def household(village_a):
+    return HouseholdFactory(village=village_a, number="HA0001")
+
+
+@pytest.fixture
+def members(household):
+    return [
+        PersonFactory(household=household, name="张三", id_number="350429195001011234"),
+        PersonFactory(household=household, name="李四", id_number="350429195202021236"),
+    ]
+
+
+def test_section_page_lists_members(client_a, members, household, django_assert_max_num_queries):
+    with django_assert_max_num_queries(15):
+        response = client_a.get(reverse("signing:household", args=[household.pk]))
+    assert response.status_code == 200
+    assert "张三" in response.content.decode()
+
+
+def test_section_query_count_does_not_grow_with_members(
+    client_a, household, django_assert_max_num_queries
+):
+    for _n in range(8):
+        person = PersonFactory(household=household)
+        ContractFactory(person=person, year=timezone.localdate().year)
+        ChronicRegistrationFactory(person=person)
+    with django_assert_max_num_queries(15):
+        response = client_a.get(reverse("signing:household", args=[household.pk]), **HTMX)
+    assert response.status_code == 200
+
+
+def test_section_of_other_township_is_404(client_a, village_b):
+    other = HouseholdFactory(village=village_b)
+    assert client_a.get(reverse("signing:household", args=[other.pk])).status_code == 404
+
+
+def test_sign_form_htmx_creates_contract(client_a, household, members, today):
+    url = reverse("signing:household_form", args=[household.pk, "contract"])
+    assert client_a.get(url, {"person": members[0].pk}, **HTMX).status_code == 200
+    response = client_a.post(
+        url,
+        {"person": members[0].pk, "signed_on": today.isoformat(), "method": SignMethod.ELECTRONIC},
+        **HTMX,
+    )
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert 'hx-swap-oob="outerHTML"' in body
+    contract = Contract.objects.get()
+    assert (contract.person, contract.year, contract.method) == (
+        members[0],
+        today.year,
+        SignMethod.ELECTRONIC,
+    )
+
+
+def test_second_contract_shows_error_and_saves_nothing(client_a, household, members, today):
+    ContractFactory(person=members[0], year=today.year, signed_on=today)
+    url = reverse("signing:household_form", args=[household.pk, "contract"])
+    response = client_a.post(
+        url, {"person": members[0].pk, "signed_on": today.isoformat(), "method": "paper"}, **HTMX
+    )
+    assert "已有" in response.content.decode() or "already" in response.content.decode()
+    assert Contract.objects.count() == 1
+
+
+def test_form_for_member_of_other_household_is_refused(client_a, household, members, village_a):
+    stranger = PersonFactory(household=HouseholdFactory(village=village_a))
+    url = reverse("signing:household_form", args=[household.pk, "contract"])
+    client_a.post(url, {"person": stranger.pk, "signed_on": "2018-03-01", "method": "paper"})
+    assert not Contract.objects.exists()
+
+
+def test_county_user_may_not_open_a_form(client, county_user, household):
+    client.force_login(county_user)
+    url = reverse("signing:household_form", args=[household.pk, "contract"])
+    assert client.get(url).status_code == 403
+
+
+def test_brochure_for_whole_household_is_one_record(client_a, household, members, today):
+    url = reverse("signing:household_form", args=[household.pk, "fulfilment"])
+    client_a.post(
+        url,
+        {
+            "persons": [m.pk for m in members],
+            "kind": FulfilmentKind.BROCHURE,
+            "served_on": today.isoformat(),
+        },
+        **HTMX,
+    )
+    assert FulfilmentRecord.objects.filter(kind=FulfilmentKind.BROCHURE).count() == 1
+
+
+def test_followup_form_records_visit(client_a, household, members, today):
+    ChronicRegistrationFactory(person=members[0])
+    url = reverse("signing:household_form", args=[household.pk, "followup"])
+    client_a.post(url, {"person": members[0].pk, "served_on": today.isoformat()}, **HTMX)
+    assert FulfilmentRecord.objects.filter(kind=FulfilmentKind.FOLLOW_UP).count() == 1
+
+
+def test_booklet_form_issues_booklet(client_a, members, today):
+    booklet = BookletFactory(diagnosis__person=members[0])
+    url = reverse("signing:booklet", args=[booklet.diagnosis.pk])
+    client_a.post(
+        url,
+        {
+            "status": BookletStatus.ISSUED,
+            "number": "TN-18-001",
+            "issued_on": today.isoformat(),
+            "expires_on": (today + datetime.timedelta(days=365)).isoformat(),
+        },
+        **HTMX,
+    )
+    booklet.refresh_from_db()
+    assert (booklet.status, booklet.number) == (BookletStatus.ISSUED, "TN-18-001")
+
+
+def test_renew_creates_next_years_contract(client_a, members, today):
+    contract = ContractFactory(
+        person=members[0], year=today.year - 1, signed_on=today.replace(year=today.year - 1)
+    )
+    client_a.post(reverse("signing:contract_renew", args=[contract.pk]), **HTMX)
+    assert Contract.objects.filter(person=members[0], year=today.year).exists()
+
+
+def test_unsigned_list_shows_only_gaps(client_a, members, today, django_assert_max_num_queries):
+    ContractFactory(person=members[1], year=today.year, signed_on=today)
+    with django_assert_max_num_queries(10):
+        response = client_a.get(reverse("signing:worklist", args=["unsigned"]))
+    body = response.content.decode()
+    assert "张三" in body
+    assert "李四" not in body
+    assert "350429********1234" in body
+
+
+def test_followup_list_filters_overdue(client_a, members, today):
+    ChronicRegistrationFactory(person=members[0], diagnosed_on=datetime.date(2000, 1, 1))
+    response = client_a.get(reverse("signing:worklist", args=["followups"]), {"state": "due"})
+    assert "张三" in response.content.decode()
+
+
+def test_health_check_list_drops_checked_persons(client_a, members, today):
+    for m in members:
+        ContractFactory(person=m, year=today.year, signed_on=today)
+    HealthCheckFactory(person=members[0], checked_on=today)
+    body = client_a.get(reverse("signing:worklist", args=["health-checks"])).content.decode()
+    assert "李四" in body
+    assert "张三" not in body
+
+
+def test_booklet_list_shows_pending(client_a, members):
+    BookletFactory(diagnosis__person=members[0])
+    body = client_a.get(reverse("signing:worklist", args=["booklets"])).content.decode()
+    assert "张三" in body
+
+
+def test_expiring_list_shows_contract_ending_soon(client_a, members, today):
+    ContractFactory(person=members[0], year=today.year, signed_on=today, valid_until=today)
+    body = client_a.get(reverse("signing:worklist", args=["expiring"])).content.decode()
+    assert "张三" in body
+
+
+def test_export_is_masked_xlsx(client_a, members):
+    members[0].name = "=HYPERLINK(1)"
+    members[0].save()
+    response = client_a.get(reverse("signing:worklist_export", args=["unsigned"]))
+    sheet = load_workbook(io.BytesIO(response.content)).active
+    values = [cell.value for row in sheet.iter_rows() for cell in row]
+    assert "350429********1234" in values
+    assert "350429195001011234" not in values
+    assert "'=HYPERLINK(1)" in values
+
+
+def test_worklists_index_counts(client_a, members):
+    response = client_a.get(reverse("signing:worklists"))
+    assert response.status_code == 200
+
+
+def test_household_sheet_prints_records(client_a, household, members, today):
+    ContractFactory(person=members[0], year=today.year, signed_on=today, team_name="第一团队")
+    ChronicRegistrationFactory(person=members[0])
+    FulfilmentFactory(person=members[0], served_on=today)
+    body = client_a.get(reverse("signing:household_sheet", args=[household.pk])).content.decode()
+    assert "第一团队" in body
+    assert "高血压" in body
