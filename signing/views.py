@@ -21,11 +21,11 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from healthpov.accounts.masking import mask_id_number
+from healthpov.exports import xlsx_response
 from healthpov.places.models import Place
 from healthpov.places.scoping import get_visible_or_404, places_visible_to
 from households.models import Household
 from signing import forms, selectors, services
-from signing.export import xlsx_response
 from signing.followups import DUE, OVERDUE
 from signing.models import BookletStatus, Contract, SpecialDiseaseDiagnosis
 
