@@ -73,7 +73,7 @@ def _stay(
     case: MajorIllnessCase | None = None,
 ) -> InpatientStay:
     """A stay whose parts add up to ``total`` to the cent."""
-    policy = _money(total * Decimal(str(rng.uniform(0.86, 0.97))))
+    policy = _money(total * Decimal(str(rng.uniform(0.97, 0.995))))
     personal = _money(total * Decimal(str(personal_share)))
     rest = total - personal
     basic = _money(rest * Decimal(str(rng.uniform(0.62, 0.72))))

@@ -40,6 +40,7 @@ def test_demo_matches_seed_000(demo_county, county_admin):
     )
     assert 1 <= figures.breaches <= 20
     assert figures.personal_share < Decimal("0.1")
+    assert Decimal("0.85") < figures.reimbursement_ratio <= Decimal("1")
     watch = selectors.return_to_poverty_watch(county_admin, as_of=demo.AS_OF)
     assert len(watch.households) >= 3
     assert selectors.cases_without_recent_call(county_admin, as_of=demo.AS_OF).exists()
