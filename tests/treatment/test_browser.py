@@ -2,12 +2,19 @@
 leave the "no call for 90 days" list."""
 
 import datetime
+import importlib.util
 
 import pytest
 from playwright.sync_api import expect
 
 from tests.treatment.factories import CaseFactory, PersonFactory
 from treatment.models import MajorIllnessCase
+
+# The harness (page, log_in, live_url) comes from tests/browser_conftest.py of the ui work.
+pytestmark = pytest.mark.skipif(
+    importlib.util.find_spec("tests.browser_conftest") is None,
+    reason="the browser harness tests/browser_conftest.py is not on this branch yet",
+)
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
