@@ -1,11 +1,10 @@
-"""Factories of the signing app (households and persons too, until the registry ships its own)."""
+"""Factories of the signing app (households and persons come from the registry's)."""
 
 import datetime
 
 import factory
 from factory.django import DjangoModelFactory
 
-from households.models import Household, Person, Relation, Sex
 from signing.models import (
     Booklet,
     ChronicKind,
@@ -20,29 +19,10 @@ from signing.models import (
     UnsignedReason,
     UnsignedRecord,
 )
-from tests.factories import InstitutionFactory, VillageFactory
+from tests.factories import InstitutionFactory
+from tests.households.factories import HouseholdFactory, PersonFactory
 
-
-class HouseholdFactory(DjangoModelFactory):
-    class Meta:
-        model = Household
-
-    number = factory.Sequence(lambda n: f"H{n:08d}")
-    village = factory.SubFactory(VillageFactory)
-    township = factory.LazyAttribute(lambda o: o.village.parent)
-    head_name = "户主"
-
-
-class PersonFactory(DjangoModelFactory):
-    class Meta:
-        model = Person
-
-    id_number = factory.Sequence(lambda n: f"350429195001{n:06d}"[:18])
-    name = factory.Sequence(lambda n: f"居民{n}")
-    sex = Sex.MALE
-    birth_date = datetime.date(1950, 1, 1)
-    household = factory.SubFactory(HouseholdFactory)
-    relation = Relation.HEAD
+__all__ = ["HouseholdFactory", "PersonFactory"]  # re-exported for the signing tests
 
 
 class DiseaseFactory(DjangoModelFactory):

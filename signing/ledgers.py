@@ -1,0 +1,554 @@
+"""The six ledgers (台账) of the signing app, as declarations for the registry's import engine.
+
+``manage.py import_ledger KIND PATH [--dry-run]`` with KIND one of ``contracts``, ``unsigned``,
+``chronic``, ``fulfilment``, ``health_checks``, ``special_diseases`` (headers as in DOMAIN.md).
+Every ledger is an upsert keyed by what identifies a record (a person's contract of a year, a
+person's check on a day...): the same file imported twice changes nothing. Team, doctor and
+institution names are matched to known records where they match and kept as text otherwise;
+they never make a row fail. A disease must be in the catalogue (the newest catalogue year not
+after the date on the row), else a row error naming the catalogue.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterable
+from typing import Any
+
+from django.db.models import Min
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from simple_history.utils import bulk_create_with_history, bulk_update_with_history
+
+from healthpov.places.models import Institution
+from households.imports import Column, PersonLedger, Row, normalise, register
+from signing.models import (
+    Booklet,
+    BookletStatus,
+    ChronicRegistration,
+    Contract,
+    Disease,
+    FulfilmentKind,
+    FulfilmentRecord,
+    HealthCheck,
+    ServicePackage,
+    SignMethod,
+    SpecialDiseaseDiagnosis,
+    Team,
+    UnsignedReason,
+    UnsignedRecord,
+)
+
+ID_HEADERS = ("身份证号", "身份证号码", "证件号码", "公民身份号码")
+ID_COLUMN = Column("id_number", ID_HEADERS, normalise.id_number, required=True)
+
+METHODS = {"纸质": SignMethod.PAPER, "纸质签约": SignMethod.PAPER, "电子": SignMethod.ELECTRONIC}
+METHODS["电子签约"] = SignMethod.ELECTRONIC
+REASONS = {
+    "长期外出或无法联系": UnsignedReason.AWAY,
+    "长期外出": UnsignedReason.AWAY,
+    "无法联系": UnsignedReason.AWAY,
+    "死亡": UnsignedReason.DIED,
+    "外迁": UnsignedReason.MOVED,
+    "下落不明": UnsignedReason.MISSING,
+    "外嫁": UnsignedReason.MARRIED,
+    "拒签": UnsignedReason.REFUSED,
+}
+SERVICES = {
+    "宣传册": FulfilmentKind.BROCHURE,
+    "温馨提示单": FulfilmentKind.REMINDER_SLIP,
+    "政策宣传": FulfilmentKind.POLICY_PUBLICITY,
+    "随访": FulfilmentKind.FOLLOW_UP,
+    "协助办理病种簿": FulfilmentKind.BOOKLET_HELP,
+    "签约服务包": FulfilmentKind.PACKAGE_SERVICE,
+}
+BOOKLET_STATES = {
+    "未办理": BookletStatus.PENDING,
+    "已申请": BookletStatus.APPLIED,
+    "已办理": BookletStatus.ISSUED,
+}
+
+
+def _check_day(row: Row, field: str, today: datetime.date) -> None:
+    """A date on a row is neither in the future nor before the person's birth."""
+    day = row[field]
+    if day is None:
+        return
+    if day > today:
+        row.error(field, _("The date is in the future."))
+    elif row.person is not None and day < row.person.birth_date:
+        row.error(field, _("The date is before the person's birth date."))
+
+
+def _by_name(queryset, names: Iterable[str]) -> dict[str, Any]:
+    return {obj.name: obj for obj in queryset.filter(name__in=set(names)).order_by("-pk")}
+
+
+def _catalogue(day_field: str, flag: str, rows: list[Row], label: str) -> None:
+    """Put ``row.extra['disease']``: the row's disease in the catalogue of the newest year not
+    after the row's date, among diseases with ``flag``; a row error naming the catalogue else."""
+    years = sorted(set(Disease.objects.filter(**{flag: True}).values_list("year", flat=True)))
+    diseases = {(d.year, d.name): d for d in Disease.objects.filter(**{flag: True})}
+    names: dict[int, list[str]] = {}
+    for year, name in sorted(diseases):
+        names.setdefault(year, []).append(name)
+    for row in rows:
+        day, name = row[day_field], row["disease"]
+        if day is None or name is None:
+            continue
+        earlier = [y for y in years if y <= day.year]
+        year = earlier[-1] if earlier else (years[0] if years else day.year)
+        disease = diseases.get((year, name))
+        if disease is None:
+            row.error(
+                "disease",
+                _(
+                    "%(disease)s is not in the %(year)s catalogue of %(kind)s"
+                    " (the catalogue: %(names)s)."
+                )
+                % {
+                    "disease": name,
+                    "year": year,
+                    "kind": label,
+                    "names": "、".join(names.get(year, [])) or _("empty"),
+                },
+            )
+        else:
+            row.extra["disease"] = disease
+
+
+class UpsertLedger(PersonLedger):
+    """A ledger whose rows create or update one record each, found by ``key_of``.
+
+    Subclasses give ``model``, ``fields`` (what a row sets), ``key_of(row)``, ``existing(rows)``
+    (``{key: record}``), ``values(row)`` and optionally ``new(row, values)``.
+    """
+
+    model: type
+    fields: tuple[str, ...] = ()
+    duplicate_message = gettext_lazy("The same record is already on row %(row)d.")
+
+    def key_of(self, row: Row) -> tuple:
+        raise NotImplementedError
+
+    def existing(self, rows: list[Row]) -> dict[tuple, Any]:
+        raise NotImplementedError
+
+    def values(self, row: Row) -> dict[str, Any]:
+        raise NotImplementedError
+
+    def new(self, row: Row, values: dict[str, Any]):
+        return self.model(person=row.person, **values)
+
+    def validate(self, rows: list[Row]) -> None:
+        super().validate(rows)
+        self.validate_rows(rows)
+        seen: dict[tuple, int] = {}
+        for row in rows:
+            if row.person is None or not row.ok:
+                continue
+            key = self.key_of(row)
+            if key in seen:
+                row.error(None, str(self.duplicate_message) % {"row": seen[key]})
+            else:
+                seen[key] = row.number
+
+    def validate_rows(self, rows: list[Row]) -> None:
+        """Checks of single rows (dates, catalogue); run after ``row.person`` is set."""
+
+    def _split(self, rows: list[Row]):
+        existing = self.existing(rows)
+        new, changed, unchanged = [], [], 0
+        for row in rows:
+            values = self.values(row)
+            record = existing.get(self.key_of(row))
+            if record is None:
+                new.append(self.new(row, values))
+                continue
+            differs = {k: v for k, v in values.items() if getattr(record, k) != v}
+            if differs:
+                for name, value in differs.items():
+                    setattr(record, name, value)
+                changed.append(record)
+            else:
+                unchanged += 1
+        return new, changed, unchanged
+
+    def plan(self, rows: list[Row]) -> dict[str, int]:
+        new, changed, unchanged = self._split(rows)
+        return {"created": len(new), "updated": len(changed), "unchanged": unchanged}
+
+    def apply(self, rows: list[Row]) -> dict[str, int]:
+        new, changed, unchanged = self._split(rows)
+        user = self.context.user
+        bulk_create_with_history(new, self.model, batch_size=500, default_user=user)
+        if changed:
+            bulk_update_with_history(
+                changed,
+                self.model,
+                list(self.fields),
+                batch_size=500,
+                default_user=user,
+                default_change_reason=_("Ledger import"),
+            )
+        return {"created": len(new), "updated": len(changed), "unchanged": unchanged}
+
+    def persons(self, rows: list[Row]) -> set[int]:
+        return {row.person.pk for row in rows}
+
+
+@register
+class ContractLedger(UpsertLedger):
+    kind = "contracts"
+    label = gettext_lazy("Signing ledger (签约台账)")
+    columns = [
+        ID_COLUMN,
+        Column("year", ("年度", "签约年度", "服务年度"), normalise.year, required=True),
+        Column("signed_on", ("签约日期",), normalise.date, required=True),
+        Column("method", ("签约方式",), normalise.choice(METHODS)),
+        Column("package", ("服务包", "签约服务包"), normalise.text(50)),
+        Column("team", ("签约团队", "团队"), normalise.text(100)),
+        Column("doctor", ("签约医生", "责任医生"), normalise.text(50)),
+    ]
+    model = Contract
+    fields = ("signed_on", "valid_until", "method", "team", "team_name", "doctor_name")
+    fields += ("package", "package_name")
+    duplicate_message = gettext_lazy("The same person and year are already on row %(row)d.")
+
+    def key_of(self, row: Row) -> tuple:
+        return (row.person.pk, row["year"])
+
+    def validate_rows(self, rows: list[Row]) -> None:
+        for row in rows:
+            _check_day(row, "signed_on", self.context.today)
+            if (
+                row["signed_on"]
+                and row["year"]
+                and row["signed_on"].year
+                not in (
+                    row["year"] - 1,
+                    row["year"],
+                )
+            ):
+                row.error("signed_on", _("The date signed does not belong to the year."))
+        self.teams = _by_name(
+            self.context.scoped(Team.objects.all()), (r["team"] for r in rows if r["team"])
+        )
+        self.packages = {
+            (p.year, p.name): p
+            for p in ServicePackage.objects.filter(name__in={r["package"] for r in rows})
+        }
+
+    def existing(self, rows):
+        return {
+            (c.person_id, c.year): c for c in Contract.objects.filter(person__in=self.persons(rows))
+        }
+
+    def values(self, row: Row) -> dict[str, Any]:
+        team = self.teams.get(row["team"] or "")
+        package = self.packages.get((row["year"], row["package"] or ""))
+        return {
+            "year": row["year"],
+            "signed_on": row["signed_on"],
+            "valid_until": datetime.date(row["year"], 12, 31),
+            "method": row["method"] or SignMethod.PAPER,
+            "team": team,
+            "team_name": row["team"] or "",
+            "doctor_name": row["doctor"] or "",
+            "package": package,
+            "package_name": row["package"] or "",
+        }
+
+    def new(self, row, values):
+        return Contract(person=row.person, created_by=self.context.user, **values)
+
+
+@register
+class UnsignedLedger(UpsertLedger):
+    kind = "unsigned"
+    label = gettext_lazy("Not-signed ledger (未签约登记)")
+    columns = [
+        ID_COLUMN,
+        Column("year", ("年度",), normalise.year, required=True),
+        Column("reason", ("未签约原因", "原因"), normalise.choice(REASONS), required=True),
+        Column("recorded_on", ("登记日期",), normalise.date, required=True),
+        Column("contact_note", ("联系情况", "联系记录"), normalise.text(1000)),
+    ]
+    model = UnsignedRecord
+    fields = ("reason", "recorded_on", "contact_note")
+    duplicate_message = gettext_lazy("The same person and year are already on row %(row)d.")
+
+    def key_of(self, row):
+        return (row.person.pk, row["year"])
+
+    def validate_rows(self, rows):
+        signed = set(
+            Contract.objects.filter(person__in={r.person.pk for r in rows if r.person}).values_list(
+                "person_id", "year"
+            )
+        )
+        for row in rows:
+            _check_day(row, "recorded_on", self.context.today)
+            if row.person is not None and (row.person.pk, row["year"]) in signed:
+                row.error(
+                    "reason",
+                    _("This person has a contract for %(year)s; no reason is needed.")
+                    % {"year": row["year"]},
+                )
+
+    def existing(self, rows):
+        return {
+            (u.person_id, u.year): u
+            for u in UnsignedRecord.objects.filter(person__in=self.persons(rows))
+        }
+
+    def values(self, row):
+        return {
+            "reason": row["reason"],
+            "recorded_on": row["recorded_on"],
+            "contact_note": row["contact_note"] or "",
+        }
+
+    def new(self, row, values):
+        return UnsignedRecord(
+            person=row.person, year=row["year"], recorded_by=self.context.user, **values
+        )
+
+
+@register
+class ChronicLedger(UpsertLedger):
+    kind = "chronic"
+    label = gettext_lazy("Key chronic disease ledger (慢病管理台账)")
+    columns = [
+        ID_COLUMN,
+        Column("disease", ("病种", "慢病病种"), normalise.text(100), required=True),
+        Column("diagnosed_on", ("确诊日期", "诊断日期"), normalise.date, required=True),
+        Column("doctor", ("管理医生", "责任医生"), normalise.text(50)),
+    ]
+    model = ChronicRegistration
+    fields = ("disease", "diagnosed_on", "managing_doctor_name")
+    duplicate_message = gettext_lazy("The same person and disease are already on row %(row)d.")
+
+    def key_of(self, row):
+        return (row.person.pk, row.extra["disease"].name)
+
+    def validate_rows(self, rows):
+        for row in rows:
+            _check_day(row, "diagnosed_on", self.context.today)
+        _catalogue("diagnosed_on", "is_key_chronic", rows, _("key chronic diseases"))
+
+    def existing(self, rows):
+        return {
+            (r.person_id, r.disease.name): r
+            for r in ChronicRegistration.objects.filter(
+                person__in=self.persons(rows)
+            ).select_related("disease")
+        }
+
+    def values(self, row):
+        return {
+            "disease": row.extra["disease"],
+            "diagnosed_on": row["diagnosed_on"],
+            "managing_doctor_name": row["doctor"] or "",
+        }
+
+
+@register
+class FulfilmentLedger(UpsertLedger):
+    kind = "fulfilment"
+    label = gettext_lazy("Fulfilment ledger (履约记录)")
+    columns = [
+        ID_COLUMN,
+        Column("served_on", ("服务日期",), normalise.date, required=True),
+        Column("kind", ("服务项目",), normalise.choice(SERVICES), required=True),
+        Column("staff", ("服务人员",), normalise.text(50)),
+        Column("note", ("备注",), normalise.text(1000)),
+    ]
+    model = FulfilmentRecord
+    fields = ("staff_name", "note")
+    duplicate_message = gettext_lazy("The same service on the same day is already on row %(row)d.")
+
+    def key_of(self, row):
+        return (row.person.pk, row["kind"], row["served_on"])
+
+    def validate_rows(self, rows):
+        first = dict(
+            ChronicRegistration.objects.filter(
+                person__in={r.person.pk for r in rows if r.person}, disease__is_key_chronic=True
+            )
+            .order_by()
+            .values_list("person_id")
+            .annotate(first=Min("diagnosed_on"))
+        )
+        for row in rows:
+            _check_day(row, "served_on", self.context.today)
+            if row["kind"] == FulfilmentKind.FOLLOW_UP and row.person is not None:
+                since = first.get(row.person.pk)
+                if since is None or (row["served_on"] and row["served_on"] < since):
+                    row.error(
+                        "kind",
+                        _("A follow-up is only for a registered key chronic patient."),
+                    )
+
+    def existing(self, rows):
+        return {
+            (f.person_id, f.kind, f.served_on): f
+            for f in FulfilmentRecord.objects.filter(person__in=self.persons(rows))
+        }
+
+    def values(self, row):
+        return {"staff_name": row["staff"] or "", "note": row["note"] or ""}
+
+    def new(self, row, values):
+        return FulfilmentRecord(
+            person=row.person, kind=row["kind"], served_on=row["served_on"], **values
+        )
+
+
+@register
+class HealthCheckLedger(UpsertLedger):
+    kind = "health_checks"
+    label = gettext_lazy("Health check ledger (体检台账)")
+    columns = [
+        ID_COLUMN,
+        Column("checked_on", ("体检日期",), normalise.date, required=True),
+        Column("institution", ("体检机构",), normalise.text(150)),
+        Column("summary", ("结果摘要", "体检结果"), normalise.text(2000)),
+        Column("abnormal", ("异常情况", "异常结果"), normalise.text(2000)),
+        Column("fed_back", ("是否反馈", "结果是否反馈"), normalise.yes_no),
+    ]
+    model = HealthCheck
+    fields = ("institution", "institution_name", "summary", "abnormal_findings", "fed_back")
+    duplicate_message = gettext_lazy("The same person and date are already on row %(row)d.")
+
+    def key_of(self, row):
+        return (row.person.pk, row["checked_on"])
+
+    def validate_rows(self, rows):
+        for row in rows:
+            _check_day(row, "checked_on", self.context.today)
+        self.institutions = _by_name(
+            Institution.objects.all(), (r["institution"] for r in rows if r["institution"])
+        )
+
+    def existing(self, rows):
+        return {
+            (c.person_id, c.checked_on): c
+            for c in HealthCheck.objects.filter(person__in=self.persons(rows))
+        }
+
+    def values(self, row):
+        name = row["institution"] or ""
+        return {
+            "checked_on": row["checked_on"],
+            "institution": self.institutions.get(name),
+            "institution_name": name,
+            "summary": row["summary"] or "",
+            "abnormal_findings": row["abnormal"] or "",
+            "fed_back": bool(row["fed_back"]),
+        }
+
+
+@register
+class SpecialDiseaseLedger(UpsertLedger):
+    kind = "special_diseases"
+    label = gettext_lazy("Special disease ledger (特殊病种台账)")
+    columns = [
+        ID_COLUMN,
+        Column("disease", ("病种", "特殊病种"), normalise.text(100), required=True),
+        Column("diagnosed_on", ("诊断日期", "确诊日期"), normalise.date, required=True),
+        Column("status", ("办理状态",), normalise.choice(BOOKLET_STATES)),
+        Column("number", ("病种簿编号", "编号"), normalise.text(50)),
+        Column("issued_on", ("办理日期",), normalise.date),
+        Column("expires_on", ("有效期至", "有效期"), normalise.date),
+    ]
+    model = SpecialDiseaseDiagnosis
+    fields = ("diagnosed_on",)
+    duplicate_message = gettext_lazy("The same person and disease are already on row %(row)d.")
+
+    def key_of(self, row):
+        return (row.person.pk, row.extra["disease"].pk)
+
+    def validate_rows(self, rows):
+        for row in rows:
+            _check_day(row, "diagnosed_on", self.context.today)
+            _check_day(row, "issued_on", self.context.today)
+            status = row["status"] or BookletStatus.PENDING
+            row.extra["status"] = status
+            if status == BookletStatus.ISSUED:
+                if not row["number"]:
+                    row.error("number", _("An issued booklet needs its number."))
+                if not row["issued_on"]:
+                    row.error("issued_on", _("An issued booklet needs its date issued."))
+            issued, diagnosed = row["issued_on"], row["diagnosed_on"]
+            if issued and diagnosed and issued < diagnosed:
+                row.error("issued_on", _("A booklet cannot be issued before the diagnosis."))
+            if issued and row["expires_on"] and row["expires_on"] < issued:
+                row.error("expires_on", _("The expiry date is before the date issued."))
+        _catalogue("diagnosed_on", "is_special_outpatient", rows, _("special diseases"))
+
+    def existing(self, rows):
+        return {
+            (d.person_id, d.disease_id): d
+            for d in SpecialDiseaseDiagnosis.objects.filter(
+                person__in=self.persons(rows)
+            ).select_related("booklet")
+        }
+
+    def values(self, row):
+        return {"diagnosed_on": row["diagnosed_on"]}
+
+    def new(self, row, values):
+        return SpecialDiseaseDiagnosis(person=row.person, disease=row.extra["disease"], **values)
+
+    def _booklet_values(self, row) -> dict[str, Any]:
+        status = row.extra["status"]
+        issued = status == BookletStatus.ISSUED
+        return {
+            "status": status,
+            "applied_on": None,
+            "number": (row["number"] or "") if issued else "",
+            "issued_on": row["issued_on"] if issued else None,
+            "expires_on": row["expires_on"] if issued else None,
+        }
+
+    def _booklets(self, rows):
+        diagnoses = self.existing(rows)
+        new, changed, unchanged = [], [], 0
+        for row in rows:
+            diagnosis = diagnoses[self.key_of(row)]
+            values = self._booklet_values(row)
+            booklet = getattr(diagnosis, "booklet", None)
+            if booklet is None:
+                new.append(Booklet(diagnosis=diagnosis, **values))
+                continue
+            values.pop("applied_on")
+            differs = {k: v for k, v in values.items() if getattr(booklet, k) != v}
+            if differs:
+                for name, value in differs.items():
+                    setattr(booklet, name, value)
+                changed.append(booklet)
+            else:
+                unchanged += 1
+        return new, changed, unchanged
+
+    def plan(self, rows):
+        counts = super().plan(rows)
+        booklets = sum(1 for row in rows if row.extra["status"] == BookletStatus.ISSUED)
+        return {**counts, "booklets_issued": booklets}
+
+    def apply(self, rows):
+        counts = super().apply(rows)
+        new, changed, _unchanged = self._booklets(rows)
+        user = self.context.user
+        bulk_create_with_history(new, Booklet, batch_size=500, default_user=user)
+        if changed:
+            bulk_update_with_history(
+                changed,
+                Booklet,
+                ["status", "number", "issued_on", "expires_on"],
+                batch_size=500,
+                default_user=user,
+                default_change_reason=_("Ledger import"),
+            )
+        return {**counts, "booklets_created": len(new), "booklets_updated": len(changed)}
