@@ -1,0 +1,608 @@
+"""The indicator registry: every figure of DOMAIN.md "Indicators", each defined once.
+
+An indicator is one of three kinds:
+
+- a **count**: rows of a *source* (roster persons, roster households, brochure records,
+  major-illness cases, inpatient stays) that satisfy a condition. The same condition is used
+  by the aggregate (``Count("pk", filter=condition)`` grouped by village) and by the
+  drill-down list (``source rows .filter(condition)``), so a list's length always equals
+  its figure;
+- a **sum** of a money field over a source (total cost of the year's stays...);
+- a **rate**: numerator code ÷ denominator code (``None`` when the denominator is zero).
+
+Every source is read with one aggregate query grouped by village; townships, counties and
+everything above are sums of their villages (see :mod:`coverage.selectors`). A person belongs
+to one household and a household to one village, so adding villages never counts anyone twice.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.apps import apps
+from django.db.models import Count, F, Model, Q, QuerySet, Sum
+from django.db.models.functions import Coalesce
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+PERSON, HOUSEHOLD, RECORD, CASE, STAY = "person", "household", "record", "case", "stay"
+COUNT, SUM, RATE = "count", "sum", "rate"
+
+
+@dataclass(frozen=True)
+class Period:
+    """A reporting year seen as of a date: records dated after ``as_of`` do not count."""
+
+    year: int
+    as_of: datetime.date
+
+    @property
+    def start(self) -> datetime.date:
+        return datetime.date(self.year, 1, 1)
+
+    @property
+    def end(self) -> datetime.date:
+        """The last day that counts: the as-of date, or 31 December for a past year."""
+        return min(self.as_of, datetime.date(self.year, 12, 31))
+
+    @property
+    def elderly_born_before(self) -> datetime.date:
+        # "Elderly" means born in or before (year - 65).
+        return datetime.date(self.year - 64, 1, 1)
+
+    def elapsed_quarters(self) -> list[tuple[datetime.date, datetime.date]]:
+        """Quarters of the year that have ended by the as-of date, as (first day, last day)."""
+        quarters = []
+        for q in range(4):
+            first = datetime.date(self.year, 3 * q + 1, 1)
+            last = (
+                datetime.date(self.year, 3 * q + 4, 1) - datetime.timedelta(days=1)
+                if q < 3
+                else datetime.date(self.year, 12, 31)
+            )
+            if last <= self.as_of:
+                quarters.append((first, last))
+        return quarters
+
+
+def model(label: str) -> type[Model] | None:
+    """A model by "app.Model", or None while the app that owns it has not shipped it."""
+    try:
+        return apps.get_model(label)
+    except LookupError:
+        return None
+
+
+# ---------------------------------------------------------------------------------------
+# Sources: the rows a count counts, for a period.
+# ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Source:
+    name: str
+    unit: str
+    model_label: str
+    village_lookup: str
+    rows: Callable[[Period], QuerySet]
+    requires: tuple[str, ...] = ()
+
+    @property
+    def model(self) -> type[Model]:
+        return apps.get_model(self.model_label)
+
+    def available(self) -> bool:
+        return all(model(label) is not None for label in (self.model_label, *self.requires))
+
+
+def roster_persons(period: Period) -> QuerySet:
+    """Persons on the year's roster, whatever their status (the seed's table counts so)."""
+    Person = apps.get_model("households.Person")
+    qs = Person.objects.all()
+    membership = _roster_membership_model()
+    if membership is not None:
+        qs = qs.filter(pk__in=membership.objects.filter(year=period.year).values("person_id"))
+    return qs
+
+
+def _roster_membership_model() -> type[Model] | None:
+    # The registry keeps the roster years each person appears in; before that model exists
+    # every registered person counts as on the roster.
+    return model("households.RosterEntry")
+
+
+def _roster_households(period: Period) -> QuerySet:
+    Household = apps.get_model("households.Household")
+    return Household.objects.filter(pk__in=roster_persons(period).values("household_id"))
+
+
+def _brochure_records(period: Period) -> QuerySet:
+    FulfilmentRecord = apps.get_model("signing.FulfilmentRecord")
+    return FulfilmentRecord.objects.filter(
+        kind="brochure",
+        served_on__gte=period.start,
+        served_on__lte=period.end,
+        person__in=roster_persons(period),
+    )
+
+
+def _cases(period: Period) -> QuerySet:
+    Case = apps.get_model("treatment.MajorIllnessCase")
+    return Case.objects.filter(
+        year=period.year, screening_date__lte=period.as_of, person__in=roster_persons(period)
+    )
+
+
+def _stays(period: Period) -> QuerySet:
+    Stay = apps.get_model("treatment.InpatientStay")
+    return Stay.objects.filter(
+        discharged_on__gte=period.start,
+        discharged_on__lte=period.end,
+        person__in=roster_persons(period),
+    )
+
+
+SOURCES: dict[str, Source] = {
+    s.name: s
+    for s in [
+        Source("persons", PERSON, "households.Person", "household__village", roster_persons),
+        Source("households", HOUSEHOLD, "households.Household", "village", _roster_households),
+        Source("brochures", RECORD, "signing.FulfilmentRecord", "person__household__village", _brochure_records),
+        Source("cases", CASE, "treatment.MajorIllnessCase", "person__household__village", _cases),
+        Source("stays", STAY, "treatment.InpatientStay", "person__household__village", _stays),
+    ]
+}
+
+
+# ---------------------------------------------------------------------------------------
+# Conditions on roster persons (each a Q over households.Person).
+# ---------------------------------------------------------------------------------------
+
+
+def _person_ids(label: str, period: Period, person_path: str = "person_id", **filters) -> QuerySet:
+    return apps.get_model(label).objects.filter(**filters).values(person_path)
+
+
+def _contracts(period: Period, **filters) -> Q:
+    ids = _person_ids("signing.Contract", period, year=period.year, signed_on__lte=period.as_of, **filters)
+    return Q(pk__in=ids)
+
+
+def q_signed(period: Period) -> Q:
+    return _contracts(period)
+
+
+def q_e_signed(period: Period) -> Q:
+    return _contracts(period, method="electronic")
+
+
+def _unsigned(period: Period, reason: str | None) -> Q:
+    recorded = _person_ids(
+        "signing.UnsignedRecord", period, year=period.year, recorded_on__lte=period.as_of
+    )
+    if reason is None:
+        return ~q_signed(period) & ~Q(pk__in=recorded)
+    return ~q_signed(period) & Q(pk__in=recorded.filter(reason=reason))
+
+
+def _chronic(period: Period, kind: str | None = None) -> Q:
+    filters = {"diagnosed_on__lte": period.as_of}
+    if kind:
+        filters["disease__chronic_kind"] = kind
+    else:
+        filters["disease__is_key_chronic"] = True
+    return Q(pk__in=_person_ids("signing.ChronicRegistration", period, **filters))
+
+
+def q_chronic_patients(period: Period) -> Q:
+    return _chronic(period)
+
+
+def q_followup_compliant(period: Period) -> Q:
+    """Chronic patients with a follow-up in every elapsed quarter of the year.
+
+    Quarters count from the later of 1 January and the registration date: a quarter that
+    ended before the patient was registered needs no follow-up.
+    """
+    q = q_chronic_patients(period)
+    Registration = apps.get_model("signing.ChronicRegistration")
+    for first, last in period.elapsed_quarters():
+        followed = _person_ids(
+            "signing.FulfilmentRecord",
+            period,
+            kind="follow_up",
+            served_on__gte=first,
+            served_on__lte=min(last, period.as_of),
+        )
+        # Registered (any key chronic disease) by the end of this quarter → must be followed.
+        due = Registration.objects.filter(
+            diagnosed_on__lte=last, disease__is_key_chronic=True
+        ).values("person_id")
+        q &= Q(pk__in=followed) | ~Q(pk__in=due)
+    return q
+
+
+def q_health_checked(period: Period) -> Q:
+    ids = _person_ids(
+        "signing.HealthCheck", period, checked_on__gte=period.start, checked_on__lte=period.end
+    )
+    return Q(pk__in=ids)
+
+
+def q_special_disease(period: Period) -> Q:
+    ids = _person_ids(
+        "signing.SpecialDiseaseDiagnosis",
+        period,
+        diagnosed_on__lte=period.as_of,
+        disease__is_special_outpatient=True,
+    )
+    return Q(pk__in=ids)
+
+
+def q_booklet_valid(period: Period) -> Q:
+    """Issued by the as-of date and not expired on it (an expired booklet is pending again)."""
+    ids = (
+        apps.get_model("signing.Booklet")
+        .objects.filter(
+            status="issued",
+            issued_on__lte=period.as_of,
+            diagnosis__diagnosed_on__lte=period.as_of,
+            diagnosis__disease__is_special_outpatient=True,
+        )
+        .filter(Q(expires_on__isnull=True) | Q(expires_on__gte=period.as_of))
+        .values("diagnosis__person_id")
+    )
+    return q_special_disease(period) & Q(pk__in=ids)
+
+
+def required_items(year: int) -> list[str]:
+    """The fulfilment items every signed person must receive in ``year`` (signing's policy)."""
+    YearPolicy = model("signing.YearPolicy")
+    if YearPolicy is None:
+        return []
+    return list(YearPolicy.for_year(year).required_items or [])
+
+
+def q_fulfilled(period: Period) -> Q:
+    """Signed persons who received every item the year's policy requires."""
+    q = q_signed(period)
+    Record = apps.get_model("signing.FulfilmentRecord")
+    in_year = Record.objects.filter(served_on__gte=period.start, served_on__lte=period.end)
+    for item in required_items(period.year):
+        if item == "health_check":
+            q &= q_health_checked(period)
+        elif item == "brochure":
+            # A brochure is handed over once per household and counts for every member.
+            q &= Q(household_id__in=in_year.filter(kind=item).values("person__household_id"))
+        else:
+            q &= Q(pk__in=in_year.filter(kind=item).values("person_id"))
+    return q
+
+
+# ---------------------------------------------------------------------------------------
+# The registry.
+# ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Indicator:
+    code: str
+    label: Promise
+    kind: str  # count | sum | rate
+    source: str | None = None  # counts and sums
+    condition: Callable[[Period], Q] | None = None  # counts
+    sum_of: Callable[[], object] | None = None  # sums: an expression over the source's rows
+    numerator: str | None = None  # rates
+    denominator: str | None = None  # rates
+    requires: tuple[str, ...] = ()
+    # Where the year's target comes from when another app's policy owns it.
+    policy_target: Callable[[int], tuple[Decimal, str] | None] | None = None
+    # Not in DOMAIN.md's table: a count or sum that exists so a rate can be drilled into.
+    auxiliary: bool = False
+    help: Promise | str = ""
+    tags: tuple[str, ...] = field(default_factory=tuple)
+
+    @property
+    def is_rate(self) -> bool:
+        return self.kind == RATE
+
+    @property
+    def is_count(self) -> bool:
+        return self.kind == COUNT
+
+    def available(self) -> bool:
+        if self.kind == RATE:
+            return REGISTRY[self.numerator].available() and REGISTRY[self.denominator].available()
+        return SOURCES[self.source].available() and all(model(m) is not None for m in self.requires)
+
+    @property
+    def list_code(self) -> str:
+        """The count whose rows the drill-down list shows: itself, a rate's numerator, or
+        (for money) the stays it sums over."""
+        if self.kind == COUNT:
+            return self.code
+        if self.kind == SUM:
+            return "stays"
+        numerator = REGISTRY[self.numerator]
+        return numerator.list_code
+
+    @property
+    def unit(self) -> str:
+        return SOURCES[REGISTRY[self.list_code].source].unit
+
+    def rows(self, period: Period) -> QuerySet:
+        """Every row the figure counts, county-wide (callers narrow to a place and a user)."""
+        counted = REGISTRY[self.list_code]
+        return SOURCES[counted.source].rows(period).filter(counted.condition(period))
+
+
+def _all(period: Period) -> Q:
+    return Q()
+
+
+SIGNING = ("signing.Contract", "signing.UnsignedRecord")
+CHRONIC = ("signing.ChronicRegistration", "signing.Disease")
+
+
+def _treatment_target(field_name: str, direction: str):
+    def target(year: int) -> tuple[Decimal, str] | None:
+        Policy = model("treatment.TreatmentPolicy")
+        if Policy is None:
+            return None
+        return getattr(Policy.for_year(year), field_name), direction
+
+    return target
+
+
+def _stay_paid():
+    return (
+        F("basic_insurance") + F("critical_insurance") + F("medical_assistance") + F("supplementary_insurance")
+    )
+
+
+INDICATORS: list[Indicator] = [
+    # The registry.
+    Indicator("roster_persons", _("Persons on the roster"), COUNT, "persons", _all),
+    Indicator("roster_households", _("Households on the roster"), COUNT, "households", _all),
+    Indicator(
+        "not_out_persons",
+        _("Persons not yet out of poverty"),
+        COUNT,
+        "persons",
+        lambda p: Q(household__poverty_status="not_out"),
+    ),
+    Indicator(
+        "not_out_households",
+        _("Households not yet out of poverty"),
+        COUNT,
+        "households",
+        lambda p: Q(poverty_status="not_out"),
+    ),
+    Indicator(
+        "illness_caused_persons",
+        _("Persons in households poor because of illness"),
+        COUNT,
+        "persons",
+        lambda p: Q(household__main_cause="illness"),
+    ),
+    # Signing.
+    Indicator("signed", _("Signed"), COUNT, "persons", q_signed, requires=SIGNING),
+    Indicator("signing_rate", _("Signing rate"), RATE, numerator="signed", denominator="roster_persons"),
+    *[
+        Indicator(
+            f"unsigned_{suffix}",
+            label,
+            COUNT,
+            "persons",
+            (lambda reason: lambda p: _unsigned(p, reason))(reason),
+            requires=SIGNING,
+        )
+        for suffix, reason, label in [
+            ("away", "away", _("Not signed: away long-term or unreachable")),
+            ("died", "died", _("Not signed: died")),
+            ("moved", "moved", _("Not signed: moved out")),
+            ("missing", "missing", _("Not signed: whereabouts unknown")),
+            ("married", "married", _("Not signed: married out")),
+            ("refused", "refused", _("Not signed: refused")),
+            ("no_reason", None, _("Not signed: no reason recorded")),
+        ]
+    ],
+    Indicator("e_signed", _("Signed electronically"), COUNT, "persons", q_e_signed, requires=SIGNING),
+    Indicator(
+        "e_signing_rate", _("Electronic signing rate"), RATE, numerator="e_signed", denominator="roster_persons"
+    ),
+    Indicator(
+        "e_signed_elderly",
+        _("Signed electronically: elderly"),
+        COUNT,
+        "persons",
+        lambda p: q_e_signed(p) & Q(birth_date__lt=p.elderly_born_before),
+        requires=SIGNING,
+    ),
+    Indicator(
+        "e_signed_hypertension",
+        _("Signed electronically: hypertension"),
+        COUNT,
+        "persons",
+        lambda p: q_e_signed(p) & _chronic(p, "hypertension"),
+        requires=SIGNING + CHRONIC,
+    ),
+    Indicator(
+        "e_signed_diabetes",
+        _("Signed electronically: type 2 diabetes"),
+        COUNT,
+        "persons",
+        lambda p: q_e_signed(p) & _chronic(p, "diabetes"),
+        requires=SIGNING + CHRONIC,
+    ),
+    # Chronic disease follow-up.
+    Indicator(
+        "chronic_patients", _("Key chronic disease patients"), COUNT, "persons", q_chronic_patients, requires=CHRONIC
+    ),
+    Indicator(
+        "followup_compliant",
+        _("Chronic patients followed up every quarter"),
+        COUNT,
+        "persons",
+        q_followup_compliant,
+        requires=(*CHRONIC, "signing.FulfilmentRecord"),
+        auxiliary=True,
+    ),
+    Indicator(
+        "followup_compliance",
+        _("Follow-up compliance"),
+        RATE,
+        numerator="followup_compliant",
+        denominator="chronic_patients",
+    ),
+    # Health checks and special-disease booklets.
+    Indicator(
+        "health_checked", _("Health-checked"), COUNT, "persons", q_health_checked, requires=("signing.HealthCheck",)
+    ),
+    Indicator(
+        "health_check_rate", _("Health check rate"), RATE, numerator="health_checked", denominator="roster_persons"
+    ),
+    Indicator(
+        "special_disease_persons",
+        _("Special-disease patients"),
+        COUNT,
+        "persons",
+        q_special_disease,
+        requires=("signing.SpecialDiseaseDiagnosis",),
+    ),
+    Indicator(
+        "booklets_handled",
+        _("Special-disease booklets handled"),
+        COUNT,
+        "persons",
+        q_booklet_valid,
+        requires=("signing.SpecialDiseaseDiagnosis", "signing.Booklet"),
+    ),
+    Indicator(
+        "booklet_rate",
+        _("Booklet rate"),
+        RATE,
+        numerator="booklets_handled",
+        denominator="special_disease_persons",
+    ),
+    Indicator(
+        "booklets_pending",
+        _("Special-disease booklets pending"),
+        COUNT,
+        "persons",
+        lambda p: q_special_disease(p) & ~q_booklet_valid(p),
+        requires=("signing.SpecialDiseaseDiagnosis", "signing.Booklet"),
+    ),
+    # Major-illness special treatment (cases of the year).
+    Indicator("major_screened", _("Major illness: screened"), COUNT, "cases", _all),
+    Indicator(
+        "major_treated",
+        _("Major illness: treated"),
+        COUNT,
+        "cases",
+        lambda p: Q(status="treated") | Q(status="died", treatment_date__isnull=False),
+    ),
+    Indicator("major_refused", _("Major illness: refused"), COUNT, "cases", lambda p: Q(status="refused")),
+    Indicator("major_died", _("Major illness: died"), COUNT, "cases", lambda p: Q(status="died")),
+    Indicator(
+        "major_treatment_rate",
+        _("Major illness treatment rate"),
+        RATE,
+        numerator="major_treated",
+        denominator="major_screened",
+    ),
+    # Fulfilment.
+    Indicator("brochures", _("Brochures handed out"), COUNT, "brochures", _all),
+    Indicator(
+        "fulfilled",
+        _("Signed persons fully served"),
+        COUNT,
+        "persons",
+        q_fulfilled,
+        requires=(*SIGNING, "signing.FulfilmentRecord", "signing.HealthCheck", "signing.YearPolicy"),
+        auxiliary=True,
+    ),
+    Indicator("fulfilment_rate", _("Fulfilment rate"), RATE, numerator="fulfilled", denominator="signed"),
+    # Inpatient stays of the year (by discharge date).
+    Indicator("stays", _("Inpatient stays"), COUNT, "stays", _all, auxiliary=True),
+    Indicator(
+        "stays_in_county", _("Stays in the county"), COUNT, "stays", lambda p: Q(in_county=True), auxiliary=True
+    ),
+    Indicator(
+        "stays_one_stop", _("Stays settled one-stop"), COUNT, "stays", lambda p: Q(one_stop=True), auxiliary=True
+    ),
+    Indicator(
+        "stays_no_deposit",
+        _("Stays without a deposit"),
+        COUNT,
+        "stays",
+        lambda p: Q(deposit_taken=False),
+        auxiliary=True,
+    ),
+    Indicator("stay_total_cost", _("Total cost of stays"), SUM, "stays", sum_of=lambda: F("total_cost"), auxiliary=True),
+    Indicator(
+        "stay_personal_payment",
+        _("Personal payment for stays"),
+        SUM,
+        "stays",
+        sum_of=lambda: F("personal_payment"),
+        auxiliary=True,
+    ),
+    Indicator(
+        "stay_policy_cost", _("Cost within policy of stays"), SUM, "stays", sum_of=lambda: F("policy_cost"), auxiliary=True
+    ),
+    Indicator(
+        "stay_paid",
+        _("Paid by insurance and assistance"),
+        SUM,
+        "stays",
+        sum_of=_stay_paid,
+        auxiliary=True,
+    ),
+    Indicator(
+        "personal_share",
+        _("Personal share of cost"),
+        RATE,
+        numerator="stay_personal_payment",
+        denominator="stay_total_cost",
+        policy_target=_treatment_target("personal_share_cap", "max"),
+    ),
+    Indicator(
+        "reimbursement_ratio",
+        _("Reimbursement ratio"),
+        RATE,
+        numerator="stay_paid",
+        denominator="stay_policy_cost",
+        policy_target=_treatment_target("reimbursement_target", "min"),
+    ),
+    Indicator("in_county_rate", _("In-county stay rate"), RATE, numerator="stays_in_county", denominator="stays"),
+    Indicator("one_stop_rate", _("One-stop settlement rate"), RATE, numerator="stays_one_stop", denominator="stays"),
+    Indicator("no_deposit_rate", _("No-deposit rate"), RATE, numerator="stays_no_deposit", denominator="stays"),
+]
+
+REGISTRY: dict[str, Indicator] = {i.code: i for i in INDICATORS}
+CODES: list[str] = [i.code for i in INDICATORS]
+assert len(REGISTRY) == len(INDICATORS), "indicator codes must be unique"
+
+
+def aggregate_expression(indicator: Indicator, period: Period):
+    """The aggregate one village row of the indicator's source computes."""
+    if indicator.kind == COUNT:
+        return Count("pk", filter=indicator.condition(period))
+    return Coalesce(Sum(indicator.sum_of()), Decimal(0), output_field=_money_field())
+
+
+def _money_field():
+    from django.db.models import DecimalField
+
+    return DecimalField(max_digits=20, decimal_places=2)
+
+
+def get(code: str) -> Indicator:
+    try:
+        return REGISTRY[code]
+    except KeyError:
+        raise KeyError(f"unknown indicator {code!r}") from None

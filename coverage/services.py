@@ -1,0 +1,121 @@
+"""Writes of the coverage app: recomputing snapshots, starting a recompute run."""
+
+from __future__ import annotations
+
+import datetime
+import logging
+import time
+
+from django.db import transaction
+from django.utils import timezone
+
+from coverage import indicators as ind
+from coverage.indicators import Period
+from coverage.models import RecomputeRun, Snapshot
+from coverage.selectors import compute_table
+
+logger = logging.getLogger(__name__)
+
+
+def default_period(*, year: int | None = None, as_of: datetime.date | None = None) -> Period:
+    """The reporting period: as of today unless told; a past year is seen at its 31 December."""
+    today = timezone.localdate()
+    if year is None:
+        year = (as_of or today).year
+    if as_of is None:
+        as_of = min(today, datetime.date(year, 12, 31))
+    return Period(year=year, as_of=as_of)
+
+
+def recompute_coverage(*, year: int, as_of: datetime.date, run: RecomputeRun | None = None) -> int:
+    """Compute every indicator for every place and store them as the snapshot of ``as_of``.
+
+    Running it twice for the same day overwrites that day's snapshot (an upsert), so the
+    nightly job and a button press never pile up duplicates. Returns the rows written.
+    """
+    started = time.monotonic()
+    period = Period(year=year, as_of=as_of)
+    _progress(run, status=RecomputeRun.Status.RUNNING, progress=10)
+    table = compute_table(period)
+    _progress(run, progress=70)
+    now = timezone.now()
+    snapshots = [
+        Snapshot(date=as_of, year=year, place_id=row.place_id, code=code, value=value, computed_at=now)
+        for row in table.rows
+        for code, value in row.values.items()
+        if code in ind.REGISTRY
+    ]
+    with transaction.atomic():
+        Snapshot.objects.bulk_create(
+            snapshots,
+            batch_size=2000,
+            update_conflicts=True,
+            unique_fields=["date", "place", "year", "code"],
+            update_fields=["value", "computed_at"],
+        )
+    seconds = time.monotonic() - started
+    _progress(
+        run,
+        status=RecomputeRun.Status.DONE,
+        progress=100,
+        snapshots_written=len(snapshots),
+        seconds=seconds,
+        finished_at=timezone.now(),
+    )
+    logger.info("coverage recomputed for %s as of %s: %d snapshots in %.2fs", year, as_of, len(snapshots), seconds)
+    return len(snapshots)
+
+
+def _progress(run: RecomputeRun | None, **fields) -> None:
+    if run is None:
+        return
+    for name, value in fields.items():
+        setattr(run, name, value)
+    run.save(update_fields=list(fields))
+
+
+def recompute_run_start(*, year: int, as_of: datetime.date, actor) -> RecomputeRun:
+    """Queue a recompute pressed by a county user; its page polls the run for progress."""
+    from coverage.tasks import recompute_run
+
+    with transaction.atomic():
+        run = RecomputeRun(year=year, as_of=as_of, started_by=actor)
+        run.full_clean()
+        run.save()
+        transaction.on_commit(lambda: recompute_run.delay(run.pk))
+    return run
+
+
+def recompute_run_execute(*, run_id: int) -> RecomputeRun:
+    """Carry out a queued run (the task calls this); a finished run is left alone."""
+    run = RecomputeRun.objects.get(pk=run_id)
+    if run.is_finished:
+        return run
+    try:
+        recompute_coverage(year=run.year, as_of=run.as_of, run=run)
+    except Exception as exc:
+        # Record the failure on the run so the page stops polling, then let the task fail.
+        _progress(run, status=RecomputeRun.Status.FAILED, message=str(exc)[:2000], finished_at=timezone.now())
+        raise
+    return run
+
+
+def roster_years() -> list[int]:
+    """Years that have anything to report on (the roster years, else this year)."""
+    membership = ind._roster_membership_model()
+    if membership is not None:
+        years = sorted(set(membership.objects.values_list("year", flat=True).distinct()))
+        if years:
+            return years
+    return [timezone.localdate().year]
+
+
+def recompute_all() -> int:
+    """The nightly job: every roster year, as of today (a past year as of its 31 December)."""
+    written = 0
+    for year in roster_years():
+        period = default_period(year=year)
+        if period.as_of < period.start:
+            continue  # a future roster year has nothing to count yet
+        written += recompute_coverage(year=period.year, as_of=period.as_of)
+    return written
