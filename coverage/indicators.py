@@ -18,6 +18,7 @@ to one household and a household to one village, so adding villages never counts
 from __future__ import annotations
 
 import datetime
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -52,20 +53,6 @@ class Period:
     def elderly_born_before(self) -> datetime.date:
         # "Elderly" means born in or before (year - 65).
         return datetime.date(self.year - 64, 1, 1)
-
-    def elapsed_quarters(self) -> list[tuple[datetime.date, datetime.date]]:
-        """Quarters of the year that have ended by the as-of date, as (first day, last day)."""
-        quarters = []
-        for q in range(4):
-            first = datetime.date(self.year, 3 * q + 1, 1)
-            last = (
-                datetime.date(self.year, 3 * q + 4, 1) - datetime.timedelta(days=1)
-                if q < 3
-                else datetime.date(self.year, 12, 31)
-            )
-            if last <= self.as_of:
-                quarters.append((first, last))
-        return quarters
 
 
 def model(label: str) -> type[Model] | None:
@@ -150,7 +137,13 @@ SOURCES: dict[str, Source] = {
     for s in [
         Source("persons", PERSON, "households.Person", "household__village", roster_persons),
         Source("households", HOUSEHOLD, "households.Household", "village", _roster_households),
-        Source("brochures", RECORD, "signing.FulfilmentRecord", "person__household__village", _brochure_records),
+        Source(
+            "brochures",
+            RECORD,
+            "signing.FulfilmentRecord",
+            "person__household__village",
+            _brochure_records,
+        ),
         Source("cases", CASE, "treatment.MajorIllnessCase", "person__household__village", _cases),
         Source("stays", STAY, "treatment.InpatientStay", "person__household__village", _stays),
     ]
@@ -167,7 +160,9 @@ def _person_ids(label: str, period: Period, person_path: str = "person_id", **fi
 
 
 def _contracts(period: Period, **filters) -> Q:
-    ids = _person_ids("signing.Contract", period, year=period.year, signed_on__lte=period.as_of, **filters)
+    ids = _person_ids(
+        "signing.Contract", period, year=period.year, signed_on__lte=period.as_of, **filters
+    )
     return Q(pk__in=ids)
 
 
@@ -179,7 +174,7 @@ def q_e_signed(period: Period) -> Q:
     return _contracts(period, method="electronic")
 
 
-def _unsigned(period: Period, reason: str | None) -> Q:
+def _unsigned(period: Period, *, reason: str | None) -> Q:
     recorded = _person_ids(
         "signing.UnsignedRecord", period, year=period.year, recorded_on__lte=period.as_of
     )
@@ -202,27 +197,14 @@ def q_chronic_patients(period: Period) -> Q:
 
 
 def q_followup_compliant(period: Period) -> Q:
-    """Chronic patients with a follow-up in every elapsed quarter of the year.
+    """Chronic patients with a follow-up in every elapsed period: signing's follow-up engine
+    decides, run only over the registered patients so its per-row checks stay few."""
+    from signing.followups import chronic_patients
 
-    Quarters count from the later of 1 January and the registration date: a quarter that
-    ended before the patient was registered needs no follow-up.
-    """
-    q = q_chronic_patients(period)
-    Registration = apps.get_model("signing.ChronicRegistration")
-    for first, last in period.elapsed_quarters():
-        followed = _person_ids(
-            "signing.FulfilmentRecord",
-            period,
-            kind="follow_up",
-            served_on__gte=first,
-            served_on__lte=min(last, period.as_of),
-        )
-        # Registered (any key chronic disease) by the end of this quarter → must be followed.
-        due = Registration.objects.filter(
-            diagnosed_on__lte=last, disease__is_key_chronic=True
-        ).values("person_id")
-        q &= Q(pk__in=followed) | ~Q(pk__in=due)
-    return q
+    Person = apps.get_model("households.Person")
+    registered = Person.objects.filter(q_chronic_patients(period))
+    compliant = chronic_patients(registered, period.end).filter(followup_overdue=False)
+    return q_chronic_patients(period) & Q(pk__in=compliant.values("pk"))
 
 
 def q_health_checked(period: Period) -> Q:
@@ -359,7 +341,10 @@ def _treatment_target(field_name: str, direction: str):
 
 def _stay_paid():
     return (
-        F("basic_insurance") + F("critical_insurance") + F("medical_assistance") + F("supplementary_insurance")
+        F("basic_insurance")
+        + F("critical_insurance")
+        + F("medical_assistance")
+        + F("supplementary_insurance")
     )
 
 
@@ -390,14 +375,25 @@ INDICATORS: list[Indicator] = [
     ),
     # Signing.
     Indicator("signed", _("Signed"), COUNT, "persons", q_signed, requires=SIGNING),
-    Indicator("signing_rate", _("Signing rate"), RATE, numerator="signed", denominator="roster_persons"),
+    Indicator(
+        "signing_rate", _("Signing rate"), RATE, numerator="signed", denominator="roster_persons"
+    ),
+    Indicator(
+        "unsigned",
+        _("Not signed"),
+        COUNT,
+        "persons",
+        lambda p: ~q_signed(p),
+        requires=SIGNING,
+        auxiliary=True,
+    ),
     *[
         Indicator(
             f"unsigned_{suffix}",
             label,
             COUNT,
             "persons",
-            (lambda reason: lambda p: _unsigned(p, reason))(reason),
+            functools.partial(_unsigned, reason=reason),
             requires=SIGNING,
         )
         for suffix, reason, label in [
@@ -410,9 +406,15 @@ INDICATORS: list[Indicator] = [
             ("no_reason", None, _("Not signed: no reason recorded")),
         ]
     ],
-    Indicator("e_signed", _("Signed electronically"), COUNT, "persons", q_e_signed, requires=SIGNING),
     Indicator(
-        "e_signing_rate", _("Electronic signing rate"), RATE, numerator="e_signed", denominator="roster_persons"
+        "e_signed", _("Signed electronically"), COUNT, "persons", q_e_signed, requires=SIGNING
+    ),
+    Indicator(
+        "e_signing_rate",
+        _("Electronic signing rate"),
+        RATE,
+        numerator="e_signed",
+        denominator="roster_persons",
     ),
     Indicator(
         "e_signed_elderly",
@@ -440,7 +442,12 @@ INDICATORS: list[Indicator] = [
     ),
     # Chronic disease follow-up.
     Indicator(
-        "chronic_patients", _("Key chronic disease patients"), COUNT, "persons", q_chronic_patients, requires=CHRONIC
+        "chronic_patients",
+        _("Key chronic disease patients"),
+        COUNT,
+        "persons",
+        q_chronic_patients,
+        requires=CHRONIC,
     ),
     Indicator(
         "followup_compliant",
@@ -460,10 +467,19 @@ INDICATORS: list[Indicator] = [
     ),
     # Health checks and special-disease booklets.
     Indicator(
-        "health_checked", _("Health-checked"), COUNT, "persons", q_health_checked, requires=("signing.HealthCheck",)
+        "health_checked",
+        _("Health-checked"),
+        COUNT,
+        "persons",
+        q_health_checked,
+        requires=("signing.HealthCheck",),
     ),
     Indicator(
-        "health_check_rate", _("Health check rate"), RATE, numerator="health_checked", denominator="roster_persons"
+        "health_check_rate",
+        _("Health check rate"),
+        RATE,
+        numerator="health_checked",
+        denominator="roster_persons",
     ),
     Indicator(
         "special_disease_persons",
@@ -505,7 +521,9 @@ INDICATORS: list[Indicator] = [
         "cases",
         lambda p: Q(status="treated") | Q(status="died", treatment_date__isnull=False),
     ),
-    Indicator("major_refused", _("Major illness: refused"), COUNT, "cases", lambda p: Q(status="refused")),
+    Indicator(
+        "major_refused", _("Major illness: refused"), COUNT, "cases", lambda p: Q(status="refused")
+    ),
     Indicator("major_died", _("Major illness: died"), COUNT, "cases", lambda p: Q(status="died")),
     Indicator(
         "major_treatment_rate",
@@ -522,17 +540,34 @@ INDICATORS: list[Indicator] = [
         COUNT,
         "persons",
         q_fulfilled,
-        requires=(*SIGNING, "signing.FulfilmentRecord", "signing.HealthCheck", "signing.YearPolicy"),
+        requires=(
+            *SIGNING,
+            "signing.FulfilmentRecord",
+            "signing.HealthCheck",
+            "signing.YearPolicy",
+        ),
         auxiliary=True,
     ),
-    Indicator("fulfilment_rate", _("Fulfilment rate"), RATE, numerator="fulfilled", denominator="signed"),
+    Indicator(
+        "fulfilment_rate", _("Fulfilment rate"), RATE, numerator="fulfilled", denominator="signed"
+    ),
     # Inpatient stays of the year (by discharge date).
     Indicator("stays", _("Inpatient stays"), COUNT, "stays", _all, auxiliary=True),
     Indicator(
-        "stays_in_county", _("Stays in the county"), COUNT, "stays", lambda p: Q(in_county=True), auxiliary=True
+        "stays_in_county",
+        _("Stays in the county"),
+        COUNT,
+        "stays",
+        lambda p: Q(in_county=True),
+        auxiliary=True,
     ),
     Indicator(
-        "stays_one_stop", _("Stays settled one-stop"), COUNT, "stays", lambda p: Q(one_stop=True), auxiliary=True
+        "stays_one_stop",
+        _("Stays settled one-stop"),
+        COUNT,
+        "stays",
+        lambda p: Q(one_stop=True),
+        auxiliary=True,
     ),
     Indicator(
         "stays_no_deposit",
@@ -542,7 +577,14 @@ INDICATORS: list[Indicator] = [
         lambda p: Q(deposit_taken=False),
         auxiliary=True,
     ),
-    Indicator("stay_total_cost", _("Total cost of stays"), SUM, "stays", sum_of=lambda: F("total_cost"), auxiliary=True),
+    Indicator(
+        "stay_total_cost",
+        _("Total cost of stays"),
+        SUM,
+        "stays",
+        sum_of=lambda: F("total_cost"),
+        auxiliary=True,
+    ),
     Indicator(
         "stay_personal_payment",
         _("Personal payment for stays"),
@@ -552,7 +594,12 @@ INDICATORS: list[Indicator] = [
         auxiliary=True,
     ),
     Indicator(
-        "stay_policy_cost", _("Cost within policy of stays"), SUM, "stays", sum_of=lambda: F("policy_cost"), auxiliary=True
+        "stay_policy_cost",
+        _("Cost within policy of stays"),
+        SUM,
+        "stays",
+        sum_of=lambda: F("policy_cost"),
+        auxiliary=True,
     ),
     Indicator(
         "stay_paid",
@@ -578,9 +625,27 @@ INDICATORS: list[Indicator] = [
         denominator="stay_policy_cost",
         policy_target=_treatment_target("reimbursement_target", "min"),
     ),
-    Indicator("in_county_rate", _("In-county stay rate"), RATE, numerator="stays_in_county", denominator="stays"),
-    Indicator("one_stop_rate", _("One-stop settlement rate"), RATE, numerator="stays_one_stop", denominator="stays"),
-    Indicator("no_deposit_rate", _("No-deposit rate"), RATE, numerator="stays_no_deposit", denominator="stays"),
+    Indicator(
+        "in_county_rate",
+        _("In-county stay rate"),
+        RATE,
+        numerator="stays_in_county",
+        denominator="stays",
+    ),
+    Indicator(
+        "one_stop_rate",
+        _("One-stop settlement rate"),
+        RATE,
+        numerator="stays_one_stop",
+        denominator="stays",
+    ),
+    Indicator(
+        "no_deposit_rate",
+        _("No-deposit rate"),
+        RATE,
+        numerator="stays_no_deposit",
+        denominator="stays",
+    ),
 ]
 
 REGISTRY: dict[str, Indicator] = {i.code: i for i in INDICATORS}

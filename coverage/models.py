@@ -57,7 +57,9 @@ class RecomputeRun(models.Model):
 
     year = models.PositiveSmallIntegerField(_("year"))
     as_of = models.DateField(_("as of"))
-    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.QUEUED)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.QUEUED
+    )
     progress = models.PositiveSmallIntegerField(_("progress (%)"), default=0)
     snapshots_written = models.PositiveIntegerField(_("snapshots written"), default=0)
     seconds = models.FloatField(_("seconds"), null=True, blank=True)
@@ -96,7 +98,10 @@ class IndicatorTarget(models.Model):
     year = models.PositiveSmallIntegerField(_("year"))
     code = models.CharField(_("indicator"), max_length=40)
     target = models.DecimalField(
-        _("target"), max_digits=12, decimal_places=4, help_text=_("A fraction for rates: 0.9 is 90%.")
+        _("target"),
+        max_digits=12,
+        decimal_places=4,
+        help_text=_("A fraction for rates: 0.9 is 90%."),
     )
     direction = models.CharField(
         _("direction"), max_length=3, choices=Direction.choices, default=Direction.AT_LEAST
@@ -108,7 +113,9 @@ class IndicatorTarget(models.Model):
         verbose_name_plural = _("indicator targets")
         ordering = ["year", "code"]
         constraints = [
-            models.UniqueConstraint(fields=["year", "code"], name="indicator_target_unique_per_year"),
+            models.UniqueConstraint(
+                fields=["year", "code"], name="indicator_target_unique_per_year"
+            ),
         ]
 
     def __str__(self) -> str:

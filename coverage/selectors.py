@@ -53,7 +53,9 @@ def available_indicators() -> list[Indicator]:
     return [i for i in ind.INDICATORS if i.available()]
 
 
-def village_components(period: Period, *, root: Place | None = None) -> dict[int, dict[str, object]]:
+def village_components(
+    period: Period, *, root: Place | None = None
+) -> dict[int, dict[str, object]]:
     """Counts and sums per village: one aggregate query per source table.
 
     Each query groups the source's rows by village with conditional aggregation
@@ -177,7 +179,9 @@ def _with_display_relations(qs: QuerySet, unit: str) -> QuerySet:
 # ---------------------------------------------------------------------------------------
 
 
-def latest_snapshot_date(*, year: int, on_or_before: datetime.date | None = None) -> datetime.date | None:
+def latest_snapshot_date(
+    *, year: int, on_or_before: datetime.date | None = None
+) -> datetime.date | None:
     qs = Snapshot.objects.filter(year=year)
     if on_or_before is not None:
         qs = qs.filter(date__lte=on_or_before)
@@ -201,7 +205,9 @@ def snapshot_values(
     return values
 
 
-def snapshot_trend(*, year: int, place: Place, codes: list[str]) -> dict[str, list[tuple[datetime.date, Decimal | None]]]:
+def snapshot_trend(
+    *, year: int, place: Place, codes: list[str]
+) -> dict[str, list[tuple[datetime.date, Decimal | None]]]:
     """Each code's value at every snapshot date of the year, oldest first."""
     trend: dict[str, list] = {code: [] for code in codes}
     for date, code, value in (
@@ -216,9 +222,7 @@ def snapshot_trend(*, year: int, place: Place, codes: list[str]) -> dict[str, li
 def targets_for_year(year: int) -> dict[str, tuple[Decimal, str]]:
     """{code: (target, "min" | "max")}: another app's policy where it owns the figure,
     otherwise the administrator's indicator targets."""
-    targets = {
-        t.code: (t.target, t.direction) for t in IndicatorTarget.objects.filter(year=year)
-    }
+    targets = {t.code: (t.target, t.direction) for t in IndicatorTarget.objects.filter(year=year)}
     for indicator in ind.INDICATORS:
         if indicator.policy_target is not None and indicator.code not in targets:
             found = indicator.policy_target(year)

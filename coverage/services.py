@@ -40,7 +40,9 @@ def recompute_coverage(*, year: int, as_of: datetime.date, run: RecomputeRun | N
     _progress(run, progress=70)
     now = timezone.now()
     snapshots = [
-        Snapshot(date=as_of, year=year, place_id=row.place_id, code=code, value=value, computed_at=now)
+        Snapshot(
+            date=as_of, year=year, place_id=row.place_id, code=code, value=value, computed_at=now
+        )
         for row in table.rows
         for code, value in row.values.items()
         if code in ind.REGISTRY
@@ -62,7 +64,13 @@ def recompute_coverage(*, year: int, as_of: datetime.date, run: RecomputeRun | N
         seconds=seconds,
         finished_at=timezone.now(),
     )
-    logger.info("coverage recomputed for %s as of %s: %d snapshots in %.2fs", year, as_of, len(snapshots), seconds)
+    logger.info(
+        "coverage recomputed for %s as of %s: %d snapshots in %.2fs",
+        year,
+        as_of,
+        len(snapshots),
+        seconds,
+    )
     return len(snapshots)
 
 
@@ -95,7 +103,12 @@ def recompute_run_execute(*, run_id: int) -> RecomputeRun:
         recompute_coverage(year=run.year, as_of=run.as_of, run=run)
     except Exception as exc:
         # Record the failure on the run so the page stops polling, then let the task fail.
-        _progress(run, status=RecomputeRun.Status.FAILED, message=str(exc)[:2000], finished_at=timezone.now())
+        _progress(
+            run,
+            status=RecomputeRun.Status.FAILED,
+            message=str(exc)[:2000],
+            finished_at=timezone.now(),
+        )
         raise
     return run
 

@@ -21,12 +21,18 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser) -> None:
         parser.add_argument("--year", type=int, required=True)
-        parser.add_argument("--as-of", type=parse_date, help="YYYY-MM-DD (default: today, or 31 Dec of a past year).")
+        parser.add_argument(
+            "--as-of",
+            type=parse_date,
+            help="YYYY-MM-DD (default: today, or 31 Dec of a past year).",
+        )
         parser.add_argument("--format", choices=["json", "csv", "xlsx"], default="json")
         parser.add_argument("--county", help="Only this county (default: every county).")
         parser.add_argument("--output", "-o", help="Write to this file instead of standard output.")
 
-    def handle(self, *args, year, as_of=None, format="json", county=None, output=None, **options) -> None:
+    def handle(
+        self, *args, year, as_of=None, format="json", county=None, output=None, **options
+    ) -> None:
         period = default_period(year=year, as_of=as_of)
         root = None
         if county:

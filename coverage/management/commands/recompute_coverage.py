@@ -18,10 +18,18 @@ class Command(BaseCommand):
     help = "Recompute indicator snapshots for every village, township and county."
 
     def add_arguments(self, parser) -> None:
-        parser.add_argument("--year", type=int, help="Reporting year (default: the as-of date's year).")
-        parser.add_argument("--as-of", type=parse_date, help="YYYY-MM-DD (default: today, or 31 Dec of a past year).")
+        parser.add_argument(
+            "--year", type=int, help="Reporting year (default: the as-of date's year)."
+        )
+        parser.add_argument(
+            "--as-of",
+            type=parse_date,
+            help="YYYY-MM-DD (default: today, or 31 Dec of a past year).",
+        )
 
     def handle(self, *args, year=None, as_of=None, **options) -> None:
         period = default_period(year=year, as_of=as_of)
         written = recompute_coverage(year=period.year, as_of=period.as_of)
-        self.stdout.write(f"coverage {period.year} as of {period.as_of}: {written} snapshot values written")
+        self.stdout.write(
+            f"coverage {period.year} as of {period.as_of}: {written} snapshot values written"
+        )
