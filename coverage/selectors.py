@@ -169,9 +169,12 @@ def _with_display_relations(qs: QuerySet, unit: str) -> QuerySet:
         )
     if unit == ind.HOUSEHOLD:
         return qs.select_related("village", "township").order_by("number", "pk")
-    return qs.select_related("person", "person__household", "person__household__village").order_by(
-        "person__household__number", "pk"
-    )
+    related = ["person", "person__household", "person__household__village"]
+    if unit == ind.CASE:
+        related += ["disease", "hospital"]
+    elif unit == ind.STAY:
+        related += ["hospital"]
+    return qs.select_related(*related).order_by("person__household__number", "pk")
 
 
 # ---------------------------------------------------------------------------------------

@@ -27,6 +27,28 @@ def default_period(*, year: int | None = None, as_of: datetime.date | None = Non
     return Period(year=year, as_of=as_of)
 
 
+def period_from_params(params) -> Period:
+    """Year and as-of date from a query string or form; bad values fall back to the defaults."""
+    year = parse_int(params.get("year"))
+    if year is not None and not 2000 <= year <= 2100:
+        year = None
+    return default_period(year=year, as_of=parse_date(params.get("as_of")))
+
+
+def parse_int(value: str | None) -> int | None:
+    try:
+        return int(value) if value else None
+    except ValueError:
+        return None
+
+
+def parse_date(value: str | None) -> datetime.date | None:
+    try:
+        return datetime.date.fromisoformat(value) if value else None
+    except ValueError:
+        return None
+
+
 def recompute_coverage(*, year: int, as_of: datetime.date, run: RecomputeRun | None = None) -> int:
     """Compute every indicator for every place and store them as the snapshot of ``as_of``.
 

@@ -73,7 +73,11 @@ def catalogue(year: int = YEAR) -> SimpleNamespace:
         diabetes=Disease.objects.get_or_create(
             year=year,
             name="2型糖尿病",
-            defaults={"is_key_chronic": True, "is_special_outpatient": True, "chronic_kind": ChronicKind.DIABETES},
+            defaults={
+                "is_key_chronic": True,
+                "is_special_outpatient": True,
+                "chronic_kind": ChronicKind.DIABETES,
+            },
         )[0],
         esrd=Disease.objects.get_or_create(
             year=year, name="终末期肾病", defaults={"is_major_illness": True}
@@ -81,21 +85,31 @@ def catalogue(year: int = YEAR) -> SimpleNamespace:
     )
 
 
-def contract(p: Person, *, method=SignMethod.PAPER, signed_on=datetime.date(2018, 3, 1), year=YEAR) -> Contract:
+def contract(
+    p: Person, *, method=SignMethod.PAPER, signed_on=datetime.date(2018, 3, 1), year=YEAR
+) -> Contract:
     return Contract.objects.create(
-        person=p, year=year, signed_on=signed_on, valid_until=datetime.date(year, 12, 31), method=method
+        person=p,
+        year=year,
+        signed_on=signed_on,
+        valid_until=datetime.date(year, 12, 31),
+        method=method,
     )
 
 
 def unsigned(p: Person, reason: str, *, on=datetime.date(2018, 3, 1)) -> UnsignedRecord:
-    return UnsignedRecord.objects.create(person=p, year=YEAR, reason=reason, recorded_on=on, contact_note="电话")
+    return UnsignedRecord.objects.create(
+        person=p, year=YEAR, reason=reason, recorded_on=on, contact_note="电话"
+    )
 
 
 def fulfil(p: Person, kind: str, on=datetime.date(2018, 4, 1)) -> FulfilmentRecord:
     return FulfilmentRecord.objects.create(person=p, kind=kind, served_on=on)
 
 
-def stay(p: Person, *, total="1000", policy="900", basic="600", assistance="200", personal="200", **flags):
+def stay(
+    p: Person, *, total="1000", policy="900", basic="600", assistance="200", personal="200", **flags
+):
     return InpatientStay.objects.create(
         person=p,
         hospital_name="县总医院",
@@ -114,13 +128,16 @@ def build_world(village_a, village_b) -> SimpleNamespace:
     """Township A's village: 6 persons in 3 households; township B's: 3 persons in 1 household."""
     d = catalogue()
     YearPolicy.objects.update_or_create(
-        year=YEAR, defaults={"required_items": ["brochure", "health_check"], "followups_per_year": 4}
+        year=YEAR,
+        defaults={"required_items": ["brochure", "health_check"], "followups_per_year": 4},
     )
     w = SimpleNamespace(catalogue=d)
     h1 = household(village_a, status=PovertyStatus.NOT_OUT, cause=Cause.ILLNESS)
     h2 = household(village_a)
     h3 = household(village_a, status=PovertyStatus.NOT_OUT)
-    hb = household(village_b, status=PovertyStatus.NOT_OUT, cause=Cause.ILLNESS, number="B-MARKER-HH")
+    hb = household(
+        village_b, status=PovertyStatus.NOT_OUT, cause=Cause.ILLNESS, number="B-MARKER-HH"
+    )
     w.elder = person(h1, born=datetime.date(1950, 5, 5))  # e-signed, elderly, hypertension
     w.wife = person(h1)  # paper-signed, diabetes (not e-signed)
     w.away = person(h2)  # unsigned: away
@@ -141,8 +158,12 @@ def build_world(village_a, village_b) -> SimpleNamespace:
     unsigned(w.b2, UnsignedReason.REFUSED)
     unsigned(w.nobody, UnsignedReason.MISSING, on=datetime.date(2018, 8, 1))  # after as-of
 
-    ChronicRegistration.objects.create(person=w.elder, disease=d.hypertension, diagnosed_on=datetime.date(2015, 1, 1))
-    ChronicRegistration.objects.create(person=w.wife, disease=d.diabetes, diagnosed_on=datetime.date(2016, 1, 1))
+    ChronicRegistration.objects.create(
+        person=w.elder, disease=d.hypertension, diagnosed_on=datetime.date(2015, 1, 1)
+    )
+    ChronicRegistration.objects.create(
+        person=w.wife, disease=d.diabetes, diagnosed_on=datetime.date(2016, 1, 1)
+    )
     fulfil(w.elder, FulfilmentKind.FOLLOW_UP, datetime.date(2018, 2, 1))  # Q1 done → compliant
     fulfil(w.wife, FulfilmentKind.FOLLOW_UP, datetime.date(2018, 4, 2))  # Q1 missed
 
@@ -203,7 +224,17 @@ def build_world(village_a, village_b) -> SimpleNamespace:
     case(w.b3, CaseStatus.SCREENED)
 
     stay(w.elder)  # in county, one-stop, no deposit
-    stay(w.wife, total="2000", policy="1500", basic="1000", assistance="300", personal="700", in_county=False, one_stop=False, deposit_taken=True)
+    stay(
+        w.wife,
+        total="2000",
+        policy="1500",
+        basic="1000",
+        assistance="300",
+        personal="700",
+        in_county=False,
+        one_stop=False,
+        deposit_taken=True,
+    )
     stay(w.b1, total="500", policy="500", basic="450", assistance="0", personal="50")
     return w
 

@@ -79,7 +79,9 @@ def test_every_list_has_as_many_rows_as_its_figure(world, county, county_user, c
     """The drill-down contract: a figure's list is exactly what it counts."""
     indicator = ind.REGISTRY[code]
     row = compute_table(PERIOD).row_for(county)
-    listed = indicator_rows(indicator=indicator, place=county, period=PERIOD, user=county_user).count()
+    listed = indicator_rows(
+        indicator=indicator, place=county, period=PERIOD, user=county_user
+    ).count()
     assert listed == row.values[indicator.list_code]
 
 
@@ -87,10 +89,14 @@ def test_every_list_has_as_many_rows_as_its_figure(world, county, county_user, c
 def test_every_village_list_has_as_many_rows_as_its_figure(world, village_a, county_user, code):
     indicator = ind.REGISTRY[code]
     row = compute_table(PERIOD).row_for(village_a)
-    listed = indicator_rows(indicator=indicator, place=village_a, period=PERIOD, user=county_user).count()
+    listed = indicator_rows(
+        indicator=indicator, place=village_a, period=PERIOD, user=county_user
+    ).count()
     assert listed == row.values[indicator.list_code]
 
 
 def test_lists_are_limited_to_the_users_township(world, county, user_a):
-    listed = indicator_rows(indicator=ind.REGISTRY["roster_persons"], place=county, period=PERIOD, user=user_a)
+    listed = indicator_rows(
+        indicator=ind.REGISTRY["roster_persons"], place=county, period=PERIOD, user=user_a
+    )
     assert listed.count() == 6

@@ -1,0 +1,287 @@
+"""Dashboards (from snapshots), drill-down lists, government forms and the recompute button."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_POST
+
+from coverage import exports, selectors
+from coverage import indicators as ind
+from coverage.indicators import Period
+from coverage.models import RecomputeRun
+from coverage.services import parse_date, parse_int, period_from_params, recompute_run_start
+from healthpov.places.models import Place
+from healthpov.places.scoping import get_visible_or_404, places_visible_to
+
+# Figures on the dashboard cards, in this order.
+KEY_RATES = [
+    "signing_rate",
+    "e_signing_rate",
+    "health_check_rate",
+    "booklet_rate",
+    "followup_compliance",
+    "fulfilment_rate",
+    "major_treatment_rate",
+    "personal_share",
+    "reimbursement_ratio",
+    "one_stop_rate",
+    "no_deposit_rate",
+    "in_county_rate",
+]
+KEY_COUNTS = [
+    "roster_persons",
+    "roster_households",
+    "not_out_persons",
+    "not_out_households",
+    "signed",
+    "unsigned",
+    "e_signed",
+    "health_checked",
+    "special_disease_persons",
+    "booklets_pending",
+    "major_screened",
+    "brochures",
+]
+RANKING_CODES = [
+    "roster_persons",
+    "signed",
+    "signing_rate",
+    "e_signing_rate",
+    "health_check_rate",
+    "booklet_rate",
+    "followup_compliance",
+    "fulfilment_rate",
+    "not_out_persons",
+]
+TREND_CODES = [
+    "signing_rate",
+    "e_signing_rate",
+    "health_check_rate",
+    "booklet_rate",
+    "fulfilment_rate",
+]
+
+
+def _get_place(request: HttpRequest, pk: int) -> Place:
+    """The one access helper for places: outside the user's subtrees is a 404."""
+    return get_visible_or_404(Place, request.user, pk=pk)
+
+
+def _require_county_level(request: HttpRequest) -> None:
+    if not request.user.is_county_level:
+        raise PermissionDenied
+
+
+def _period_from(request: HttpRequest) -> Period:
+    return period_from_params(request.GET)
+
+
+@login_required
+def dashboard(request: HttpRequest) -> HttpResponse:
+    """Send each user to the dashboard of the place they look after."""
+    place = request.user.place
+    if place is None or not places_visible_to(request.user).filter(pk=place.pk).exists():
+        place = (
+            places_visible_to(request.user)
+            .filter(level__in=["county", "township"])
+            .order_by("path")
+            .first()
+        )
+    if place is None:
+        raise Http404
+    url = redirect("coverage:place", pk=place.pk).url
+    if request.GET:
+        url += "?" + request.GET.urlencode()
+    return redirect(url)
+
+
+@require_GET
+@login_required
+def place_dashboard(request: HttpRequest, pk: int) -> HttpResponse:
+    """A place's figures from the latest snapshot, its children ranked, charts and trends."""
+    place = _get_place(request, pk)
+    years = selectors.snapshot_years()
+    year = parse_int(request.GET.get("year")) or (years[0] if years else timezone.localdate().year)
+    on_or_before = parse_date(request.GET.get("as_of"))
+    date = selectors.latest_snapshot_date(year=year, on_or_before=on_or_before)
+    children = list(places_visible_to(request.user).filter(parent=place).order_by("path"))
+    context = {
+        "place": place,
+        "year": year,
+        "years": years or [year],
+        "date": date,
+        "children": children,
+        "can_recompute": request.user.is_county_level,
+        "latest_run": RecomputeRun.objects.first() if request.user.is_county_level else None,
+    }
+    if date is not None:
+        values = selectors.snapshot_values(year=year, date=date, places=[place, *children])
+        own = values.get(place.pk, {})
+        targets = selectors.targets_for_year(year)
+        sort = request.GET.get("sort")
+        if sort not in RANKING_CODES:
+            sort = "signing_rate"
+        ranking = [(child, values.get(child.pk, {})) for child in children]
+        ranking.sort(
+            key=lambda item: (item[1].get(sort) is None, -(item[1].get(sort) or 0), item[0].path)
+        )
+        trend = selectors.snapshot_trend(year=year, place=place, codes=TREND_CODES)
+        context.update(
+            {
+                "values": own,
+                "rates": [_card(code, own, targets) for code in KEY_RATES],
+                "counts": [(ind.REGISTRY[code], own.get(code)) for code in KEY_COUNTS],
+                "ranking_codes": [ind.REGISTRY[c] for c in RANKING_CODES],
+                "ranking": ranking,
+                "sort": sort,
+                "forms": exports.FORMS.values(),
+                "chart": {
+                    "places": [child.name for child in children],
+                    "series": [
+                        {
+                            "code": code,
+                            "name": str(ind.REGISTRY[code].label),
+                            "data": [_float(values.get(c.pk, {}).get(code)) for c in children],
+                        }
+                        for code in ("signing_rate", "e_signing_rate", "health_check_rate")
+                    ],
+                    "trend": {
+                        "dates": sorted(
+                            {d.isoformat() for points in trend.values() for d, _v in points}
+                        ),
+                        "series": [
+                            {
+                                "name": str(ind.REGISTRY[code].label),
+                                "data": [[d.isoformat(), _float(v)] for d, v in trend[code]],
+                            }
+                            for code in TREND_CODES
+                        ],
+                    },
+                },
+            }
+        )
+    return render(request, "coverage/dashboard.html", context)
+
+
+def _float(value) -> float | None:
+    return None if value is None else round(float(value), 4)
+
+
+def _card(code: str, values: dict, targets: dict) -> dict:
+    indicator = ind.REGISTRY[code]
+    target = targets.get(code)
+    return {
+        "indicator": indicator,
+        "value": values.get(code),
+        "numerator": ind.REGISTRY[indicator.numerator],
+        "numerator_value": values.get(indicator.numerator),
+        "denominator": ind.REGISTRY[indicator.denominator],
+        "denominator_value": values.get(indicator.denominator),
+        "target": target,
+        "met": selectors.target_met(values.get(code), target),
+    }
+
+
+@require_GET
+@login_required
+def drilldown(request: HttpRequest, code: str, pk: int) -> HttpResponse:
+    """The persons / households / cases / stays one figure counts; as many as the figure."""
+    indicator = ind.REGISTRY.get(code)
+    if indicator is None or not indicator.available():
+        raise Http404
+    place = _get_place(request, pk)
+    period = _period_from(request)
+    rows = selectors.indicator_rows(
+        indicator=indicator, place=place, period=period, user=request.user
+    )
+    page = Paginator(rows, 100).get_page(request.GET.get("page"))
+    counted = ind.REGISTRY[indicator.list_code]
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "coverage/drilldown.html",
+        {
+            "indicator": indicator,
+            "counted": counted,
+            "unit": ind.SOURCES[counted.source].unit,
+            "place": place,
+            "period": period,
+            "page": page,
+            "query": query.urlencode(),
+        },
+    )
+
+
+def _form_context(request: HttpRequest, slug: str, pk: int):
+    form = exports.FORMS.get(slug)
+    if form is None:
+        raise Http404
+    place = _get_place(request, pk)
+    period = _period_from(request)
+    table = selectors.compute_table(period, root=place)
+    return form, place, period, table
+
+
+@require_GET
+@login_required
+def form_page(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    """The government form as a printable page (A4 landscape), figures linked to their lists."""
+    form, place, period, table = _form_context(request, slug, pk)
+    return render(
+        request,
+        "coverage/form.html",
+        {
+            "form": form,
+            "place": place,
+            "period": period,
+            "title": exports.form_title(form, place, period.year),
+            "unit": exports.reporting_unit(place),
+            "header_rows": exports.header_cells(form),
+            "lines": exports.form_lines(form, table, place),
+        },
+    )
+
+
+@require_GET
+@login_required
+def form_xlsx(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    form, place, period, table = _form_context(request, slug, pk)
+    response = HttpResponse(
+        exports.form_xlsx(form, table, place),
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+    filename = f"coverage-{form.slug}-{place.pk}-{period.year}-{period.as_of.isoformat()}.xlsx"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+@require_POST
+@login_required
+def recompute(request: HttpRequest) -> HttpResponse:
+    """A county user asks for fresh snapshots; the answer is the run's progress fragment."""
+    _require_county_level(request)
+    period = period_from_params(request.POST)
+    run = recompute_run_start(year=period.year, as_of=period.as_of, actor=request.user)
+    run.refresh_from_db()
+    if request.htmx:
+        return render(request, "coverage/snippets/run.html", {"run": run})
+    return redirect("coverage:run", pk=run.pk)
+
+
+@require_GET
+@login_required
+def run_status(request: HttpRequest, pk: int) -> HttpResponse:
+    """A recompute run's progress; the fragment polls itself until the run is finished."""
+    _require_county_level(request)
+    try:
+        run = RecomputeRun.objects.get(pk=pk)
+    except RecomputeRun.DoesNotExist:
+        raise Http404 from None
+    template = "coverage/snippets/run.html" if request.htmx else "coverage/run.html"
+    return render(request, template, {"run": run})
