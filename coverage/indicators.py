@@ -86,19 +86,18 @@ class Source:
 
 
 def roster_persons(period: Period) -> QuerySet:
-    """Persons on the year's roster, whatever their status (the seed's table counts so)."""
+    """Persons on the year's roster as of the date, whatever their status (the seed's table
+    counts so): listed for the year and not dropped by a newer roster by the as-of date."""
     Person = apps.get_model("households.Person")
-    qs = Person.objects.all()
-    membership = _roster_membership_model()
-    if membership is not None:
-        qs = qs.filter(pk__in=membership.objects.filter(year=period.year).values("person_id"))
-    return qs
+    entries = roster_entries(period)
+    return Person.objects.filter(pk__in=entries.values("person_id"))
 
 
-def _roster_membership_model() -> type[Model] | None:
-    # The registry keeps the roster years each person appears in; before that model exists
-    # every registered person counts as on the roster.
-    return model("households.RosterEntry")
+def roster_entries(period: Period) -> QuerySet:
+    RosterEntry = apps.get_model("households.RosterEntry")
+    return RosterEntry.objects.filter(year=period.year).filter(
+        Q(left_on__isnull=True) | Q(left_on__gt=period.as_of)
+    )
 
 
 def _roster_households(period: Period) -> QuerySet:

@@ -137,12 +137,10 @@ def recompute_run_execute(*, run_id: int) -> RecomputeRun:
 
 def roster_years() -> list[int]:
     """Years that have anything to report on (the roster years, else this year)."""
-    membership = ind._roster_membership_model()
-    if membership is not None:
-        years = sorted(set(membership.objects.values_list("year", flat=True).distinct()))
-        if years:
-            return years
-    return [timezone.localdate().year]
+    from households.models import RosterEntry
+
+    years = sorted(set(RosterEntry.objects.order_by().values_list("year", flat=True).distinct()))
+    return years or [timezone.localdate().year]
 
 
 def recompute_all() -> int:

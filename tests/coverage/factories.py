@@ -11,7 +11,7 @@ import itertools
 from decimal import Decimal
 from types import SimpleNamespace
 
-from households.models import Cause, Household, Person, PovertyStatus, Relation, Sex
+from households.models import Cause, Household, Person, PovertyStatus, Relation, RosterEntry, Sex
 from signing.models import (
     Booklet,
     BookletStatus,
@@ -47,9 +47,9 @@ def household(village, *, status=PovertyStatus.OUT, cause="", number=None) -> Ho
     )
 
 
-def person(hh: Household, *, born=datetime.date(1980, 1, 1), name=None) -> Person:
+def person(hh: Household, *, born=datetime.date(1980, 1, 1), name=None, year=YEAR) -> Person:
     n = next(_seq)
-    return Person.objects.create(
+    p = Person.objects.create(
         id_number=f"35042919800101{n:04d}"[:18],
         name=name or f"居民{n}",
         sex=Sex.MALE,
@@ -57,6 +57,8 @@ def person(hh: Household, *, born=datetime.date(1980, 1, 1), name=None) -> Perso
         household=hh,
         relation=Relation.HEAD,
     )
+    RosterEntry.objects.create(person=p, year=year)
+    return p
 
 
 def catalogue(year: int = YEAR) -> SimpleNamespace:
@@ -147,6 +149,14 @@ def build_world(village_a, village_b) -> SimpleNamespace:
     w.b1 = person(hb, name="乙村居民甲")  # e-signed, fully served
     w.b2 = person(hb)  # refused
     w.b3 = person(hb)  # paper-signed
+
+    # Not on the 2018 roster as of 2018-06-04: only on 2017's, or dropped in May. Not counted.
+    w.old_roster = person(h2, year=2017)
+    w.dropped = person(h2)
+    RosterEntry.objects.filter(person=w.dropped).update(left_on=datetime.date(2018, 5, 1))
+    contract(w.old_roster, method=SignMethod.ELECTRONIC)
+    contract(w.dropped)
+    fulfil(w.dropped, FulfilmentKind.BROCHURE)
 
     contract(w.elder, method=SignMethod.ELECTRONIC)
     contract(w.wife)

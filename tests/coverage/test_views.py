@@ -79,9 +79,7 @@ def test_every_dashboard_figure_links_to_a_list_of_its_length(client, county_use
         place_id, code = re.match(r"/coverage/places/(\d+)/list/([a-z_]+)/", link).groups()
         response = client.get(link)
         counted = ind.REGISTRY[code].list_code
-        total = int(
-            re.search(r'data-testid="drilldown-count">(\d+)', response.content.decode()).group(1)
-        )
+        total = int(re.search(r'data-count="(\d+)"', response.content.decode()).group(1))
         assert total == values[(int(place_id), counted)], link
 
 
