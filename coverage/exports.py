@@ -133,6 +133,19 @@ def _c(code: str, label: Promise | None = None) -> Col:
     return Col(label if label is not None else ind.REGISTRY[code].label, code=code)
 
 
+def _unsigned_columns() -> list[Col]:
+    return [
+        _c("unsigned", _("Total")),
+        _c("unsigned_away", _("Away or unreachable")),
+        _c("unsigned_died", _("Died")),
+        _c("unsigned_moved", _("Moved out")),
+        _c("unsigned_missing", _("Whereabouts unknown")),
+        _c("unsigned_married", _("Married out")),
+        _c("unsigned_refused", _("Refused")),
+        _c("unsigned_no_reason", _("No reason recorded")),
+    ]
+
+
 _PERSONS, _HOUSEHOLDS, _RATE = _("Persons"), _("Households"), _("Rate")
 _LEAD = [Col(_("No."), key="seq"), Col(_("Township"), key="place")]
 
@@ -155,16 +168,7 @@ WORK_FORM = Form(
         ),
         Col(
             _("Not signed"),
-            children=[
-                _c("unsigned", _("Total")),
-                _c("unsigned_away", _("Away or unreachable")),
-                _c("unsigned_died", _("Died")),
-                _c("unsigned_moved", _("Moved out")),
-                _c("unsigned_missing", _("Whereabouts unknown")),
-                _c("unsigned_married", _("Married out")),
-                _c("unsigned_refused", _("Refused")),
-                _c("unsigned_no_reason", _("No reason recorded")),
-            ],
+            children=_unsigned_columns(),
         ),
         Col(
             _("Electronic signing"),
@@ -235,16 +239,7 @@ SIGNING_FORM = Form(
         ),
         Col(
             _("Not signed, by reason"),
-            children=[
-                _c("unsigned", _("Total")),
-                _c("unsigned_away", _("Away or unreachable")),
-                _c("unsigned_died", _("Died")),
-                _c("unsigned_moved", _("Moved out")),
-                _c("unsigned_missing", _("Whereabouts unknown")),
-                _c("unsigned_married", _("Married out")),
-                _c("unsigned_refused", _("Refused")),
-                _c("unsigned_no_reason", _("No reason recorded")),
-            ],
+            children=_unsigned_columns(),
         ),
         Col(
             _("Key chronic diseases"),
