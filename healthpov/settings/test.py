@@ -2,6 +2,7 @@
 
 import os
 import tempfile
+from pathlib import Path
 
 from .base import *  # noqa: F403
 from .base import DATABASES, env
@@ -27,3 +28,6 @@ CELERY_BROKER_URL = env.str("TEST_CELERY_BROKER_URL", default="memory://")
 CELERY_RESULT_BACKEND = env.str("TEST_CELERY_RESULT_BACKEND", default=None) or None
 CELERY_TASK_ALWAYS_EAGER = not env.str("TEST_CELERY_BROKER_URL", default="")
 AXES_ENABLED = True
+# WhiteNoise warns on every request when STATIC_ROOT is missing; tests serve from the finders.
+STATIC_ROOT = Path(tempfile.gettempdir()) / "healthpov-test-static"
+STATIC_ROOT.mkdir(exist_ok=True)

@@ -12,8 +12,9 @@ from pathlib import Path
 import pytest
 import yaml
 
+from tests.foundation.envscan import settings_reads
+
 ROOT = Path(__file__).resolve().parents[2]
-SETTINGS_DIR = ROOT / "healthpov" / "settings"
 SERVICES = {"postgres", "redis", "web", "worker", "beat"}
 APP_SERVICES = {"web", "worker", "beat"}
 # Read by something other than our settings modules.
@@ -23,23 +24,8 @@ POSTGRES_IMAGE_VARS = {"POSTGRES_USER", "POSTGRES_PASSWORD", "POSTGRES_DB"}
 # Used only for ${...} substitution inside docker-compose.yml itself.
 COMPOSE_ONLY = {"POSTGRES_PASSWORD", "WEB_PORT", "WEB_CONCURRENCY"}
 
-ENV_READ = re.compile(
-    r"""\b(?:env(?:\.\w+)?|env_bool|env_int|env_database|os\.environ\.get|os\.getenv)"""
-    r"""\(\s*["']([A-Z][A-Z0-9_]*)["']"""
-)
-ENV_INDEX = re.compile(r"""os\.environ\[\s*["']([A-Z][A-Z0-9_]*)["']\s*\]""")
 ENV_EXAMPLE_LINE = re.compile(r"^#?\s*([A-Z][A-Z0-9_]*)=", re.MULTILINE)
 SUBSTITUTION = re.compile(r"\$\{([A-Z][A-Z0-9_]*)")
-
-
-def settings_reads(*, include_test: bool = True) -> set[str]:
-    names: set[str] = set()
-    for path in SETTINGS_DIR.glob("*.py"):
-        if path.name == "test.py" and not include_test:
-            continue
-        text = path.read_text(encoding="utf-8")
-        names |= set(ENV_READ.findall(text)) | set(ENV_INDEX.findall(text))
-    return names
 
 
 @pytest.fixture(scope="module")

@@ -1,0 +1,121 @@
+"""Login protection: 5 wrong passwords lock a user name for 15 minutes; 30-minute idle sessions.
+
+Township offices share one public IP address, so the lock is per user name, never per IP.
+"""
+
+from datetime import timedelta
+
+import pytest
+from axes.models import AccessAttempt
+from django.conf import settings
+from django.contrib.sessions.models import Session
+from django.urls import reverse
+from django.utils import timezone
+
+RIGHT = "pw-for-tests-1"  # tests/factories.py
+LOCKED_TEXT = "15"  # the locked page names the lock time, in any language
+
+
+def log_in(client, username: str, password: str):
+    return client.post(reverse("login"), {"username": username, "password": password})
+
+
+def fail_five_times(client, username: str) -> None:
+    for _ in range(5):
+        response = log_in(client, username, "wrong-password")
+        assert response.status_code in {200, 429}
+
+
+def is_signed_in(client) -> bool:
+    return "_auth_user_id" in client.session
+
+
+def age_attempts(username: str, minutes: int) -> None:
+    AccessAttempt.objects.filter(username=username).update(
+        attempt_time=timezone.now() - timedelta(minutes=minutes)
+    )
+
+
+def test_four_failures_do_not_lock(client, user_a):
+    for _ in range(4):
+        log_in(client, "staff_a", "wrong-password")
+
+    response = log_in(client, "staff_a", RIGHT)
+
+    assert response.status_code == 302
+    assert is_signed_in(client)
+
+
+def test_five_failures_lock_even_the_right_password(client, user_a):
+    fail_five_times(client, "staff_a")
+
+    response = log_in(client, "staff_a", RIGHT)
+
+    assert response.status_code == 429
+    assert "registration/locked.html" in [t.name for t in response.templates]
+    assert LOCKED_TEXT in response.content.decode()
+    assert not is_signed_in(client)
+
+
+def test_lock_holds_for_fifteen_minutes(client, user_a):
+    fail_five_times(client, "staff_a")
+    age_attempts("staff_a", 14)
+
+    response = log_in(client, "staff_a", RIGHT)
+
+    assert response.status_code == 429
+    assert not is_signed_in(client)
+
+
+def test_lock_ends_after_fifteen_minutes(client, user_a):
+    fail_five_times(client, "staff_a")
+    age_attempts("staff_a", 16)
+
+    response = log_in(client, "staff_a", RIGHT)
+
+    assert response.status_code == 302
+    assert is_signed_in(client)
+
+
+def test_other_user_name_from_the_same_ip_is_not_locked(client, user_a, user_b):
+    fail_five_times(client, "staff_a")
+
+    response = log_in(client, "staff_b", RIGHT)  # same client, same REMOTE_ADDR
+
+    assert response.status_code == 302
+    assert is_signed_in(client)
+
+
+@pytest.mark.parametrize("name", ["SESSION_COOKIE_AGE", "SESSION_SAVE_EVERY_REQUEST"])
+def test_idle_timeout_settings(name):
+    expected = {"SESSION_COOKIE_AGE": 30 * 60, "SESSION_SAVE_EVERY_REQUEST": True}[name]
+    assert getattr(settings, name) == expected
+
+
+def _stored_session(client) -> Session:
+    return Session.objects.get(session_key=client.session.session_key)
+
+
+def test_each_request_moves_the_expiry_thirty_minutes_ahead(client, user_a):
+    log_in(client, "staff_a", RIGHT)
+    # Pretend the user last did something 25 minutes ago: 5 minutes of the session are left.
+    Session.objects.filter(session_key=client.session.session_key).update(
+        expire_date=timezone.now() + timedelta(minutes=5)
+    )
+
+    assert client.get(reverse("home")).status_code == 200
+
+    left = _stored_session(client).expire_date - timezone.now()
+    assert timedelta(minutes=29) < left <= timedelta(minutes=30)
+
+
+def test_idle_session_is_signed_out(client, user_a):
+    log_in(client, "staff_a", RIGHT)
+    Session.objects.filter(session_key=client.session.session_key).update(
+        expire_date=timezone.now() - timedelta(seconds=1)
+    )
+
+    response = client.get(reverse("home"))
+
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("login"))
