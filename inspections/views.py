@@ -220,6 +220,9 @@ def finding_create(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def finding_detail(request: HttpRequest, pk: int) -> HttpResponse:
     finding = _get_finding(request, pk)
+    from remediation.models import Item
+
+    items = Item.objects.visible_to(request.user).filter(finding=finding)
     return render(
         request,
         "inspections/finding_detail.html",
@@ -227,6 +230,7 @@ def finding_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "finding": finding,
             "photos": finding.photos.all(),
             "photo_form": PhotoUploadForm(),
+            "items": items,
         },
     )
 
@@ -311,7 +315,7 @@ def campaign_report_xlsx(request: HttpRequest, pk: int) -> HttpResponse:
     ]
     sheets.append(
         Sheet(
-            title=f"{campaign.name} {_('findings')}",
+            title=_("%(campaign)s findings") % {"campaign": campaign.name},
             subtitle=subtitle,
             name=_("Findings"),
             columns=[
@@ -341,4 +345,4 @@ def campaign_report_xlsx(request: HttpRequest, pk: int) -> HttpResponse:
             ],
         )
     )
-    return xlsx_response(sheets, f"{campaign.name}-{_('report')}.xlsx")
+    return xlsx_response(sheets, _("%(campaign)s report.xlsx") % {"campaign": campaign.name})

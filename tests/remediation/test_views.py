@@ -1,0 +1,140 @@
+import datetime as dt
+import io
+
+from django.urls import reverse
+from django.utils import timezone
+from openpyxl import load_workbook
+
+from remediation import services
+from remediation.models import Item, ItemState, Notification
+from tests.inspections.factories import CampaignFactory, FindingFactory, image_upload
+from tests.remediation.factories import ItemFactory
+
+
+def test_ledger_export_has_government_layout(client, county_user, township_a):
+    ItemFactory(township=township_a, problem="=cmd|' /C calc'!A0")
+    client.force_login(county_user)
+    response = client.get(reverse("remediation:item_list_xlsx", args=["ledger"]))
+    sheet = load_workbook(io.BytesIO(response.content)).active
+    assert sheet["A1"].value == "整改台账"
+    assert "A1:L1" in {str(r) for r in sheet.merged_cells.ranges}
+    assert sheet["A3"].value == "序号"
+    assert "A3:A4" in {str(r) for r in sheet.merged_cells.ranges}  # 序号 spans both header rows
+    groups = [sheet.cell(row=3, column=c).value for c in range(1, 13)]
+    assert "责任" in groups and "整改进展" in groups
+    assert sheet["A5"].value == 1
+    problems = [sheet.cell(row=5, column=c).value for c in range(1, 13)]
+    assert "'=cmd|' /C calc'!A0" in problems
+
+
+def test_four_lists_have_their_columns(client, county_user, township_a):
+    ItemFactory(township=township_a, responsible_leader="陈副局长")
+    client.force_login(county_user)
+    responsibilities = client.get(
+        reverse("remediation:item_list", args=["responsibilities"])
+    ).content.decode()
+    problems = client.get(reverse("remediation:item_list", args=["problems"])).content.decode()
+    assert "陈副局长" in responsibilities
+    assert "陈副局长" not in problems
+
+
+def test_unknown_list_is_404(client, county_user):
+    client.force_login(county_user)
+    assert client.get(reverse("remediation:item_list", args=["nonsense"])).status_code == 404
+
+
+def test_filter_by_overdue(client, county_user, township_a):
+    ItemFactory(township=township_a, problem="逾期事项", overdue_since=dt.date(2026, 1, 2))
+    ItemFactory(township=township_a, problem="按期事项")
+    client.force_login(county_user)
+    page = client.get(
+        reverse("remediation:item_list", args=["ledger"]), {"overdue": "on"}
+    ).content.decode()
+    assert "逾期事项" in page
+    assert "按期事项" not in page
+
+
+def test_htmx_filter_returns_only_the_table(client, county_user, township_a):
+    ItemFactory(township=township_a)
+    client.force_login(county_user)
+    response = client.get(reverse("remediation:item_list", args=["ledger"]), HTTP_HX_REQUEST="true")
+    assert b"<html" not in response.content
+    assert b'data-testid="item-table"' in response.content
+
+
+def test_list_query_count(client, county_user, township_a, django_assert_max_num_queries):
+    for _ in range(10):
+        ItemFactory(township=township_a)
+    client.force_login(county_user)
+    with django_assert_max_num_queries(14):
+        response = client.get(reverse("remediation:item_list", args=["ledger"]))
+    assert response.status_code == 200
+
+
+def test_finding_becomes_item_via_page(client, county, county_user, township_a):
+    finding = FindingFactory(campaign=CampaignFactory(place=county), township=township_a)
+    client.force_login(county_user)
+    response = client.post(
+        reverse("remediation:item_create_from_finding", args=[finding.pk]),
+        {
+            "problem": finding.description,
+            "responsible_unit_text": "杉城镇卫生院",
+            "deadline": (timezone.localdate() + dt.timedelta(days=10)).isoformat(),
+        },
+    )
+    item = Item.objects.get()
+    assert response.status_code == 302
+    assert item.finding == finding
+
+
+def test_past_deadline_shows_chinese_message(client, county, county_user, township_a):
+    finding = FindingFactory(campaign=CampaignFactory(place=county), township=township_a)
+    client.force_login(county_user)
+    response = client.post(
+        reverse("remediation:item_create_from_finding", args=[finding.pk]),
+        {"problem": "x", "responsible_unit_text": "杉城镇卫生院", "deadline": "2020-01-01"},
+    )
+    assert "完成时限不能早于今天" in response.content.decode()
+    assert Item.objects.count() == 0
+
+
+def test_closing_own_submission_shows_message(client, county_user, township_a):
+    item = ItemFactory(township=township_a)
+    services.item_transition(item_id=item.pk, action="start", actor=county_user)
+    services.item_transition(
+        item_id=item.pk, action="submit", actor=county_user, note="已整改", photos=[image_upload()]
+    )
+    client.force_login(county_user)
+    response = client.post(
+        reverse("remediation:item_transition", args=[item.pk]),
+        {"action": "close", "expected_state": "submitted"},
+        follow=True,
+    )
+    assert "另一位县级用户" in response.content.decode()
+    item.refresh_from_db()
+    assert item.state == ItemState.SUBMITTED
+
+
+def test_stale_page_is_told(client, county_user, township_a):
+    item = ItemFactory(township=township_a, state=ItemState.IN_PROGRESS)
+    client.force_login(county_user)
+    response = client.post(
+        reverse("remediation:item_transition", args=[item.pk]),
+        {"action": "start", "expected_state": "on_ledger"},
+        follow=True,
+    )
+    assert "其他用户刚刚处理" in response.content.decode()
+
+
+def test_bell_shows_unread_count_and_mark_read(client, user_a, township_a):
+    item = ItemFactory(township=township_a)
+    note = Notification.objects.create(
+        recipient=user_a, kind="new_item", item=item, message="新整改事项"
+    )
+    client.force_login(user_a)
+    page = client.get(reverse("remediation:notification_list")).content.decode()
+    assert 'data-testid="unread-count">1<' in page
+    response = client.post(reverse("remediation:notification_read", args=[note.pk]))
+    assert response["Location"] == reverse("remediation:item_detail", args=[item.pk])
+    note.refresh_from_db()
+    assert note.read_at is not None
