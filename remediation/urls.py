@@ -19,6 +19,7 @@ urlpatterns = [
     path("accountability/export.xlsx", views.accountability_xlsx, name="accountability_xlsx"),
     path("accountability/new/", views.accountability_create, name="accountability_create"),
     path("notifications/", views.notification_list, name="notification_list"),
+    path("notifications/count/", views.notification_count, name="notification_count"),
     path("notifications/<int:pk>/read/", views.notification_read, name="notification_read"),
     path("notifications/read-all/", views.notifications_read_all, name="notifications_read_all"),
     path("reports/", views.report_list, name="report_list"),

@@ -305,6 +305,13 @@ def notification_list(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+def notification_count(request: HttpRequest) -> HttpResponse:
+    """The bell's badge, fetched by HTMX after the page has loaded."""
+    unread = selectors.unread_count(request.user)
+    return render(request, "remediation/snippets/unread_count.html", {"unread": unread})
+
+
+@login_required
 @require_POST
 def notification_read(request: HttpRequest, pk: int) -> HttpResponse:
     note = get_object_or_404(Notification, pk=pk, recipient=request.user)

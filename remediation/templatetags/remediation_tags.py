@@ -1,16 +1,6 @@
 from django import template
 
-from remediation.selectors import unread_count
-
 register = template.Library()
-
-
-@register.simple_tag(takes_context=True)
-def unread_notifications(context) -> int:
-    request = context.get("request")
-    if request is None:
-        return 0
-    return unread_count(request.user)
 
 
 @register.filter

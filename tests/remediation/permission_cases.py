@@ -142,6 +142,7 @@ CASES = [
     PermissionCase("remediation:notification_list", "list", notifications_listed),
     PermissionCase("remediation:notification_read", "detail", notification_b, methods=("post",)),
     PermissionCase("remediation:notifications_read_all", "own", methods=("post",)),
+    PermissionCase("remediation:notification_count", "own"),
     PermissionCase("remediation:report_list", "list", reports_listed),
     PermissionCase("remediation:report_detail", "detail", report),
     PermissionCase("remediation:report_xlsx", "detail", report),

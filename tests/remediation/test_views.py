@@ -132,8 +132,8 @@ def test_bell_shows_unread_count_and_mark_read(client, user_a, township_a):
         recipient=user_a, kind="new_item", item=item, message="新整改事项"
     )
     client.force_login(user_a)
-    page = client.get(reverse("remediation:notification_list")).content.decode()
-    assert 'data-testid="unread-count">1<' in page
+    badge = client.get(reverse("remediation:notification_count")).content.decode()
+    assert 'data-testid="unread-count">1<' in badge
     response = client.post(reverse("remediation:notification_read", args=[note.pk]))
     assert response["Location"] == reverse("remediation:item_detail", args=[item.pk])
     note.refresh_from_db()
