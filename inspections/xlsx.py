@@ -1,6 +1,7 @@
 """Workbooks in the layout government offices use: a merged title, merged headers, 序号 first.
 
-Every text cell is neutralised so a value like ``=HYPERLINK(...)`` is shown, never run.
+The plain one-header exports of the project live in :mod:`healthpov.exports`; this adds the
+layout of the documents' lists (seed 001) and reuses its formula neutralising.
 """
 
 from __future__ import annotations
@@ -17,8 +18,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, Side
 from openpyxl.utils import get_column_letter
 
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r", "\n")
-XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+from healthpov.exports import XLSX_CONTENT_TYPE, neutralise
 
 
 def safe_cell(value):
@@ -29,10 +29,7 @@ def safe_cell(value):
         return "是" if value else "否"
     if isinstance(value, int | float | Decimal | date | datetime):
         return value
-    text = str(value)
-    if text.startswith(FORMULA_PREFIXES):
-        return "'" + text
-    return text
+    return neutralise(str(value))
 
 
 @dataclass
@@ -134,6 +131,6 @@ def workbook_bytes(sheets: Sequence[Sheet]) -> bytes:
 
 
 def xlsx_response(sheets: Sequence[Sheet], filename: str) -> HttpResponse:
-    response = HttpResponse(workbook_bytes(sheets), content_type=XLSX_MIME)
+    response = HttpResponse(workbook_bytes(sheets), content_type=XLSX_CONTENT_TYPE)
     response["Content-Disposition"] = f"attachment; filename*=UTF-8''{escape_uri_path(filename)}"
     return response
