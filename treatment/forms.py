@@ -100,6 +100,12 @@ class CaseForm(PersonByIdForm):
         widget=forms.Textarea(attrs={"rows": 2, "class": "form-control"}),
     )
 
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        if self.initial.get("status") == CaseStatus.REFUSED:
+            # Editing a refused case keeps its status available; a new refusal has its own form.
+            self.fields["status"].choices = CaseStatus.choices
+
 
 class RefusalForm(forms.Form):
     reason = forms.CharField(

@@ -74,7 +74,9 @@ def _year(request: HttpRequest, default: int | None = None) -> int:
 
 def _render(request: HttpRequest, page: str, fragment: str, context: dict) -> HttpResponse:
     """The whole page, or only the named fragment when HTMX asks for it."""
-    template = fragment if getattr(request, "htmx", False) else page
+    htmx = getattr(request, "htmx", None)
+    # A history restore (back button after hx-push-url) needs the whole page.
+    template = fragment if htmx and not htmx.history_restore_request else page
     return render(request, template, context)
 
 

@@ -217,3 +217,72 @@ def test_household_section_lists_cases(rf, user_a, village_a):
         request=request,
     )
     assert "户内病人" in html
+
+
+def test_stay_list_query_count_is_pinned(client_a, village_a, django_assert_max_num_queries):
+    for _ in range(8):
+        StayFactory(person=PersonFactory(household__village=village_a))
+    with django_assert_max_num_queries(12):
+        response = client_a.get(reverse("treatment:stay_list"), {"year": 2018})
+    assert response.content.decode().count("<tr") == 9
+
+
+def test_no_call_list_query_count_is_pinned(client_a, village_a, django_assert_max_num_queries):
+    for _ in range(8):
+        CaseFactory(person=PersonFactory(household__village=village_a))
+    with django_assert_max_num_queries(10):
+        response = client_a.get(reverse("treatment:no_call_list"), {"as_of": "2018-06-04"})
+    assert response.content.decode().count("<tr") == 9
+
+
+def test_risk_watch_query_count_is_pinned(client_a, village_a, django_assert_max_num_queries):
+    for _ in range(4):
+        StayFactory(
+            person=PersonFactory(household__village=village_a),
+            total_cost=Decimal("30000.00"),
+            policy_cost=Decimal("29000.00"),
+            basic_insurance=Decimal("15000.00"),
+            critical_insurance=Decimal("2000.00"),
+            personal_payment=Decimal("11500.00"),
+        )
+    with django_assert_max_num_queries(10):
+        response = client_a.get(reverse("treatment:risk_watch"), {"as_of": "2018-06-04"})
+    assert response.content.decode().count('data-testid="risk-household"') == 4
+
+
+def test_history_restore_gets_the_whole_page(client_a):
+    response = client_a.get(
+        reverse("treatment:case_list"),
+        HTTP_HX_REQUEST="true",
+        HTTP_HX_HISTORY_RESTORE_REQUEST="true",
+    )
+    assert b"<html" in response.content
+
+
+def test_edit_of_refused_case_keeps_refused_status_available(client_a, village_a):
+    case = CaseFactory(
+        person=PersonFactory(household__village=village_a),
+        status=CaseStatus.REFUSED,
+        refusal_reason="拒绝",
+        refusal_note="电话告知",
+    )
+    response = client_a.post(
+        reverse("treatment:case_edit", args=[case.pk]),
+        {
+            "disease": case.disease_id,
+            "screening_date": "2018-01-10",
+            "hospital_name": "泰宁县总医院",
+            "status": CaseStatus.REFUSED,
+        },
+    )
+    assert response.status_code == 302
+    case.refresh_from_db()
+    assert (case.status, case.hospital_name) == (CaseStatus.REFUSED, "泰宁县总医院")
+
+
+def test_printable_household_sheet_has_the_treatment_section(client_a, village_a):
+    case = CaseFactory(person=PersonFactory(household__village=village_a, name="一户一档病人"))
+    StayFactory(person=case.person)
+    response = client_a.get(reverse("signing:household_sheet", args=[case.person.household_id]))
+    assert response.status_code == 200
+    assert b'data-testid="treatment-sheet"' in response.content
