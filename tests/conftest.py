@@ -3,6 +3,8 @@
 Township A's user is "us"; township B holds the records that A must never see.
 """
 
+from types import SimpleNamespace
+
 import pytest
 
 from healthpov.accounts.models import User
@@ -14,8 +16,12 @@ from tests.factories import (
     VillageFactory,
 )
 
-# Every response and log record of the suite is scanned for leaked personal data and inline code.
-pytest_plugins = ["tests.hardening.response_scan"]
+pytest_plugins = [
+    # Playwright fixtures for @pytest.mark.browser tests (Debian's Chromium, error collection).
+    "tests.browser_conftest",
+    # Every response and log record of the suite is scanned for leaked personal data and inline code.
+    "tests.hardening.response_scan",
+]
 
 
 @pytest.fixture
@@ -98,3 +104,27 @@ def admin_user(county):
 def client_a(client, user_a):
     client.force_login(user_a)
     return client
+
+
+CAST = (
+    "county",
+    "township_a",
+    "township_b",
+    "village_a",
+    "village_b",
+    "centre_a",
+    "centre_b",
+    "user_a",
+    "user_b",
+    "village_doctor_a",
+    "county_user",
+    "county_user_2",
+    "inspector",
+    "admin_user",
+)
+
+
+@pytest.fixture
+def cast(request) -> SimpleNamespace:
+    """The whole fixed cast at once (``cast.user_a``, ``cast.village_b``, ...)."""
+    return SimpleNamespace(**{name: request.getfixturevalue(name) for name in CAST})

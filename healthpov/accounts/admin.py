@@ -4,6 +4,11 @@ from django.utils.translation import gettext_lazy as _
 
 from healthpov.accounts.models import User
 
+# The admin site is the accounts app's: its titles are translated with the rest of it.
+admin.site.site_header = _("Health poverty alleviation management")
+admin.site.site_title = _("Health poverty alleviation management")
+admin.site.index_title = _("System administration")
+
 
 @admin.register(User)
 class UserAdmin(DjangoUserAdmin):

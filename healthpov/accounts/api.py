@@ -1,15 +1,23 @@
-"""API for the signed-in user and the places they may see."""
+"""API for the signed-in user and the places they may see, and the token endpoint."""
 
 from django.urls import path
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, viewsets
+from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.decorators import api_view
+from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.routers import SimpleRouter
 
 from healthpov.places.models import Place
 from healthpov.places.scoping import places_visible_to
+
+LOCKED_MESSAGE = _(
+    "Too many failed log-in attempts for this user name. It is locked for 15 minutes; "
+    "try again later or ask the administrator."
+)
 
 
 class PlaceSerializer(serializers.ModelSerializer):
@@ -44,6 +52,26 @@ def me(request: Request) -> Response:
         }
     )
 
+
+class ObtainTokenView(ObtainAuthToken):
+    """POST username and password, get the user's API token (``Authorization: Token <key>``).
+
+    DRF's serializer calls ``authenticate(request=...)``, so django-axes counts failures here
+    exactly as on the login form: five wrong passwords lock the user name for 15 minutes.
+    """
+
+    def post(self, request: Request, *args, **kwargs) -> Response:
+        try:
+            return super().post(request, *args, **kwargs)
+        except ValidationError:
+            # Axes marks the request it was given (DRF's, not Django's), so its middleware
+            # cannot answer for us: say plainly that the account is locked.
+            if getattr(request, "axes_locked_out", False):
+                raise PermissionDenied(LOCKED_MESSAGE) from None
+            raise
+
+
+obtain_token = ObtainTokenView.as_view()
 
 router = SimpleRouter()
 router.register("places", PlaceViewSet, basename="place")
