@@ -37,20 +37,29 @@ CHROMIUM_ARGS = [
 ]
 TEST_PASSWORD = "pw-for-tests-1"  # the password tests.factories.UserFactory sets
 
-# Playwright's sync API keeps an event loop in the main thread; Django would then refuse ORM
-# calls made by fixtures and by later tests in the same session.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
-
+@pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    # The live server runs in another thread: it only sees committed rows.
-    for item in items:
-        if item.get_closest_marker("browser") and not item.get_closest_marker("django_db"):
+    """Browser tests run last (after any shuffling), each with a transactional database.
+
+    Once Playwright has started, its sync API keeps an event loop in the main thread, and
+    Django refuses ORM calls from there unless DJANGO_ALLOW_ASYNC_UNSAFE is set. Setting that
+    for the whole run would also reach subprocesses (``check --deploy`` rejects it), so it is
+    set when the first browser test starts, and only browser tests come after.
+    """
+    browser_items = [item for item in items if item.get_closest_marker("browser")]
+    for item in browser_items:
+        # The live server runs in another thread: it only sees committed rows.
+        if not item.get_closest_marker("django_db"):
             item.add_marker(pytest.mark.django_db(transaction=True))
+    items[:] = [item for item in items if not item.get_closest_marker("browser")] + browser_items
 
 
 def pytest_runtest_setup(item: pytest.Item) -> None:
-    if item.get_closest_marker("browser") is None or CHROMIUM.exists():
+    if item.get_closest_marker("browser") is None:
+        return
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    if CHROMIUM.exists():
         return
     message = (
         f"{CHROMIUM} is missing; install it with `apt-get install -y chromium fonts-wqy-microhei`"

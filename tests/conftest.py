@@ -19,7 +19,7 @@ from tests.factories import (
 pytest_plugins = [
     # Playwright fixtures for @pytest.mark.browser tests (Debian's Chromium, error collection).
     "tests.browser_conftest",
-    # Every response and log record of the suite is scanned for leaked personal data and inline code.
+    # Every response and log record is scanned for leaked personal data and inline code.
     "tests.hardening.response_scan",
 ]
 

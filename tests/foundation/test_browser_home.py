@@ -21,7 +21,9 @@ def test_township_user_sees_township_home_in_chinese(page, log_in, user_a, villa
     page.screenshot(path=f"{SCREENSHOTS}/home-township.png", full_page=True)
 
 
-def test_county_user_sees_townships_table_in_chinese(page, log_in, county_user, village_a, village_b):
+def test_county_user_sees_townships_table_in_chinese(
+    page, log_in, county_user, village_a, village_b
+):
     log_in(county_user)
     expect(page.get_by_test_id("home-county")).to_contain_text("工作概况")
     table = page.get_by_test_id("place-counts")
