@@ -10,6 +10,7 @@ from django.contrib import admin
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from tests.hardening.response_scan import _body_bytes, _texts_of
 from tests.permissions import PermissionCase, Target, all_cases
 
 CASES = all_cases()
@@ -103,10 +104,8 @@ def send(client: Client, method: str, url: str, target: Target, query: Any, api:
 
 
 def body(response) -> str:
-    content = getattr(response, "content", b"")
-    if getattr(response, "streaming", False):
-        content = b"".join(response.streaming_content)
-    return content.decode("utf-8", errors="replace")
+    """The text a user would read: HTML, JSON and CSV as text, the XML inside .xlsx files."""
+    return "\n".join(_texts_of(response, _body_bytes(response)))
 
 
 def widened_queries(query: dict[str, Any], cast) -> list[dict[str, Any]]:
