@@ -1,3 +1,4 @@
+# ruff: noqa: E501 - the corpus table reads best one file per line
 """A corpus of hostile and broken spreadsheets, generated at test time (no binaries committed).
 
 ``build_corpus(directory, headers, ids)`` writes every file and returns a list of
@@ -119,7 +120,9 @@ class Workbook:
 
     def _sheet_xml(self, spec: SheetSpec) -> bytes:
         out = io.StringIO()
-        out.write(f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>{self.prologue["sheet"]}')
+        out.write(
+            f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>{self.prologue["sheet"]}'
+        )
         out.write(f'<worksheet xmlns="{NS_MAIN}" xmlns:r="{NS_REL}">')
         if spec.dimension:
             out.write(f'<dimension ref="{spec.dimension}"/>')
@@ -129,13 +132,19 @@ class Workbook:
             out.write(f'<row r="{r}">{cells}</row>')
         for ref, text in spec.extra_cells:
             row_number = "".join(ch for ch in ref if ch.isdigit())
-            out.write(f'<row r="{row_number}"><c r="{ref}" t="inlineStr"><is><t>{text}</t></is></c></row>')
+            out.write(
+                f'<row r="{row_number}"><c r="{ref}" t="inlineStr"><is><t>{text}</t></is></c></row>'
+            )
         out.write("</sheetData></worksheet>")
         return out.getvalue().encode()
 
     def build(self) -> dict[str, bytes]:
-        sheets = {f"xl/worksheets/sheet{i}.xml": self._sheet_xml(s) for i, s in enumerate(self.sheets, 1)}
-        sst_items = "".join(f'<si><t xml:space="preserve">{escape(s)}</t></si>' for s in self.strings)
+        sheets = {
+            f"xl/worksheets/sheet{i}.xml": self._sheet_xml(s) for i, s in enumerate(self.sheets, 1)
+        }
+        sst_items = "".join(
+            f'<si><t xml:space="preserve">{escape(s)}</t></si>' for s in self.strings
+        )
         parts = {
             "[Content_Types].xml": (
                 '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
@@ -215,15 +224,31 @@ def roster_kind(township: str, village: str) -> Kind:
         birth = f"{id_number[6:10]}-{id_number[10:12]}-{id_number[12:14]}"
         sex = "男" if int(id_number[16]) % 2 else "女"
         return [
-            id_number, f"测试{index}", sex, birth, f"H{index // 3:07d}", "户主" if index % 3 == 0 else "之子",
-            township, village, "", "一般贫困户", "未脱贫", "因病", "健康", "正常", "是", "2024",
+            id_number,
+            f"测试{index}",
+            sex,
+            birth,
+            f"H{index // 3:07d}",
+            "户主" if index % 3 == 0 else "之子",
+            township,
+            village,
+            "",
+            "一般贫困户",
+            "未脱贫",
+            "因病",
+            "健康",
+            "正常",
+            "是",
+            "2024",
         ]
 
     ids = [resident_id(date(1950, 1, 1) + timedelta(days=97 * i), i) for i in range(6)]
     return Kind("roster", list(ROSTER_HEADERS), ids, good_row)
 
 
-def _rows(kind: Kind, n: int, mutate: Callable[[list[Any], int], None] | None = None) -> list[list[Any]]:
+def _rows(
+    kind: Kind, n: int, mutate: Callable[[list[Any], int], None] | None = None
+) -> list[list[Any]]:
     rows = []
     for i in range(n):
         row = kind.good_row(kind.ids[i % len(kind.ids)], i)
@@ -239,9 +264,13 @@ def _sheet(kind: Kind, rows: list[list[Any]], **kwargs) -> SheetSpec:
 
 def _cfb(stream_names: list[str]) -> bytes:
     """An OLE2 compound file header followed by directory entry names (what Office writes)."""
-    header = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 16 + b"\x3e\x00\x03\x00\xfe\xff\x09\x00"
+    header = (
+        b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 16 + b"\x3e\x00\x03\x00\xfe\xff\x09\x00"
+    )
     header = header.ljust(512, b"\xff")
-    entries = b"".join(name.encode("utf-16-le").ljust(64, b"\x00") + b"\x00" * 64 for name in stream_names)
+    entries = b"".join(
+        name.encode("utf-16-le").ljust(64, b"\x00") + b"\x00" * 64 for name in stream_names
+    )
     return header + entries.ljust(4096, b"\x00")
 
 
@@ -263,7 +292,9 @@ def build_corpus(directory: Path, kind: Kind) -> list[BadFile]:
     ids = kind.ids
 
     # Controls: these must import, or the checks below prove nothing.
-    add("control_valid.xlsx", "accept", "a clean file of the kind", lambda p: workbook(good).save(p))
+    add(
+        "control_valid.xlsx", "accept", "a clean file of the kind", lambda p: workbook(good).save(p)
+    )
 
     def blank_rows(p):
         rows = []
@@ -274,15 +305,61 @@ def build_corpus(directory: Path, kind: Kind) -> list[BadFile]:
     add("blank_rows.xlsx", "accept", "blank and space-only rows between data", blank_rows)
 
     # Not a spreadsheet at all.
-    add("renamed_pdf.xlsx", "refuse", "a PDF renamed", lambda p: p.write_bytes(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj<<>>endobj\n%%EOF"))
-    html = "<html><body><table><tr><td>身份证号</td></tr><tr><td>{}</td></tr></table></body></html>".format(ids[0])
-    add("renamed_html.xlsx", "refuse", "an HTML table saved as .xlsx", lambda p: p.write_text(html, "utf-8"))
-    add("renamed_html.xls", "refuse", "an HTML table saved as .xls (what web systems export)", lambda p: p.write_text(html, "gb18030"))
-    add("renamed_xml_2003.xls", "refuse", "SpreadsheetML 2003 XML", lambda p: p.write_text('<?xml version="1.0"?><Workbook xmlns="urn:schemas-microsoft-com:office:spreadsheet"/>'))
-    add("renamed_docx.xlsx", "refuse", "a Word document (zip without a workbook)", lambda p: _zip(p, {"word/document.xml": b"<w:document/>", "[Content_Types].xml": b"<Types/>"}))
-    add("renamed_png.xlsx", "refuse", "an image", lambda p: p.write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(rng.randrange(256) for _ in range(2048))))
-    add("random_bytes.xlsx", "refuse", "random bytes", lambda p: p.write_bytes(bytes(rng.randrange(256) for _ in range(65536))))
-    add("gzip_renamed.xlsx", "refuse", "a gzip file", lambda p: p.write_bytes(b"\x1f\x8b\x08\x00" + b"\x00" * 512))
+    add(
+        "renamed_pdf.xlsx",
+        "refuse",
+        "a PDF renamed",
+        lambda p: p.write_bytes(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj<<>>endobj\n%%EOF"),
+    )
+    html = f"<html><body><table><tr><td>身份证号</td></tr><tr><td>{ids[0]}</td></tr></table></body></html>"
+    add(
+        "renamed_html.xlsx",
+        "refuse",
+        "an HTML table saved as .xlsx",
+        lambda p: p.write_text(html, "utf-8"),
+    )
+    add(
+        "renamed_html.xls",
+        "refuse",
+        "an HTML table saved as .xls (what web systems export)",
+        lambda p: p.write_text(html, "gb18030"),
+    )
+    add(
+        "renamed_xml_2003.xls",
+        "refuse",
+        "SpreadsheetML 2003 XML",
+        lambda p: p.write_text(
+            '<?xml version="1.0"?><Workbook xmlns="urn:schemas-microsoft-com:office:spreadsheet"/>'
+        ),
+    )
+    add(
+        "renamed_docx.xlsx",
+        "refuse",
+        "a Word document (zip without a workbook)",
+        lambda p: _zip(
+            p, {"word/document.xml": b"<w:document/>", "[Content_Types].xml": b"<Types/>"}
+        ),
+    )
+    add(
+        "renamed_png.xlsx",
+        "refuse",
+        "an image",
+        lambda p: p.write_bytes(
+            b"\x89PNG\r\n\x1a\n" + bytes(rng.randrange(256) for _ in range(2048))
+        ),
+    )
+    add(
+        "random_bytes.xlsx",
+        "refuse",
+        "random bytes",
+        lambda p: p.write_bytes(bytes(rng.randrange(256) for _ in range(65536))),
+    )
+    add(
+        "gzip_renamed.xlsx",
+        "refuse",
+        "a gzip file",
+        lambda p: p.write_bytes(b"\x1f\x8b\x08\x00" + b"\x00" * 512),
+    )
     add("empty.xlsx", "refuse", "0 bytes", lambda p: p.write_bytes(b""))
     add("empty.xls", "refuse", "0 bytes, legacy name", lambda p: p.write_bytes(b""))
 
@@ -294,18 +371,65 @@ def build_corpus(directory: Path, kind: Kind) -> list[BadFile]:
         p.write_bytes(data[: len(data) // 2])
 
     add("truncated.xlsx", "refuse", "the first half of a valid file", truncated)
-    add("encrypted_ole.xlsx", "refuse", "an encrypted workbook (OLE CFB with EncryptedPackage)", lambda p: p.write_bytes(_cfb(["Root Entry", "EncryptionInfo", "EncryptedPackage"])))
-    add("encrypted_ole.xls", "refuse", "encrypted, legacy name", lambda p: p.write_bytes(_cfb(["Root Entry", "EncryptionInfo", "EncryptedPackage"])))
-    add("ole_garbage.xls", "refuse", "an OLE header with nothing readable behind it", lambda p: p.write_bytes(_cfb(["Root Entry", "Workbook"])))
-    add("xlsm_macros.xlsx", "refuse", "a workbook with a VBA project", lambda p: workbook(good).save(p, extra={"xl/vbaProject.bin": b"\xd0\xcf\x11\xe0" + b"\x00" * 500}))
-    add("xlsb_binary.xlsx", "refuse", "a binary workbook", lambda p: _zip(p, {"[Content_Types].xml": b"<Types/>", "xl/workbook.bin": b"\x00" * 100}))
+    add(
+        "encrypted_ole.xlsx",
+        "refuse",
+        "an encrypted workbook (OLE CFB with EncryptedPackage)",
+        lambda p: p.write_bytes(_cfb(["Root Entry", "EncryptionInfo", "EncryptedPackage"])),
+    )
+    add(
+        "encrypted_ole.xls",
+        "refuse",
+        "encrypted, legacy name",
+        lambda p: p.write_bytes(_cfb(["Root Entry", "EncryptionInfo", "EncryptedPackage"])),
+    )
+    add(
+        "ole_garbage.xls",
+        "refuse",
+        "an OLE header with nothing readable behind it",
+        lambda p: p.write_bytes(_cfb(["Root Entry", "Workbook"])),
+    )
+    add(
+        "xlsm_macros.xlsx",
+        "refuse",
+        "a workbook with a VBA project",
+        lambda p: workbook(good).save(
+            p, extra={"xl/vbaProject.bin": b"\xd0\xcf\x11\xe0" + b"\x00" * 500}
+        ),
+    )
+    add(
+        "xlsb_binary.xlsx",
+        "refuse",
+        "a binary workbook",
+        lambda p: _zip(p, {"[Content_Types].xml": b"<Types/>", "xl/workbook.bin": b"\x00" * 100}),
+    )
 
     # CSV is not an accepted format: every encoding must be refused cleanly, not mis-read.
-    csv_text = ",".join(kind.headers) + "\n" + "\n".join(",".join(str(v) for v in row) for row in good) + "\n"
+    csv_text = (
+        ",".join(kind.headers)
+        + "\n"
+        + "\n".join(",".join(str(v) for v in row) for row in good)
+        + "\n"
+    )
     add("csv_utf8.csv", "refuse", "CSV in UTF-8", lambda p: p.write_text(csv_text, "utf-8"))
-    add("csv_utf8_bom.xlsx", "refuse", "CSV with a BOM renamed .xlsx", lambda p: p.write_bytes(b"\xef\xbb\xbf" + csv_text.encode()))
-    add("csv_gbk.xls", "refuse", "CSV in GBK renamed .xls", lambda p: p.write_bytes(csv_text.encode("gb18030")))
-    add("csv_utf16.xlsx", "refuse", "CSV in UTF-16", lambda p: p.write_bytes(csv_text.encode("utf-16")))
+    add(
+        "csv_utf8_bom.xlsx",
+        "refuse",
+        "CSV with a BOM renamed .xlsx",
+        lambda p: p.write_bytes(b"\xef\xbb\xbf" + csv_text.encode()),
+    )
+    add(
+        "csv_gbk.xls",
+        "refuse",
+        "CSV in GBK renamed .xls",
+        lambda p: p.write_bytes(csv_text.encode("gb18030")),
+    )
+    add(
+        "csv_utf16.xlsx",
+        "refuse",
+        "CSV in UTF-16",
+        lambda p: p.write_bytes(csv_text.encode("utf-16")),
+    )
 
     # Resource attacks.
     def zip_bomb(p):
@@ -336,9 +460,14 @@ def build_corpus(directory: Path, kind: Kind) -> list[BadFile]:
 
     add("over_size_limit.xlsx", "refuse", "25 MB on disk (over the upload limit)", oversize)
 
-    lol = '<!DOCTYPE sst [<!ENTITY lol "lol">' + "".join(
-        f'<!ENTITY lol{i} "{("&lol" + (str(i - 1) if i > 1 else "") + ";") * 10}">' for i in range(1, 10)
-    ) + "]>"
+    lol = (
+        '<!DOCTYPE sst [<!ENTITY lol "lol">'
+        + "".join(
+            f'<!ENTITY lol{i} "{("&lol" + (str(i - 1) if i > 1 else "") + ";") * 10}">'
+            for i in range(1, 10)
+        )
+        + "]>"
+    )
 
     def billion_laughs(p):
         book = workbook([[*good[0][:1], "&lol9;"]])
@@ -347,72 +476,277 @@ def build_corpus(directory: Path, kind: Kind) -> list[BadFile]:
         sst = sst.replace("?>", "?>" + lol, 1).replace("&amp;lol9;", "&lol9;")
         _zip(p, {**built, "xl/sharedStrings.xml": sst.encode()})
 
-    add("billion_laughs_shared_strings.xlsx", "any", "nested entities in sharedStrings.xml", billion_laughs)
+    add(
+        "billion_laughs_shared_strings.xlsx",
+        "any",
+        "nested entities in sharedStrings.xml",
+        billion_laughs,
+    )
 
     def xxe(p, part: str):
         book = workbook([[good[0][0], "&xxe;"], *good])
         built = book.build()
         text = built[part].decode()
-        root = "sst" if part.endswith("sharedStrings.xml") else ("workbook" if "workbook" in part else "worksheet")
+        root = (
+            "sst"
+            if part.endswith("sharedStrings.xml")
+            else ("workbook" if "workbook" in part else "worksheet")
+        )
         dtd = f'<!DOCTYPE {root} [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>'
         text = text.replace("?>", "?>" + dtd, 1).replace("&amp;xxe;", "&xxe;")
         _zip(p, {**built, part: text.encode()})
 
-    add("xxe_shared_strings.xlsx", "any", "an external entity naming /etc/passwd", lambda p: xxe(p, "xl/sharedStrings.xml"))
-    add("xxe_workbook.xlsx", "any", "a DOCTYPE with an external entity in workbook.xml", lambda p: xxe(p, "xl/workbook.xml"))
+    add(
+        "xxe_shared_strings.xlsx",
+        "any",
+        "an external entity naming /etc/passwd",
+        lambda p: xxe(p, "xl/sharedStrings.xml"),
+    )
+    add(
+        "xxe_workbook.xlsx",
+        "any",
+        "a DOCTYPE with an external entity in workbook.xml",
+        lambda p: xxe(p, "xl/workbook.xml"),
+    )
 
     def far_cell(p):
         spec = _sheet(kind, good, dimension="A1:XFD1048576", extra_cells=[("XFD1048576", "x")])
         Workbook([spec]).save(p)
 
-    add("far_cell.xlsx", "any", "one cell at XFD1048576: a 17-billion-cell range if read densely", far_cell)
-    add("huge_cell.xlsx", "rows", "a 5 MB name", lambda p: workbook(_rows(kind, 2, lambda r, i: r.__setitem__(1, "张" * (5 * 1024 * 1024 // 3)))).save(p))
-    add("wide_header.xlsx", "any", "2,000 columns of junk beside the data", lambda p: workbook([row + [f"x{i}" for i in range(2000)] for row in good]).save(p))
+    add(
+        "far_cell.xlsx",
+        "any",
+        "one cell at XFD1048576: a 17-billion-cell range if read densely",
+        far_cell,
+    )
+    add(
+        "huge_cell.xlsx",
+        "any",
+        "a 5 MB name",
+        lambda p: workbook(
+            _rows(kind, 2, lambda r, i: r.__setitem__(1, "张" * (5 * 1024 * 1024 // 3)))
+        ).save(p),
+    )
+    add(
+        "wide_header.xlsx",
+        "any",
+        "2,000 columns of junk beside the data",
+        lambda p: workbook([row + [f"x{i}" for i in range(2000)] for row in good]).save(p),
+    )
 
     def fifty_thousand(p):
-        n = 50_000
         base = date(1940, 1, 1)
         rows = []
-        for i in range(n):
-            row = kind.good_row(ids[i % len(ids)], i)
-            row[0] = resident_id(base + timedelta(days=i % 20000), i, region=f"3504{(i // 20000) + 10:02d}")
-            rows.append(row)
+        for i in range(50_000):
+            region = f"3504{(i // 20000) + 10:02d}"
+            rows.append(kind.good_row(resident_id(base + timedelta(days=i % 20000), i, region), i))
         workbook(rows).save(p)
 
-    add("rows_50000.xlsx", "any", "50,000 rows (new IDs: a roster imports them, a ledger reports each)", fifty_thousand)
+    add(
+        "rows_50000.xlsx",
+        "any",
+        "50,000 rows (new IDs: a roster imports them, a ledger reports each)",
+        fifty_thousand,
+    )
 
     # Workbook structure.
-    add("hidden_sheet.xlsx", "refuse", "data plus a hidden sheet", lambda p: Workbook([_sheet(kind, good), SheetSpec([["secret"]], name="隐藏", state="hidden")]).save(p))
-    add("very_hidden_sheet.xlsx", "refuse", "a veryHidden sheet", lambda p: Workbook([_sheet(kind, good), SheetSpec([["secret"]], name="x", state="veryHidden")]).save(p))
-    add("only_hidden_data.xlsx", "refuse", "the data sheet itself hidden", lambda p: Workbook([SheetSpec([["封面"]], name="封面"), _sheet(kind, good, name="数据", state="hidden")]).save(p))
-    add("empty_workbook.xlsx", "refuse", "a workbook with one empty sheet", lambda p: Workbook([SheetSpec([])]).save(p))
-    add("header_only.xlsx", "any", "the header row and nothing else", lambda p: Workbook([SheetSpec([list(kind.headers)])]).save(p))
-    add("title_only.xlsx", "refuse", "title rows without a header", lambda p: Workbook([SheetSpec([["XX县花名册"], ["制表单位：XX"]])]).save(p))
-    add("no_id_column.xlsx", "refuse", "every column but the ID", lambda p: Workbook([SheetSpec([kind.headers[1:], *[r[1:] for r in good]])]).save(p))
-    add("zip_slip_member.xlsx", "any", "a zip member named ../../evil.sh", lambda p: workbook(good).save(p, extra={"../../evil.sh": b"#!/bin/sh\necho owned\n"}))
-    add("dotdot_name_../../evil.xlsx".replace("/", "%2F"), "accept", "a file name with ../ (URL-escaped on disk)", lambda p: workbook(good).save(p))
+    add(
+        "hidden_sheet.xlsx",
+        "refuse",
+        "data plus a hidden sheet",
+        lambda p: Workbook(
+            [_sheet(kind, good), SheetSpec([["secret"]], name="隐藏", state="hidden")]
+        ).save(p),
+    )
+    add(
+        "very_hidden_sheet.xlsx",
+        "refuse",
+        "a veryHidden sheet",
+        lambda p: Workbook(
+            [_sheet(kind, good), SheetSpec([["secret"]], name="x", state="veryHidden")]
+        ).save(p),
+    )
+    add(
+        "only_hidden_data.xlsx",
+        "refuse",
+        "the data sheet itself hidden",
+        lambda p: Workbook(
+            [SheetSpec([["封面"]], name="封面"), _sheet(kind, good, name="数据", state="hidden")]
+        ).save(p),
+    )
+    add(
+        "empty_workbook.xlsx",
+        "refuse",
+        "a workbook with one empty sheet",
+        lambda p: Workbook([SheetSpec([])]).save(p),
+    )
+    add(
+        "header_only.xlsx",
+        "any",
+        "the header row and nothing else",
+        lambda p: Workbook([SheetSpec([list(kind.headers)])]).save(p),
+    )
+    add(
+        "title_only.xlsx",
+        "refuse",
+        "title rows without a header",
+        lambda p: Workbook([SheetSpec([["XX县花名册"], ["制表单位：XX"]])]).save(p),
+    )
+    add(
+        "no_id_column.xlsx",
+        "refuse",
+        "every column but the ID",
+        lambda p: Workbook([SheetSpec([kind.headers[1:], *[r[1:] for r in good]])]).save(p),
+    )
+    add(
+        "zip_slip_member.xlsx",
+        "any",
+        "a zip member named ../../evil.sh",
+        lambda p: workbook(good).save(p, extra={"../../evil.sh": b"#!/bin/sh\necho owned\n"}),
+    )
+    add(
+        "dotdot_name_../../evil.xlsx".replace("/", "%2F"),
+        "accept",
+        "a file name with ../ (URL-escaped on disk)",
+        lambda p: workbook(good).save(p),
+    )
 
     # Row-level trouble: reported per row, nothing written.
-    add("formulas.xlsx", "rows", "formula cells in the data", lambda p: workbook(_rows(kind, 3, lambda r, i: r.__setitem__(1, Formula('HYPERLINK("http://x","y")', "y")))).save(p))
-    add("formula_id.xlsx", "rows", "the ID cell is a formula", lambda p: workbook(_rows(kind, 2, lambda r, i: r.__setitem__(0, Formula(f'"{r[0]}"', r[0])))).save(p))
-    add("numeric_ids.xlsx", "rows", "IDs stored as numbers (3.50429E+17)", lambda p: workbook(_rows(kind, 3, lambda r, i: r.__setitem__(0, float(r[0][:17] + "0")))).save(p))
-    add("duplicate_ids.xlsx", "any", "the same ID on two rows", lambda p: workbook(good + good[:1]).save(p))
-    add("bad_check_digit.xlsx", "rows", "IDs with a wrong check digit", lambda p: workbook(_rows(kind, 2, lambda r, i: r.__setitem__(0, r[0][:17] + ("0" if r[0][17] != "0" else "1")))).save(p))
-    add("id_15_digits.xlsx", "rows", "15-digit first-generation IDs", lambda p: workbook(_rows(kind, 2, lambda r, i: r.__setitem__(0, r[0][:6] + r[0][8:17]))).save(p))
-    add("id_letters.xlsx", "rows", "IDs with letters and SQL", lambda p: workbook(_rows(kind, 2, lambda r, i: r.__setitem__(0, "1' OR '1'='1" if i else "ABCDEFGHIJKLMNOPQR"))).save(p))
-    add("unknown_ids.xlsx", "any", "valid IDs nobody has (ledgers: not on the roster)", lambda p: workbook(_rows(kind, 2, lambda r, i: r.__setitem__(0, resident_id(date(1977, 7, 7), 500 + i)))).save(p))
-    add("injection_text.xlsx", "any", "= + - @ tab CR LF at the start of every text cell", lambda p: workbook(_rows(kind, 2, lambda r, i: [r.__setitem__(c, ["=1+2", "+1", "-1", "@SUM(A1)", "\t=1", "\r=1", "\n=1", "==1"][c % 8] + "x") for c in range(1, len(r)) if isinstance(r[c], str)])).save(p))
-    add("control_chars.xlsx", "any", "NUL-free control characters and RTL marks in text", lambda p: workbook(_rows(kind, 2, lambda r, i: r.__setitem__(1, "张\x1b[31m三\u202e\u200b"))).save(p))
-    add("long_values.xlsx", "rows", "10,000-character values in every text column", lambda p: workbook(_rows(kind, 2, lambda r, i: [r.__setitem__(c, "长" * 10000) for c in range(1, len(r))])).save(p))
-    add("negative_numbers.xlsx", "rows", "huge, negative and NaN-looking numbers in every column", lambda p: workbook(_rows(kind, 2, lambda r, i: [r.__setitem__(c, [-1e308, 1e308, -0.0][c % 3]) for c in range(1, len(r))])).save(p))
-    add("bad_shared_string_index.xlsx", "any", "a cell pointing at a shared string that does not exist", lambda p: _bad_sst_index(p, workbook(good)))
+    add(
+        "formulas.xlsx",
+        "rows",
+        "formula cells in the data",
+        lambda p: workbook(
+            _rows(kind, 3, lambda r, i: r.__setitem__(1, Formula('HYPERLINK("http://x","y")', "y")))
+        ).save(p),
+    )
+    add(
+        "formula_id.xlsx",
+        "rows",
+        "the ID cell is a formula",
+        lambda p: workbook(
+            _rows(kind, 2, lambda r, i: r.__setitem__(0, Formula(f'"{r[0]}"', r[0])))
+        ).save(p),
+    )
+    add(
+        "numeric_ids.xlsx",
+        "rows",
+        "IDs stored as numbers (3.50429E+17)",
+        lambda p: workbook(
+            _rows(kind, 3, lambda r, i: r.__setitem__(0, float(r[0][:17] + "0")))
+        ).save(p),
+    )
+    add(
+        "duplicate_ids.xlsx",
+        "any",
+        "the same ID on two rows",
+        lambda p: workbook(good + good[:1]).save(p),
+    )
+    add(
+        "bad_check_digit.xlsx",
+        "rows",
+        "IDs with a wrong check digit",
+        lambda p: workbook(
+            _rows(
+                kind,
+                2,
+                lambda r, i: r.__setitem__(0, r[0][:17] + ("0" if r[0][17] != "0" else "1")),
+            )
+        ).save(p),
+    )
+    add(
+        "id_15_digits.xlsx",
+        "rows",
+        "15-digit first-generation IDs",
+        lambda p: workbook(
+            _rows(kind, 2, lambda r, i: r.__setitem__(0, r[0][:6] + r[0][8:17]))
+        ).save(p),
+    )
+    add(
+        "id_letters.xlsx",
+        "rows",
+        "IDs with letters and SQL",
+        lambda p: workbook(
+            _rows(
+                kind,
+                2,
+                lambda r, i: r.__setitem__(0, "1' OR '1'='1" if i else "ABCDEFGHIJKLMNOPQR"),
+            )
+        ).save(p),
+    )
+    add(
+        "unknown_ids.xlsx",
+        "any",
+        "valid IDs nobody has (ledgers: not on the roster)",
+        lambda p: workbook(
+            [kind.good_row(resident_id(date(1977, 7, 7), 500 + i), i) for i in range(2)]
+        ).save(p),
+    )
+    add(
+        "injection_text.xlsx",
+        "any",
+        "= + - @ tab CR LF at the start of every text cell",
+        lambda p: workbook(
+            _rows(
+                kind,
+                2,
+                lambda r, i: [
+                    r.__setitem__(
+                        c,
+                        ["=1+2", "+1", "-1", "@SUM(A1)", "\t=1", "\r=1", "\n=1", "==1"][c % 8]
+                        + "x",
+                    )
+                    for c in range(1, len(r))
+                    if isinstance(r[c], str)
+                ],
+            )
+        ).save(p),
+    )
+    add(
+        "control_chars.xlsx",
+        "any",
+        "NUL-free control characters and RTL marks in text",
+        lambda p: workbook(
+            _rows(kind, 2, lambda r, i: r.__setitem__(1, "张\x1b[31m三\u202e\u200b"))
+        ).save(p),
+    )
+    add(
+        "long_values.xlsx",
+        "rows",
+        "10,000-character values in every text column",
+        lambda p: workbook(
+            _rows(kind, 2, lambda r, i: [r.__setitem__(c, "长" * 10000) for c in range(1, len(r))])
+        ).save(p),
+    )
+    add(
+        "negative_numbers.xlsx",
+        "rows",
+        "huge, negative and NaN-looking numbers in every column",
+        lambda p: workbook(
+            _rows(
+                kind,
+                2,
+                lambda r, i: [
+                    r.__setitem__(c, [-1e308, 1e308, -0.0][c % 3]) for c in range(1, len(r))
+                ],
+            )
+        ).save(p),
+    )
+    add(
+        "bad_shared_string_index.xlsx",
+        "any",
+        "a cell pointing at a shared string that does not exist",
+        lambda p: _bad_sst_index(p, workbook(good)),
+    )
     return files
 
 
 def _bad_sst_index(path: Path, book: Workbook) -> None:
     parts = book.build()
     sheet = parts["xl/worksheets/sheet1.xml"].decode()
-    parts["xl/worksheets/sheet1.xml"] = sheet.replace('t="s"><v>1</v>', 't="s"><v>999999</v>', 1).encode()
+    parts["xl/worksheets/sheet1.xml"] = sheet.replace(
+        't="s"><v>1</v>', 't="s"><v>999999</v>', 1
+    ).encode()
     _zip(path, parts)
 
 

@@ -21,7 +21,15 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-PROJECT_APPS = {"households", "signing", "treatment", "coverage", "inspections", "remediation", "places"}
+PROJECT_APPS = {
+    "households",
+    "signing",
+    "treatment",
+    "coverage",
+    "inspections",
+    "remediation",
+    "places",
+}
 
 
 def peak_rss_mb() -> float:
@@ -40,6 +48,10 @@ def counted_models():
 
 def row_counts() -> dict[str, int]:
     return {model._meta.label: model._default_manager.count() for model in counted_models()}
+
+
+def _ends(text: str, keep: int = 1500) -> str:
+    return text if len(text) <= 2 * keep else f"{text[:keep]} … {text[-keep:]}"
 
 
 def run_one(kind: str, path: Path) -> dict:
@@ -61,12 +73,16 @@ def run_one(kind: str, path: Path) -> dict:
     except CommandError as exc:
         status = 1
         err.write(str(exc))
-    except Exception as exc:  # noqa: BLE001 - a crash is exactly what this probe reports
+    except Exception as exc:
         status = 99
         crash = f"{type(exc).__name__}: {exc}"[:2000]
     seconds = time.monotonic() - started
     after = row_counts()
-    written = {label: after[label] - before.get(label, 0) for label in after if after[label] != before.get(label, 0)}
+    written = {
+        label: after[label] - before.get(label, 0)
+        for label in after
+        if after[label] != before.get(label, 0)
+    }
     return {
         "kind": kind,
         "file": path.name,
@@ -74,8 +90,8 @@ def run_one(kind: str, path: Path) -> dict:
         "seconds": round(seconds, 3),
         "peak_rss_mb": round(peak_rss_mb(), 1),
         "written": written,
-        "stdout": out.getvalue()[-3000:],
-        "stderr": err.getvalue()[-3000:],
+        "stdout": _ends(out.getvalue()),
+        "stderr": _ends(err.getvalue()),
         "crash": crash,
     }
 
