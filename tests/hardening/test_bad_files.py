@@ -208,6 +208,7 @@ def test_every_bad_file_is_refused_or_reported_within_limits(
     print(
         f"{kind_name}: {len(results)} files, slowest {worst['file']} {worst['seconds']} s, "
         f"peak RSS {max(r['peak_rss_mb'] for r in results)} MB, "
-        f"refused {sum(r['status'] == 1 for r in results)}, imported {sum(r['status'] == 0 for r in results)}"
+        f"refused {sum(r['status'] == 1 for r in results)}, "
+        f"imported {sum(r['status'] == 0 for r in results)}"
     )
     assert not problems, "\n".join(problems)
