@@ -49,10 +49,31 @@ pytestmark = [
 
 # Files with a known, reported problem: shown in the output, not failed on, until fixed. When
 # a file here starts to pass, the test fails so the entry is removed.
+# Keys are "kind/file", or "*/file" for every kind.
 KNOWN_PROBLEMS: dict[str, str] = {
-    "far_cell.xlsx": "python-calamine aborts the process on a sheet with a far cell (registry "
+    "*/far_cell.xlsx": "python-calamine aborts the process on a sheet with a far cell (registry "
     "fix pending, see /work/coord/notes-harden.md)",
+    "stays/negative_numbers.xlsx": "1e308 in a money column raises decimal.InvalidOperation "
+    "(treatment fix pending, see /work/coord/notes-harden.md)",
 }
+
+# The file-level checks (format, size, zip bomb, hidden sheets...) run in the shared reader
+# before any ledger code, so by default a ledger kind gets only the files whose rows reach
+# it. BAD_FILES_FULL=1 (set by bin/test in CI) sends the whole corpus through every kind.
+FULL = os.environ.get("BAD_FILES_FULL") == "1"
+FILE_LEVEL_ONLY = {
+    "renamed_pdf.xlsx", "renamed_html.xlsx", "renamed_html.xls", "renamed_xml_2003.xls",
+    "renamed_docx.xlsx", "renamed_png.xlsx", "random_bytes.xlsx", "gzip_renamed.xlsx",
+    "empty.xls", "truncated.xlsx", "encrypted_ole.xls", "ole_garbage.xls", "xlsb_binary.xlsx",
+    "csv_utf8_bom.xlsx", "csv_gbk.xls", "csv_utf16.xlsx", "zip_bomb.xlsx",
+    "zip_many_members.xlsx", "over_size_limit.xlsx", "far_cell.xlsx", "rows_50000.xlsx",
+    "very_hidden_sheet.xlsx", "only_hidden_data.xlsx", "dotdot_name_..%2F..%2Fevil.xlsx",
+}  # fmt: skip
+
+
+def known_problem(kind_name: str, file_name: str) -> str | None:
+    return KNOWN_PROBLEMS.get(f"{kind_name}/{file_name}") or KNOWN_PROBLEMS.get(f"*/{file_name}")
+
 
 # Plausible cell values for ledger headers (DOMAIN.md); anything else gets a short text.
 SAMPLE_VALUES = {
@@ -181,8 +202,11 @@ def test_every_bad_file_is_refused_or_reported_within_limits(
         if kind_name == "roster"
         else ledger_kind(kind_name, roster_ids)
     )
-    corpus = build_corpus(tmp_path / "corpus", kind)
-    assert len(corpus) >= 40
+    reduced = kind_name != "roster" and not FULL
+    corpus = build_corpus(
+        tmp_path / "corpus", kind, skip=lambda n: reduced and n in FILE_LEVEL_ONLY
+    )
+    assert len(corpus) >= (25 if reduced else 40)
     database = tmp_path / "probe.sqlite3"
     shutil.copy(template, database)
     results = run_probe(kind_name, [f.path for f in corpus], database)
@@ -191,19 +215,19 @@ def test_every_bad_file_is_refused_or_reported_within_limits(
         # A ledger's control rows may need records this database lacks (a team, a catalogue
         # entry): for ledgers the controls only have to behave, not to import.
         expectations = {name: ("any" if e == "accept" else e) for name, e in expectations.items()}
-    problems, known = [], []
+    problems: list[str] = []
     for result in results:
         found = check_result(result, expectations[result["file"]])
-        if result["file"] in KNOWN_PROBLEMS:
-            known.append(result["file"])
+        reason = known_problem(kind_name, result["file"])
+        if reason:
             if found:
-                print(f"known problem ({KNOWN_PROBLEMS[result['file']]}):", *found, sep="\n  ")
-            else:
-                problems.append(f"{result['file']} passes now: remove it from KNOWN_PROBLEMS")
+                print(f"known problem ({reason}):", *found, sep="\n  ")
+            elif not result["file"].startswith("far_cell") or kind_name == "roster":
+                problems.append(
+                    f"{kind_name}/{result['file']} passes now: remove it from KNOWN_PROBLEMS"
+                )
         else:
             problems += found
-    if kind_name != "roster":
-        problems = [p for p in problems if "passes now" not in p]  # judged on the roster only
     worst = max(results, key=lambda r: r["seconds"])
     print(
         f"{kind_name}: {len(results)} files, slowest {worst['file']} {worst['seconds']} s, "
