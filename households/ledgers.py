@@ -24,6 +24,7 @@ from healthpov.places.models import Place
 from healthpov.places.scoping import places_visible_to
 from households.idnumber import cross_check
 from households.imports import Column, Ledger, Row, normalise, register
+from households.imports.bulk import db_value, insert_rows, raw_values
 from households.models import (
     Cause,
     ChangeSource,
@@ -153,10 +154,9 @@ def _first_of(parser: normalise.Parser) -> normalise.Parser:
     return parse
 
 
+# Compared and updated by imports (sex and birth date follow from the ID, which is the key).
 PERSON_FIELDS = (
     "name",
-    "sex",
-    "birth_date",
     "household_id",
     "relation",
     "phone",
@@ -174,19 +174,6 @@ HOUSEHOLD_FIELDS = (
     "poverty_status",
     "main_cause",
 )
-# Roster column → Person field for values that keep the stored value when the cell is blank.
-OPTIONAL_PERSON_COLUMNS = {
-    "phone": "phone",
-    "insured": "insured",
-    "health": "health",
-    "person_status": "status",
-}
-OPTIONAL_HOUSEHOLD_COLUMNS = {
-    "household_type": "household_type",
-    "poverty_status": "poverty_status",
-    "cause": "main_cause",
-    "year": "registration_year",
-}
 TOWNSHIP_SUFFIXES = ("镇", "乡", "街道", "民族乡", "街道办事处")
 VILLAGE_SUFFIXES = ("村", "社区", "村委会", "居委会", "村民委员会", "社区居委会")
 
@@ -203,10 +190,10 @@ def _place_keys(name: str, suffixes: tuple[str, ...]) -> list[str]:
 @dataclass
 class _Plan:
     new_places: list[tuple[str, str | None]]  # (township, village or None)
-    households_new: dict[str, dict[str, Any]]
-    households_changed: dict[str, dict[str, Any]]
+    households_new: dict[str, tuple]  # number → values in HOUSEHOLD_FIELDS order
+    households_changed: dict[str, tuple]
     persons_new: list[Row]
-    persons_changed: list[tuple[Row, dict[str, Any]]]
+    persons_changed: list[tuple[Row, tuple]]  # row, values in PERSON_FIELDS order
     persons_unchanged: int
     roster_missing: list[int]  # person ids without an entry for the year
     roster_returning: list[int]  # entry ids whose left_on must be cleared
@@ -307,46 +294,69 @@ class RosterLedger(Ledger):
         self.file_numbers: set[str] = set()
         first_row_of: dict[str, int] = {}
         household_place: dict[str, tuple[str, str, int]] = {}
+        places: dict[
+            tuple[str, str], tuple[Place | None, Place | None, tuple[str, str] | None]
+        ] = {}
         for row in rows:
-            values = row.values
-            resident = values.get("id_number")
+            resident = row["id_number"]
             if resident is not None:
-                self.file_numbers.add(resident.number)
-                previous = first_row_of.get(resident.number)
-                if previous is not None:
+                number = resident.number
+                previous = first_row_of.get(number)
+                if previous is None:
+                    first_row_of[number] = row.number
+                else:
                     row.error(
                         "id_number",
                         _("The same ID number is already on row %(row)d.") % {"row": previous},
                     )
-                else:
-                    first_row_of[resident.number] = row.number
-                for message in cross_check(
-                    resident, sex=values.get("sex"), birth_date=values.get("birth_date")
+                sex, birth = row["sex"], row["birth_date"]
+                if (sex is not None and sex != resident.sex) or (
+                    birth is not None and birth != resident.birth_date
                 ):
-                    row.error(
-                        "birth_date" if "birth" in message or "出生" in message else "sex", message
-                    )
-            self._resolve_place(row, create_places)
-            number = values.get("household_number")
-            township_name, village_name = values.get("township"), values.get("village")
-            if number and township_name and village_name:
-                seen = household_place.setdefault(number, (township_name, village_name, row.number))
-                if (seen[0], seen[1]) != (township_name, village_name):
-                    row.error(
-                        "village",
-                        _(
-                            "Household %(number)s is in %(place)s on row %(row)d; "
-                            "one household lives in one village."
+                    for message in cross_check(resident, sex=sex, birth_date=birth):
+                        row.error(
+                            "birth_date" if "出生" in message or "birth" in message else "sex",
+                            message,
                         )
-                        % {"number": number, "place": f"{seen[0]}{seen[1]}", "row": seen[2]},
+            township_name, village_name = row["township"], row["village"]
+            if township_name and village_name:
+                key = (township_name, village_name)
+                found = places.get(key)
+                if found is None:
+                    found = places[key] = self._resolve_place(
+                        township_name, village_name, create_places
                     )
+                township, village, error = found
+                if error is not None:
+                    row.error(*error)
+                elif township is not None:
+                    row.extra["township"] = township
+                    row.extra["village"] = village
+                household_number = row["household_number"]
+                if household_number:
+                    seen = household_place.setdefault(
+                        household_number, (township_name, village_name, row.number)
+                    )
+                    if seen[0] != township_name or seen[1] != village_name:
+                        row.error(
+                            "village",
+                            _(
+                                "Household %(number)s is in %(place)s on row %(row)d; "
+                                "one household lives in one village."
+                            )
+                            % {
+                                "number": household_number,
+                                "place": f"{seen[0]}{seen[1]}",
+                                "row": seen[2],
+                            },
+                        )
+        self.file_numbers = set(first_row_of)
         self._check_existing(rows)
 
-    def _resolve_place(self, row: Row, create_places: bool) -> None:
-        values = row.values
-        township_name, village_name = values.get("township"), values.get("village")
-        if not township_name or not village_name:
-            return
+    def _resolve_place(
+        self, township_name: str, village_name: str, create_places: bool
+    ) -> tuple[Place | None, Place | None, tuple[str, str] | None]:
+        """(township, village, error) for a pair of names; (None, None, None) for new places."""
         township = None
         for key in _place_keys(township_name, TOWNSHIP_SUFFIXES):
             township = self.township_by_key.get(key)
@@ -356,16 +366,22 @@ class RosterLedger(Ledger):
             if create_places:
                 self.new_places[(township_name, None)] = None
                 self.new_places[(township_name, village_name)] = None
-                return
-            row.error("township", _("Unknown township %(name)s.") % {"name": township_name})
-            return
-        if self.visible_place_ids is not None and township.pk not in self.visible_place_ids:
-            row.error(
-                "township",
-                _("%(name)s is outside your area; you may only import your own township.")
-                % {"name": township_name},
+                return None, None, None
+            return (
+                None,
+                None,
+                ("township", _("Unknown township %(name)s.") % {"name": township_name}),
             )
-            return
+        if self.visible_place_ids is not None and township.pk not in self.visible_place_ids:
+            return (
+                None,
+                None,
+                (
+                    "township",
+                    _("%(name)s is outside your area; you may only import your own township.")
+                    % {"name": township_name},
+                ),
+            )
         village = None
         for key in _place_keys(village_name, VILLAGE_SUFFIXES):
             village = self.village_by_key.get((township.pk, key))
@@ -374,55 +390,70 @@ class RosterLedger(Ledger):
         if village is None:
             if create_places:
                 self.new_places[(township.name, village_name)] = None
-                return
-            row.error(
-                "village",
-                _("Unknown village %(village)s in %(township)s.")
-                % {"village": village_name, "township": township.name},
+                return None, None, None
+            return (
+                None,
+                None,
+                (
+                    "village",
+                    _("Unknown village %(village)s in %(township)s.")
+                    % {"village": village_name, "township": township.name},
+                ),
             )
-            return
         if self.visible_place_ids is not None and village.pk not in self.visible_place_ids:
-            row.error("village", _("%(name)s is outside your area.") % {"name": village_name})
-            return
-        row.extra["township"] = township
-        row.extra["village"] = village
+            return (
+                None,
+                None,
+                ("village", _("%(name)s is outside your area.") % {"name": village_name}),
+            )
+        return township, village, None
 
     def _check_existing(self, rows: list[Row]) -> None:
         """Load stored persons and households; refuse rows that touch records outside the area."""
         numbers = sorted(self.file_numbers)
         self.existing_persons: dict[str, tuple] = {}
-        for start in range(0, len(numbers), 5000):
-            for values in Person.objects.filter(
-                id_number__in=numbers[start : start + 5000]
-            ).values_list("id_number", "id", *PERSON_FIELDS, "household__village__path"):
-                self.existing_persons[values[0]] = values
+        columns = ("id_number", "id", *PERSON_FIELDS, "household__village__path")
+        if len(numbers) > 20_000:
+            # One scan is much faster than many IN (...) lookups for a whole-county roster.
+            wanted = self.file_numbers
+            for values in raw_values(Person.objects.values_list(*columns)):
+                if values[0] in wanted:
+                    self.existing_persons[values[0]] = values
+        else:
+            for start in range(0, len(numbers), 5000):
+                chunk = Person.objects.filter(id_number__in=numbers[start : start + 5000])
+                for values in raw_values(chunk.values_list(*columns)):
+                    self.existing_persons[values[0]] = values
         household_numbers = sorted(
-            {row.values["household_number"] for row in rows if row.values.get("household_number")}
+            {row["household_number"] for row in rows if row["household_number"]}
         )
         self.existing_households: dict[str, tuple] = {}
-        for start in range(0, len(household_numbers), 5000):
-            for values in Household.objects.filter(
-                number__in=household_numbers[start : start + 5000]
-            ).values_list("number", "id", *HOUSEHOLD_FIELDS, "village__path"):
-                self.existing_households[values[0]] = values
+        household_columns = ("number", "id", *HOUSEHOLD_FIELDS, "village__path")
+        if len(household_numbers) > 20_000:
+            wanted = set(household_numbers)
+            for values in raw_values(Household.objects.values_list(*household_columns)):
+                if values[0] in wanted:
+                    self.existing_households[values[0]] = values
+        else:
+            for start in range(0, len(household_numbers), 5000):
+                chunk = Household.objects.filter(number__in=household_numbers[start : start + 5000])
+                for values in raw_values(chunk.values_list(*household_columns)):
+                    self.existing_households[values[0]] = values
         if self.context.user is None:
             return
         visible_paths = self.context.user.visible_place_paths()
         if visible_paths is None:
             return
-
-        def visible(path: str) -> bool:
-            return any(path.startswith(prefix) for prefix in visible_paths)
-
+        prefixes = tuple(visible_paths)
         for row in rows:
-            resident = row.values.get("id_number")
+            resident = row["id_number"]
             stored = self.existing_persons.get(resident.number) if resident else None
-            if stored is not None and not visible(stored[-1]):
+            if stored is not None and not stored[-1].startswith(prefixes):
                 row.error(
                     "id_number", _("This person is registered in a township outside your area.")
                 )
-            household = self.existing_households.get(row.values.get("household_number") or "")
-            if household is not None and not visible(household[-1]):
+            household = self.existing_households.get(row["household_number"] or "")
+            if household is not None and not household[-1].startswith(prefixes):
                 row.error(
                     "household_number",
                     _("This household number belongs to a township outside your area."),
@@ -430,117 +461,109 @@ class RosterLedger(Ledger):
 
     # -------------------------------------------------------------------- diff
 
-    def _household_values(self, head: Row) -> dict[str, Any]:
-        values = head.values
-        result: dict[str, Any] = {
-            "township_id": head.extra["township"].pk if "township" in head.extra else None,
-            "village_id": head.extra["village"].pk if "village" in head.extra else None,
-        }
-        if values.get("relation") == Relation.HEAD:
-            result["head_name"] = values["name"]
-            if values.get("phone"):
-                result["phone"] = values["phone"]
-        for column, field_name in OPTIONAL_HOUSEHOLD_COLUMNS.items():
-            if values.get(column) is not None:
-                result[field_name] = values[column]
-        return result
+    def _household_values(self, head: Row, stored: tuple | None) -> tuple:
+        """The household's values in HOUSEHOLD_FIELDS order; blanks keep what is stored."""
+        current = (
+            stored[2:-1]
+            if stored
+            else (None, None, "", "", None, HouseholdType.GENERAL, PovertyStatus.NOT_OUT, "")
+        )
+        is_head = head["relation"] == Relation.HEAD
+        return (
+            head.extra["township"].pk,
+            head.extra["village"].pk,
+            head["name"] if is_head else current[2],
+            head["phone"] if is_head and head["phone"] else current[3],
+            head["year"] if head["year"] is not None else current[4],
+            head["household_type"] or current[5],
+            head["poverty_status"] or current[6],
+            head["cause"] or current[7],
+        )
 
     def _diff(self, rows: list[Row]) -> _Plan:
         by_household: dict[str, list[Row]] = defaultdict(list)
         for row in rows:
-            by_household[row.values["household_number"]].append(row)
-        households_new: dict[str, dict[str, Any]] = {}
-        households_changed: dict[str, dict[str, Any]] = {}
+            by_household[row["household_number"]].append(row)
+        households_new: dict[str, tuple] = {}
+        households_changed: dict[str, tuple] = {}
         for number, members in by_household.items():
-            head = next(
-                (r for r in members if r.values.get("relation") == Relation.HEAD), members[0]
-            )
-            wanted = self._household_values(head)
+            head = next((r for r in members if r["relation"] == Relation.HEAD), members[0])
             stored = self.existing_households.get(number)
+            wanted = self._household_values(head, stored)
             if stored is None:
                 households_new[number] = wanted
-                continue
-            current = dict(zip(HOUSEHOLD_FIELDS, stored[2:-1], strict=True))
-            changes = {k: v for k, v in wanted.items() if v is not None and current[k] != v}
-            if changes:
-                households_changed[number] = changes
+            elif wanted != stored[2:-1]:
+                households_changed[number] = wanted
         persons_new: list[Row] = []
-        persons_changed: list[tuple[Row, dict[str, Any]]] = []
+        persons_changed: list[tuple[Row, tuple]] = []
         unchanged = 0
         household_ids = {number: stored[1] for number, stored in self.existing_households.items()}
+        existing = self.existing_persons
         for row in rows:
-            values = row.values
-            resident = values["id_number"]
-            stored = self.existing_persons.get(resident.number)
+            resident = row["id_number"]
+            stored = existing.get(resident.number)
             if stored is None:
                 persons_new.append(row)
                 continue
-            current = dict(zip(PERSON_FIELDS, stored[2:-1], strict=True))
-            wanted = {
-                "name": values["name"],
-                "sex": resident.sex,
-                "birth_date": resident.birth_date,
-                "relation": values["relation"],
-            }
-            household_id = household_ids.get(values["household_number"])
-            wanted["household_id"] = household_id  # None: a household created by this import
-            for column, field_name in OPTIONAL_PERSON_COLUMNS.items():
-                if values.get(column) is not None:
-                    wanted[field_name] = values[column]
-            changes = {k: v for k, v in wanted.items() if current[k] != v}
-            if changes:
-                persons_changed.append((row, changes))
-            else:
+            phone, insured, health, status = (
+                row["phone"],
+                row["insured"],
+                row["health"],
+                row["person_status"],
+            )
+            wanted = (
+                row["name"],
+                household_ids.get(row["household_number"]),  # None: a household new in this import
+                row["relation"],
+                stored[5] if phone is None else phone,
+                stored[6] if insured is None else insured,
+                stored[7] if health is None else health,
+                stored[8] if status is None else status,
+            )
+            if wanted == stored[2:-1]:
                 unchanged += 1
+            else:
+                persons_changed.append((row, wanted))
         # Roster membership of the year.
         year = self.roster_year
-        person_ids = {stored[1]: number for number, stored in self.existing_persons.items()}
+        file_numbers = self.file_numbers
         entries = RosterEntry.objects.filter(year=year)
         townships = {row.extra["township"].pk for row in rows if "township" in row.extra}
+        visible_paths = self.context.user.visible_place_paths() if self.context.user else None
+        prefixes = tuple(visible_paths) if visible_paths is not None else None
         current_entries: dict[int, tuple[int, Any]] = {}
         leaving: list[tuple[int, int, int]] = []
-        file_numbers = self.file_numbers
-        visible_paths = self.context.user.visible_place_paths() if self.context.user else None
-        for (
-            entry_id,
-            person_id,
-            id_number,
-            left_on,
-            household_id,
-            _township_id,
-            path,
-        ) in entries.filter(person__household__township_id__in=townships).values_list(
-            "id",
-            "person_id",
-            "person__id_number",
-            "left_on",
-            "person__household_id",
-            "person__household__township_id",
-            "person__household__village__path",
+        for entry_id, person_id, id_number, left_on, household_id, path in raw_values(
+            entries.filter(person__household__township_id__in=townships).values_list(
+                "id",
+                "person_id",
+                "person__id_number",
+                "left_on",
+                "person__household_id",
+                "person__household__village__path",
+            )
         ):
             current_entries[person_id] = (entry_id, left_on)
             if (
-                id_number not in file_numbers
-                and left_on is None
-                and (visible_paths is None or any(path.startswith(p) for p in visible_paths))
+                left_on is None
+                and id_number not in file_numbers
+                and (prefixes is None or path.startswith(prefixes))
             ):
                 leaving.append((entry_id, person_id, household_id))
-        # Persons on the file whose entries are outside those townships (moved in) are found by id.
-        missing_ids = [pid for pid in person_ids if pid not in current_entries]
-        for start in range(0, len(missing_ids), 5000):
-            for entry_id, person_id, left_on in entries.filter(
-                person_id__in=missing_ids[start : start + 5000]
-            ).values_list("id", "person_id", "left_on"):
+        person_ids = {stored[1]: number for number, stored in existing.items()}
+        # Persons of the file with entries outside those townships (they moved) are found by id.
+        other_ids = [pid for pid in person_ids if pid not in current_entries]
+        for start in range(0, len(other_ids), 5000):
+            chunk = entries.filter(person_id__in=other_ids[start : start + 5000])
+            for entry_id, person_id, left_on in raw_values(
+                chunk.values_list("id", "person_id", "left_on")
+            ):
                 current_entries[person_id] = (entry_id, left_on)
-        roster_missing = [
-            pid
-            for pid, number in person_ids.items()
-            if number in file_numbers and pid not in current_entries
-        ]
+        roster_missing = [pid for pid in person_ids if pid not in current_entries]
         roster_returning = [
             entry_id
-            for pid, (entry_id, left_on) in current_entries.items()
-            if left_on is not None and person_ids.get(pid) in file_numbers
+            for _pid, (entry_id, left_on) in current_entries.items()
+            if left_on is not None and _pid in person_ids
         ]
         return _Plan(
             new_places=list(self.new_places),
@@ -567,6 +590,12 @@ class RosterLedger(Ledger):
         }
 
     def plan(self, rows: list[Row]) -> dict[str, int]:
+        if self.new_places:
+            # Rows naming places that do not exist yet are counted as new households/persons.
+            for row in rows:
+                if "township" not in row.extra:
+                    row.extra["township"] = Place(pk=0, name=row["township"])
+                    row.extra["village"] = Place(pk=0, name=row["village"])
         return self._counts(self._diff(rows))
 
     # ------------------------------------------------------------------- apply
@@ -575,174 +604,170 @@ class RosterLedger(Ledger):
         self._create_places(rows)
         plan = self._diff(rows)
         context = self.context
-        actor = context.user
+        actor_id = context.user.pk if context.user else None
+        batch_id = context.batch.pk if context.batch else None
         today = context.today
-        batch = context.batch
         now = timezone.now()
-        changes: list[StatusChange] = []
+        db_now = db_value(now)
+        reason = _("Roster import")
+        changes: list[tuple] = []
 
-        def change(household_id, person_id, field, old, new):
+        def change(
+            household_id: int, person_id: int | None, field: str, old: Any, new: Any
+        ) -> None:
             changes.append(
-                StatusChange(
-                    household_id=household_id,
-                    person_id=person_id,
-                    field=field,
-                    old_value=old or "",
-                    new_value=new or "",
-                    changed_on=today,
-                    source=ChangeSource.IMPORT,
-                    batch=batch,
-                    actor=actor,
-                    reason=_("Roster import"),
-                )
-            )
+                (household_id, person_id, field, str(old or ""), str(new or ""), today.isoformat(),
+                 reason, ChangeSource.IMPORT.value, batch_id, actor_id, db_now)
+            )  # fmt: skip
 
         # Households.
-        new_households = [
-            Household(
-                number=number,
-                created_at=now,
-                updated_at=now,
-                **{k: v for k, v in values.items() if v is not None},
-            )
-            for number, values in plan.households_new.items()
-        ]
-        Household.objects.bulk_create(new_households, batch_size=2000)
+        insert_rows(
+            Household,
+            ["number", *HOUSEHOLD_FIELDS, "created_at", "updated_at"],
+            (
+                (number, *map(db_value, values), db_now, db_now)
+                for number, values in plan.households_new.items()
+            ),
+        )
         household_ids = {number: stored[1] for number, stored in self.existing_households.items()}
-        if any(h.pk is None for h in new_households):  # backends without RETURNING
+        new_numbers = list(plan.households_new)
+        for start in range(0, len(new_numbers), 5000):
             household_ids.update(
-                Household.objects.filter(number__in=list(plan.households_new)).values_list(
+                Household.objects.filter(number__in=new_numbers[start : start + 5000]).values_list(
                     "number", "id"
                 )
             )
-        else:
-            household_ids.update({h.number: h.pk for h in new_households})
         changed_households = []
-        fields: set[str] = {"updated_at"}
         for number, values in plan.households_changed.items():
-            stored = dict(
-                zip(HOUSEHOLD_FIELDS, self.existing_households[number][2:-1], strict=True)
-            )
-            household = Household(pk=household_ids[number], number=number, updated_at=now, **stored)
-            for key, value in values.items():
-                setattr(household, key, value)
-                fields.add(key)
-            if "poverty_status" in values:
+            stored = self.existing_households[number]
+            household = Household(pk=stored[1], number=number, updated_at=now)
+            for name, value in zip(HOUSEHOLD_FIELDS, values, strict=True):
+                setattr(household, name, value)
+            old = dict(zip(HOUSEHOLD_FIELDS, stored[2:-1], strict=True))
+            if old["poverty_status"] != household.poverty_status:
                 change(
                     household.pk,
                     None,
                     StatusChange.Field.POVERTY_STATUS,
-                    stored["poverty_status"],
-                    values["poverty_status"],
+                    old["poverty_status"],
+                    household.poverty_status,
                 )
-            if "village_id" in values:
+            if old["village_id"] != household.village_id:
                 change(
                     household.pk,
                     None,
                     StatusChange.Field.VILLAGE,
-                    str(stored["village_id"]),
-                    str(values["village_id"]),
+                    old["village_id"],
+                    household.village_id,
                 )
             changed_households.append(household)
         if changed_households:
-            Household.objects.bulk_update(changed_households, sorted(fields), batch_size=1000)
+            Household.objects.bulk_update(
+                changed_households, [*HOUSEHOLD_FIELDS, "updated_at"], batch_size=1000
+            )
+        context.progress(0.7)
 
         # Persons.
-        new_persons = []
-        for row in plan.persons_new:
-            values = row.values
-            resident = values["id_number"]
-            person = Person(
-                id_number=resident.number,
-                name=values["name"],
-                sex=resident.sex,
-                birth_date=resident.birth_date,
-                household_id=household_ids[values["household_number"]],
-                relation=values["relation"],
-                created_by=actor,
-                created_at=now,
-                updated_at=now,
-            )
-            for column, field_name in OPTIONAL_PERSON_COLUMNS.items():
-                if values.get(column) is not None:
-                    setattr(person, field_name, values[column])
-            new_persons.append(person)
-        Person.objects.bulk_create(new_persons, batch_size=2000)
+        def new_person_rows():
+            for row in plan.persons_new:
+                resident = row["id_number"]
+                yield (
+                    resident.number, resident.sex, resident.birth_date.isoformat(), row["name"],
+                    household_ids[row["household_number"]], row["relation"], row["phone"] or "",
+                    True if row["insured"] is None else row["insured"],
+                    row["health"] or Health.HEALTHY,
+                    row["person_status"] or PersonStatus.NORMAL, actor_id, db_now, db_now,
+                )  # fmt: skip
+
+        insert_rows(
+            Person,
+            [
+                "id_number",
+                "sex",
+                "birth_date",
+                *PERSON_FIELDS,
+                "created_by",
+                "created_at",
+                "updated_at",
+            ],
+            new_person_rows(),
+        )
         changed_persons = []
-        fields = {"updated_at"}
         for row, values in plan.persons_changed:
-            stored_tuple = self.existing_persons[row.values["id_number"].number]
-            stored = dict(zip(PERSON_FIELDS, stored_tuple[2:-1], strict=True))
-            person = Person(pk=stored_tuple[1], id_number=stored_tuple[0], updated_at=now, **stored)
-            if values.get("household_id", 0) is None:
-                values["household_id"] = household_ids[row.values["household_number"]]
-            for key, value in values.items():
-                setattr(person, key, value)
-                fields.add(key)
-            if "status" in values:
+            stored = self.existing_persons[row["id_number"].number]
+            person = Person(pk=stored[1], id_number=stored[0], updated_at=now)
+            for name, value in zip(PERSON_FIELDS, values, strict=True):
+                setattr(person, name, value)
+            if person.household_id is None:
+                person.household_id = household_ids[row["household_number"]]
+            old = dict(zip(PERSON_FIELDS, stored[2:-1], strict=True))
+            if old["status"] != person.status:
                 change(
                     person.household_id,
                     person.pk,
                     StatusChange.Field.PERSON_STATUS,
-                    stored["status"],
-                    values["status"],
+                    old["status"],
+                    person.status,
                 )
-            if "household_id" in values:
+            if old["household_id"] != person.household_id:
                 change(
                     person.household_id,
                     person.pk,
                     StatusChange.Field.HOUSEHOLD,
-                    str(stored["household_id"]),
-                    str(values["household_id"]),
+                    old["household_id"],
+                    person.household_id,
                 )
             changed_persons.append(person)
         if changed_persons:
-            Person.objects.bulk_update(changed_persons, sorted(fields), batch_size=1000)
-        context.progress(0.8)
+            Person.objects.bulk_update(
+                changed_persons, [*PERSON_FIELDS, "updated_at"], batch_size=1000
+            )
+        context.progress(0.85)
 
         # Roster entries of the year.
         year = self.roster_year
-        if new_persons and any(p.pk is None for p in new_persons):
-            new_ids = list(
-                Person.objects.filter(id_number__in=[p.id_number for p in new_persons]).values_list(
+        new_person_ids: list[int] = []
+        numbers = [row["id_number"].number for row in plan.persons_new]
+        for start in range(0, len(numbers), 5000):
+            new_person_ids.extend(
+                Person.objects.filter(id_number__in=numbers[start : start + 5000]).values_list(
                     "id", flat=True
                 )
             )
-        else:
-            new_ids = [p.pk for p in new_persons]
-        RosterEntry.objects.bulk_create(
-            [
-                RosterEntry(person_id=pid, year=year, batch=batch)
-                for pid in [*new_ids, *plan.roster_missing]
-            ],
-            batch_size=2000,
+        insert_rows(
+            RosterEntry,
+            ["person", "year", "batch"],
+            ((person_id, year, batch_id) for person_id in [*new_person_ids, *plan.roster_missing]),
         )
         if plan.roster_returning:
-            RosterEntry.objects.filter(pk__in=plan.roster_returning).update(
-                left_on=None, left_batch=None
-            )
+            for start in range(0, len(plan.roster_returning), 5000):
+                RosterEntry.objects.filter(
+                    pk__in=plan.roster_returning[start : start + 5000]
+                ).update(left_on=None, left_batch=None)
         if plan.leaving:
             leaving_ids = [entry_id for entry_id, _p, _h in plan.leaving]
             for start in range(0, len(leaving_ids), 5000):
                 RosterEntry.objects.filter(pk__in=leaving_ids[start : start + 5000]).update(
-                    left_on=today, left_batch=batch
+                    left_on=today, left_batch_id=batch_id
                 )
+            left = _("left the roster")
             for _entry, person_id, household_id in plan.leaving:
-                change(
-                    household_id,
-                    person_id,
-                    StatusChange.Field.ROSTER,
-                    str(year),
-                    _("left the roster"),
-                )
-        StatusChange.objects.bulk_create(changes, batch_size=2000)
+                change(household_id, person_id, StatusChange.Field.ROSTER, year, left)
+        insert_rows(
+            StatusChange,
+            [
+                "household", "person", "field", "old_value", "new_value", "changed_on", "reason",
+                "source", "batch", "actor", "recorded_at",
+            ],
+            changes,
+        )  # fmt: skip
         return self._counts(plan)
 
     def _create_places(self, rows: list[Row]) -> None:
         if not self.new_places:
             return
         county = self._county()
-        if county is None:
+        if county is None or county.pk is None:
             raise ValueError("create_places needs a county")
         for township_name, village_name in self.new_places:
             township, _created = Place.objects.get_or_create(
@@ -754,4 +779,9 @@ class RosterLedger(Ledger):
                 )
         self._load_places()
         for row in rows:
-            self._resolve_place(row, create_places=False)
+            if "township" not in row.extra:
+                township, village, _error = self._resolve_place(
+                    row["township"], row["village"], create_places=False
+                )
+                row.extra["township"] = township
+                row.extra["village"] = village

@@ -17,7 +17,6 @@ from django.utils.translation import gettext as _
 from households.imports.ledgers import Column, ImportContext, Ledger, Row
 from households.imports.normalise import CellError
 from households.imports.reading import (
-    HEADER_SEARCH_ROWS,
     FileRejected,
     Sheet,
     check_file,
@@ -82,13 +81,24 @@ class ImportRun:
     def _layout(self) -> tuple[_Layout, str]:
         file_format = check_file(self.path)
         sheets = open_sheets(self.path, file_format)
-        if not sheets or all(not sheet.rows for sheet in sheets):
+        try:
+            return self._choose_sheet(sheets), file_format
+        except FileRejected:
+            for sheet in sheets:
+                sheet.close()
+            raise
+
+    def _choose_sheet(self, sheets: list[Sheet]) -> _Layout:
+        if not sheets or all(sheet.empty for sheet in sheets):
             raise FileRejected(_("The sheet is empty: there is nothing to import."))
         best: _Layout | None = None
         for sheet in sheets:
             layout = self._find_header(sheet)
             if layout is not None and (best is None or len(layout.columns) > len(best.columns)):
                 best = layout
+        for sheet in sheets:
+            if best is None or sheet is not best.sheet:
+                sheet.close()
         if best is None:
             key = self.ledger.column(self.ledger.key)
             raise FileRejected(
@@ -105,7 +115,7 @@ class ImportRun:
                 _("Required columns are missing from the header row: %(columns)s.")
                 % {"columns": "、".join(missing)}
             )
-        return best, file_format
+        return best
 
     def _find_header(self, sheet: Sheet) -> _Layout | None:
         synonyms: dict[str, Column] = {}
@@ -113,7 +123,7 @@ class ImportRun:
             for header in column.headers:
                 synonyms[normalise_header(header)] = column
         best: _Layout | None = None
-        for index, cells in enumerate(sheet.rows[:HEADER_SEARCH_ROWS]):
+        for index, cells in enumerate(sheet.head):
             found: dict[str, tuple[Column, int]] = {}
             headers: dict[str, str] = {}
             for position, value in enumerate(cells):
@@ -128,33 +138,45 @@ class ImportRun:
     def _parse(self, layout: _Layout) -> list[Row]:
         sheet = layout.sheet
         formulas = sheet.formula_cells
+        first_col = sheet.first_col
+        # Every declared column has a slot (absent columns stay None), in declaration order.
+        index = {column.field: slot for slot, column in enumerate(self.ledger.columns)}
+        headers = layout.headers
         plan = [
-            (column.field, position, column.parse, column.required, layout.headers[column.field])
-            for column, position in layout.columns
+            (index[c.field], c.field, position, c.parse, c.required, headers[c.field])
+            for c, position in layout.columns
         ]
+        width_needed = len(index)
         rows: list[Row] = []
-        for number, cells in sheet.iter_rows(layout.header_index + 1):
-            if not any(
-                value is not None and (type(value) is not str or value.strip()) for value in cells
-            ):
-                continue  # blank rows are tolerated
-            values: dict[str, Any] = {}
-            row = Row(number, values)
-            width = len(cells)
-            for field_name, position, parse, required, header in plan:
-                value = cells[position] if position < width else None
-                if formulas and (number, sheet.first_col + position) in formulas:
-                    row.error(field_name, _("The cell holds a formula; paste it as a value."))
-                    continue
-                if value is None or value == "" or (type(value) is str and not value.strip()):
-                    if required:
-                        row.error(field_name, _("%(column)s is required.") % {"column": header})
-                    continue
-                try:
-                    values[field_name] = parse(value)
-                except CellError as exc:
-                    row.error(field_name, exc.message)
-            rows.append(row)
+        progress = self.context.progress
+        height = max(sheet.height, 1)
+        try:
+            for number, cells in sheet.iter_rows(layout.header_index + 1):
+                if not any(
+                    value != "" and (type(value) is not str or value.strip()) for value in cells
+                ):
+                    continue  # blank rows are tolerated
+                parsed: list[Any] = [None] * width_needed
+                row = Row(number, parsed, index)
+                width = len(cells)
+                for slot, field_name, position, parse, required, header in plan:
+                    value = cells[position] if position < width else None
+                    if formulas and (number, first_col + position) in formulas:
+                        row.error(field_name, _("The cell holds a formula; paste it as a value."))
+                        continue
+                    if value is None or value == "" or (type(value) is str and not value.strip()):
+                        if required:
+                            row.error(field_name, _("%(column)s is required.") % {"column": header})
+                        continue
+                    try:
+                        parsed[slot] = parse(value)
+                    except CellError as exc:
+                        row.error(field_name, exc.message)
+                rows.append(row)
+                if len(rows) % 20_000 == 0:
+                    progress(0.1 + 0.2 * min(len(rows) / height, 1))
+        finally:
+            sheet.close()  # frees the workbook before validation and writes
         if not rows:
             raise FileRejected(_("The sheet has a header row but no data rows."))
         return rows

@@ -42,19 +42,27 @@ class Column:
 
 
 class Row:
-    """One data row: its Excel row number, parsed values and errors."""
+    """One data row: its Excel row number, parsed values and errors.
 
-    __slots__ = ("errors", "extra", "number", "person", "values")
+    ``row["field"]`` (or ``row.get("field")``) is the parsed value, ``None`` for a blank or
+    unreadable cell; ``row.values`` gives them all as a dict. Rows are kept small on purpose:
+    an import holds 100,000 of them.
+    """
 
-    def __init__(self, number: int, values: dict[str, Any]) -> None:
+    __slots__ = ("_extra", "_index", "cells", "errors", "number", "person")
+
+    def __init__(self, number: int, cells: list[Any], index: dict[str, int]) -> None:
         self.number = number
-        self.values = values
-        self.errors: list[tuple[str | None, str]] = []
+        self.cells = cells
+        self._index = index
+        self.errors: list[tuple[str | None, str]] | None = None
         self.person: Person | None = None  # set by PersonLedger
-        self.extra: dict[str, Any] = {}  # free space for a ledger's own lookups
+        self._extra: dict[str, Any] | None = None
 
     def error(self, field_name: str | None, message: str) -> None:
         """Record an error on this row; ``field_name`` names the column (None: the whole row)."""
+        if self.errors is None:
+            self.errors = []
         self.errors.append((field_name, message))
 
     @property
@@ -62,7 +70,22 @@ class Row:
         return not self.errors
 
     def __getitem__(self, key: str) -> Any:
-        return self.values.get(key)
+        return self.cells[self._index[key]]
+
+    def get(self, key: str, default: Any = None) -> Any:
+        value = self[key]
+        return default if value is None else value
+
+    @property
+    def values(self) -> dict[str, Any]:
+        return {key: self.cells[i] for key, i in self._index.items() if self.cells[i] is not None}
+
+    @property
+    def extra(self) -> dict[str, Any]:
+        """Free space for a ledger's own lookups."""
+        if self._extra is None:
+            self._extra = {}
+        return self._extra
 
 
 @dataclass
@@ -130,7 +153,7 @@ class PersonLedger(Ledger):
     def validate(self, rows: list[Row]) -> None:
         from households.models import Person
 
-        numbers = {row.values[self.key].number for row in rows if row.values.get(self.key)}
+        numbers = {row[self.key].number for row in rows if row[self.key] is not None}
         persons = {}
         queryset = self.context.scoped(Person.objects.all()).select_related("household")
         numbers_list = sorted(numbers)
@@ -139,7 +162,7 @@ class PersonLedger(Ledger):
             persons.update({p.id_number: p for p in queryset.filter(id_number__in=chunk)})
         seen: dict[str, int] = {}
         for row in rows:
-            resident = row.values.get(self.key)
+            resident = row[self.key]
             if resident is None:
                 continue
             person = persons.get(resident.number)

@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import datetime
 import re
+import time
 from collections.abc import Callable, Iterable, Mapping
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from households.idnumber import ResidentId, parse_resident_id
@@ -36,8 +38,13 @@ _SPACE_RE = re.compile(r"[\s\u00a0\u200b\ufeff]+")
 EXCEL_EPOCH = datetime.date(1899, 12, 30)
 
 
+_NEEDS_CLEANING = re.compile(r"[\s\u00a0\u200b\ufeff\u3000\uff01-\uff5e]")
+
+
 def clean_text(value: Any) -> str:
     """Full-width ASCII to half-width, runs of spaces collapsed, ends stripped."""
+    if type(value) is str and not _NEEDS_CLEANING.search(value):
+        return value
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     text = str(value).translate(_FULLWIDTH)
@@ -54,13 +61,33 @@ def is_blank(value: Any) -> bool:
 
 
 def text(max_length: int = 200) -> Parser:
+    # Repeated values (townships, villages, household numbers) share one string object.
+    cache: dict[Any, str] = {}
+
     def parse(value: Any) -> str:
+        try:
+            return cache[value]
+        except (KeyError, TypeError):
+            pass
         result = clean_text(value)
         if len(result) > max_length:
             raise CellError(_("Too long (at most %(max)d characters).") % {"max": max_length})
+        if len(cache) < 50_000 and type(value) is str:
+            cache[value] = result
         return result
 
     return parse
+
+
+_TODAY: list[Any] = [0.0, None]
+
+
+def _today() -> datetime.date:
+    """Today, looked up at most once a minute (``localdate()`` is slow for 100,000 cells)."""
+    now = time.monotonic()
+    if _TODAY[1] is None or now - _TODAY[0] > 60:
+        _TODAY[:] = [now, timezone.localdate()]
+    return _TODAY[1]
 
 
 def id_number(value: Any) -> ResidentId:
@@ -75,7 +102,7 @@ def id_number(value: Any) -> ResidentId:
     from django.core.exceptions import ValidationError
 
     try:
-        return parse_resident_id(str(value))
+        return parse_resident_id(str(value), today=_today())
     except ValidationError as exc:
         raise CellError(exc.messages[0]) from None
 

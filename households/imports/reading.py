@@ -10,8 +10,7 @@ from __future__ import annotations
 
 import re
 import zipfile
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -144,20 +143,52 @@ def _check_ole2(path: Path) -> None:
         )
 
 
-@dataclass
 class Sheet:
-    """The data of one worksheet, with absolute (Excel) positions kept."""
+    """One worksheet, read lazily from python-calamine with absolute (Excel) positions kept.
 
-    name: str
-    rows: Sequence[Sequence[Any]]
-    first_row: int  # Excel row number of rows[0]
-    first_col: int  # zero-based column index of rows[i][0]
-    formula_cells: set[tuple[int, int]] = field(default_factory=set)  # (excel row, zero-based col)
+    Rows are produced one at a time (``iter_rows``) so only the parsed values stay in memory;
+    ``close()`` frees the workbook once the rows are parsed.
+    """
 
-    def iter_rows(self, start: int = 0) -> Iterator[tuple[int, Sequence[Any]]]:
-        """(Excel row number, cells) from ``rows[start]`` on."""
-        for index in range(start, len(self.rows)):
-            yield self.first_row + index, self.rows[index]
+    def __init__(self, name: str, workbook, sheet) -> None:
+        self.name = name
+        self._workbook = workbook
+        self._sheet = sheet
+        start = sheet.start or (0, 0)
+        self.first_row = start[0] + 1  # Excel row number of the first row
+        self.first_col = start[1]  # zero-based column index of a row's first cell
+        self.height = sheet.height
+        self.formula_cells: set[tuple[int, int]] = set()  # (Excel row, zero-based column)
+        self._head: list[list[Any]] | None = None
+
+    @property
+    def head(self) -> list[list[Any]]:
+        """The first rows, where the header is looked for."""
+        if self._head is None:
+            self._head = []
+            for cells in self._sheet.iter_rows():
+                self._head.append(cells)
+                if len(self._head) >= HEADER_SEARCH_ROWS:
+                    break
+        return self._head
+
+    @property
+    def empty(self) -> bool:
+        return not any(any(value not in (None, "") for value in cells) for cells in self.head)
+
+    def iter_rows(self, start: int = 0) -> Iterator[tuple[int, list[Any]]]:
+        """(Excel row number, cells) from the ``start``-th row on."""
+        number = self.first_row
+        for index, cells in enumerate(self._sheet.iter_rows()):
+            if index >= start:
+                yield number, cells
+            number += 1
+
+    def close(self) -> None:
+        self._sheet = None
+        if self._workbook is not None:
+            self._workbook.close()
+            self._workbook = None
 
 
 def open_sheets(path: Path, kind: str) -> list[Sheet]:
@@ -186,23 +217,20 @@ def open_sheets(path: Path, kind: str) -> list[Sheet]:
             if str(meta.visible) != str(python_calamine.SheetVisibleEnum.Visible):
                 raise FileRejected(
                     _(
-                        "The workbook has a hidden sheet “%(name)s”. Unhide "
-                        "or delete it, then upload again."
+                        "The workbook has a hidden sheet “%(name)s”. "
+                        "Unhide or delete it, then upload again."
                     )
                     % {"name": meta.name}
                 )
-            sheet = workbook.get_sheet_by_name(meta.name)
-            rows = sheet.to_python(skip_empty_area=True)
-            start = sheet.start or (0, 0)
-            sheets.append(
-                Sheet(name=meta.name, rows=rows, first_row=start[0] + 1, first_col=start[1])
-            )
+            sheets.append(Sheet(meta.name, workbook, workbook.get_sheet_by_name(meta.name)))
     except (python_calamine.CalamineError, python_calamine.XmlError, python_calamine.ZipError):
+        workbook.close()
         raise FileRejected(
             _("The file is damaged and cannot be opened as a spreadsheet.")
         ) from None
-    finally:
+    except FileRejected:
         workbook.close()
+        raise
     if kind == "xlsx":
         _find_formulas(path, sheets)
     return sheets

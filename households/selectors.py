@@ -1,0 +1,133 @@
+"""Reads of the registry: search, the household case file, export rows."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from django.db.models import Q, QuerySet
+
+from healthpov.accounts.masking import mask_id_number, mask_phone
+from healthpov.places.models import Place
+from healthpov.places.scoping import places_visible_to
+from households.idnumber import normalise_id_text
+from households.models import Household, ImportBatch, Person, RosterEntry, StatusChange
+
+if TYPE_CHECKING:
+    from healthpov.accounts.models import User
+
+
+@dataclass
+class PersonFilters:
+    q: str = ""  # name or household number
+    village_id: int | None = None
+    township_id: int | None = None
+    status: str = ""
+    poverty_status: str = ""
+    id_number: str = ""  # only ever from a POST body
+
+    def query_string(self) -> str:
+        """The filters for links (never the ID number)."""
+        from urllib.parse import urlencode
+
+        params = {
+            "q": self.q,
+            "village": self.village_id or "",
+            "township": self.township_id or "",
+            "status": self.status,
+            "poverty_status": self.poverty_status,
+        }
+        return urlencode({k: v for k, v in params.items() if v})
+
+
+def person_search(*, user: User, filters: PersonFilters) -> QuerySet[Person]:
+    persons = Person.objects.visible_to(user).select_related(
+        "household", "household__village", "household__township"
+    )
+    if filters.q:
+        persons = persons.filter(
+            Q(name__contains=filters.q) | Q(household__number__contains=filters.q)
+        )
+    if filters.village_id:
+        persons = persons.filter(household__village_id=filters.village_id)
+    if filters.township_id:
+        persons = persons.filter(household__township_id=filters.township_id)
+    if filters.status:
+        persons = persons.filter(status=filters.status)
+    if filters.poverty_status:
+        persons = persons.filter(household__poverty_status=filters.poverty_status)
+    if filters.id_number:
+        persons = persons.filter(id_number=normalise_id_text(filters.id_number))
+    return persons.order_by("household__number", "relation", "id")
+
+
+def villages_visible_to(user: User) -> QuerySet[Place]:
+    return (
+        places_visible_to(user)
+        .filter(level=Place.Level.VILLAGE)
+        .select_related("parent")
+        .order_by("path")
+    )
+
+
+def townships_visible_to(user: User) -> QuerySet[Place]:
+    return places_visible_to(user).filter(level=Place.Level.TOWNSHIP).order_by("path")
+
+
+@dataclass
+class CaseFile:
+    household: Household
+    members: list[Person]
+    changes: list[StatusChange]
+    roster_years: dict[int, list[RosterEntry]]
+
+
+def household_case_file(*, household: Household) -> CaseFile:
+    members = list(household.members.order_by("relation", "birth_date"))
+    changes = list(
+        StatusChange.objects.filter(household=household)
+        .select_related("person", "actor", "batch")
+        .order_by("-changed_on", "-id")
+    )
+    roster_years: dict[int, list[RosterEntry]] = {}
+    for entry in RosterEntry.objects.filter(person__household=household).order_by(
+        "-year", "person_id"
+    ):
+        roster_years.setdefault(entry.year, []).append(entry)
+    return CaseFile(
+        household=household, members=members, changes=changes, roster_years=roster_years
+    )
+
+
+EXPORT_HEADERS = [
+    "户编号", "乡镇", "行政村", "姓名", "与户主关系", "身份证号码", "性别", "出生日期", "联系电话",
+    "贫困户属性", "脱贫状态", "主要致贫原因", "健康状况", "人员状态", "是否参保",
+]  # fmt: skip
+
+
+def roster_export_rows(*, persons: QuerySet[Person], reveal: bool) -> Iterator[list[Any]]:
+    """Rows of the roster export in EXPORT_HEADERS order, personal data masked unless ``reveal``."""
+    for person in persons.iterator(chunk_size=2000):
+        household = person.household
+        yield [
+            household.number,
+            household.township.name,
+            household.village.name,
+            person.name,
+            person.get_relation_display(),
+            person.id_number if reveal else mask_id_number(person.id_number),
+            person.get_sex_display(),
+            person.birth_date,
+            person.phone if reveal else mask_phone(person.phone),
+            household.get_household_type_display(),
+            household.get_poverty_status_display(),
+            household.get_main_cause_display(),
+            person.get_health_display(),
+            person.get_status_display(),
+            "是" if person.insured else "否",
+        ]
+
+
+def import_batches_visible_to(user: User) -> QuerySet[ImportBatch]:
+    return ImportBatch.objects.visible_to(user).select_related("created_by", "applied_by")

@@ -1,0 +1,327 @@
+"""Staff pages of the registry. Thin: access helpers, forms, then a service or a selector."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from urllib.parse import quote
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from healthpov.accounts.masking import mask_id_number
+from healthpov.exports import XLSX_CONTENT_TYPE, xlsx_response
+from healthpov.places.scoping import get_visible_or_404
+from households import selectors, services, tasks
+from households.forms import (
+    ApplyForm,
+    HouseholdForm,
+    IdSearchForm,
+    PersonForm,
+    PersonStatusForm,
+    SearchForm,
+    UploadForm,
+)
+from households.imports import build_error_report, ledger_kinds
+from households.models import Household, ImportBatch, Person
+
+PAGE_SIZE = 50
+
+
+# ------------------------------------------------------------------ access
+
+
+def _household_for(request: HttpRequest, pk: int, *, edit: bool = False) -> Household:
+    household = get_visible_or_404(
+        Household.objects.select_related("village", "township"), request.user, pk=pk
+    )
+    if edit and not request.user.can_edit_registry:
+        raise PermissionDenied
+    return household
+
+
+def _person_for(request: HttpRequest, pk: int, *, edit: bool = False) -> Person:
+    person = get_visible_or_404(Person.objects.select_related("household"), request.user, pk=pk)
+    if edit and not request.user.can_edit_registry:
+        raise PermissionDenied
+    return person
+
+
+def _batch_for(request: HttpRequest, pk: int) -> ImportBatch:
+    return get_visible_or_404(ImportBatch, request.user, pk=pk)
+
+
+def _may_import(user) -> bool:
+    return user.can_edit_registry or user.is_county_level
+
+
+# ------------------------------------------------------------------ search
+
+
+def _filters(request: HttpRequest) -> selectors.PersonFilters:
+    form = SearchForm(request.GET)
+    data = form.cleaned_data if form.is_valid() else {}
+    return selectors.PersonFilters(
+        q=data.get("q") or "",
+        village_id=data.get("village"),
+        township_id=data.get("township"),
+        status=data.get("status") or "",
+        poverty_status=data.get("poverty_status") or "",
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def search(request: HttpRequest) -> HttpResponse:
+    """The roster: filters in the query string; an ID number only ever in a POST body."""
+    filters = _filters(request)
+    id_form = IdSearchForm(request.POST or None)
+    if request.method == "POST" and id_form.is_valid():
+        filters.id_number = id_form.cleaned_data["id_number"]
+    persons = selectors.person_search(user=request.user, filters=filters)
+    page = Paginator(persons, PAGE_SIZE).get_page(request.GET.get("page"))
+    context = {
+        "page": page,
+        "filters": filters,
+        "query": filters.query_string(),
+        "search_form": SearchForm(request.GET),
+        "id_form": IdSearchForm(),
+        "villages": selectors.villages_visible_to(request.user),
+        "townships": selectors.townships_visible_to(request.user),
+        "id_search": bool(filters.id_number),
+    }
+    if request.htmx:
+        return render(request, "households/snippets/results.html", context)
+    return render(request, "households/search.html", context)
+
+
+@login_required
+def export(request: HttpRequest) -> HttpResponse:
+    """The filtered roster as .xlsx; ID numbers and phones masked."""
+    persons = selectors.person_search(user=request.user, filters=_filters(request))
+    rows = selectors.roster_export_rows(persons=persons, reveal=False)
+    return xlsx_response("花名册.xlsx", selectors.EXPORT_HEADERS, rows, sheet_title="花名册")
+
+
+# --------------------------------------------------------------- case file
+
+
+@login_required
+def household_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    household = _household_for(request, pk)
+    case_file = selectors.household_case_file(household=household)
+    return render(
+        request,
+        "households/household_detail.html",
+        {"household": household, "members": case_file.members, "case_file": case_file},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def household_create(request: HttpRequest) -> HttpResponse:
+    if not request.user.can_edit_registry:
+        raise PermissionDenied
+    form = HouseholdForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        household = services.household_save(household=form.save(commit=False), actor=request.user)
+        messages.success(
+            request, _("Household %(number)s was saved.") % {"number": household.number}
+        )
+        return redirect("households:household_detail", pk=household.pk)
+    return render(request, "households/form.html", {"form": form, "title": _("New household")})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def household_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    household = _household_for(request, pk, edit=True)
+    form = HouseholdForm(request.POST or None, instance=household, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        services.household_save(household=form.save(commit=False), actor=request.user)
+        messages.success(
+            request, _("Household %(number)s was saved.") % {"number": household.number}
+        )
+        return redirect("households:household_detail", pk=household.pk)
+    return render(
+        request,
+        "households/form.html",
+        {"form": form, "title": _("Edit household"), "household": household},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def person_create(request: HttpRequest, pk: int) -> HttpResponse:
+    household = _household_for(request, pk, edit=True)
+    form = PersonForm(request.POST or None, instance=Person(household=household))
+    if request.method == "POST" and form.is_valid():
+        services.person_save(person=form.save(commit=False), actor=request.user)
+        messages.success(request, _("%(name)s was added.") % {"name": form.instance.name})
+        return redirect("households:household_detail", pk=household.pk)
+    return render(
+        request,
+        "households/form.html",
+        {"form": form, "title": _("New member"), "household": household},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def person_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    person = _person_for(request, pk, edit=True)
+    form = PersonForm(request.POST or None, instance=person)
+    if request.method == "POST" and form.is_valid():
+        services.person_save(person=form.save(commit=False), actor=request.user)
+        messages.success(request, _("%(name)s was saved.") % {"name": person.name})
+        return redirect("households:household_detail", pk=person.household_id)
+    return render(
+        request,
+        "households/form.html",
+        {
+            "form": form,
+            "title": _("Edit %(name)s") % {"name": person.name},
+            "household": person.household,
+            "masked_id": mask_id_number(person.id_number),
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def person_status(request: HttpRequest, pk: int) -> HttpResponse:
+    person = _person_for(request, pk, edit=True)
+    form = PersonStatusForm(request.POST or None, initial={"status": person.status})
+    if request.method == "POST" and form.is_valid():
+        services.person_change_status(person=person, actor=request.user, **form.cleaned_data)
+        messages.success(request, _("The status of %(name)s was changed.") % {"name": person.name})
+        return redirect("households:household_detail", pk=person.household_id)
+    return render(
+        request,
+        "households/form.html",
+        {
+            "form": form,
+            "title": _("Change the status of %(name)s") % {"name": person.name},
+            "household": person.household,
+        },
+    )
+
+
+@login_required
+@require_POST
+def person_reveal(request: HttpRequest, pk: int) -> HttpResponse:
+    """Show one person's full ID number and phone (POST only, audited)."""
+    person = _person_for(request, pk)
+    if not request.user.may_reveal_personal_data:
+        raise PermissionDenied
+    services.personal_data_reveal(
+        person=person, household=person.household, field="id_number,phone", actor=request.user
+    )
+    return render(
+        request,
+        "households/snippets/revealed.html",
+        {"id_number": person.id_number, "phone": person.phone},
+    )
+
+
+@login_required
+@require_POST
+def household_reveal(request: HttpRequest, pk: int) -> HttpResponse:
+    household = _household_for(request, pk)
+    if not request.user.may_reveal_personal_data:
+        raise PermissionDenied
+    services.personal_data_reveal(
+        person=None, household=household, field="phone", actor=request.user
+    )
+    return render(request, "households/snippets/revealed.html", {"phone": household.phone})
+
+
+# ----------------------------------------------------------------- imports
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def import_upload(request: HttpRequest) -> HttpResponse:
+    if not _may_import(request.user):
+        raise PermissionDenied
+    kinds = [(kind, str(ledger.label)) for kind, ledger in ledger_kinds().items()]
+    form = UploadForm(request.POST or None, request.FILES or None, kinds=kinds)
+    if request.method == "POST" and form.is_valid():
+        kind = form.cleaned_data["kind"]
+        options = (
+            {"year": form.cleaned_data["year"]}
+            if kind == "roster" and form.cleaned_data["year"]
+            else {}
+        )
+        with transaction.atomic():
+            batch = services.import_batch_create(
+                kind=kind,
+                uploaded_file=form.cleaned_data["file"],
+                actor=request.user,
+                options=options,
+            )
+            transaction.on_commit(lambda: tasks.check_import_batch.delay(batch.pk))
+        return redirect("households:import_detail", pk=batch.pk)
+    batches = selectors.import_batches_visible_to(request.user)[:20]
+    return render(request, "households/import_upload.html", {"form": form, "batches": batches})
+
+
+@login_required
+def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    batch = _batch_for(request, pk)
+    earlier = (
+        selectors.import_batches_visible_to(request.user)
+        .filter(sha256=batch.sha256, kind=batch.kind, status=ImportBatch.Status.APPLIED)
+        .exclude(pk=batch.pk)
+        .first()
+    )
+    context = {
+        "batch": batch,
+        "apply_form": ApplyForm(),
+        "earlier": earlier,
+        "errors": batch.errors[:500],
+    }
+    if request.htmx:
+        return render(request, "households/snippets/import_status.html", context)
+    return render(request, "households/import_detail.html", context)
+
+
+@login_required
+@require_POST
+def import_apply(request: HttpRequest, pk: int) -> HttpResponse:
+    batch = _batch_for(request, pk)
+    if not _may_import(request.user):
+        raise PermissionDenied
+    form = ApplyForm(request.POST)
+    valid_rows_only = form.is_valid() and form.cleaned_data["valid_rows_only"]
+    if batch.status != ImportBatch.Status.CHECKED or (batch.error_count and not valid_rows_only):
+        messages.error(request, _("This file has errors; nothing was imported."))
+        return redirect("households:import_detail", pk=batch.pk)
+    tasks.apply_import_batch.delay(batch.pk, request.user.pk, valid_rows_only)
+    return redirect("households:import_detail", pk=batch.pk)
+
+
+@login_required
+def import_report(request: HttpRequest, pk: int) -> HttpResponse:
+    """The uploaded workbook back with bad cells highlighted and a message column."""
+    batch = _batch_for(request, pk)
+    counts = batch.counts or {}
+    if not batch.errors or not counts.get("sheet_name"):
+        raise Http404
+    data = build_error_report(
+        Path(batch.file.path),
+        file_format=counts["file_format"],
+        sheet_name=counts["sheet_name"],
+        header_row=counts["header_row"],
+        errors=batch.errors,
+    )
+    response = HttpResponse(data, content_type=XLSX_CONTENT_TYPE)
+    name = f"{Path(batch.original_name).stem}-错误说明.xlsx"
+    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(name)}"
+    return response
