@@ -31,8 +31,13 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 WORK = Path(os.environ.get("BENCH_DIR", "/tmp/healthpov-bench"))
-HEADER = ["序号", "乡(镇)", "行政村", "户编号", "姓名", "与户主关系", "身份证号码", "性别", "出生日期",
-          "联系电话", "脱贫状态", "主要致贫原因", "健康状况", "人员状态", "是否参加城乡居民基本医疗保险", "识别年度"]  # fmt: skip
+HEADER = [
+    "序号", "乡(镇)", "行政村", "户编号", "姓名", "与户主关系", "身份证号码", "性别", "出生日期",
+    "联系电话", "脱贫状态", "主要致贫原因", "健康状况", "人员状态", "是否参加城乡居民基本医疗保险",
+    "识别年度",
+]  # fmt: skip
+CAUSES = ["因病", "因病", "因残", "缺劳力", "因学"]
+BUILD_PLACES = "from healthpov.places.demo import build_places; build_places()"
 POSTGRES_URL = os.environ.get(
     "BENCH_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/bench_roster"
 )
@@ -77,7 +82,7 @@ def generate(path: Path, rows: int) -> None:
         sheet.append([
             n + 1, township, village, f"H{household:07d}", f"居民{n}", relation, number,
             "男" if int(number[16]) % 2 else "女", birth, f"138{n:08d}",
-            "已脱贫" if household % 40 else "未脱贫", rng.choice(["因病", "因病", "因残", "缺劳力", "因学"]),
+            "已脱贫" if household % 40 else "未脱贫", rng.choice(CAUSES),
             rng.choice(["健康", "健康", "长期慢性病", "残疾"]), "正常", "是", 2016,
         ])  # fmt: skip
     workbook.save(path)
@@ -166,8 +171,8 @@ def step_import(path: Path) -> int:
     from households.ledgers import RosterLedger
     from households.services import import_file
 
-    result = import_file(kind=RosterLedger.kind, path=path, context=ImportContext(user=None, options={"year": 2018}),
-                         actor=None)  # fmt: skip
+    context = ImportContext(user=None, options={"year": 2018})
+    result = import_file(kind=RosterLedger.kind, path=path, context=context, actor=None)
     if not result.ok:
         raise SystemExit("\n".join(result.error_lines()[:20]))
     return result.rows_total
@@ -214,16 +219,18 @@ def fresh_database(kind: str) -> str:
     else:
         url = POSTGRES_URL
         base, name = url.rsplit("/", 1)
-        drop = f"DROP DATABASE IF EXISTS {name}; CREATE DATABASE {name};"
-        subprocess.run(
-            [sys.executable, "-c", f"import psycopg2; c=psycopg2.connect('{base}/postgres'); c.autocommit=True; "
-             f"cur=c.cursor(); [cur.execute(s) for s in {drop.split('; ')!r}]"],
-            check=True,
-        )  # fmt: skip
+        import psycopg2
+
+        connection = psycopg2.connect(f"{base}/postgres")
+        connection.autocommit = True
+        with connection.cursor() as cursor:
+            cursor.execute(f"DROP DATABASE IF EXISTS {name}")
+            cursor.execute(f"CREATE DATABASE {name}")
+        connection.close()
     env["DATABASE_URL"] = url
     subprocess.run([sys.executable, "manage.py", "migrate", "-v0"], check=True, cwd=ROOT, env=env)
     subprocess.run(
-        [sys.executable, "manage.py", "shell", "-c", "from healthpov.places.demo import build_places; build_places()"],
+        [sys.executable, "manage.py", "shell", "-c", BUILD_PLACES],
         check=True, cwd=ROOT, env=env, capture_output=True,
     )  # fmt: skip
     return url
@@ -232,7 +239,8 @@ def fresh_database(kind: str) -> str:
 def line(label: str, result: dict) -> str:
     rate = result["rows"] / result["seconds"] if result["seconds"] else 0
     return (
-        f"  {label:<34} {result['seconds']:8.2f} s {rate:10,.0f} rows/s   peak RSS {result['rss_mb']:6.0f} MB"
+        f"  {label:<34} {result['seconds']:8.2f} s {rate:10,.0f} rows/s"
+        f"   peak RSS {result['rss_mb']:6.0f} MB"
         f"   (CPU of this process {result['cpu']:.2f} s)"
     )
 
@@ -257,7 +265,8 @@ def main() -> None:
         started = time.perf_counter()
         generate(path, args.rows)
         print(
-            f"generated {path} ({path.stat().st_size / 1e6:.1f} MB) in {time.perf_counter() - started:.1f} s"
+            f"generated {path} ({path.stat().st_size / 1e6:.1f} MB)"
+            f" in {time.perf_counter() - started:.1f} s"
         )
     a = run_child("a", path, "")
     print(f"{args.rows:,} rows; load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")

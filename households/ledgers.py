@@ -24,7 +24,7 @@ from healthpov.places.models import Place
 from healthpov.places.scoping import places_visible_to
 from households.idnumber import cross_check
 from households.imports import Column, Ledger, Row, normalise, register
-from households.imports.bulk import db_value, insert_rows, raw_values
+from households.imports.bulk import db_value, ids_by_key, insert_rows, raw_values
 from households.models import (
     Cause,
     ChangeSource,
@@ -630,13 +630,7 @@ class RosterLedger(Ledger):
             ),
         )
         household_ids = {number: stored[1] for number, stored in self.existing_households.items()}
-        new_numbers = list(plan.households_new)
-        for start in range(0, len(new_numbers), 5000):
-            household_ids.update(
-                Household.objects.filter(number__in=new_numbers[start : start + 5000]).values_list(
-                    "number", "id"
-                )
-            )
+        household_ids.update(ids_by_key(Household, "number", list(plan.households_new)))
         changed_households = []
         for number, values in plan.households_changed.items():
             stored = self.existing_households[number]
@@ -726,14 +720,8 @@ class RosterLedger(Ledger):
 
         # Roster entries of the year.
         year = self.roster_year
-        new_person_ids: list[int] = []
         numbers = [row["id_number"].number for row in plan.persons_new]
-        for start in range(0, len(numbers), 5000):
-            new_person_ids.extend(
-                Person.objects.filter(id_number__in=numbers[start : start + 5000]).values_list(
-                    "id", flat=True
-                )
-            )
+        new_person_ids = list(ids_by_key(Person, "id_number", numbers).values())
         insert_rows(
             RosterEntry,
             ["person", "year", "batch"],

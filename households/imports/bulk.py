@@ -68,3 +68,18 @@ def raw_values(queryset: models.QuerySet, *, chunk_size: int = 10_000) -> Iterat
         cursor.execute(sql, params)
         while chunk := cursor.fetchmany(chunk_size):
             yield from chunk
+
+
+def ids_by_key(model: type[models.Model], key_field: str, keys: list[str]) -> dict[str, int]:
+    """``{key: pk}`` for the given keys (one scan for many keys, chunked IN lookups otherwise)."""
+    result: dict[str, int] = {}
+    if len(keys) > 20_000:
+        wanted = set(keys)
+        for key, pk in raw_values(model._default_manager.values_list(key_field, "pk")):
+            if key in wanted:
+                result[key] = pk
+        return result
+    for start in range(0, len(keys), 5000):
+        chunk = model._default_manager.filter(**{f"{key_field}__in": keys[start : start + 5000]})
+        result.update(raw_values(chunk.values_list(key_field, "pk")))
+    return result

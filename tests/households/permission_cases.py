@@ -5,10 +5,14 @@ Each case builds a household of township B whose head carries the marker name.
 
 from __future__ import annotations
 
+import tempfile
+from pathlib import Path
+
 from django.core.files.base import ContentFile
 
 from households.models import ImportBatch
 from tests.households.factories import HouseholdFactory, PersonFactory
+from tests.households.workbooks import write_roster
 from tests.permissions import PermissionCase, Target
 
 MARKER = "朱口户主标记乙"
@@ -52,11 +56,6 @@ def batch_b(cast) -> Target:
         error_count=1,
         counts={"sheet_name": "Sheet", "header_row": 1, "file_format": "xlsx"},
     )
-    from tests.households.workbooks import write_roster
-
-    import tempfile
-    from pathlib import Path
-
     with tempfile.TemporaryDirectory() as folder:
         path = write_roster(Path(folder) / "b.xlsx", [], title=False)
         batch.file.save("b.xlsx", ContentFile(path.read_bytes()), save=False)

@@ -49,6 +49,7 @@ def test_search_by_id_number_is_a_post(client_a, person_a, village_a):
     assert "王丙" not in content
 
 
+@pytest.mark.leak_scan_off(reason="the test itself puts an ID in the URL to show it is ignored")
 def test_search_ignores_an_id_number_in_the_query_string(client_a, person_a, village_a):
     PersonFactory(household=HouseholdFactory(village=village_a), name="王丙")
     content = client_a.get(
@@ -58,7 +59,7 @@ def test_search_ignores_an_id_number_in_the_query_string(client_a, person_a, vil
 
 
 def test_search_list_query_count_is_fixed(client_a, village_a, django_assert_max_num_queries):
-    for n in range(30):
+    for _ in range(30):
         PersonFactory(household=HouseholdFactory(village=village_a))
     with django_assert_max_num_queries(12):
         client_a.get(reverse("households:search"))
@@ -75,8 +76,9 @@ def test_search_htmx_returns_the_results_fragment(client_a, person_a):
 
 def test_household_page_shows_members_and_history(client_a, person_a, user_a):
     StatusChange.objects.create(
-        household=person_a.household, person=person_a, field="person_status", old_value="normal",
-        new_value="away", changed_on=datetime.date(2020, 5, 1), source="staff", actor=user_a, reason="打工",
+        household=person_a.household, person=person_a, field="person_status",
+        old_value="normal", new_value="away", changed_on=datetime.date(2020, 5, 1),
+        source="staff", actor=user_a, reason="打工",
     )  # fmt: skip
     content = client_a.get(
         reverse("households:household_detail", args=[person_a.household_id])
@@ -225,34 +227,35 @@ def test_export_is_masked_and_formula_safe(client_a, village_a):
 # ----------------------------------------------------------------- imports
 
 
-def _upload(client, path, **extra):
-    upload = SimpleUploadedFile(path.name, path.read_bytes())
-    return client.post(
-        reverse("households:import_upload"),
-        {"kind": "roster", "file": upload, "year": 2018, **extra},
-    )
+@pytest.fixture
+def upload(client_a, django_capture_on_commit_callbacks):
+    def post(path):
+        file = SimpleUploadedFile(path.name, path.read_bytes())
+        data = {"kind": "roster", "file": file, "year": 2018}
+        with django_capture_on_commit_callbacks(execute=True):
+            return client_a.post(reverse("households:import_upload"), data)
+
+    return post
 
 
-def test_upload_previews_then_imports_on_confirm(client_a, village_a, tmp_path):
-    response = _upload(
-        client_a, write_roster(tmp_path / "r.xlsx", [roster_row(n) for n in range(3)])
-    )
+def test_upload_previews_then_imports_on_confirm(client_a, village_a, tmp_path, upload):
+    response = upload(write_roster(tmp_path / "r.xlsx", [roster_row(n) for n in range(3)]))
     batch = ImportBatch.objects.get()
     assert response.status_code == 302
     assert batch.status == ImportBatch.Status.CHECKED
     assert batch.counts["persons_new"] == 3
     assert Person.objects.count() == 0
     page = client_a.get(reverse("households:import_detail", args=[batch.pk])).content.decode()
-    assert "新增人员" in page or "new persons" in page
+    assert "新增人员" in page
     client_a.post(reverse("households:import_apply", args=[batch.pk]))
     batch.refresh_from_db()
     assert batch.status == ImportBatch.Status.APPLIED
     assert Person.objects.count() == 3
 
 
-def test_upload_with_errors_writes_nothing_on_confirm(client_a, village_a, tmp_path):
+def test_upload_with_errors_writes_nothing_on_confirm(client_a, village_a, tmp_path, upload):
     rows = [roster_row(0), roster_row(1, **{"与户主关系": "邻居"})]
-    _upload(client_a, write_roster(tmp_path / "r.xlsx", rows))
+    upload(write_roster(tmp_path / "r.xlsx", rows))
     batch = ImportBatch.objects.get()
     page = client_a.get(reverse("households:import_detail", args=[batch.pk])).content.decode()
     assert "邻居" in page
@@ -260,28 +263,28 @@ def test_upload_with_errors_writes_nothing_on_confirm(client_a, village_a, tmp_p
     assert Person.objects.count() == 0
 
 
-def test_upload_with_errors_imports_valid_rows_when_chosen(client_a, village_a, tmp_path):
+def test_upload_with_errors_imports_valid_rows_when_chosen(client_a, village_a, tmp_path, upload):
     rows = [roster_row(0), roster_row(1, **{"与户主关系": "邻居"})]
-    _upload(client_a, write_roster(tmp_path / "r.xlsx", rows))
+    upload(write_roster(tmp_path / "r.xlsx", rows))
     batch = ImportBatch.objects.get()
     client_a.post(reverse("households:import_apply", args=[batch.pk]), {"valid_rows_only": "on"})
     assert Person.objects.count() == 1
 
 
 @pytest.mark.leak_scan_off(reason="the error report is the user's own workbook, IDs included")
-def test_error_report_downloads_the_marked_workbook(client_a, village_a, tmp_path):
+def test_error_report_downloads_the_marked_workbook(client_a, village_a, tmp_path, upload):
     rows = [roster_row(0), roster_row(1, **{"与户主关系": "邻居"})]
-    _upload(client_a, write_roster(tmp_path / "r.xlsx", rows))
+    upload(write_roster(tmp_path / "r.xlsx", rows))
     batch = ImportBatch.objects.get()
     response = client_a.get(reverse("households:import_report", args=[batch.pk]))
     sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
     assert "与户主关系" in sheet.cell(row=5, column=17).value
 
 
-def test_upload_of_a_renamed_pdf_shows_a_clear_message(client_a, village_a, tmp_path):
+def test_upload_of_a_renamed_pdf_shows_a_clear_message(client_a, village_a, tmp_path, upload):
     path = tmp_path / "r.xlsx"
     path.write_bytes(b"%PDF-1.4 not a spreadsheet")
-    _upload(client_a, path)
+    upload(path)
     batch = ImportBatch.objects.get()
     assert batch.status == ImportBatch.Status.REJECTED
     assert (
