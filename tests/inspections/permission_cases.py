@@ -82,4 +82,8 @@ CASES = [
     PermissionCase("inspections:finding_detail", "detail", finding_b),
     PermissionCase("inspections:finding_photos_add", "detail", finding_b, methods=("post",)),
     PermissionCase("inspections:photo", "detail", photo_b),
+    PermissionCase("inspection-campaign-list", "list", campaign_b_listed, api=True),
+    PermissionCase("inspection-campaign-detail", "detail", campaign_b, api=True),
+    PermissionCase("inspection-finding-list", "list", finding_b_listed, api=True),
+    PermissionCase("inspection-finding-detail", "detail", finding_b, api=True),
 ]
