@@ -252,3 +252,48 @@ def finding_add_photos(
     processed = [process_photo(upload) for upload in photos]
     with transaction.atomic():
         return _save_photos(finding, processed, actor)
+
+
+def finding_raise(
+    *,
+    source_kind: str,
+    record,
+    actor: User,
+    campaign: Campaign | None = None,
+) -> Finding:
+    """Raise a problem found in the registry (a stay breach, an unsigned person, an overdue
+    follow-up) as a finding of a running campaign, in one step."""
+    from inspections.sources import SOURCES
+
+    source = SOURCES[source_kind]
+    description = source.describe(record)
+    person = source.person(record)
+    village = person.household.village
+    today = timezone.localdate()
+    if campaign is None:
+        campaign = _running_campaign_for(village=village, actor=actor, today=today)
+    return finding_create(
+        campaign=campaign,
+        place=village,
+        description=description,
+        found_on=min(today, campaign.ends_on),
+        category=source.category,
+        household=person.household,
+        person=person,
+        source_kind=source_kind,
+        source_id=record.pk,
+        actor=actor,
+    )
+
+
+def _running_campaign_for(*, village: Place, actor: User, today: date) -> Campaign:
+    running = Campaign.objects.visible_to(actor).filter(starts_on__lte=today, ends_on__gte=today)
+    for campaign in running.order_by("-starts_on", "-id"):
+        try:
+            check_may_record(campaign=campaign, place=village, institution=None, actor=actor)
+        except ValidationError:
+            continue
+        return campaign
+    raise ValidationError(
+        _("No running campaign in which you may record findings here; nothing was raised.")
+    )

@@ -74,7 +74,9 @@ class ItemViewSet(viewsets.ReadOnlyModelViewSet):
         data = TransitionSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         try:
-            item = services.item_transition(item_id=item.pk, actor=request.user, **data.validated_data)
+            item = services.item_transition(
+                item_id=item.pk, actor=request.user, **data.validated_data
+            )
         except PermissionError as exc:
             raise PermissionDenied(str(exc)) from None
         except services.TransitionConflict as exc:

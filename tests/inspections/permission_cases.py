@@ -66,6 +66,16 @@ def finding_b_listed(cast) -> Target:
     return Target(marker=finding_b(cast).marker)
 
 
+def person_b(cast) -> Target:
+    from tests.households.factories import PersonFactory
+
+    person = PersonFactory(household__village=cast.village_b)
+    campaign = _campaign_b(cast)
+    return Target(
+        data={"source_kind": "unsigned_person", "source_id": person.pk, "campaign": campaign.pk}
+    )
+
+
 CASES = [
     PermissionCase("inspections:campaign_list", "list", campaign_b_listed),
     PermissionCase("inspections:campaign_create", "county_only", methods=("get", "post")),
@@ -82,6 +92,7 @@ CASES = [
     PermissionCase("inspections:finding_detail", "detail", finding_b),
     PermissionCase("inspections:finding_photos_add", "detail", finding_b, methods=("post",)),
     PermissionCase("inspections:photo", "detail", photo_b),
+    PermissionCase("inspections:raise_finding", "detail", person_b, methods=("post",)),
     PermissionCase("inspection-campaign-list", "list", campaign_b_listed, api=True),
     PermissionCase("inspection-campaign-detail", "detail", campaign_b, api=True),
     PermissionCase("inspection-finding-list", "list", finding_b_listed, api=True),

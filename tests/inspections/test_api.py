@@ -3,7 +3,9 @@ from django.urls import reverse
 from tests.inspections.factories import FindingFactory
 
 
-def test_inspector_sees_only_group_findings(client, campaign, group_a, inspector, township_a, township_b):
+def test_inspector_sees_only_group_findings(
+    client, campaign, group_a, inspector, township_a, township_b
+):
     FindingFactory(campaign=campaign, township=township_a, description="杉城问题")
     FindingFactory(campaign=campaign, township=township_b, description="朱口问题")
     client.force_login(inspector)
@@ -27,7 +29,9 @@ def test_township_b_campaign_detail_is_404_for_a(client, campaign, county, user_
     assert client.get(reverse("inspection-campaign-detail", args=[other.pk])).status_code == 404
 
 
-def test_finding_list_query_count(client, campaign, county_user, township_a, django_assert_max_num_queries):
+def test_finding_list_query_count(
+    client, campaign, county_user, township_a, django_assert_max_num_queries
+):
     for _ in range(8):
         FindingFactory(campaign=campaign, township=township_a)
     client.force_login(county_user)

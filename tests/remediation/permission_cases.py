@@ -148,7 +148,11 @@ CASES = [
     PermissionCase("remediation:report_xlsx", "detail", report),
     PermissionCase("remediation:revisit_list", "list", revisits_listed),
     PermissionCase("remediation:revisit_complete", "county_only", revisit_b, methods=("post",)),
-    PermissionCase("remediation-item-list", "list", lambda cast: Target(marker=_item_b(cast).problem), api=True),
+    PermissionCase(
+        "remediation-item-list", "list", lambda cast: Target(marker=_item_b(cast).problem), api=True
+    ),
     PermissionCase("remediation-item-detail", "detail", item_b, api=True),
-    PermissionCase("remediation-item-transition", "detail", transition_b, methods=("post",), api=True),
+    PermissionCase(
+        "remediation-item-transition", "detail", transition_b, methods=("post",), api=True
+    ),
 ]

@@ -16,8 +16,12 @@ def test_transition_by_api_and_stale_state_is_409(client, user_a, township_a):
     item = ItemFactory(township=township_a)
     client.force_login(user_a)
     url = reverse("remediation-item-transition", args=[item.pk])
-    first = client.post(url, {"action": "start", "expected_state": "on_ledger"}, content_type="application/json")
-    second = client.post(url, {"action": "start", "expected_state": "on_ledger"}, content_type="application/json")
+    first = client.post(
+        url, {"action": "start", "expected_state": "on_ledger"}, content_type="application/json"
+    )
+    second = client.post(
+        url, {"action": "start", "expected_state": "on_ledger"}, content_type="application/json"
+    )
     assert first.status_code == 200
     assert first.json()["state"] == ItemState.IN_PROGRESS
     assert second.status_code == 409

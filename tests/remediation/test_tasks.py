@@ -38,7 +38,9 @@ def test_monthly_report_task(county):
 
 
 def test_revisit_task_twice_creates_one(township_a):
-    ItemFactory(township=township_a, state="closed", closed_at=timezone.now() - dt.timedelta(days=200))
+    ItemFactory(
+        township=township_a, state="closed", closed_at=timezone.now() - dt.timedelta(days=200)
+    )
     assert tasks.create_due_revisits() == 1
     assert tasks.create_due_revisits() == 0
     assert Revisit.objects.count() == 1

@@ -1,0 +1,106 @@
+"""One click from a registry record to a finding."""
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from inspections.models import Finding, FindingCategory
+from tests.households.factories import PersonFactory
+from tests.inspections.factories import CampaignFactory, InspectionGroupFactory
+
+
+@pytest.fixture
+def running(county, inspector, township_a):
+    today = timezone.localdate()
+    campaign = CampaignFactory(
+        place=county, starts_on=today - dt.timedelta(days=5), ends_on=today + dt.timedelta(days=5)
+    )
+    InspectionGroupFactory(campaign=campaign, members=[inspector], places=[township_a])
+    return campaign
+
+
+def raise_(client, kind, pk, **extra):
+    return client.post(
+        reverse("inspections:raise_finding"),
+        {"source_kind": kind, "source_id": pk, "next": "/", **extra},
+    )
+
+
+def test_stay_with_deposit_becomes_a_finding(client, running, inspector, village_a):
+    from tests.treatment.factories import StayFactory
+
+    stay = StayFactory(
+        person=PersonFactory(household__village=village_a), deposit_taken=True, one_stop=False
+    )
+    client.force_login(inspector)
+    response = raise_(client, "stay", stay.pk)
+    finding = Finding.objects.get()
+    assert response["Location"] == reverse("inspections:finding_detail", args=[finding.pk])
+    assert finding.category == FindingCategory.STAY_BREACH
+    assert finding.person == stay.person
+    assert finding.place == village_a
+    assert "押金" in finding.description or "deposit" in finding.description
+
+
+def test_stay_share_over_cap_is_a_breach(client, running, county_user, village_a):
+    from tests.treatment.factories import StayFactory
+
+    stay = StayFactory(
+        person=PersonFactory(household__village=village_a),
+        personal_payment=Decimal("1500.00"),
+        supplementary_insurance=Decimal("0"),
+        medical_assistance=Decimal("500.00"),
+    )
+    client.force_login(county_user)
+    raise_(client, "stay", stay.pk)
+    assert Finding.objects.get().source_id == stay.pk
+
+
+def test_clean_stay_is_not_raised(client, running, county_user, village_a):
+    from tests.treatment.factories import StayFactory
+
+    stay = StayFactory(person=PersonFactory(household__village=village_a))
+    client.force_login(county_user)
+    response = raise_(client, "stay", stay.pk)
+    assert response.status_code == 302
+    assert Finding.objects.count() == 0
+
+
+def test_unsigned_person_raised_once(client, running, county_user, village_a):
+    person = PersonFactory(household__village=village_a)
+    client.force_login(county_user)
+    first = raise_(client, "unsigned_person", person.pk)
+    second = raise_(client, "unsigned_person", person.pk)
+    finding = Finding.objects.get()
+    assert finding.category == FindingCategory.UNSIGNED_NO_REASON
+    assert first["Location"] == second["Location"]
+
+
+def test_inspector_cannot_raise_outside_group(client, running, inspector, village_b):
+    person = PersonFactory(household__village=village_b)
+    client.force_login(inspector)
+    assert raise_(client, "unsigned_person", person.pk).status_code == 404
+    assert Finding.objects.count() == 0
+
+
+def test_no_running_campaign_is_explained(client, county_user, village_a):
+    person = PersonFactory(household__village=village_a)
+    client.force_login(county_user)
+    response = raise_(client, "unsigned_person", person.pk)
+    assert response["Location"] == "/"
+    assert Finding.objects.count() == 0
+
+
+def test_unknown_kind_is_404(client, county_user):
+    client.force_login(county_user)
+    assert raise_(client, "nonsense", 1).status_code == 404
+
+
+def test_next_must_be_local(client, county_user, village_a):
+    person = PersonFactory(household__village=village_a)
+    client.force_login(county_user)
+    response = raise_(client, "unsigned_person", person.pk, next="https://evil.example/")
+    assert response["Location"] == reverse("inspections:finding_list")
