@@ -17,7 +17,7 @@ from rest_framework.routers import SimpleRouter
 
 from healthpov.places.scoping import get_visible_or_404
 from remediation import selectors, services
-from remediation.models import Item, ItemState, ItemTransition
+from remediation.models import Item, ItemTransition
 
 
 class ItemSerializer(serializers.ModelSerializer):
@@ -56,7 +56,8 @@ class TransitionSerializer(serializers.Serializer):
     action = serializers.ChoiceField(
         choices=[a for a in ItemTransition.Action.values if a in services.TRANSITIONS]
     )
-    expected_state = serializers.ChoiceField(choices=ItemState.choices)
+    # The state the caller saw; plain text so the schema keeps one enum for item states.
+    expected_state = serializers.CharField(max_length=20)
     note = serializers.CharField(required=False, allow_blank=True, default="")
 
 
