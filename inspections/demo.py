@@ -36,7 +36,7 @@ GROUPS = [
     ("第三督查组", ["梅口乡", "大龙乡", "龙安乡"], [], False),
 ]
 
-# (township, village or None, checklist number or category, person-times, days ago, description, photo)
+# (township, village or None, checklist number or category, person-times, days ago, text, photo)
 FINDINGS = [
     (
         "杉城镇",
