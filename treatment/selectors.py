@@ -60,11 +60,20 @@ def _ratio(numerator: Decimal | None, denominator: Decimal | int | None) -> Deci
 # --- stays --------------------------------------------------------------------------------
 
 
-def stays_of_year(user: User, year: int, as_of: datetime.date | None = None) -> QuerySet:
-    """Stays the user may see discharged in ``year`` (and not after ``as_of``)."""
+def stays_of_year(
+    user: User,
+    year: int,
+    as_of: datetime.date | None = None,
+    *,
+    township_id: int | None = None,
+) -> QuerySet:
+    """Stays the user may see discharged in ``year`` (and not after ``as_of``), optionally
+    narrowed to one township."""
     qs = InpatientStay.objects.visible_to(user).filter(discharged_on__year=year)
     if as_of is not None:
         qs = qs.filter(discharged_on__lte=as_of)
+    if township_id:
+        qs = qs.filter(person__household__township_id=township_id)
     return qs
 
 
@@ -199,12 +208,23 @@ def cases_of_year(user: User, year: int, as_of: datetime.date | None = None) -> 
     return qs
 
 
-def case_list(user: User, *, year: int | None = None, status: str | None = None) -> QuerySet:
+def case_list(
+    user: User,
+    *,
+    year: int | None = None,
+    status: str | None = None,
+    township_id: int | None = None,
+) -> QuerySet:
+    """Cases the user may see; ``township_id`` narrows them (never widens the scope)."""
     qs = MajorIllnessCase.objects.visible_to(user)
     if year:
         qs = qs.filter(year=year)
-    if status:
+    if status == "counted_treated":
+        qs = qs.filter(TREATED_Q)
+    elif status:
         qs = qs.filter(status=status)
+    if township_id:
+        qs = qs.filter(person__household__township_id=township_id)
     last_call = FollowUpCall.objects.filter(case=OuterRef("pk")).order_by("-called_on")
     return qs.select_related(
         "person__household__village", "person__household__township", "disease", "hospital"

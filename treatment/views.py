@@ -72,6 +72,12 @@ def _year(request: HttpRequest, default: int | None = None) -> int:
     return latest or timezone.localdate().year
 
 
+def _township_id(request: HttpRequest) -> int | None:
+    """An optional township narrowing a list; the list stays scoped to the user's places."""
+    raw = request.GET.get("township") or ""
+    return int(raw) if raw.isdigit() else None
+
+
 def _render(request: HttpRequest, page: str, fragment: str, context: dict) -> HttpResponse:
     """The whole page, or only the named fragment when HTMX asks for it."""
     htmx = getattr(request, "htmx", None)
@@ -96,9 +102,12 @@ def _hospital_names() -> list[str]:
 def case_list(request: HttpRequest) -> HttpResponse:
     year = _year(request)
     status = request.GET.get("status") or ""
-    if status not in CaseStatus.values:
+    if status not in [*CaseStatus.values, "counted_treated"]:
         status = ""
-    cases = selectors.case_list(request.user, year=year, status=status or None)
+    township = _township_id(request)
+    cases = selectors.case_list(
+        request.user, year=year, status=status or None, township_id=township
+    )
     page = Paginator(cases, PAGE_SIZE).get_page(request.GET.get("page"))
     context = {
         "year": year,
@@ -295,7 +304,8 @@ def stay_list(request: HttpRequest) -> HttpResponse:
     year = _year(request, default=None)
     only_breaches = request.GET.get("breach") == "1"
     cap = TreatmentPolicy.for_year(year).personal_share_cap
-    stays = selectors.stays_of_year(request.user, year)
+    township = _township_id(request)
+    stays = selectors.stays_of_year(request.user, year, township_id=township)
     figures = selectors.stay_figures(stays, cap=cap)
     if only_breaches:
         stays = stays.filter(selectors.breach_q(cap))

@@ -286,3 +286,30 @@ def test_printable_household_sheet_has_the_treatment_section(client_a, village_a
     response = client_a.get(reverse("signing:household_sheet", args=[case.person.household_id]))
     assert response.status_code == 200
     assert b'data-testid="treatment-sheet"' in response.content
+
+
+def test_case_list_narrows_to_a_township_and_counted_treated(
+    county_user, client, village_a, village_b
+):
+    client.force_login(county_user)
+    CaseFactory(
+        person=PersonFactory(household__village=village_a, name="甲镇已救治"),
+        status=CaseStatus.TREATED,
+        treatment_date=datetime.date(2018, 2, 1),
+    )
+    CaseFactory(person=PersonFactory(household__village=village_b, name="乙镇已排查"))
+    response = client.get(
+        reverse("treatment:case_list"),
+        {"year": 2018, "township": village_a.parent_id, "status": "counted_treated"},
+    )
+    content = response.content.decode()
+    assert "甲镇已救治" in content
+    assert "乙镇已排查" not in content
+
+
+def test_township_parameter_cannot_widen_the_scope(client_a, village_b):
+    CaseFactory(person=PersonFactory(household__village=village_b, name="乙镇病人"))
+    response = client_a.get(
+        reverse("treatment:case_list"), {"year": 2018, "township": village_b.parent_id}
+    )
+    assert "乙镇病人" not in response.content.decode()
