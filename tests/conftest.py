@@ -125,6 +125,6 @@ CAST = (
 
 
 @pytest.fixture
-def cast(request) -> SimpleNamespace:
+def cast(request, db) -> SimpleNamespace:
     """The whole fixed cast at once (``cast.user_a``, ``cast.village_b``, ...)."""
     return SimpleNamespace(**{name: request.getfixturevalue(name) for name in CAST})
