@@ -127,7 +127,9 @@ def household_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def household_create(request: HttpRequest) -> HttpResponse:
     if not request.user.can_edit_registry:
-        raise PermissionDenied
+        # Bureau users read the registry; townships keep it.
+        messages.error(request, _("Only township staff enter households."))
+        return redirect("households:search")
     form = HouseholdForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
         household = services.household_save(household=form.save(commit=False), actor=request.user)
