@@ -108,6 +108,8 @@ def compute_table(period: Period, *, root: Place | None = None) -> Table:
         PlaceRow(p["id"], p["name"], p["level"], p["path"], p["parent_id"])
         for p in places.values("id", "name", "level", "path", "parent_id")
     ]
+    # Paths compare as text ("/10/" before "/4/"); order by the numbers, i.e. creation order.
+    rows.sort(key=lambda row: [int(part) for part in row.path.strip("/").split("/")])
     by_id = {row.place_id: row for row in rows}
     summed = [i for i in available_indicators() if i.kind in (COUNT, SUM)]
     for row in rows:

@@ -109,7 +109,7 @@ def place_dashboard(request: HttpRequest, pk: int) -> HttpResponse:
     year = parse_int(request.GET.get("year")) or (years[0] if years else timezone.localdate().year)
     on_or_before = parse_date(request.GET.get("as_of"))
     date = selectors.latest_snapshot_date(year=year, on_or_before=on_or_before)
-    children = list(places_visible_to(request.user).filter(parent=place).order_by("path"))
+    children = list(places_visible_to(request.user).filter(parent=place).order_by("pk"))
     context = {
         "place": place,
         "year": year,
