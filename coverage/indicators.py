@@ -150,93 +150,143 @@ SOURCES: dict[str, Source] = {
 
 
 # ---------------------------------------------------------------------------------------
-# Conditions on roster persons (each a Q over households.Person).
+# Person flags: "this roster person has ...". Every person figure is a formula over flags
+# (``flag("signed") & ~flag("e_signed")``). A flag is defined once, as the ids of the persons
+# it holds for; the drill-down list reads it as ``pk IN (ids)`` and the aggregate as a LEFT
+# JOIN onto those ids (see ``coverage.selectors``), so both see the same persons.
 # ---------------------------------------------------------------------------------------
 
-
-def _person_ids(label: str, period: Period, person_path: str = "person_id", **filters) -> QuerySet:
-    return apps.get_model(label).objects.filter(**filters).values(person_path)
+FLAG_PREFIX = "flag:"
 
 
-def _contracts(period: Period, **filters) -> Q:
-    ids = _person_ids(
-        "signing.Contract", period, year=period.year, signed_on__lte=period.as_of, **filters
+def flag(name: str) -> Q:
+    return Q(**{FLAG_PREFIX + name: True})
+
+
+def _ids(qs: QuerySet, person_path: str = "person_id") -> QuerySet:
+    """A query of distinct person ids (column ``pid``)."""
+    return qs.order_by().annotate(pid=F(person_path)).values("pid").distinct()
+
+
+def _of(label: str) -> QuerySet:
+    return apps.get_model(label).objects.all()
+
+
+def _persons() -> QuerySet:
+    return apps.get_model("households.Person").objects.all()
+
+
+def _contracts(period: Period) -> QuerySet:
+    return _of("signing.Contract").filter(year=period.year, signed_on__lte=period.as_of)
+
+
+def _unsigned_records(period: Period) -> QuerySet:
+    return _of("signing.UnsignedRecord").filter(year=period.year, recorded_on__lte=period.as_of)
+
+
+def _chronic(period: Period, **filters) -> QuerySet:
+    return _ids(
+        _of("signing.ChronicRegistration").filter(diagnosed_on__lte=period.as_of, **filters)
     )
-    return Q(pk__in=ids)
 
 
-def q_signed(period: Period) -> Q:
-    return _contracts(period)
-
-
-def q_e_signed(period: Period) -> Q:
-    return _contracts(period, method="electronic")
-
-
-def _unsigned(period: Period, *, reason: str | None) -> Q:
-    recorded = _person_ids(
-        "signing.UnsignedRecord", period, year=period.year, recorded_on__lte=period.as_of
-    )
-    if reason is None:
-        return ~q_signed(period) & ~Q(pk__in=recorded)
-    return ~q_signed(period) & Q(pk__in=recorded.filter(reason=reason))
-
-
-def _chronic(period: Period, kind: str | None = None) -> Q:
-    filters = {"diagnosed_on__lte": period.as_of}
-    if kind:
-        filters["disease__chronic_kind"] = kind
-    else:
-        filters["disease__is_key_chronic"] = True
-    return Q(pk__in=_person_ids("signing.ChronicRegistration", period, **filters))
-
-
-def q_chronic_patients(period: Period) -> Q:
-    return _chronic(period)
-
-
-def q_followup_compliant(period: Period) -> Q:
-    """Chronic patients with a follow-up in every elapsed period: signing's follow-up engine
-    decides, run only over the registered patients so its per-row checks stay few."""
+def _followup_compliant(period: Period) -> QuerySet:
+    """Signing's follow-up engine decides who is followed up in every elapsed period; it
+    runs over the registered patients only, so its per-row checks stay few."""
     from signing.followups import chronic_patients
 
-    Person = apps.get_model("households.Person")
-    registered = Person.objects.filter(q_chronic_patients(period))
-    compliant = chronic_patients(registered, period.end).filter(followup_overdue=False)
-    return q_chronic_patients(period) & Q(pk__in=compliant.values("pk"))
+    registered = _persons().filter(pk__in=_chronic(period, disease__is_key_chronic=True))
+    return _ids(chronic_patients(registered, period.end).filter(followup_overdue=False), "pk")
 
 
-def q_health_checked(period: Period) -> Q:
-    ids = _person_ids(
-        "signing.HealthCheck", period, checked_on__gte=period.start, checked_on__lte=period.end
-    )
-    return Q(pk__in=ids)
-
-
-def q_special_disease(period: Period) -> Q:
-    ids = _person_ids(
-        "signing.SpecialDiseaseDiagnosis",
-        period,
-        diagnosed_on__lte=period.as_of,
-        disease__is_special_outpatient=True,
-    )
-    return Q(pk__in=ids)
-
-
-def q_booklet_valid(period: Period) -> Q:
+def _booklet_valid(period: Period) -> QuerySet:
     """Issued by the as-of date and not expired on it (an expired booklet is pending again)."""
-    ids = (
-        apps.get_model("signing.Booklet")
-        .objects.filter(
-            status="issued",
-            issued_on__lte=period.as_of,
-            diagnosis__diagnosed_on__lte=period.as_of,
-            diagnosis__disease__is_special_outpatient=True,
-        )
-        .filter(Q(expires_on__isnull=True) | Q(expires_on__gte=period.as_of))
-        .values("diagnosis__person_id")
+    booklets = _of("signing.Booklet").filter(
+        status="issued",
+        issued_on__lte=period.as_of,
+        diagnosis__diagnosed_on__lte=period.as_of,
+        diagnosis__disease__is_special_outpatient=True,
     )
-    return q_special_disease(period) & Q(pk__in=ids)
+    return _ids(
+        booklets.filter(Q(expires_on__isnull=True) | Q(expires_on__gte=period.as_of)),
+        "diagnosis__person_id",
+    )
+
+
+def _served(period: Period, kind: str) -> QuerySet:
+    records = _of("signing.FulfilmentRecord").filter(
+        kind=kind, served_on__gte=period.start, served_on__lte=period.end
+    )
+    if kind == "brochure":
+        # A brochure is handed over once per household and counts for every member.
+        return _ids(
+            _persons().filter(household_id__in=records.values("person__household_id")), "pk"
+        )
+    return _ids(records)
+
+
+UNSIGNED_REASONS = ("away", "died", "moved", "missing", "married", "refused")
+
+FLAGS: dict[str, Callable[[Period], QuerySet]] = {
+    "not_out": lambda p: _ids(_persons().filter(household__poverty_status="not_out"), "pk"),
+    "illness": lambda p: _ids(_persons().filter(household__main_cause="illness"), "pk"),
+    "elderly": lambda p: _ids(_persons().filter(birth_date__lt=p.elderly_born_before), "pk"),
+    "signed": lambda p: _ids(_contracts(p)),
+    "e_signed": lambda p: _ids(_contracts(p).filter(method="electronic")),
+    "unsigned_recorded": lambda p: _ids(_unsigned_records(p)),
+    **{
+        f"unsigned_{reason}": (lambda r: lambda p: _ids(_unsigned_records(p).filter(reason=r)))(
+            reason
+        )
+        for reason in UNSIGNED_REASONS
+    },
+    "chronic": lambda p: _chronic(p, disease__is_key_chronic=True),
+    "hypertension": lambda p: _chronic(p, disease__chronic_kind="hypertension"),
+    "diabetes": lambda p: _chronic(p, disease__chronic_kind="diabetes"),
+    "followup_compliant": _followup_compliant,
+    "health_checked": lambda p: _ids(
+        _of("signing.HealthCheck").filter(checked_on__gte=p.start, checked_on__lte=p.end)
+    ),
+    "special_disease": lambda p: _ids(
+        _of("signing.SpecialDiseaseDiagnosis").filter(
+            diagnosed_on__lte=p.as_of, disease__is_special_outpatient=True
+        )
+    ),
+    "booklet_valid": _booklet_valid,
+    **{
+        f"served_{kind}": (lambda k: lambda p: _served(p, k))(kind)
+        for kind in (
+            "brochure",
+            "reminder_slip",
+            "policy_publicity",
+            "follow_up",
+            "booklet_help",
+            "package_service",
+        )
+    },
+}
+
+
+def flags_of(q: Q) -> list[str]:
+    """The flag names a formula uses, in order of first use."""
+    names: list[str] = []
+    for child in q.children:
+        found = flags_of(child) if isinstance(child, Q) else [child[0][len(FLAG_PREFIX) :]]
+        names += [n for n in found if n not in names]
+    return names
+
+
+def expand_flags(q: Q, period: Period) -> Q:
+    """The formula as a plain Q over Person: each flag becomes ``pk IN (its ids)``."""
+    expanded = Q()
+    expanded.connector, expanded.negated = q.connector, q.negated
+    for child in q.children:
+        if isinstance(child, Q):
+            expanded.children.append(expand_flags(child, period))
+        else:
+            name = child[0][len(FLAG_PREFIX) :]
+            expanded.children.append(Q(pk__in=FLAGS[name](period)))
+    return expanded
 
 
 def required_items(year: int) -> list[str]:
@@ -247,20 +297,22 @@ def required_items(year: int) -> list[str]:
     return list(YearPolicy.for_year(year).required_items or [])
 
 
-def q_fulfilled(period: Period) -> Q:
+def f_fulfilled(period: Period) -> Q:
     """Signed persons who received every item the year's policy requires."""
-    q = q_signed(period)
-    Record = apps.get_model("signing.FulfilmentRecord")
-    in_year = Record.objects.filter(served_on__gte=period.start, served_on__lte=period.end)
+    q = flag("signed")
     for item in required_items(period.year):
-        if item == "health_check":
-            q &= q_health_checked(period)
-        elif item == "brochure":
-            # A brochure is handed over once per household and counts for every member.
-            q &= Q(household_id__in=in_year.filter(kind=item).values("person__household_id"))
-        else:
-            q &= Q(pk__in=in_year.filter(kind=item).values("person_id"))
+        q &= flag("health_checked") if item == "health_check" else flag(f"served_{item}")
     return q
+
+
+def _unsigned(period: Period, *, reason: str | None) -> Q:
+    if reason is None:
+        return ~flag("signed") & ~flag("unsigned_recorded")
+    return ~flag("signed") & flag(f"unsigned_{reason}")
+
+
+def _flag(name: str) -> Callable[[Period], Q]:
+    return lambda period: flag(name)
 
 
 # ---------------------------------------------------------------------------------------
@@ -317,7 +369,14 @@ class Indicator:
     def rows(self, period: Period) -> QuerySet:
         """Every row the figure counts, county-wide (callers narrow to a place and a user)."""
         counted = REGISTRY[self.list_code]
-        return SOURCES[counted.source].rows(period).filter(counted.condition(period))
+        return SOURCES[counted.source].rows(period).filter(counted.where(period))
+
+    def where(self, period: Period) -> Q:
+        """The count's condition on its source rows (person formulas with flags expanded)."""
+        condition = self.condition(period)
+        if self.source == "persons":
+            return expand_flags(condition, period)
+        return condition
 
 
 def _all(period: Period) -> Q:
@@ -356,7 +415,7 @@ INDICATORS: list[Indicator] = [
         _("Persons not yet out of poverty"),
         COUNT,
         "persons",
-        lambda p: Q(household__poverty_status="not_out"),
+        _flag("not_out"),
     ),
     Indicator(
         "not_out_households",
@@ -370,10 +429,10 @@ INDICATORS: list[Indicator] = [
         _("Persons in households poor because of illness"),
         COUNT,
         "persons",
-        lambda p: Q(household__main_cause="illness"),
+        _flag("illness"),
     ),
     # Signing.
-    Indicator("signed", _("Signed"), COUNT, "persons", q_signed, requires=SIGNING),
+    Indicator("signed", _("Signed"), COUNT, "persons", _flag("signed"), requires=SIGNING),
     Indicator(
         "signing_rate", _("Signing rate"), RATE, numerator="signed", denominator="roster_persons"
     ),
@@ -382,7 +441,7 @@ INDICATORS: list[Indicator] = [
         _("Not signed"),
         COUNT,
         "persons",
-        lambda p: ~q_signed(p),
+        lambda p: ~flag("signed"),
         requires=SIGNING,
         auxiliary=True,
     ),
@@ -406,7 +465,12 @@ INDICATORS: list[Indicator] = [
         ]
     ],
     Indicator(
-        "e_signed", _("Signed electronically"), COUNT, "persons", q_e_signed, requires=SIGNING
+        "e_signed",
+        _("Signed electronically"),
+        COUNT,
+        "persons",
+        _flag("e_signed"),
+        requires=SIGNING,
     ),
     Indicator(
         "e_signing_rate",
@@ -420,7 +484,7 @@ INDICATORS: list[Indicator] = [
         _("Signed electronically: elderly"),
         COUNT,
         "persons",
-        lambda p: q_e_signed(p) & Q(birth_date__lt=p.elderly_born_before),
+        lambda p: flag("e_signed") & flag("elderly"),
         requires=SIGNING,
     ),
     Indicator(
@@ -428,7 +492,7 @@ INDICATORS: list[Indicator] = [
         _("Signed electronically: hypertension"),
         COUNT,
         "persons",
-        lambda p: q_e_signed(p) & _chronic(p, "hypertension"),
+        lambda p: flag("e_signed") & flag("hypertension"),
         requires=SIGNING + CHRONIC,
     ),
     Indicator(
@@ -436,7 +500,7 @@ INDICATORS: list[Indicator] = [
         _("Signed electronically: type 2 diabetes"),
         COUNT,
         "persons",
-        lambda p: q_e_signed(p) & _chronic(p, "diabetes"),
+        lambda p: flag("e_signed") & flag("diabetes"),
         requires=SIGNING + CHRONIC,
     ),
     # Chronic disease follow-up.
@@ -445,7 +509,7 @@ INDICATORS: list[Indicator] = [
         _("Key chronic disease patients"),
         COUNT,
         "persons",
-        q_chronic_patients,
+        _flag("chronic"),
         requires=CHRONIC,
     ),
     Indicator(
@@ -453,7 +517,7 @@ INDICATORS: list[Indicator] = [
         _("Chronic patients followed up every quarter"),
         COUNT,
         "persons",
-        q_followup_compliant,
+        lambda p: flag("chronic") & flag("followup_compliant"),
         requires=(*CHRONIC, "signing.FulfilmentRecord"),
         auxiliary=True,
     ),
@@ -470,7 +534,7 @@ INDICATORS: list[Indicator] = [
         _("Health-checked"),
         COUNT,
         "persons",
-        q_health_checked,
+        _flag("health_checked"),
         requires=("signing.HealthCheck",),
     ),
     Indicator(
@@ -485,7 +549,7 @@ INDICATORS: list[Indicator] = [
         _("Special-disease patients"),
         COUNT,
         "persons",
-        q_special_disease,
+        _flag("special_disease"),
         requires=("signing.SpecialDiseaseDiagnosis",),
     ),
     Indicator(
@@ -493,7 +557,7 @@ INDICATORS: list[Indicator] = [
         _("Special-disease booklets handled"),
         COUNT,
         "persons",
-        q_booklet_valid,
+        lambda p: flag("special_disease") & flag("booklet_valid"),
         requires=("signing.SpecialDiseaseDiagnosis", "signing.Booklet"),
     ),
     Indicator(
@@ -508,7 +572,7 @@ INDICATORS: list[Indicator] = [
         _("Special-disease booklets pending"),
         COUNT,
         "persons",
-        lambda p: q_special_disease(p) & ~q_booklet_valid(p),
+        lambda p: flag("special_disease") & ~flag("booklet_valid"),
         requires=("signing.SpecialDiseaseDiagnosis", "signing.Booklet"),
     ),
     # Major-illness special treatment (cases of the year).
@@ -538,7 +602,7 @@ INDICATORS: list[Indicator] = [
         _("Signed persons fully served"),
         COUNT,
         "persons",
-        q_fulfilled,
+        f_fulfilled,
         requires=(
             *SIGNING,
             "signing.FulfilmentRecord",

@@ -58,9 +58,9 @@ def village_components(
 ) -> dict[int, dict[str, object]]:
     """Counts and sums per village: one aggregate query per source table.
 
-    Each query groups the source's rows by village with conditional aggregation
-    (``COUNT(*) FILTER (WHERE ...)``); conditions on other tables are ``IN (subquery)``
-    predicates, which PostgreSQL evaluates as hashed sub-plans (one pass over each table).
+    Roster persons are counted in one pass with every person flag LEFT JOINed once (see
+    :func:`_person_components`); the other sources group their rows by village with
+    conditional aggregation (``COUNT(*) FILTER (WHERE ...)``).
     """
     result: dict[int, dict[str, object]] = defaultdict(dict)
     by_source: dict[str, list[Indicator]] = defaultdict(list)
@@ -68,21 +68,86 @@ def village_components(
         if indicator.kind in (COUNT, SUM):
             by_source[indicator.source].append(indicator)
     for source_name, members in by_source.items():
-        source = ind.SOURCES[source_name]
-        rows = source.rows(period)
-        if root is not None:
-            rows = rows.filter(**{f"{source.village_lookup}__path__startswith": root.path})
-        aggregates = {i.code: ind.aggregate_expression(i, period) for i in members}
-        grouped = (
-            rows.order_by()
-            .annotate(_village=F(source.village_lookup))
-            .values("_village")
-            .annotate(**aggregates)
-        )
-        for values in grouped:
+        if source_name == "persons":
+            rows = _person_components(period, members, root)
+        else:
+            rows = _grouped_components(period, ind.SOURCES[source_name], members, root)
+        for values in rows:
             village = values.pop("_village")
             result[village].update(values)
     return result
+
+
+def _grouped_components(
+    period: Period, source: ind.Source, members: list[Indicator], root
+) -> Iterable[dict]:
+    rows = source.rows(period)
+    if root is not None:
+        rows = rows.filter(**{f"{source.village_lookup}__path__startswith": root.path})
+    aggregates = {i.code: ind.aggregate_expression(i, period) for i in members}
+    return (
+        rows.order_by()
+        .annotate(_village=F(source.village_lookup))
+        .values("_village")
+        .annotate(**aggregates)
+    )
+
+
+def _person_components(period: Period, members: list[Indicator], root) -> list[dict]:
+    """Every person count of every village in one statement.
+
+    Each flag a formula needs is a LEFT JOIN onto its distinct person ids (a hash join over
+    its table, done once); each figure is then a sum over plain ``IS NOT NULL`` tests, so
+    the cost grows with the number of flags, not with the number of figures that use them.
+    """
+    roster = ind.roster_persons(period)
+    if root is not None:
+        roster = roster.filter(household__village__path__startswith=root.path)
+    roster_sql, params = (
+        roster.order_by()
+        .annotate(_pid=F("pk"), _vid=F("household__village_id"))
+        .values("_pid", "_vid")
+    ).query.sql_with_params()
+    params = list(params)
+    formulas = {i.code: i.condition(period) for i in members}
+    names: list[str] = []
+    for formula in formulas.values():
+        names += [n for n in ind.flags_of(formula) if n not in names]
+    quote = connection.ops.quote_name
+    alias = {name: f"f{n}" for n, name in enumerate(names)}
+    joins = []
+    for name in names:
+        flag_sql, flag_params = ind.FLAGS[name](period).query.sql_with_params()
+        joins.append(f"LEFT JOIN ({flag_sql}) {alias[name]} ON {alias[name]}.pid = r._pid")
+        params += flag_params
+    columns = [
+        f"SUM(CASE WHEN {_formula_sql(formula, alias)} THEN 1 ELSE 0 END) AS {quote(code)}"
+        for code, formula in formulas.items()
+    ]
+    # Only generated identifiers and Django-compiled SQL are spliced in; values are bound.
+    select = f"SELECT r._vid AS _village, {', '.join(columns)} FROM ({roster_sql}) r "  # noqa: S608
+    sql = select + " ".join(joins) + " GROUP BY r._vid"
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        names_out = [col[0] for col in cursor.description]
+        return [
+            {
+                key: (int(value) if key != "_village" else value)
+                for key, value in zip(names_out, row, strict=True)
+            }
+            for row in cursor.fetchall()
+        ]
+
+
+def _formula_sql(q, alias: dict[str, str]) -> str:
+    parts = []
+    for child in q.children:
+        if isinstance(child, tuple):
+            parts.append(f"({alias[child[0][len(ind.FLAG_PREFIX) :]]}.pid IS NOT NULL)")
+        else:
+            parts.append(_formula_sql(child, alias))
+    sql = "(" + f" {q.connector} ".join(parts) + ")" if parts else "(1 = 1)"
+    return f"(NOT {sql})" if q.negated else sql
 
 
 def _tuned_for_aggregates():
