@@ -18,16 +18,8 @@ from django.utils.translation import gettext_lazy as _
 
 from coverage import indicators as ind
 from coverage.selectors import PlaceRow, Table
+from healthpov.exports import neutralise, write_xlsx
 from healthpov.places.models import Institution, Place
-
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r", "\n")
-
-
-def formula_safe(value):
-    """Text that a spreadsheet would run as a formula gets a leading apostrophe."""
-    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
-        return "'" + value
-    return value
 
 
 def plain_value(indicator: ind.Indicator, value) -> int | float | None:
@@ -67,28 +59,22 @@ def table_csv(table: Table) -> str:
     writer.writerow(["place", "level", "parent", *ind.CODES])
     for item in table_json_rows(table):
         writer.writerow(
-            [formula_safe(item["place"]), item["level"], formula_safe(item["parent"] or "")]
+            [neutralise(item["place"]), item["level"], neutralise(item["parent"] or "")]
             + ["" if item[c] is None else item[c] for c in ind.CODES]
         )
     return buffer.getvalue()
 
 
 def table_xlsx(table: Table) -> bytes:
-    from openpyxl import Workbook
-
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.title = "indicators"
-    sheet.append(["place", "level", "parent", *ind.CODES])
-    sheet.append(["", "", "", *[str(ind.REGISTRY[c].label) for c in ind.CODES]])
-    for item in table_json_rows(table):
-        sheet.append(
-            [formula_safe(item["place"]), item["level"], formula_safe(item["parent"] or "")]
-            + [item[c] for c in ind.CODES]
-        )
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    """The JSON rows as a sheet: codes in the header, their labels in the first row."""
+    labels = ["", "", "", *[str(ind.REGISTRY[c].label) for c in ind.CODES]]
+    rows = [
+        [item["place"], item["level"], item["parent"] or "", *[item[c] for c in ind.CODES]]
+        for item in table_json_rows(table)
+    ]
+    return write_xlsx(
+        ["place", "level", "parent", *ind.CODES], [labels, *rows], sheet_title="indicators"
+    )
 
 
 # ---------------------------------------------------------------------------------------
@@ -345,16 +331,16 @@ def form_xlsx(form: Form, table: Table, place: Place) -> bytes:
     border = Border(left=thin, right=thin, top=thin, bottom=thin)
     centre = Alignment(horizontal="center", vertical="center", wrap_text=True)
 
-    sheet.cell(row=1, column=1, value=formula_safe(form_title(form, place, table.period.year)))
+    sheet.cell(row=1, column=1, value=neutralise(form_title(form, place, table.period.year)))
     sheet.merge_cells(start_row=1, start_column=1, end_row=1, end_column=width)
     sheet.cell(row=1, column=1).font = Font(size=14, bold=True)
     sheet.cell(row=1, column=1).alignment = centre
     unit = _t("Reporting unit: %(unit)s") % {"unit": reporting_unit(place)}
     as_of = _t("As of %(date)s") % {"date": date_format(table.period.as_of, "DATE_FORMAT")}
     half = max(width // 2, 1)
-    sheet.cell(row=2, column=1, value=formula_safe(unit))
+    sheet.cell(row=2, column=1, value=neutralise(unit))
     sheet.merge_cells(start_row=2, start_column=1, end_row=2, end_column=half)
-    sheet.cell(row=2, column=half + 1, value=formula_safe(as_of))
+    sheet.cell(row=2, column=half + 1, value=neutralise(as_of))
     sheet.cell(row=2, column=half + 1).alignment = Alignment(horizontal="right")
     if width > half + 1:
         sheet.merge_cells(start_row=2, start_column=half + 1, end_row=2, end_column=width)
@@ -363,7 +349,7 @@ def form_xlsx(form: Form, table: Table, place: Place) -> bytes:
     for header_row in header_cells(form):
         for cell in header_row:
             row, column = top + cell.row, 1 + cell.column
-            sheet.cell(row=row, column=column, value=formula_safe(cell.label))
+            sheet.cell(row=row, column=column, value=neutralise(cell.label))
             if cell.colspan > 1 or cell.rowspan > 1:
                 sheet.merge_cells(
                     start_row=row,
@@ -384,7 +370,7 @@ def form_xlsx(form: Form, table: Table, place: Place) -> bytes:
             if leaf.key == "seq":
                 value = line.seq
             elif leaf.key == "place":
-                value = formula_safe(line.place.name)
+                value = neutralise(line.place.name)
             else:
                 indicator, raw = next(values)
                 value = plain_value(indicator, raw)

@@ -15,6 +15,7 @@ from coverage import indicators as ind
 from coverage.indicators import Period
 from coverage.models import RecomputeRun
 from coverage.services import parse_date, parse_int, period_from_params, recompute_run_start
+from healthpov.exports import XLSX_CONTENT_TYPE
 from healthpov.places.models import Place
 from healthpov.places.scoping import get_visible_or_404, places_visible_to
 
@@ -254,7 +255,7 @@ def form_xlsx(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     form, place, period, table = _form_context(request, slug, pk)
     response = HttpResponse(
         exports.form_xlsx(form, table, place),
-        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        content_type=XLSX_CONTENT_TYPE,
     )
     filename = f"coverage-{form.slug}-{place.pk}-{period.year}-{period.as_of.isoformat()}.xlsx"
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
