@@ -163,9 +163,11 @@ def flag(name: str) -> Q:
     return Q(**{FLAG_PREFIX + name: True})
 
 
-def _ids(qs: QuerySet, person_path: str = "person_id") -> QuerySet:
-    """A query of distinct person ids (column ``pid``)."""
-    return qs.order_by().annotate(pid=F(person_path)).values("pid").distinct()
+def _ids(qs: QuerySet, person_path: str = "person_id", *, distinct: bool = True) -> QuerySet:
+    """A query of distinct person ids (column ``pid``); ``distinct=False`` only for tables
+    that hold at most one row per person for the filter (a contract per person and year)."""
+    ids = qs.order_by().annotate(pid=F(person_path)).values("pid")
+    return ids.distinct() if distinct else ids
 
 
 def _of(label: str) -> QuerySet:
@@ -267,6 +269,14 @@ FLAGS: dict[str, Callable[[Period], QuerySet]] = {
 }
 
 
+# Flags on the person's own row (or its household's): plain conditions, no other table.
+COLUMN_FLAGS: dict[str, Callable[[Period], Q]] = {
+    "not_out": lambda p: Q(household__poverty_status="not_out"),
+    "illness": lambda p: Q(household__main_cause="illness"),
+    "elderly": lambda p: Q(birth_date__lt=p.elderly_born_before),
+}
+
+
 def flags_of(q: Q) -> list[str]:
     """The flag names a formula uses, in order of first use."""
     names: list[str] = []
@@ -285,7 +295,10 @@ def expand_flags(q: Q, period: Period) -> Q:
             expanded.children.append(expand_flags(child, period))
         else:
             name = child[0][len(FLAG_PREFIX) :]
-            expanded.children.append(Q(pk__in=FLAGS[name](period)))
+            if name in COLUMN_FLAGS:
+                expanded.children.append(COLUMN_FLAGS[name](period))
+            else:
+                expanded.children.append(Q(pk__in=FLAGS[name](period)))
     return expanded
 
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.db import connection
-from django.db.models import F, QuerySet
+from django.db.models import BooleanField, ExpressionWrapper, F, QuerySet
 
 from coverage import indicators as ind
 from coverage.indicators import COUNT, RATE, SUM, Indicator, Period
@@ -94,39 +94,7 @@ def _grouped_components(
 
 
 def _person_components(period: Period, members: list[Indicator], root) -> list[dict]:
-    """Every person count of every village in one statement.
-
-    Each flag a formula needs is a LEFT JOIN onto its distinct person ids (a hash join over
-    its table, done once); each figure is then a sum over plain ``IS NOT NULL`` tests, so
-    the cost grows with the number of flags, not with the number of figures that use them.
-    """
-    roster = ind.roster_persons(period)
-    if root is not None:
-        roster = roster.filter(household__village__path__startswith=root.path)
-    roster_sql, params = (
-        roster.order_by()
-        .annotate(_pid=F("pk"), _vid=F("household__village_id"))
-        .values("_pid", "_vid")
-    ).query.sql_with_params()
-    params = list(params)
-    formulas = {i.code: i.condition(period) for i in members}
-    names: list[str] = []
-    for formula in formulas.values():
-        names += [n for n in ind.flags_of(formula) if n not in names]
-    quote = connection.ops.quote_name
-    alias = {name: f"f{n}" for n, name in enumerate(names)}
-    joins = []
-    for name in names:
-        flag_sql, flag_params = ind.FLAGS[name](period).query.sql_with_params()
-        joins.append(f"LEFT JOIN ({flag_sql}) {alias[name]} ON {alias[name]}.pid = r._pid")
-        params += flag_params
-    columns = [
-        f"SUM(CASE WHEN {_formula_sql(formula, alias)} THEN 1 ELSE 0 END) AS {quote(code)}"
-        for code, formula in formulas.items()
-    ]
-    # Only generated identifiers and Django-compiled SQL are spliced in; values are bound.
-    select = f"SELECT r._vid AS _village, {', '.join(columns)} FROM ({roster_sql}) r "  # noqa: S608
-    sql = select + " ".join(joins) + " GROUP BY r._vid"
+    sql, params = person_counts_sql(period, members, root)
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         names_out = [col[0] for col in cursor.description]
@@ -139,11 +107,62 @@ def _person_components(period: Period, members: list[Indicator], root) -> list[d
         ]
 
 
+def person_counts_sql(period: Period, members: list[Indicator], root) -> tuple[str, list]:
+    """Every person count of every village in one statement.
+
+    Each flag a formula needs is a LEFT JOIN onto its distinct person ids (a hash join over
+    its table, done once); each figure is then a sum over plain ``IS NOT NULL`` tests, so
+    the cost grows with the number of flags, not with the number of figures that use them.
+    """
+    roster = ind.roster_persons(period)
+    if root is not None:
+        roster = roster.filter(household__village__path__startswith=root.path)
+    formulas = {i.code: i.condition(period) for i in members}
+    names: list[str] = []
+    for formula in formulas.values():
+        names += [n for n in ind.flags_of(formula) if n not in names]
+    on_row = [n for n in names if n in ind.COLUMN_FLAGS]
+    joined = [n for n in names if n not in ind.COLUMN_FLAGS]
+    # Flags on the person's row are columns of the roster query; the others are joined.
+    alias = {name: f"r._c{n}" for n, name in enumerate(on_row)}
+    alias.update({name: f"f{n}.pid" for n, name in enumerate(joined)})
+    roster_sql, params = (
+        roster.order_by()
+        .annotate(
+            _pid=F("pk"),
+            _vid=F("household__village_id"),
+            **{
+                f"_c{n}": ExpressionWrapper(
+                    ind.COLUMN_FLAGS[name](period), output_field=BooleanField()
+                )
+                for n, name in enumerate(on_row)
+            },
+        )
+        .values("_pid", "_vid", *[f"_c{n}" for n in range(len(on_row))])
+    ).query.sql_with_params()
+    params = list(params)
+    quote = connection.ops.quote_name
+    joins = []
+    for n, name in enumerate(joined):
+        flag_sql, flag_params = ind.FLAGS[name](period).query.sql_with_params()
+        joins.append(f"LEFT JOIN ({flag_sql}) f{n} ON f{n}.pid = r._pid")
+        params += flag_params
+    columns = [
+        f"SUM(CASE WHEN {_formula_sql(formula, alias)} THEN 1 ELSE 0 END) AS {quote(code)}"
+        for code, formula in formulas.items()
+    ]
+    # Only generated identifiers and Django-compiled SQL are spliced in; values are bound.
+    select = f"SELECT r._vid AS _village, {', '.join(columns)} FROM ({roster_sql}) r "  # noqa: S608
+    return select + " ".join(joins) + " GROUP BY r._vid", params
+
+
 def _formula_sql(q, alias: dict[str, str]) -> str:
     parts = []
     for child in q.children:
         if isinstance(child, tuple):
-            parts.append(f"({alias[child[0][len(ind.FLAG_PREFIX) :]]}.pid IS NOT NULL)")
+            name = child[0][len(ind.FLAG_PREFIX) :]
+            column = alias[name]
+            parts.append(f"({column})" if name in ind.COLUMN_FLAGS else f"({column} IS NOT NULL)")
         else:
             parts.append(_formula_sql(child, alias))
     sql = "(" + f" {q.connector} ".join(parts) + ")" if parts else "(1 = 1)"
