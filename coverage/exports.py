@@ -127,7 +127,7 @@ def _unsigned_columns() -> list[Col]:
         _c("unsigned_moved", _("Moved out")),
         _c("unsigned_missing", _("Whereabouts unknown")),
         _c("unsigned_married", _("Married out")),
-        _c("unsigned_refused", _("Refused")),
+        _c("unsigned_refused", _("Refused to sign")),
         _c("unsigned_no_reason", _("No reason recorded")),
     ]
 
