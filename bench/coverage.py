@@ -378,7 +378,8 @@ def load(first_person: int, persons: int, township_offset: int) -> dict[str, int
                 "signing_specialdiseasediagnosis",
             ):
                 cursor.execute(
-                    f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT MAX(id) FROM {table}))"
+                    f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                    f"(SELECT MAX(id) FROM {table}))"
                 )
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
@@ -480,13 +481,24 @@ def demo_recompute(runs: int = 5) -> float:
         "import time,statistics,datetime;"
         "from coverage.services import recompute_coverage;"
         "t=[];"
-        f"[(s:=time.perf_counter(),recompute_coverage(year=2018,as_of=datetime.date(2018,6,4)),t.append(time.perf_counter()-s)) for _ in range({runs})];"
+        "day=datetime.date(2018,6,4);"
+        f"[(s:=time.perf_counter(),recompute_coverage(year=2018,as_of=day),"
+        f"t.append(time.perf_counter()-s)) for _ in range({runs})];"
         "print(statistics.median(t))"
     )
     out = subprocess.run(
         [*manage, "shell", "-c", code], check=True, env=env, capture_output=True, text=True
     )
     return float(out.stdout.strip().splitlines()[-1])
+
+
+def _has_persons(database: str, persons: int) -> bool:
+    out = subprocess.run(
+        ["psql", f"{SERVER}/{database}", "-Atc", "SELECT count(*) FROM households_person"],
+        capture_output=True,
+        text=True,
+    )
+    return out.returncode == 0 and out.stdout.strip() == str(persons)
 
 
 def main() -> None:
@@ -496,30 +508,45 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=200)
     parser.add_argument("--skip-demo", action="store_true")
     parser.add_argument("--keep", action="store_true", help="Keep the databases afterwards.")
+    parser.add_argument(
+        "--reuse", action="store_true", help="Reuse a kept 1M database instead of loading again."
+    )
     args = parser.parse_args()
-    database = "healthpov_bench_coverage"
-    fresh_database(database)
-    setup_django(database)
+    # The small and the large run each get a database of their own.
+    small_db, database = "healthpov_bench_coverage_small", "healthpov_bench_coverage"
+    fresh_database(small_db)
+    setup_django(small_db)
     from django.core.management import call_command
+    from django.db import connections
 
     call_command("migrate", verbosity=0)
     prepare()
-
     loaded = load(0, args.small, 0)
     print(f"loaded {args.small:,} persons: {loaded}", flush=True)
     small = time_recompute()
     print(f"recompute at {args.small:,} persons: {small:.2f} s  {county_figures()}", flush=True)
 
-    per_township = VILLAGES_PER_TOWNSHIP * PERSONS_PER_VILLAGE
-    loaded = load(args.small, args.persons - args.small, -(-args.small // per_township))
-    print(f"loaded {args.persons - args.small:,} more persons: {loaded}", flush=True)
+    connections["default"].close()
+    connections["default"].settings_dict["NAME"] = database
+    from households.models import Person
+
+    if not (args.reuse and _has_persons(database, args.persons)):
+        connections["default"].close()
+        fresh_database(database)
+        call_command("migrate", verbosity=0)
+        prepare()
+        per_township = VILLAGES_PER_TOWNSHIP * PERSONS_PER_VILLAGE
+        loaded = load(0, args.small, 0)
+        loaded = load(args.small, args.persons - args.small, -(-args.small // per_township))
+        print(f"loaded {args.persons:,} persons: {Person.objects.count():,}", flush=True)
     large = time_recompute()
     print(f"recompute at {args.persons:,} persons: {large:.2f} s  {county_figures()}", flush=True)
     print(f"ratio {args.persons // 1000}k / {args.small // 1000}k: {large / small:.1f}", flush=True)
 
     p50, p95 = time_dashboard(args.requests)
     print(
-        f"county dashboard over {args.requests} requests: p50 {p50 * 1000:.1f} ms, p95 {p95 * 1000:.1f} ms",
+        f"county dashboard over {args.requests} requests: "
+        f"p50 {p50 * 1000:.1f} ms, p95 {p95 * 1000:.1f} ms",
         flush=True,
     )
 
@@ -534,8 +561,8 @@ def main() -> None:
         from django.db import connections
 
         connections.close_all()
-        fresh_database(database)
-        psql(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+        for name in (database, small_db):
+            psql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         psql('DROP DATABASE IF EXISTS "healthpov_bench_coverage_demo" WITH (FORCE)')
 
 

@@ -193,12 +193,30 @@ def _chronic(period: Period, **filters) -> QuerySet:
 
 
 def _followup_compliant(period: Period) -> QuerySet:
-    """Signing's follow-up engine decides who is followed up in every elapsed period; it
-    runs over the registered patients only, so its per-row checks stay few."""
-    from signing.followups import chronic_patients
+    """Key chronic patients with a follow-up in every elapsed period of the year.
 
-    registered = _persons().filter(pk__in=_chronic(period, disease__is_key_chronic=True))
-    return _ids(chronic_patients(registered, period.end).filter(followup_overdue=False), "pk")
+    The rule and the periods are signing's follow-up engine's (``signing.followups``): a
+    period that ended before the as-of date is overdue when the patient was registered by
+    its end and had no follow-up inside it. The engine answers per person with correlated
+    sub-queries; for a whole county the same rule is written here as set operations, one
+    pass per period (``tests/coverage`` checks both agree person by person).
+    """
+    from signing.followups import periods_of_year
+
+    as_of = period.end
+    q = Q(pk__in=_chronic(period, disease__is_key_chronic=True))
+    Record = apps.get_model("signing.FulfilmentRecord")
+    for engine_period in periods_of_year(as_of.year):
+        if engine_period.end >= as_of:
+            break
+        followed = Record.objects.filter(
+            kind="follow_up", served_on__gte=engine_period.start, served_on__lte=engine_period.end
+        ).values("person_id")
+        registered = _of("signing.ChronicRegistration").filter(
+            disease__is_key_chronic=True, diagnosed_on__lte=min(engine_period.end, as_of)
+        )
+        q &= Q(pk__in=followed) | ~Q(pk__in=registered.values("person_id"))
+    return _ids(_persons().filter(q), "pk")
 
 
 def _booklet_valid(period: Period) -> QuerySet:
@@ -230,16 +248,14 @@ def _served(period: Period, kind: str) -> QuerySet:
 UNSIGNED_REASONS = ("away", "died", "moved", "missing", "married", "refused")
 
 FLAGS: dict[str, Callable[[Period], QuerySet]] = {
-    "not_out": lambda p: _ids(_persons().filter(household__poverty_status="not_out"), "pk"),
-    "illness": lambda p: _ids(_persons().filter(household__main_cause="illness"), "pk"),
-    "elderly": lambda p: _ids(_persons().filter(birth_date__lt=p.elderly_born_before), "pk"),
-    "signed": lambda p: _ids(_contracts(p)),
-    "e_signed": lambda p: _ids(_contracts(p).filter(method="electronic")),
-    "unsigned_recorded": lambda p: _ids(_unsigned_records(p)),
+    # A contract and a not-signed record are unique per person and year: no DISTINCT needed.
+    "signed": lambda p: _ids(_contracts(p), distinct=False),
+    "e_signed": lambda p: _ids(_contracts(p).filter(method="electronic"), distinct=False),
+    "unsigned_recorded": lambda p: _ids(_unsigned_records(p), distinct=False),
     **{
-        f"unsigned_{reason}": (lambda r: lambda p: _ids(_unsigned_records(p).filter(reason=r)))(
-            reason
-        )
+        f"unsigned_{reason}": (
+            lambda r: lambda p: _ids(_unsigned_records(p).filter(reason=r), distinct=False)
+        )(reason)
         for reason in UNSIGNED_REASONS
     },
     "chronic": lambda p: _chronic(p, disease__is_key_chronic=True),

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.db import connection
-from django.db.models import BooleanField, ExpressionWrapper, F, QuerySet
+from django.db.models import Case, F, QuerySet, When
 
 from coverage import indicators as ind
 from coverage.indicators import COUNT, RATE, SUM, Indicator, Period
@@ -110,9 +110,10 @@ def _person_components(period: Period, members: list[Indicator], root) -> list[d
 def person_counts_sql(period: Period, members: list[Indicator], root) -> tuple[str, list]:
     """Every person count of every village in one statement.
 
-    Each flag a formula needs is a LEFT JOIN onto its distinct person ids (a hash join over
-    its table, done once); each figure is then a sum over plain ``IS NOT NULL`` tests, so
-    the cost grows with the number of flags, not with the number of figures that use them.
+    Each flag gets a bit. The person ids of every flag are stacked (``UNION ALL``, each
+    flag's ids distinct) and summed per person into one bit mask, which is joined once onto
+    the roster; each figure is then a sum over bit tests of that mask. The cost grows with
+    the rows the flags hold, not with the number of figures or of flags.
     """
     roster = ind.roster_persons(period)
     if root is not None:
@@ -123,48 +124,56 @@ def person_counts_sql(period: Period, members: list[Indicator], root) -> tuple[s
         names += [n for n in ind.flags_of(formula) if n not in names]
     on_row = [n for n in names if n in ind.COLUMN_FLAGS]
     joined = [n for n in names if n not in ind.COLUMN_FLAGS]
-    # Flags on the person's row are columns of the roster query; the others are joined.
-    alias = {name: f"r._c{n}" for n, name in enumerate(on_row)}
-    alias.update({name: f"f{n}.pid" for n, name in enumerate(joined)})
+    # Flags on the person's row are columns of the roster query; the others are mask bits.
+    leaf = {name: f"(r._c{n} = 1)" for n, name in enumerate(on_row)}
+    leaf.update({name: f"((r._m & {1 << n}) <> 0)" for n, name in enumerate(joined)})
     roster_sql, params = (
         roster.order_by()
         .annotate(
             _pid=F("pk"),
             _vid=F("household__village_id"),
             **{
-                f"_c{n}": ExpressionWrapper(
-                    ind.COLUMN_FLAGS[name](period), output_field=BooleanField()
-                )
+                f"_c{n}": Case(When(ind.COLUMN_FLAGS[name](period), then=1), default=0)
                 for n, name in enumerate(on_row)
             },
         )
         .values("_pid", "_vid", *[f"_c{n}" for n in range(len(on_row))])
     ).query.sql_with_params()
     params = list(params)
-    quote = connection.ops.quote_name
-    joins = []
+    stacked = []
     for n, name in enumerate(joined):
         flag_sql, flag_params = ind.FLAGS[name](period).query.sql_with_params()
-        joins.append(f"LEFT JOIN ({flag_sql}) f{n} ON f{n}.pid = r._pid")
+        stacked.append(f"SELECT s{n}.pid AS pid, {1 << n} AS b FROM ({flag_sql}) s{n}")  # noqa: S608
         params += flag_params
+    quote = connection.ops.quote_name
     columns = [
-        f"SUM(CASE WHEN {_formula_sql(formula, alias)} THEN 1 ELSE 0 END) AS {quote(code)}"
+        f"SUM(CASE WHEN {_formula_sql(formula, leaf)} THEN 1 ELSE 0 END) AS {quote(code)}"
         for code, formula in formulas.items()
     ]
     # Only generated identifiers and Django-compiled SQL are spliced in; values are bound.
-    select = f"SELECT r._vid AS _village, {', '.join(columns)} FROM ({roster_sql}) r "  # noqa: S608
-    return select + " ".join(joins) + " GROUP BY r._vid", params
+    if stacked:
+        masks = (
+            "SELECT m.pid AS pid, CAST(SUM(m.b) AS BIGINT) AS mask FROM ("  # noqa: S608
+            + " UNION ALL ".join(stacked)
+            + ") m GROUP BY m.pid"
+        )
+        base = (
+            f"SELECT q.*, COALESCE(k.mask, 0) AS _m FROM ({roster_sql}) q "  # noqa: S608
+            f"LEFT JOIN ({masks}) k ON k.pid = q._pid"
+        )
+    else:
+        base = f"SELECT q.*, 0 AS _m FROM ({roster_sql}) q"  # noqa: S608
+    sql = f"SELECT r._vid AS _village, {', '.join(columns)} FROM ({base}) r GROUP BY r._vid"  # noqa: S608
+    return sql, params
 
 
-def _formula_sql(q, alias: dict[str, str]) -> str:
+def _formula_sql(q, leaf: dict[str, str]) -> str:
     parts = []
     for child in q.children:
         if isinstance(child, tuple):
-            name = child[0][len(ind.FLAG_PREFIX) :]
-            column = alias[name]
-            parts.append(f"({column})" if name in ind.COLUMN_FLAGS else f"({column} IS NOT NULL)")
+            parts.append(leaf[child[0][len(ind.FLAG_PREFIX) :]])
         else:
-            parts.append(_formula_sql(child, alias))
+            parts.append(_formula_sql(child, leaf))
     sql = "(" + f" {q.connector} ".join(parts) + ")" if parts else "(1 = 1)"
     return f"(NOT {sql})" if q.negated else sql
 

@@ -100,3 +100,22 @@ def test_lists_are_limited_to_the_users_township(world, county, user_a):
         indicator=ind.REGISTRY["roster_persons"], place=county, period=PERIOD, user=user_a
     )
     assert listed.count() == 6
+
+
+@pytest.mark.parametrize(
+    "as_of",
+    [datetime.date(2018, 3, 31), datetime.date(2018, 4, 1), AS_OF, datetime.date(2018, 12, 31)],
+)
+def test_followup_flag_agrees_with_the_signing_engine(world, as_of):
+    from households.models import Person
+    from signing.followups import chronic_patients
+
+    engine = set(
+        chronic_patients(Person.objects.all(), as_of)
+        .filter(followup_overdue=False)
+        .values_list("pk", flat=True)
+    )
+    flagged = set(
+        ind.FLAGS["followup_compliant"](Period(YEAR, as_of)).values_list("pid", flat=True)
+    )
+    assert flagged == engine
