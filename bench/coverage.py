@@ -530,7 +530,9 @@ def main() -> None:
     connections["default"].settings_dict["NAME"] = database
     from households.models import Person
 
-    if not (args.reuse and _has_persons(database, args.persons)):
+    if args.reuse and _has_persons(database, args.persons):
+        call_command("migrate", verbosity=0)  # apps may have moved on since it was loaded
+    else:
         connections["default"].close()
         fresh_database(database)
         call_command("migrate", verbosity=0)
