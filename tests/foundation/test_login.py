@@ -30,12 +30,6 @@ def is_signed_in(client) -> bool:
     return "_auth_user_id" in client.session
 
 
-def age_attempts(username: str, minutes: int) -> None:
-    AccessAttempt.objects.filter(username=username).update(
-        attempt_time=timezone.now() - timedelta(minutes=minutes)
-    )
-
-
 def test_four_failures_do_not_lock(client, user_a):
     for _ in range(4):
         log_in(client, "staff_a", "wrong-password")
@@ -57,24 +51,17 @@ def test_five_failures_lock_even_the_right_password(client, user_a):
     assert not is_signed_in(client)
 
 
-def test_lock_holds_for_fifteen_minutes(client, user_a):
+@pytest.mark.parametrize(("minutes_ago", "locked"), [(14, True), (16, False)])
+def test_lock_lasts_fifteen_minutes(client, user_a, minutes_ago, locked):
     fail_five_times(client, "staff_a")
-    age_attempts("staff_a", 14)
+    AccessAttempt.objects.filter(username="staff_a").update(
+        attempt_time=timezone.now() - timedelta(minutes=minutes_ago)
+    )
 
     response = log_in(client, "staff_a", RIGHT)
 
-    assert response.status_code == 429
-    assert not is_signed_in(client)
-
-
-def test_lock_ends_after_fifteen_minutes(client, user_a):
-    fail_five_times(client, "staff_a")
-    age_attempts("staff_a", 16)
-
-    response = log_in(client, "staff_a", RIGHT)
-
-    assert response.status_code == 302
-    assert is_signed_in(client)
+    assert response.status_code == (429 if locked else 302)
+    assert is_signed_in(client) is not locked
 
 
 def test_other_user_name_from_the_same_ip_is_not_locked(client, user_a, user_b):
