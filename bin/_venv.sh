@@ -22,6 +22,8 @@ ensure_venv() {
         return 0
     fi
     echo "==> pip install -e .${extras}"
-    .venv/bin/python -m pip install --quiet --disable-pip-version-check -e ".${extras}" || return 1
+    # This machine's pip.conf names local index folders that may be absent: drop that noise only.
+    .venv/bin/python -m pip install --quiet --disable-pip-version-check -e ".${extras}" \
+        2> >(grep -v "is ignored: it is neither a file nor a directory" >&2) || return 1
     echo "$want" >"$stamp"
 }
