@@ -313,3 +313,10 @@ def test_township_parameter_cannot_widen_the_scope(client_a, village_b):
         reverse("treatment:case_list"), {"year": 2018, "township": village_b.parent_id}
     )
     assert "乙镇病人" not in response.content.decode()
+
+
+def test_county_user_can_raise_a_stay_breach_as_a_finding(client, county_user, village_a):
+    stay = StayFactory(person=PersonFactory(household__village=village_a), deposit_taken=True)
+    client.force_login(county_user)
+    response = client.get(reverse("treatment:stay_list"), {"year": 2018})
+    assert f'data-testid="raise-stay-{stay.pk}"'.encode() in response.content
