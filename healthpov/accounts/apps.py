@@ -6,3 +6,10 @@ class AccountsConfig(AppConfig):
     name = "healthpov.accounts"
     label = "accounts"
     verbose_name = _("Users")
+
+    def ready(self) -> None:
+        # django.contrib.admin (first in INSTALLED_APPS) has imported every app's admin.py by
+        # now; models that still have no admin page get a plain one.
+        from healthpov.accounts.admin_fallback import register_remaining_models
+
+        register_remaining_models()
