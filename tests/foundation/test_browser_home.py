@@ -65,3 +65,19 @@ def test_api_docs_load_without_csp_violation(page, log_in, live_url, user_a):
     page.goto(live_url("api-docs"))
     expect(page.locator("#swagger-ui .info")).to_be_visible(timeout=15_000)
     expect(page.locator("#swagger-ui")).to_contain_text("/api/places/")
+
+
+def test_print_layout_hides_navigation(page, log_in, user_a, village_a):
+    log_in(user_a)
+    page.emulate_media(media="print")
+    expect(page.locator("nav.navbar")).to_be_hidden()
+    expect(page.get_by_test_id("place-counts")).to_be_visible()
+    page.pdf(path=f"{SCREENSHOTS}/home-township.pdf", format="A4")
+
+
+def test_login_page_switches_to_english(page, live_url, db):
+    page.goto(live_url("login"))
+    expect(page.get_by_label("用户名")).to_be_visible()
+    page.get_by_test_id("language-switch").get_by_role("button").click()
+    expect(page.get_by_label("Username")).to_be_visible()
+    page.screenshot(path=f"{SCREENSHOTS}/login-en.png")
