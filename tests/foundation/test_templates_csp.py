@@ -31,3 +31,13 @@ def test_template_has_nothing_the_csp_blocks(template):
         if not (what == "inline <script>" and DATA_SCRIPT.match(match.group(0)))
     ]
     assert not found, found
+
+
+@pytest.mark.parametrize(
+    "template", TEMPLATES, ids=[str(t.relative_to(settings.BASE_DIR)) for t in TEMPLATES]
+)
+def test_template_comments_fit_on_one_line(template):
+    """Django prints a ``{# ... #}`` that spans lines as text: use {% comment %} instead."""
+    text = template.read_text(encoding="utf-8")
+    broken = [line for line in text.splitlines() if "{#" in line and "#}" not in line]
+    assert not broken, broken
