@@ -6,6 +6,7 @@ from django import forms
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from healthpov.accounts.models import User
 from healthpov.places.models import Institution, Place
@@ -27,7 +28,12 @@ class BootstrapMixin:
 
 
 class DateInput(forms.DateInput):
+    """A browser date picker; its value must be ISO whatever the language's date format."""
+
     input_type = "date"
+
+    def __init__(self, attrs=None, format="%Y-%m-%d"):
+        super().__init__(attrs=attrs, format=format)
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -56,9 +62,11 @@ class CampaignForm(BootstrapMixin, forms.ModelForm):
 
 
 class GroupForm(BootstrapMixin, forms.Form):
-    name = forms.CharField(label=_("name"), max_length=100)
+    name = forms.CharField(label=pgettext_lazy("campaign", "name"), max_length=100)
     members = forms.ModelMultipleChoiceField(
-        label=_("members"), queryset=User.objects.none(), widget=forms.CheckboxSelectMultiple
+        label=pgettext_lazy("inspection group", "members"),
+        queryset=User.objects.none(),
+        widget=forms.CheckboxSelectMultiple,
     )
     places = forms.ModelMultipleChoiceField(
         label=_("assigned townships and villages"),

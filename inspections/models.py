@@ -9,6 +9,7 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from healthpov.places.models import Institution, Place
@@ -33,7 +34,7 @@ class Campaign(models.Model):
         POST_ASSESSMENT = "post_assessment", _("Post-assessment")  # 后评估
         REVISIT = "revisit", _("Revisit")  # 回头看
 
-    name = models.CharField(_("name"), max_length=200)
+    name = models.CharField(pgettext_lazy("campaign", "name"), max_length=200)
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
     document_number = models.CharField(_("issuing document number"), max_length=100, blank=True)
     starts_on = models.DateField(_("starts on"))
@@ -81,10 +82,10 @@ class InspectionGroup(models.Model):
     campaign = models.ForeignKey(
         Campaign, verbose_name=_("campaign"), on_delete=models.CASCADE, related_name="groups"
     )
-    name = models.CharField(_("name"), max_length=100)
+    name = models.CharField(pgettext_lazy("campaign", "name"), max_length=100)
     members = models.ManyToManyField(
         settings.AUTH_USER_MODEL,
-        verbose_name=_("members"),
+        verbose_name=pgettext_lazy("inspection group", "members"),
         related_name="inspection_groups",
         blank=True,
     )

@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from django.views.decorators.http import require_POST
 
 from healthpov.places.models import Place
@@ -336,7 +337,7 @@ def campaign_report_xlsx(request: HttpRequest, pk: int) -> HttpResponse:
     exported = _("Exported on %(date)s") % {"date": f"{timezone.localdate():%Y-%m-%d}"}
     subtitle = f"{campaign.document_number}  {period}  {exported}"
     score_columns = [
-        Column(_("Name"), 24),
+        Column(pgettext("scored unit", "Name"), 24),
         Column(_("Findings"), 10, group=_("Deductions")),
         Column(_("Person-times"), 10, group=_("Deductions")),
         Column(_("Points deducted"), 12, group=_("Deductions")),

@@ -8,6 +8,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from healthpov.places.models import Institution, Place
@@ -252,7 +253,7 @@ class Notification(models.Model):
     class Kind(models.TextChoices):
         NEW_ITEM = "new_item", _("New item")
         DUE_SOON = "due_soon", _("Due within 7 days")
-        OVERDUE = "overdue", _("Overdue")
+        OVERDUE = "overdue", pgettext_lazy("remediation", "Overdue")
         SENT_BACK = "sent_back", _("Sent back")
         SUBMITTED = "submitted", _("Awaiting verification")
         REVISIT = "revisit", _("Revisit due")
@@ -267,7 +268,7 @@ class Notification(models.Model):
     item = models.ForeignKey(
         Item, null=True, blank=True, on_delete=models.CASCADE, related_name="notifications"
     )
-    message = models.CharField(_("message"), max_length=300)
+    message = models.CharField(pgettext_lazy("notification", "message"), max_length=300)
     once_key = models.CharField(max_length=60, blank=True, editable=False)
     created_at = models.DateTimeField(_("time"), default=timezone.now)
     read_at = models.DateTimeField(_("read at"), null=True, blank=True)
@@ -304,8 +305,8 @@ class ProgressReport(models.Model):
     place = models.ForeignKey(
         Place, verbose_name=_("county"), on_delete=models.PROTECT, related_name="+"
     )
-    period_start = models.DateField(_("from"))
-    period_end = models.DateField(_("to"))
+    period_start = models.DateField(_("period start"))
+    period_end = models.DateField(_("period end"))
     generated_at = models.DateTimeField(_("generated at"), default=timezone.now)
     data = models.JSONField(default=dict)
 
@@ -330,7 +331,7 @@ class Revisit(models.Model):
     """The six-month revisit (回头看) of a closed item."""
 
     class Outcome(models.TextChoices):
-        PENDING = "pending", _("Pending")
+        PENDING = "pending", pgettext_lazy("revisit", "Pending")
         HELD = "held", _("Remediation held")
         RECURRED = "recurred", _("Problem came back")
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from django.db.models import Count, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from healthpov.accounts.models import User
 from remediation.models import (
@@ -83,7 +84,7 @@ DEADLINE = ListColumn(_("Deadline"), 12, lambda i: i.deadline)
 STATE = ListColumn(_("State"), 10, lambda i: i.get_state_display(), _("Progress"))
 SUBMITTED = ListColumn(_("Submitted on"), 12, lambda i: _localdate(i.submitted_at), _("Progress"))
 CLOSED = ListColumn(_("Closed on"), 12, lambda i: _localdate(i.closed_at), _("Progress"))
-OVERDUE = ListColumn(_("Overdue"), 8, lambda i: i.is_overdue)
+OVERDUE = ListColumn(pgettext_lazy("remediation", "Overdue"), 8, lambda i: i.is_overdue)
 
 # The four lists the documents ask for (seed 001, 篇5/篇6): same items, different columns.
 LISTS: dict[str, tuple[str, list[ListColumn]]] = {

@@ -9,6 +9,7 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from django.views.decorators.http import require_POST
 
 from healthpov.places.scoping import get_visible_or_404
@@ -367,7 +368,7 @@ def report_xlsx(request: HttpRequest, pk: int) -> HttpResponse:
         Column(_("In progress"), 8, _("By state")),
         Column(_("Awaiting verification"), 10, _("By state")),
         Column(_("Closed"), 8, _("By state")),
-        Column(_("Overdue"), 8),
+        Column(pgettext("remediation", "Overdue"), 8),
     ]
     rows = [[t["township"], *[t[k] for k in REPORT_KEYS]] for t in report.data.get("townships", [])]
     totals = report.data.get("totals", {})
