@@ -758,6 +758,12 @@ def _money_field():
     return DecimalField(max_digits=20, decimal_places=2)
 
 
+@functools.cache
+def is_available(code: str) -> bool:
+    """Whether the apps an indicator reads are installed (fixed for the life of a process)."""
+    return REGISTRY[code].available()
+
+
 def get(code: str) -> Indicator:
     try:
         return REGISTRY[code]

@@ -40,7 +40,11 @@ class Snapshot(models.Model):
                 fields=["date", "place", "year", "code"], name="snapshot_unique_per_day"
             ),
         ]
-        indexes = [models.Index(fields=["year", "date", "code"])]
+        indexes = [
+            models.Index(fields=["year", "date", "code"]),
+            # Dashboards and trends read one place's snapshots.
+            models.Index(fields=["place", "year", "date"]),
+        ]
 
     def __str__(self) -> str:
         return f"{self.date} {self.place_id} {self.code}={self.value}"

@@ -278,16 +278,21 @@ def _with_display_relations(qs: QuerySet, unit: str) -> QuerySet:
 
 
 def latest_snapshot_date(
-    *, year: int, on_or_before: datetime.date | None = None
+    *, year: int, place: Place, on_or_before: datetime.date | None = None
 ) -> datetime.date | None:
-    qs = Snapshot.objects.filter(year=year)
+    qs = Snapshot.objects.filter(year=year, place=place)
     if on_or_before is not None:
         qs = qs.filter(date__lte=on_or_before)
     return qs.order_by("-date").values_list("date", flat=True).first()
 
 
-def snapshot_years() -> list[int]:
-    return list(Snapshot.objects.order_by("-year").values_list("year", flat=True).distinct())
+def snapshot_years(place: Place) -> list[int]:
+    return list(
+        Snapshot.objects.filter(place=place)
+        .order_by("-year")
+        .values_list("year", flat=True)
+        .distinct()
+    )
 
 
 def snapshot_values(

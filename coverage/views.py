@@ -106,10 +106,10 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 def place_dashboard(request: HttpRequest, pk: int) -> HttpResponse:
     """A place's figures from the latest snapshot, its children ranked, charts and trends."""
     place = _get_place(request, pk)
-    years = selectors.snapshot_years()
+    years = selectors.snapshot_years(place)
     year = parse_int(request.GET.get("year")) or (years[0] if years else timezone.localdate().year)
     on_or_before = parse_date(request.GET.get("as_of"))
-    date = selectors.latest_snapshot_date(year=year, on_or_before=on_or_before)
+    date = selectors.latest_snapshot_date(year=year, place=place, on_or_before=on_or_before)
     children = list(places_visible_to(request.user).filter(parent=place).order_by("pk"))
     context = {
         "place": place,

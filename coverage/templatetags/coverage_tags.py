@@ -1,9 +1,9 @@
 """Showing indicator values: counts with thousands separators, rates as percentages."""
 
+import functools
 from decimal import Decimal
 
 from django import template
-from django.contrib.humanize.templatetags.humanize import intcomma
 from django.urls import reverse
 from django.utils.html import format_html
 
@@ -21,21 +21,26 @@ def indicator_value(value, code: str) -> str:
     if indicator.kind == ind.RATE:
         return f"{Decimal(value) * 100:.1f}%"
     if indicator.kind == ind.SUM:
-        return intcomma(f"{Decimal(value):.2f}")
-    return intcomma(int(value))
+        return f"{Decimal(value):,.2f}"
+    return f"{int(value):,}"
+
+
+@functools.lru_cache(maxsize=4096)
+def _drilldown_path(code: str, place_id: int) -> str:
+    # A dashboard shows a few hundred figures: resolve each URL once per process.
+    return reverse("coverage:drilldown", kwargs={"code": code, "pk": place_id})
 
 
 @register.simple_tag
 def drilldown_url(code: str, place_id: int, year: int, as_of) -> str:
-    url = reverse("coverage:drilldown", kwargs={"code": code, "pk": place_id})
-    return f"{url}?year={year}&as_of={as_of.isoformat()}"
+    return f"{_drilldown_path(code, place_id)}?year={year}&as_of={as_of.isoformat()}"
 
 
 @register.simple_tag
 def figure(code: str, value, place_id: int, year: int, as_of) -> str:
     """A figure linked to the list of what it counts."""
     text = indicator_value(value, code)
-    if value is None or not ind.REGISTRY[code].available():
+    if value is None or not ind.is_available(code):
         return text
     return format_html(
         '<a href="{}" class="coverage-figure" data-code="{}" data-place="{}">{}</a>',
