@@ -204,7 +204,10 @@ def _followup_compliant(period: Period) -> QuerySet:
     from signing.followups import periods_of_year
 
     as_of = period.end
-    q = Q(pk__in=_chronic(period, disease__is_key_chronic=True))
+    # The test is per person, so it can run over the patients' registration rows.
+    patients = _of("signing.ChronicRegistration").filter(
+        disease__is_key_chronic=True, diagnosed_on__lte=as_of
+    )
     Record = apps.get_model("signing.FulfilmentRecord")
     for engine_period in periods_of_year(as_of.year):
         if engine_period.end >= as_of:
@@ -215,8 +218,10 @@ def _followup_compliant(period: Period) -> QuerySet:
         registered = _of("signing.ChronicRegistration").filter(
             disease__is_key_chronic=True, diagnosed_on__lte=min(engine_period.end, as_of)
         )
-        q &= Q(pk__in=followed) | ~Q(pk__in=registered.values("person_id"))
-    return _ids(_persons().filter(q), "pk")
+        patients = patients.filter(
+            Q(person_id__in=followed) | ~Q(person_id__in=registered.values("person_id"))
+        )
+    return _ids(patients)
 
 
 def _booklet_valid(period: Period) -> QuerySet:
@@ -233,16 +238,10 @@ def _booklet_valid(period: Period) -> QuerySet:
     )
 
 
-def _served(period: Period, kind: str) -> QuerySet:
-    records = _of("signing.FulfilmentRecord").filter(
+def _records_served(period: Period, kind: str) -> QuerySet:
+    return _of("signing.FulfilmentRecord").filter(
         kind=kind, served_on__gte=period.start, served_on__lte=period.end
     )
-    if kind == "brochure":
-        # A brochure is handed over once per household and counts for every member.
-        return _ids(
-            _persons().filter(household_id__in=records.values("person__household_id")), "pk"
-        )
-    return _ids(records)
 
 
 UNSIGNED_REASONS = ("away", "died", "moved", "missing", "married", "refused")
@@ -272,9 +271,8 @@ FLAGS: dict[str, Callable[[Period], QuerySet]] = {
     ),
     "booklet_valid": _booklet_valid,
     **{
-        f"served_{kind}": (lambda k: lambda p: _served(p, k))(kind)
+        f"served_{kind}": (lambda k: lambda p: _ids(_records_served(p, k)))(kind)
         for kind in (
-            "brochure",
             "reminder_slip",
             "policy_publicity",
             "follow_up",
@@ -290,6 +288,19 @@ COLUMN_FLAGS: dict[str, Callable[[Period], Q]] = {
     "not_out": lambda p: Q(household__poverty_status="not_out"),
     "illness": lambda p: Q(household__main_cause="illness"),
     "elderly": lambda p: Q(birth_date__lt=p.elderly_born_before),
+}
+
+
+# Flags of the person's household (column ``hid``): a brochure is handed over once per
+# household and counts for every member.
+HOUSEHOLD_FLAGS: dict[str, Callable[[Period], QuerySet]] = {
+    "served_brochure": lambda p: (
+        _records_served(p, "brochure")
+        .order_by()
+        .annotate(hid=F("person__household_id"))
+        .values("hid")
+        .distinct()
+    ),
 }
 
 
@@ -313,6 +324,8 @@ def expand_flags(q: Q, period: Period) -> Q:
             name = child[0][len(FLAG_PREFIX) :]
             if name in COLUMN_FLAGS:
                 expanded.children.append(COLUMN_FLAGS[name](period))
+            elif name in HOUSEHOLD_FLAGS:
+                expanded.children.append(Q(household_id__in=HOUSEHOLD_FLAGS[name](period)))
             else:
                 expanded.children.append(Q(pk__in=FLAGS[name](period)))
     return expanded

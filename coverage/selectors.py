@@ -123,47 +123,59 @@ def person_counts_sql(period: Period, members: list[Indicator], root) -> tuple[s
     for formula in formulas.values():
         names += [n for n in ind.flags_of(formula) if n not in names]
     on_row = [n for n in names if n in ind.COLUMN_FLAGS]
-    joined = [n for n in names if n not in ind.COLUMN_FLAGS]
-    # Flags on the person's row are columns of the roster query; the others are mask bits.
+    of_household = [n for n in names if n in ind.HOUSEHOLD_FLAGS]
+    joined = [n for n in names if n not in ind.COLUMN_FLAGS and n not in ind.HOUSEHOLD_FLAGS]
+    # Flags on the person's row are columns of the roster query; the others are bits of a
+    # mask per person (or per household, for the household's flags).
     leaf = {name: f"(r._c{n} = 1)" for n, name in enumerate(on_row)}
     leaf.update({name: f"((r._m & {1 << n}) <> 0)" for n, name in enumerate(joined)})
+    leaf.update({name: f"((r._hm & {1 << n}) <> 0)" for n, name in enumerate(of_household)})
     roster_sql, params = (
         roster.order_by()
         .annotate(
             _pid=F("pk"),
+            _hid=F("household_id"),
             _vid=F("household__village_id"),
             **{
                 f"_c{n}": Case(When(ind.COLUMN_FLAGS[name](period), then=1), default=0)
                 for n, name in enumerate(on_row)
             },
         )
-        .values("_pid", "_vid", *[f"_c{n}" for n in range(len(on_row))])
+        .values("_pid", "_hid", "_vid", *[f"_c{n}" for n in range(len(on_row))])
     ).query.sql_with_params()
     params = list(params)
-    stacked = []
-    for n, name in enumerate(joined):
-        flag_sql, flag_params = ind.FLAGS[name](period).query.sql_with_params()
-        stacked.append(f"SELECT s{n}.pid AS pid, {1 << n} AS b FROM ({flag_sql}) s{n}")  # noqa: S608
-        params += flag_params
+    person_masks, person_params = _mask_sql(period, ind.FLAGS, joined, "pid")
+    household_masks, household_params = _mask_sql(period, ind.HOUSEHOLD_FLAGS, of_household, "hid")
+    params += person_params + household_params
     quote = connection.ops.quote_name
     columns = [
         f"SUM(CASE WHEN {_formula_sql(formula, leaf)} THEN 1 ELSE 0 END) AS {quote(code)}"
         for code, formula in formulas.items()
     ]
     # Only generated identifiers and Django-compiled SQL are spliced in; values are bound.
-    if stacked:
-        masks = (
-            "SELECT m.pid AS pid, CAST(SUM(m.b) AS BIGINT) AS mask FROM ("  # noqa: S608
-            + " UNION ALL ".join(stacked)
-            + ") m GROUP BY m.pid"
-        )
-        base = (
-            f"SELECT q.*, COALESCE(k.mask, 0) AS _m FROM ({roster_sql}) q "  # noqa: S608
-            f"LEFT JOIN ({masks}) k ON k.pid = q._pid"
-        )
-    else:
-        base = f"SELECT q.*, 0 AS _m FROM ({roster_sql}) q"  # noqa: S608
+    base = (
+        f"SELECT q.*, COALESCE(k.mask, 0) AS _m, COALESCE(h.mask, 0) AS _hm FROM ({roster_sql}) q "  # noqa: S608
+        f"LEFT JOIN ({person_masks}) k ON k.pid = q._pid "
+        f"LEFT JOIN ({household_masks}) h ON h.hid = q._hid"
+    )
     sql = f"SELECT r._vid AS _village, {', '.join(columns)} FROM ({base}) r GROUP BY r._vid"  # noqa: S608
+    return sql, params
+
+
+def _mask_sql(period: Period, flags: dict, names: list[str], key: str) -> tuple[str, list]:
+    """``SELECT key, mask``: each flag's distinct ids stacked with its bit, summed per id."""
+    if not names:
+        return f"SELECT CAST(NULL AS BIGINT) AS {key}, 0 AS mask WHERE 1 = 0", []
+    stacked, params = [], []
+    for n, name in enumerate(names):
+        flag_sql, flag_params = flags[name](period).query.sql_with_params()
+        stacked.append(f"SELECT s{n}.{key} AS {key}, {1 << n} AS b FROM ({flag_sql}) s{n}")  # noqa: S608
+        params += flag_params
+    sql = (
+        f"SELECT m.{key} AS {key}, CAST(SUM(m.b) AS BIGINT) AS mask FROM ("  # noqa: S608
+        + " UNION ALL ".join(stacked)
+        + f") m GROUP BY m.{key}"
+    )
     return sql, params
 
 
