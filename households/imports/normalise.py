@@ -206,15 +206,24 @@ def year(value: Any) -> int:
     return number
 
 
+MAX_AMOUNT = Decimal("1000000000000")  # a trillion: nothing in a ledger comes near it
+
+
 def decimal(value: Any) -> Decimal:
     """Money and amounts: 1,234.50 and ¥1234.5 are read; floats are rounded to cents."""
     if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return Decimal(str(value)).quantize(Decimal("0.01"))
-    raw = compact(value).replace(",", "").replace("，", "").lstrip("¥￥").removesuffix("元")
+        raw = repr(value)
+    else:
+        raw = compact(value).replace(",", "").replace("，", "").lstrip("¥￥").removesuffix("元")
     try:
-        return Decimal(raw).quantize(Decimal("0.01"))
+        amount = Decimal(raw)
+        if not amount.is_finite():
+            raise InvalidOperation
     except InvalidOperation:
         raise CellError(_("Not an amount: %(value)s.") % {"value": clean_text(value)}) from None
+    if abs(amount) >= MAX_AMOUNT:
+        raise CellError(_("The amount %(value)s is out of range.") % {"value": clean_text(value)})
+    return amount.quantize(Decimal("0.01"))
 
 
 _PHONE_RE = re.compile(r"^[0-9+\-]{5,20}$")

@@ -26,6 +26,10 @@ HEADER_SEARCH_ROWS = 30
 # A member compressed better than this (and bigger than 1 MB) is treated as a zip bomb.
 MAX_COMPRESSION_RATIO = 200
 _FORMULA_TAG = re.compile(rb"<(?:\w+:)?f[ >/]")
+# Row numbers of <row> elements; cells in column AA or beyond; cells in row 100000 or beyond.
+_ROW_TAG = re.compile(rb"<(?:\w+:)?row\b[^>]*?\br=\"(\d+)\"")
+_WIDE_CELL = re.compile(rb"<(?:\w+:)?c\b[^>]*?\br=\"([A-Z]{2,3})\d+\"")
+_DEEP_CELL = re.compile(rb"<(?:\w+:)?c\b[^>]*?\br=\"[A-Z]+(\d{6,})\"")
 _CELL_REF = re.compile(r"^([A-Z]+)(\d+)$")
 
 
@@ -39,6 +43,10 @@ class FileRejected(Exception):
 
 def max_file_bytes() -> int:
     return settings.IMPORT_MAX_FILE_BYTES
+
+
+def max_cells() -> int:
+    return getattr(settings, "IMPORT_MAX_CELLS", 5_000_000)
 
 
 def max_uncompressed_bytes() -> int:
@@ -124,6 +132,36 @@ def _check_zip(path: Path) -> None:
                     "plain .xlsx workbook without macros."
                 )
             )
+        for name in names:
+            if name.startswith("xl/worksheets/") and name.endswith(".xml"):
+                _check_extent(archive, name)
+
+
+def _check_extent(archive: zipfile.ZipFile, member: str) -> None:
+    """Refuse a sheet whose used range is huge: the reader would allocate every cell of it.
+
+    A sheet with one cell at XFD1048576 is a few bytes on disk but 17 billion cells in memory.
+    """
+    max_row, max_col = 0, 26
+    with archive.open(member) as stream:
+        tail = b""
+        while chunk := stream.read(1024 * 1024):
+            data = tail + chunk
+            for match in _ROW_TAG.finditer(data):
+                max_row = max(max_row, int(match[1]))
+            for match in _DEEP_CELL.finditer(data):
+                max_row = max(max_row, int(match[1]))
+            for match in _WIDE_CELL.finditer(data):
+                max_col = max(max_col, _column_index(match[1].decode()) + 1)
+            tail = data[-200:]
+    if max_row * max_col > max_cells():
+        raise FileRejected(
+            _(
+                "The sheet's used range is far too large (about %(rows)s rows × %(cols)s columns). "
+                "Delete the empty rows and columns beyond the data and upload again."
+            )
+            % {"rows": f"{max_row:,}", "cols": f"{max_col:,}"}
+        )
 
 
 def _check_ole2(path: Path) -> None:

@@ -344,3 +344,19 @@ def test_error_report_highlights_bad_cells_and_adds_a_message_column(tmp_path, p
     assert bad.fill.start_color.rgb.endswith("FFC7CE")
     assert sheet.cell(row=3, column=len(HEADER) + 1).value == "错误说明"
     assert "与户主关系" in sheet.cell(row=5, column=len(HEADER) + 1).value
+
+
+def test_sheet_with_a_far_cell_is_refused_before_parsing(tmp_path, places):
+    path = write_roster(tmp_path / "r.xlsx", [roster_row(0)])
+    workbook = openpyxl.load_workbook(path)
+    workbook.active["XFD1048576"] = "x"
+    workbook.save(path)
+    assert "范围" in _file_error(path)
+
+
+def test_wide_but_small_sheet_is_read(tmp_path, places):
+    rows = [roster_row(0)]
+    path = write_roster(
+        tmp_path / "r.xlsx", rows, header=[*HEADER, *[f"备注{i}" for i in range(60)]]
+    )
+    assert run(path).ok
