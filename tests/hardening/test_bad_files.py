@@ -50,12 +50,7 @@ pytestmark = [
 # Files with a known, reported problem: shown in the output, not failed on, until fixed. When
 # a file here starts to pass, the test fails so the entry is removed.
 # Keys are "kind/file", or "*/file" for every kind.
-KNOWN_PROBLEMS: dict[str, str] = {
-    "*/far_cell.xlsx": "python-calamine aborts the process on a sheet with a far cell (registry "
-    "fix pending, see /work/coord/notes-harden.md)",
-    "stays/negative_numbers.xlsx": "1e308 in a money column raises decimal.InvalidOperation "
-    "(treatment fix pending, see /work/coord/notes-harden.md)",
-}
+KNOWN_PROBLEMS: dict[str, str] = {}
 
 # The file-level checks (format, size, zip bomb, hidden sheets...) run in the shared reader
 # before any ledger code, so by default a ledger kind gets only the files whose rows reach
