@@ -1,12 +1,22 @@
 from django.conf import settings
 from django.contrib import admin
+from django.templatetags.static import static
 from django.urls import include, path
+from django.utils.functional import lazy
+from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from healthpov.accounts import api as account_api
 from healthpov.accounts import views as account_views
 
 urlpatterns = [
+    # Browsers ask for /favicon.ico on pages that name no icon (the admin): answer, don't 404.
+    path(
+        "favicon.ico",
+        # lazy: the hashed name is looked up per request, not when the URLconf is imported
+        RedirectView.as_view(url=lazy(static, str)("favicon.svg"), permanent=True),
+        name="favicon",
+    ),
     path("", account_views.home, name="home"),
     path("accounts/", include("healthpov.accounts.urls")),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -104,3 +104,9 @@ def test_docs_start_up_script_is_javascript(client_a):
 
 def test_docs_require_authentication(client, db):
     assert client.get(reverse("api-docs")).status_code in {302, 401, 403}
+
+
+def test_favicon_redirects_to_the_static_icon(client, db):
+    response = client.get("/favicon.ico")
+    assert response.status_code == 301
+    assert response.url.endswith("favicon.svg")
