@@ -41,7 +41,7 @@ class TreatmentPolicy(models.Model):
         default=DEFAULT_PERSONAL_SHARE_CAP,
         validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("1"))],
         help_text=_(
-            "A fraction: 0.1 means a stay's personal payment may be at most 10% of its total cost."
+            "A fraction: 0.1 means a stay's personal payment may be at most a tenth of its cost."
         ),
     )
     return_to_poverty_threshold = models.DecimalField(
