@@ -287,13 +287,11 @@ def finding_photo_path(instance: FindingPhoto, filename: str) -> str:
     return f"inspections/findings/{instance.finding_id}/{filename}"
 
 
-class FindingPhoto(models.Model):
-    """A photo kept outside static files; ``inspections:photo`` serves it after a scope check."""
+class EvidencePhoto(models.Model):
+    """A photo checked by :func:`inspections.photos.process_photo`, kept outside static files
+    and served only by a view that checks the user may see its record."""
 
-    finding = models.ForeignKey(
-        Finding, verbose_name=_("finding"), on_delete=models.CASCADE, related_name="photos"
-    )
-    image = models.FileField(_("photo"), upload_to=finding_photo_path)
+    image = models.FileField(_("photo"))
     width = models.PositiveIntegerField(default=0)
     height = models.PositiveIntegerField(default=0)
     uploaded_by = models.ForeignKey(
@@ -302,12 +300,25 @@ class FindingPhoto(models.Model):
     uploaded_at = models.DateTimeField(auto_now_add=True)
 
     objects = ScopedQuerySet.as_manager()
-    scope_place_lookup = "finding__place"
 
     class Meta:
-        verbose_name = _("finding photo")
-        verbose_name_plural = _("finding photos")
+        abstract = True
         ordering = ["id"]
 
     def __str__(self) -> str:
         return self.image.name
+
+
+class FindingPhoto(EvidencePhoto):
+    """Evidence of a finding; ``inspections:photo`` serves it."""
+
+    finding = models.ForeignKey(
+        Finding, verbose_name=_("finding"), on_delete=models.CASCADE, related_name="photos"
+    )
+    image = models.FileField(_("photo"), upload_to=finding_photo_path)
+
+    scope_place_lookup = "finding__place"
+
+    class Meta(EvidencePhoto.Meta):
+        verbose_name = _("finding photo")
+        verbose_name_plural = _("finding photos")

@@ -25,6 +25,7 @@ from inspections.forms import (
     PhotoUploadForm,
 )
 from inspections.models import Campaign, Finding, FindingPhoto, InspectionGroup
+from inspections.photos import photo_response
 from inspections.xlsx import Column, Sheet, xlsx_response
 
 
@@ -261,15 +262,7 @@ def finding_photos_add(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def photo(request: HttpRequest, pk: int) -> FileResponse:
     """Serve an evidence photo only to users who may see its finding."""
-    item = get_visible_or_404(FindingPhoto, request.user, pk=pk)
-    try:
-        handle = item.image.open("rb")
-    except FileNotFoundError:
-        raise Http404 from None
-    response = FileResponse(handle, content_type="image/jpeg")
-    response["Cache-Control"] = "private, no-store"
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    return photo_response(get_visible_or_404(FindingPhoto, request.user, pk=pk))
 
 
 @login_required

@@ -13,6 +13,7 @@ from simple_history.models import HistoricalRecords
 
 from healthpov.places.models import Institution, Place
 from healthpov.places.scoping import ScopedQuerySet
+from inspections.models import EvidencePhoto
 
 
 class ItemState(models.TextChoices):
@@ -175,28 +176,17 @@ def evidence_path(instance: ItemEvidence, filename: str) -> str:
     return f"remediation/items/{instance.item_id}/{filename}"
 
 
-class ItemEvidence(models.Model):
-    """A photo proving the remediation (佐证材料); served only through ``remediation:evidence``."""
+class ItemEvidence(EvidencePhoto):
+    """A photo proving the remediation (佐证材料); ``remediation:evidence`` serves it."""
 
     item = models.ForeignKey(Item, on_delete=models.CASCADE, related_name="evidence")
     image = models.FileField(_("photo"), upload_to=evidence_path)
-    width = models.PositiveIntegerField(default=0)
-    height = models.PositiveIntegerField(default=0)
-    uploaded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
-    )
-    uploaded_at = models.DateTimeField(auto_now_add=True)
 
-    objects = ScopedQuerySet.as_manager()
     scope_place_lookup = "item__place"
 
-    class Meta:
+    class Meta(EvidencePhoto.Meta):
         verbose_name = _("evidence photo")
         verbose_name_plural = _("evidence photos")
-        ordering = ["id"]
-
-    def __str__(self) -> str:
-        return self.image.name
 
 
 class Accountability(models.Model):

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 
 from healthpov.places.scoping import get_visible_or_404
 from inspections.models import Finding
+from inspections.photos import photo_response
 from inspections.views import _apply_errors
 from inspections.xlsx import Column, Sheet, xlsx_response
 from remediation import selectors, services
@@ -220,14 +221,7 @@ def item_transition(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def evidence(request: HttpRequest, pk: int) -> FileResponse:
-    photo = get_visible_or_404(ItemEvidence, request.user, pk=pk)
-    try:
-        handle = photo.image.open("rb")
-    except FileNotFoundError:
-        raise Http404 from None
-    response = FileResponse(handle, content_type="image/jpeg")
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return photo_response(get_visible_or_404(ItemEvidence, request.user, pk=pk))
 
 
 # --- accountability ------------------------------------------------------------------------

@@ -162,3 +162,15 @@ def test_campaign_list_query_count(client, county_user, county, django_assert_ma
     client.force_login(county_user)
     with django_assert_max_num_queries(12):
         assert client.get(reverse("inspections:campaign_list")).status_code == 200
+
+
+def test_inspector_posting_a_place_outside_group_saves_nothing(
+    client, campaign, group_a, inspector, village_b
+):
+    client.force_login(inspector)
+    response = post_finding(client, campaign, village_b)
+    assert response.status_code == 200
+    assert (
+        "选择一个有效的选项" in response.content.decode() or "督查组" in response.content.decode()
+    )
+    assert Finding.objects.count() == 0

@@ -138,3 +138,51 @@ def test_bell_shows_unread_count_and_mark_read(client, user_a, township_a):
     assert response["Location"] == reverse("remediation:item_detail", args=[item.pk])
     note.refresh_from_db()
     assert note.read_at is not None
+
+
+def test_disallowed_transition_shows_chinese_message(client, county_user, township_a):
+    item = ItemFactory(township=township_a, state=ItemState.IN_PROGRESS)
+    client.force_login(county_user)
+    response = client.post(
+        reverse("remediation:item_transition", args=[item.pk]),
+        {"action": "close", "expected_state": "in_progress"},
+        follow=True,
+    )
+    assert "不能执行“核验销号”" in response.content.decode()
+    item.refresh_from_db()
+    assert item.state == ItemState.IN_PROGRESS
+
+
+def test_send_back_without_reason_shows_message(client, county_user, user_a, township_a):
+    item = ItemFactory(township=township_a)
+    services.item_transition(item_id=item.pk, action="start", actor=user_a)
+    services.item_transition(
+        item_id=item.pk, action="submit", actor=user_a, note="已整改", photos=[image_upload()]
+    )
+    client.force_login(county_user)
+    response = client.post(
+        reverse("remediation:item_transition", args=[item.pk]),
+        {"action": "send_back", "expected_state": "submitted", "note": ""},
+        follow=True,
+    )
+    assert "退回须填写原因" in response.content.decode()
+
+
+def test_county_records_a_notice_for_the_accountability_list(client, county_user, township_a):
+    item = ItemFactory(township=township_a, overdue_since=dt.date(2026, 1, 5))
+    client.force_login(county_user)
+    response = client.post(
+        reverse("remediation:accountability_create"),
+        {
+            "kind": "notice",
+            "place": township_a.pk,
+            "document_number": "泰卫健通〔2026〕7号",
+            "held_on": "2026-02-01",
+            "reason": "整改逾期",
+            "items": [item.pk],
+        },
+    )
+    assert response.status_code == 302
+    page = client.get(reverse("remediation:accountability_list")).content.decode()
+    assert "泰卫健通〔2026〕7号" in page
+    assert "通报" in page
