@@ -13,6 +13,7 @@ from coverage import indicators as ind
 from coverage.indicators import Period
 from coverage.models import RecomputeRun, Snapshot
 from coverage.selectors import compute_table
+from healthpov.operations.dispatch import enqueue
 
 logger = logging.getLogger(__name__)
 
@@ -112,7 +113,7 @@ def recompute_run_start(*, year: int, as_of: datetime.date, actor) -> RecomputeR
         run = RecomputeRun(year=year, as_of=as_of, started_by=actor)
         run.full_clean()
         run.save()
-        transaction.on_commit(lambda: recompute_run.delay(run.pk))
+        enqueue(recompute_run, run.pk)  # sent on commit; kept if Redis is down
     return run
 
 

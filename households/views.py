@@ -17,6 +17,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from healthpov.accounts.masking import mask_id_number
 from healthpov.exports import XLSX_CONTENT_TYPE, xlsx_response
+from healthpov.operations.dispatch import enqueue
 from healthpov.places.scoping import get_visible_or_404
 from households import selectors, services, tasks
 from households.forms import (
@@ -268,7 +269,7 @@ def import_upload(request: HttpRequest) -> HttpResponse:
                 actor=request.user,
                 options=options,
             )
-            transaction.on_commit(lambda: tasks.check_import_batch.delay(batch.pk))
+            enqueue(tasks.check_import_batch, batch.pk)  # kept if Redis is down
         return redirect("households:import_detail", pk=batch.pk)
     batches = selectors.import_batches_visible_to(request.user)[:20]
     return render(request, "households/import_upload.html", {"form": form, "batches": batches})
@@ -305,7 +306,9 @@ def import_apply(request: HttpRequest, pk: int) -> HttpResponse:
     if batch.status != ImportBatch.Status.CHECKED or (batch.error_count and not valid_rows_only):
         messages.error(request, _("This file has errors; nothing was imported."))
         return redirect("households:import_detail", pk=batch.pk)
-    tasks.apply_import_batch.delay(batch.pk, request.user.pk, valid_rows_only)
+    enqueue(
+        tasks.apply_import_batch, batch.pk, request.user.pk, valid_rows_only, after_commit=False
+    )
     return redirect("households:import_detail", pk=batch.pk)
 
 

@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from healthpov.accounts.models import User
+from healthpov.operations.dispatch import enqueue
 from healthpov.places.models import Institution, Place
 from inspections.photos import process_photo
 from remediation.models import (
@@ -122,7 +123,7 @@ def _queue_emails(notification_ids: list[int]) -> None:
         return
     from remediation.tasks import send_notification_emails
 
-    transaction.on_commit(lambda: send_notification_emails.delay(notification_ids))
+    enqueue(send_notification_emails, notification_ids)  # kept if Redis is down
 
 
 def notifications_send_emails(*, notification_ids: Sequence[int]) -> int:

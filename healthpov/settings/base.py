@@ -253,6 +253,11 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE: dict[str, dict] = {
+    # Jobs kept in the database while Redis was down (healthpov.operations.dispatch).
+    "operations-dispatch-pending": {
+        "task": "healthpov.operations.tasks.dispatch_pending",
+        "schedule": 60.0,
+    },
     # Apps add their periodic jobs here; the schedule lives in code so it is reviewed.
     "accounts-clear-expired-sessions": {
         "task": "healthpov.accounts.tasks.clear_expired_sessions",
