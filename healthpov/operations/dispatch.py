@@ -11,12 +11,12 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 
-from celery import current_app
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 from kombu.exceptions import KombuError, OperationalError
 
+from healthpov.celery import app as celery_app
 from healthpov.operations.models import PendingDispatch
 
 logger = logging.getLogger(__name__)
@@ -45,17 +45,19 @@ def send(pending_id: int) -> bool:
     pending = PendingDispatch.objects.filter(pk=pending_id).first()
     if pending is None:
         return True  # already sent by a sweep
-    task = current_app.tasks.get(pending.task_name)
+    task = celery_app.tasks.get(pending.task_name)
     if task is None:
-        current_app.loader.import_default_modules()
-        task = current_app.tasks[pending.task_name]
-    if current_app.conf.task_always_eager:
+        celery_app.loader.import_default_modules()
+        task = celery_app.tasks[pending.task_name]
+    if celery_app.conf.task_always_eager:
         # No broker: the job runs here and now, as .delay() would; it is not kept.
         pending.delete()
         task.apply_async(args=pending.args, kwargs=pending.kwargs)
         return True
     try:
-        task.apply_async(args=pending.args, kwargs=pending.kwargs, retry=False)
+        # ignore_result: progress lives in the database; subscribing to a Redis result channel
+        # would retry for about 20 s while Redis is down (measured), hanging the request.
+        task.apply_async(args=pending.args, kwargs=pending.kwargs, retry=False, ignore_result=True)
     except BROKER_DOWN as exc:
         PendingDispatch.objects.filter(pk=pending_id).update(
             attempts=F("attempts") + 1, last_error=f"{type(exc).__name__}: {exc}"[:1000]

@@ -249,6 +249,9 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "interval_step": 0.2,
     "socket_timeout": 2,
     "socket_connect_timeout": 2,
+    # A task whose worker died unacknowledged (acks_late) is handed out again after this many
+    # seconds; it must exceed CELERY_TASK_TIME_LIMIT or running tasks would be run twice.
+    "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 3600),
 }
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")

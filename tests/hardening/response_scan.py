@@ -278,3 +278,6 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers", "csp_scan_off(reason): this test renders a page with inline code on purpose"
     )
+    config.addinivalue_line(
+        "markers", "faults: starts real processes and breaks them (Redis, PostgreSQL, workers)"
+    )

@@ -4,26 +4,28 @@ request does not hang on them."""
 import time
 
 import pytest
-from celery import current_app
+from celery import Task
+from kombu.exceptions import OperationalError
 
 from coverage.tasks import recompute_run
+from healthpov.celery import app as celery_app
 from healthpov.operations.dispatch import enqueue, send_pending
 from healthpov.operations.models import PendingDispatch
 from healthpov.operations.tasks import dispatch_pending
 
 
 @pytest.fixture
-def dead_broker():
-    """The real Celery app pointed at a port where nothing listens."""
-    conf = current_app.conf
-    saved = (conf.task_always_eager, conf.broker_url, conf.result_backend)
-    conf.task_always_eager = False
-    conf.broker_url = "redis://127.0.0.1:9/0"
-    conf.result_backend = None
-    current_app._pool = None  # a fresh producer pool for the new URL
-    yield
-    conf.task_always_eager, conf.broker_url, conf.result_backend = saved
-    current_app._pool = None
+def dead_broker(monkeypatch):
+    """Celery in broker mode whose every send fails as kombu does when Redis refuses.
+
+    (test_faults.py stops a real Redis; this is the quick, in-process version.)
+    """
+    monkeypatch.setitem(celery_app.conf, "task_always_eager", False)
+
+    def refuse(*args, **kwargs):
+        raise OperationalError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
+
+    monkeypatch.setattr(Task, "apply_async", refuse)
 
 
 def test_job_is_kept_and_the_caller_returns_fast_when_the_broker_is_down(
