@@ -521,7 +521,8 @@ def worklist(request: HttpRequest, slug: str) -> HttpResponse:
     year, as_of, filters = _list_params(request)
     queryset = item.query(request.user, year, as_of, filters)
     page = Paginator(queryset, 50).get_page(request.GET.get("page"))
-    rows = [(item.household(obj), item.cells(obj, as_of)) for obj in page.object_list]
+    # The record itself rides along for the "raise as a finding" button of the inspections app.
+    rows = [(item.household(obj), item.cells(obj, as_of), obj) for obj in page.object_list]
     villages = places_visible_to(request.user).filter(level=Place.Level.VILLAGE).order_by("name")
     query = request.GET.copy()
     query.pop("page", None)

@@ -104,3 +104,15 @@ def test_next_must_be_local(client, county_user, village_a):
     client.force_login(county_user)
     response = raise_(client, "unsigned_person", person.pk, next="https://evil.example/")
     assert response["Location"] == reverse("inspections:finding_list")
+
+
+def test_signing_unsigned_list_offers_the_button_to_county_staff(
+    client, county_user, user_a, village_a
+):
+    person = PersonFactory(household__village=village_a, name="王五")
+    client.force_login(county_user)
+    page = client.get(reverse("signing:worklist", args=["unsigned"])).content.decode()
+    assert f'data-testid="raise-unsigned_person-{person.pk}"' in page
+    client.force_login(user_a)
+    page = client.get(reverse("signing:worklist", args=["unsigned"])).content.decode()
+    assert "raise-unsigned_person" not in page
