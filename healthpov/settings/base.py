@@ -195,6 +195,10 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
 }
 SPECTACULAR_SETTINGS = {
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "healthpov.api_schema.document_error_answers",
+    ],
     "TITLE": "healthpov API",
     "DESCRIPTION": (
         "County health-poverty case management. Every answer is scoped to the caller's places."
