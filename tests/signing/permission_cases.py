@@ -14,8 +14,13 @@ from tests.signing.factories import (
     BookletFactory,
     ChronicRegistrationFactory,
     ContractFactory,
+    DiseaseFactory,
+    FulfilmentFactory,
+    HealthCheckFactory,
     HouseholdFactory,
     PersonFactory,
+    TeamFactory,
+    UnsignedRecordFactory,
 )
 
 MARKER = "朱口签约标记乙"
@@ -90,6 +95,68 @@ def export_b(cast) -> Target:
     return Target(kwargs={"slug": "unsigned"})
 
 
+def _api_list(make_record):
+    def make(cast) -> Target:
+        make_record(_person_b(cast))
+        return Target(marker=MARKER)
+
+    return make
+
+
+def _api_detail(make_record, data=None):
+    def make(cast) -> Target:
+        record = make_record(_person_b(cast))
+        return Target(kwargs={"pk": record.pk}, data=data or {})
+
+    return make
+
+
+def _contract(person):
+    return ContractFactory(person=person)
+
+
+def _unsigned(person):
+    return UnsignedRecordFactory(person=person)
+
+
+def _chronic(person):
+    return ChronicRegistrationFactory(person=person, diagnosed_on=datetime.date(2000, 1, 1))
+
+
+def _fulfilment(person):
+    return FulfilmentFactory(person=person)
+
+
+def _check(person):
+    return HealthCheckFactory(person=person)
+
+
+def _diagnosis(person):
+    return BookletFactory(diagnosis__person=person).diagnosis
+
+
+def team_b_listed(cast) -> Target:
+    TeamFactory(institution=cast.centre_b, name=MARKER)
+    return Target(marker=MARKER)
+
+
+def team_b(cast) -> Target:
+    return Target(kwargs={"pk": TeamFactory(institution=cast.centre_b).pk})
+
+
+def disease(cast) -> Target:
+    return Target(kwargs={"pk": DiseaseFactory().pk})
+
+
+API_RECORDS = {
+    "contract": _contract,
+    "unsigned": _unsigned,
+    "chronic": _chronic,
+    "fulfilment": _fulfilment,
+    "health-check": _check,
+    "diagnosis": _diagnosis,
+}
+
 FORM_NAMES = (
     "contract",
     "unsigned",
@@ -118,4 +185,25 @@ CASES = [
     # An .xlsx download: the generic runner cannot read a marker inside the zip, so the scope
     # of the export is checked with the workbook opened in test_permissions.py.
     PermissionCase("signing:worklist_export", "own", export_b),
+    *[
+        case
+        for name, make_record in API_RECORDS.items()
+        for case in (
+            PermissionCase(f"signing-{name}-list", "list", _api_list(make_record), api=True),
+            PermissionCase(f"signing-{name}-detail", "detail", _api_detail(make_record), api=True),
+        )
+    ],
+    PermissionCase(
+        "signing-diagnosis-booklet",
+        "detail",
+        _api_detail(_diagnosis, {"status": "applied"}),
+        ("post",),
+        api=True,
+    ),
+    PermissionCase("signing-followup-list", "list", _api_list(_chronic), api=True),
+    PermissionCase("signing-team-list", "list", team_b_listed, api=True),
+    PermissionCase("signing-team-detail", "detail", team_b, api=True),
+    # The disease catalogue is the same for every place.
+    PermissionCase("signing-disease-list", "own", api=True),
+    PermissionCase("signing-disease-detail", "own", disease, api=True),
 ]
