@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 
-from households.models import Household, Person, PersonStatus
+from households.models import Household, Person, PersonStatus, RosterEntry
 from signing import followups
 from signing.models import (
     Booklet,
@@ -60,10 +60,23 @@ def _has_contract(year: int) -> Exists:
 # --- work lists ------------------------------------------------------------------------------
 
 
-def unsigned_without_reason(user: User, year: int, filters: ListFilters) -> QuerySet[Person]:
-    """Persons with neither a contract nor a recorded reason for ``year`` (the gap)."""
+def on_roster(year: int, as_of: datetime.date) -> Exists:
+    """The person is on ``year``'s roster and had not left it by ``as_of``."""
+    return Exists(
+        RosterEntry.objects.filter(person=OuterRef("pk"), year=year).filter(
+            Q(left_on__isnull=True) | Q(left_on__gt=as_of)
+        )
+    )
+
+
+def unsigned_without_reason(
+    user: User, year: int, as_of: datetime.date, filters: ListFilters
+) -> QuerySet[Person]:
+    """Persons of ``year``'s roster with neither a contract nor a recorded reason (the gap
+    the ``unsigned_no_reason`` indicator counts)."""
     return (
         _persons(user, filters)
+        .filter(on_roster(year, as_of))
         .exclude(_has_contract(year))
         .exclude(Exists(UnsignedRecord.objects.filter(person=OuterRef("pk"), year=year)))
     )

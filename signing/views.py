@@ -409,7 +409,9 @@ WORKLISTS: dict[str, WorkList] = {
             slug="unsigned",
             title=gettext_lazy("Not signed, no reason recorded"),
             headers=[*PERSON_HEADERS, gettext_lazy("person status")],
-            query=lambda user, year, as_of, f: selectors.unsigned_without_reason(user, year, f),
+            query=lambda user, year, as_of, f: selectors.unsigned_without_reason(
+                user, year, as_of, f
+            ),
             cells=lambda p, as_of: [*_person_cells(p), p.get_status_display()],
             household=lambda p: p.household,
         ),

@@ -3,8 +3,10 @@
 import datetime
 
 import factory
+from django.utils import timezone
 from factory.django import DjangoModelFactory
 
+from households.models import RosterEntry
 from signing.models import (
     Booklet,
     ChronicKind,
@@ -117,3 +119,11 @@ class BookletFactory(DjangoModelFactory):
         model = Booklet
 
     diagnosis = factory.SubFactory(DiagnosisFactory)
+
+
+class RosterEntryFactory(DjangoModelFactory):
+    class Meta:
+        model = RosterEntry
+
+    person = factory.SubFactory(PersonFactory)
+    year = factory.LazyFunction(lambda: timezone.localdate().year)

@@ -19,6 +19,7 @@ from tests.signing.factories import (
     HealthCheckFactory,
     HouseholdFactory,
     PersonFactory,
+    RosterEntryFactory,
     TeamFactory,
     UnsignedRecordFactory,
 )
@@ -59,7 +60,7 @@ def contract_b(cast) -> Target:
 
 
 def unsigned_b(cast) -> Target:
-    _person_b(cast)
+    RosterEntryFactory(person=_person_b(cast))
     return Target(kwargs={"slug": "unsigned"}, marker=MARKER)
 
 
@@ -86,12 +87,14 @@ def expiring_b(cast) -> Target:
 
 
 def index_b(cast) -> Target:
-    _person_b(cast)  # unsigned: B's village appears in the per-village table
+    RosterEntryFactory(
+        person=_person_b(cast)
+    )  # unsigned: B's village appears in the per-village table
     return Target(marker=cast.village_b.name)
 
 
 def export_b(cast) -> Target:
-    _person_b(cast)
+    RosterEntryFactory(person=_person_b(cast))
     return Target(kwargs={"slug": "unsigned"})
 
 

@@ -15,6 +15,7 @@ from tests.signing.factories import (
     HealthCheckFactory,
     HouseholdFactory,
     PersonFactory,
+    RosterEntryFactory,
 )
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
@@ -32,10 +33,13 @@ def household(village_a):
 
 @pytest.fixture
 def members(household):
-    return [
+    people = [
         PersonFactory(household=household, name="张三", id_number="350429195001011234"),
         PersonFactory(household=household, name="李四", id_number="350429195202021236"),
     ]
+    for person in people:
+        RosterEntryFactory(person=person)
+    return people
 
 
 def test_section_page_lists_members(client_a, members, household, django_assert_max_num_queries):
@@ -210,3 +214,9 @@ def test_household_sheet_prints_records(client_a, household, members, today):
     body = client_a.get(reverse("signing:household_sheet", args=[household.pk])).content.decode()
     assert "第一团队" in body
     assert "高血压" in body
+
+
+def test_unsigned_list_leaves_out_persons_off_the_roster(client_a, household):
+    PersonFactory(household=household, name="王离册")
+    body = client_a.get(reverse("signing:worklist", args=["unsigned"])).content.decode()
+    assert "王离册" not in body
