@@ -220,3 +220,25 @@ def test_unsigned_list_leaves_out_persons_off_the_roster(client_a, household):
     PersonFactory(household=household, name="王离册")
     body = client_a.get(reverse("signing:worklist", args=["unsigned"])).content.decode()
     assert "王离册" not in body
+
+
+def test_household_page_snippet_renders_the_section(rf, user_a, household, members):
+    from django.template.loader import render_to_string
+
+    request = rf.get("/")
+    request.user = user_a
+    html = render_to_string(
+        "signing/snippets/household_section.html",
+        {"household": household, "members": members},
+        request=request,
+    )
+    assert 'id="signing-form"' in html
+    assert "张三" in html
+    assert "open-contract" in html
+
+
+def test_household_sheet_snippet_renders_for_other_pages(household, members):
+    from django.template.loader import render_to_string
+
+    html = render_to_string("signing/snippets/household_sheet.html", {"household": household})
+    assert "张三" in html
