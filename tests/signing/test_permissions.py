@@ -1,16 +1,12 @@
+"""The signing cases run in tests/foundation/test_permission_matrix.py; this checks the
+export's workbook directly as well."""
+
 import io
 
-import pytest
 from django.urls import reverse
 from openpyxl import load_workbook
 
-from tests.inspections.permission_runner import build_cast, check_case
-from tests.signing.permission_cases import CASES, MARKER, export_b
-
-
-@pytest.mark.parametrize("case", CASES, ids=lambda c: c.id)
-def test_permission_case(case, request, client, db):
-    check_case(case, build_cast(request), client)
+from tests.signing.permission_cases import MARKER, export_b
 
 
 def _sheet_text(response) -> str:
@@ -18,8 +14,7 @@ def _sheet_text(response) -> str:
     return " ".join(str(cell.value) for row in sheet.iter_rows() for cell in row)
 
 
-def test_export_keeps_other_townships_out(request, client, db):
-    cast = build_cast(request)
+def test_export_keeps_other_townships_out(cast, client):
     url = reverse("signing:worklist_export", kwargs=export_b(cast).kwargs)
     client.force_login(cast.user_a)
     assert MARKER not in _sheet_text(client.get(url, {"village": cast.village_b.pk}))
