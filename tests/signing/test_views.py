@@ -242,3 +242,21 @@ def test_household_sheet_snippet_renders_for_other_pages(household, members):
 
     html = render_to_string("signing/snippets/household_sheet.html", {"household": household})
     assert "张三" in html
+
+
+@pytest.mark.parametrize("slug", ["unsigned", "followups", "booklets", "health-checks", "expiring"])
+def test_every_work_list_has_a_fixed_number_of_queries(
+    client_a, household, today, slug, django_assert_max_num_queries
+):
+    for _n in range(4):
+        person = PersonFactory(household=household)
+        RosterEntryFactory(person=person)
+        ChronicRegistrationFactory(person=person, diagnosed_on=datetime.date(2000, 1, 1))
+        BookletFactory(diagnosis__person=person)
+        ContractFactory(person=person, year=today.year, signed_on=today, valid_until=today)
+    if slug == "unsigned":
+        Contract.objects.all().delete()
+    with django_assert_max_num_queries(10):
+        response = client_a.get(reverse("signing:worklist", args=[slug]))
+    assert response.status_code == 200
+    assert response.content.decode().count(f"/households/{household.pk}/") == 4
