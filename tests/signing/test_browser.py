@@ -64,8 +64,8 @@ def test_sign_follow_up_and_brochure_change_the_work_lists(
 
     page.get_by_test_id("open-fulfilment").click()
     form = page.get_by_test_id("record-form-fulfilment")
-    for checkbox in form.get_by_role("checkbox").all():
-        checkbox.check()
+    form.get_by_label("张三").check()  # locators wait for the form; .all() would not
+    form.get_by_label("李四").check()
     form.get_by_test_id("field-kind").select_option(FulfilmentKind.BROCHURE.value)
     form.get_by_test_id("save").click()
     expect(page.get_by_test_id("saved-message")).to_be_visible()
