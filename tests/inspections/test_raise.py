@@ -10,6 +10,7 @@ from django.utils import timezone
 from inspections.models import Finding, FindingCategory
 from tests.households.factories import PersonFactory
 from tests.inspections.factories import CampaignFactory, InspectionGroupFactory
+from tests.signing.factories import RosterEntryFactory
 
 
 @pytest.fixture
@@ -110,6 +111,8 @@ def test_signing_unsigned_list_offers_the_button_to_county_staff(
     client, county_user, user_a, village_a
 ):
     person = PersonFactory(household__village=village_a, name="王五")
+    # The unsigned list holds persons of this year's roster.
+    RosterEntryFactory(person=person)
     client.force_login(county_user)
     page = client.get(reverse("signing:worklist", args=["unsigned"])).content.decode()
     assert f'data-testid="raise-unsigned_person-{person.pk}"' in page
