@@ -107,6 +107,9 @@ def test_redis_outage_keeps_pages_serving_and_loses_no_job(stack, county_user):
     )
     assert not server_errors, server_errors[:10]
     assert all(status == 302 and seconds < 10 for status, seconds in asked_during_outage)
-    assert kept == FAULT_RUNS
+    # A worker that reconnects after an outage sweeps the outbox itself (worker_ready), so a job
+    # kept during an early outage may already be sent when we count; what must hold is that the
+    # outbox caught jobs at all, every job ran exactly once and none is left behind.
+    assert 1 <= kept <= FAULT_RUNS
     assert RecomputeRun.objects.filter(status=RecomputeRun.Status.DONE).count() == FAULT_RUNS
     assert not PendingDispatch.objects.exists()
