@@ -199,6 +199,9 @@ class ImportBatch(models.Model):
     error_count = models.PositiveIntegerField(_("errors"), default=0)
     row_count = models.PositiveIntegerField(_("rows"), default=0)
     valid_rows_only = models.BooleanField(_("valid rows only"), default=False)
+    # The Celery task id that claimed the apply. A message redelivered after its worker died
+    # carries the same id and may take over; any other (duplicate) task may not.
+    apply_claim = models.CharField(max_length=255, blank=True, editable=False)
     place = models.ForeignKey(
         Place,
         verbose_name=_("place"),

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 from django.core.files import File
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from households.imports import ImportContext, ImportResult, ImportRun, get_ledger
@@ -119,13 +120,23 @@ def import_batch_check(*, batch: ImportBatch) -> ImportResult:
 
 
 def import_batch_apply(
-    *, batch: ImportBatch, actor: User, valid_rows_only: bool = False
+    *, batch: ImportBatch, actor: User, valid_rows_only: bool = False, claim: str = ""
 ) -> ImportResult:
     """Import the batch's file in one transaction; refused (nothing written) if any row has an
-    error, unless ``valid_rows_only``. Safe to run twice: the second run changes nothing."""
-    claimed = ImportBatch.objects.filter(
-        pk=batch.pk, status__in=[ImportBatch.Status.CHECKED, ImportBatch.Status.FAILED]
-    ).update(status=ImportBatch.Status.APPLYING, progress=0, valid_rows_only=valid_rows_only)
+    error, unless ``valid_rows_only``. Safe to run twice: the second run changes nothing.
+
+    ``claim`` is the id of the job applying the batch. A job whose worker died mid-apply (its
+    transaction rolled back) is redelivered with the same id and takes the batch over again;
+    a duplicate job with another id finds the batch busy and leaves it alone."""
+    claimable = Q(status__in=[ImportBatch.Status.CHECKED, ImportBatch.Status.FAILED])
+    if claim:
+        claimable |= Q(status=ImportBatch.Status.APPLYING, apply_claim=claim)
+    claimed = ImportBatch.objects.filter(claimable, pk=batch.pk).update(
+        status=ImportBatch.Status.APPLYING,
+        progress=0,
+        valid_rows_only=valid_rows_only,
+        apply_claim=claim,
+    )
     batch.refresh_from_db()
     if not claimed:
         return ImportResult(applied=batch.status == ImportBatch.Status.APPLIED, counts=batch.counts)

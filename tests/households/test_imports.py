@@ -360,3 +360,48 @@ def test_wide_but_small_sheet_is_read(tmp_path, places):
         tmp_path / "r.xlsx", rows, header=[*HEADER, *[f"备注{i}" for i in range(60)]]
     )
     assert run(path).ok
+
+
+# ---------------------------------------------------------------- a worker dying mid-apply
+
+
+def _checked_batch(tmp_path, user):
+    from django.core.files import File
+
+    path = write_roster(tmp_path / "r.xlsx", [roster_row(n) for n in range(4)])
+    with path.open("rb") as handle:
+        batch = services.import_batch_create(
+            kind="roster", uploaded_file=File(handle, name=path.name), actor=user,
+            options={"year": 2018},
+        )  # fmt: skip
+    services.import_batch_check(batch=batch)
+    batch.refresh_from_db()
+    assert batch.status == ImportBatch.Status.CHECKED
+    return batch
+
+
+def test_redelivered_job_takes_over_a_batch_its_dead_worker_left_applying(
+    tmp_path, places, county_user
+):
+    batch = _checked_batch(tmp_path, county_user)
+    # What a worker killed inside the apply transaction leaves behind: the claim, no rows.
+    ImportBatch.objects.filter(pk=batch.pk).update(
+        status=ImportBatch.Status.APPLYING, apply_claim="job-1"
+    )
+    result = services.import_batch_apply(batch=batch, actor=county_user, claim="job-1")
+    assert result.applied
+    assert Person.objects.count() == 4
+    batch.refresh_from_db()
+    assert batch.status == ImportBatch.Status.APPLIED
+
+
+def test_a_duplicate_job_leaves_a_batch_being_applied_alone(tmp_path, places, county_user):
+    batch = _checked_batch(tmp_path, county_user)
+    ImportBatch.objects.filter(pk=batch.pk).update(
+        status=ImportBatch.Status.APPLYING, apply_claim="job-1"
+    )
+    result = services.import_batch_apply(batch=batch, actor=county_user, claim="job-2")
+    assert not result.applied
+    assert Person.objects.count() == 0
+    batch.refresh_from_db()
+    assert (batch.status, batch.apply_claim) == (ImportBatch.Status.APPLYING, "job-1")
