@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 
 from healthpov.places.models import Place
 from healthpov.places.scoping import get_visible_or_404, places_visible_to
+from healthpov.service_errors import add_service_errors
 from inspections import selectors, services
 from inspections.forms import (
     CampaignForm,
@@ -48,14 +49,6 @@ def _require_county(request: HttpRequest) -> None:
         raise PermissionDenied
 
 
-def _apply_errors(form, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
-
-
 @login_required
 def campaign_list(request: HttpRequest) -> HttpResponse:
     campaigns = selectors.campaigns_for(request.user)
@@ -76,7 +69,7 @@ def campaign_create(request: HttpRequest) -> HttpResponse:
                 **form.cleaned_data, place=place, actor=request.user
             )
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, _("Campaign created."))
             return redirect("inspections:campaign_detail", pk=campaign.pk)
@@ -132,7 +125,7 @@ def _group_form(
                 campaign=campaign, group=group, actor=request.user, **form.cleaned_data
             )
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, _("Inspection group saved."))
             return redirect("inspections:campaign_detail", pk=campaign.pk)
@@ -157,7 +150,7 @@ def checklist_item_create(request: HttpRequest, pk: int) -> HttpResponse:
                 campaign=campaign, actor=request.user, **form.cleaned_data
             )
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, _("Checklist item added."))
             return redirect("inspections:campaign_detail", pk=campaign.pk)
@@ -214,7 +207,7 @@ def finding_create(request: HttpRequest, pk: int) -> HttpResponse:
                 actor=request.user,
             )
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, _("Finding recorded."))
             return redirect("inspections:finding_detail", pk=finding.pk)

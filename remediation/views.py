@@ -13,9 +13,9 @@ from django.utils.translation import pgettext
 from django.views.decorators.http import require_POST
 
 from healthpov.places.scoping import get_visible_or_404
+from healthpov.service_errors import add_service_errors
 from inspections.models import Finding
 from inspections.photos import photo_response
-from inspections.views import _apply_errors
 from inspections.xlsx import Column, Sheet, xlsx_response
 from remediation import selectors, services
 from remediation.forms import (
@@ -108,7 +108,7 @@ def _save_item(request: HttpRequest, form, **extra) -> Item | None:
     try:
         return services.item_create(actor=request.user, **data, **extra)
     except ValidationError as exc:
-        _apply_errors(form, exc)
+        add_service_errors(form, exc)
     return None
 
 
@@ -279,7 +279,7 @@ def accountability_create(request: HttpRequest) -> HttpResponse:
         try:
             services.accountability_record(actor=request.user, **form.cleaned_data)
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, _("Recorded."))
             return redirect("remediation:accountability_list")

@@ -184,15 +184,3 @@ class StayForm(PersonByIdForm):
             if name in data and data[name] is None:
                 data[name] = Decimal("0")
         return data
-
-
-def add_service_errors(form: forms.Form, error: ValidationError) -> None:
-    """Put a service's ValidationError on the form fields it names (others on the form)."""
-    if hasattr(error, "error_dict"):
-        for field, messages in error.message_dict.items():
-            target = field if field in form.fields else None
-            for message in messages:
-                form.add_error(target, message)
-    else:
-        for message in error.messages:
-            form.add_error(None, message)

@@ -20,9 +20,10 @@ from django.views.decorators.http import require_http_methods
 from healthpov.accounts.models import User
 from healthpov.places.models import Institution
 from healthpov.places.scoping import get_visible_or_404
+from healthpov.service_errors import add_service_errors
 from households.models import Person
 from treatment import selectors, services
-from treatment.forms import CallForm, CaseForm, RefusalForm, StayForm, add_service_errors
+from treatment.forms import CallForm, CaseForm, RefusalForm, StayForm
 from treatment.models import CaseStatus, InpatientStay, MajorIllnessCase, TreatmentPolicy
 from treatment.proofs import sniff_content_type
 
