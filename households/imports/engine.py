@@ -15,7 +15,7 @@ from django.db import connection, transaction
 from django.utils.translation import gettext as _
 
 from households.imports.ledgers import Column, ImportContext, Ledger, Row
-from households.imports.normalise import CellError
+from households.imports.normalise import CellError, compact
 from households.imports.reading import (
     FileRejected,
     Sheet,
@@ -25,6 +25,9 @@ from households.imports.reading import (
 )
 
 MAX_REPORTED_ERRORS = 10_000
+# Rows under the data that offices add by hand: totals and sign-off lines. Such a row (with an
+# empty key cell) is not data and is skipped like a blank row.
+FOOTER_WORDS = ("合计", "总计", "小计", "制表", "填表", "审核", "负责人", "注：", "注:", "说明")
 
 
 @dataclass
@@ -147,6 +150,7 @@ class ImportRun:
             for c, position in layout.columns
         ]
         width_needed = len(index)
+        key_position = next(p for c, p in layout.columns if c.field == self.ledger.key)
         rows: list[Row] = []
         progress = self.context.progress
         height = max(sheet.height, 1)
@@ -156,6 +160,8 @@ class ImportRun:
                     value != "" and (type(value) is not str or value.strip()) for value in cells
                 ):
                     continue  # blank rows are tolerated
+                if _is_footer(cells, key_position):
+                    continue
                 parsed: list[Any] = [None] * width_needed
                 row = Row(number, parsed, index)
                 width = len(cells)
@@ -246,3 +252,12 @@ class ImportRun:
             key=lambda error: (error["row"], error["col"] if error["col"] is not None else -1)
         )
         return result, rows, layout
+
+
+def _is_footer(cells: list[Any], key_position: int) -> bool:
+    """A totals or sign-off row: empty key cell, first filled cell starting with a footer word."""
+    key = cells[key_position] if key_position < len(cells) else None
+    if key is not None and str(key).strip():
+        return False
+    first = next((v for v in cells if v is not None and str(v).strip()), None)
+    return isinstance(first, str) and compact(first).startswith(FOOTER_WORDS)

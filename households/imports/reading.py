@@ -188,9 +188,9 @@ class Sheet:
     ``close()`` frees the workbook once the rows are parsed.
     """
 
-    def __init__(self, name: str, workbook, sheet) -> None:
+    def __init__(self, name: str, book: _Book, sheet) -> None:
         self.name = name
-        self._workbook = workbook
+        self._book: _Book | None = book
         self._sheet = sheet
         start = sheet.start or (0, 0)
         self.first_row = start[0] + 1  # Excel row number of the first row
@@ -223,10 +223,24 @@ class Sheet:
             number += 1
 
     def close(self) -> None:
+        """Free this sheet; the workbook closes with the last of its sheets. Idempotent."""
         self._sheet = None
-        if self._workbook is not None:
-            self._workbook.close()
-            self._workbook = None
+        if self._book is not None:
+            self._book.release()
+            self._book = None
+
+
+class _Book:
+    """A calamine workbook shared by its sheets: closed once, when the last sheet lets go."""
+
+    def __init__(self, workbook) -> None:
+        self.workbook = workbook
+        self.users = 0
+
+    def release(self) -> None:
+        self.users -= 1
+        if self.users == 0:
+            self.workbook.close()
 
 
 def open_sheets(path: Path, kind: str) -> list[Sheet]:
@@ -247,7 +261,8 @@ def open_sheets(path: Path, kind: str) -> list[Sheet]:
         raise FileRejected(
             _("The file is damaged and cannot be opened as a spreadsheet.")
         ) from None
-    sheets = []
+    sheets: list[Sheet] = []
+    book = _Book(workbook)
     try:
         for meta in workbook.sheets_metadata:
             if str(meta.typ) != str(python_calamine.SheetTypeEnum.WorkSheet):
@@ -260,7 +275,8 @@ def open_sheets(path: Path, kind: str) -> list[Sheet]:
                     )
                     % {"name": meta.name}
                 )
-            sheets.append(Sheet(meta.name, workbook, workbook.get_sheet_by_name(meta.name)))
+            book.users += 1
+            sheets.append(Sheet(meta.name, book, workbook.get_sheet_by_name(meta.name)))
     except (python_calamine.CalamineError, python_calamine.XmlError, python_calamine.ZipError):
         workbook.close()
         raise FileRejected(
@@ -269,6 +285,8 @@ def open_sheets(path: Path, kind: str) -> list[Sheet]:
     except FileRejected:
         workbook.close()
         raise
+    if not sheets:
+        workbook.close()
     if kind == "xlsx":
         _find_formulas(path, sheets)
     return sheets

@@ -41,13 +41,20 @@ def build_error_report(
         workbook = openpyxl.Workbook()
         sheet = workbook.active
         sheet.title = sheet_name[:31] or "Sheet1"
-        source = next(s for s in open_sheets(path, file_format) if s.name == sheet_name)
-        for number, cells in source.iter_rows():
-            for offset, value in enumerate(cells):
-                if value not in (None, ""):
-                    sheet.cell(
-                        row=number, column=source.first_col + offset + 1, value=neutralise(value)
-                    )
+        sheets = open_sheets(path, file_format)
+        try:
+            source = next(s for s in sheets if s.name == sheet_name)
+            for number, cells in source.iter_rows():
+                for offset, value in enumerate(cells):
+                    if value not in (None, ""):
+                        sheet.cell(
+                            row=number,
+                            column=source.first_col + offset + 1,
+                            value=neutralise(value),
+                        )
+        finally:
+            for each in sheets:
+                each.close()
     message_column = sheet.max_column + 1
     header = sheet.cell(row=header_row, column=message_column, value=_("What is wrong"))
     header.font = Font(bold=True, color="FF9C0006")
