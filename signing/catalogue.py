@@ -88,3 +88,39 @@ def ensure_default_catalogue(year: int) -> int:
 
 def disease_by_kind(year: int, kind: ChronicKind) -> Disease | None:
     return Disease.objects.filter(year=year, chronic_kind=kind).first()
+
+
+class Catalogue:
+    """The yearly catalogues of diseases with a flag, for finding the one in force in a year.
+
+    The catalogue in force in a year is that year's or, when the year has none, the newest
+    earlier one (a county edits a new year's catalogue only when something changes); dates
+    before every catalogue use the earliest. One query, whatever the number of rows looked up.
+    """
+
+    def __init__(self, **flags: bool) -> None:
+        self._diseases = {(d.year, d.name): d for d in Disease.objects.filter(**flags)}
+        self.years = sorted({year for year, _name in self._diseases})
+
+    def year_in_force(self, year: int) -> int | None:
+        earlier = [y for y in self.years if y <= year]
+        if earlier:
+            return earlier[-1]
+        return self.years[0] if self.years else None
+
+    def find(self, year: int, name: str) -> Disease | None:
+        in_force = self.year_in_force(year)
+        return None if in_force is None else self._diseases.get((in_force, name))
+
+    def names(self, year: int) -> list[str]:
+        in_force = self.year_in_force(year)
+        return sorted(name for y, name in self._diseases if y == in_force)
+
+
+def catalogue_year_in_force(year: int, **flags: bool) -> int | None:
+    """The catalogue year in force in ``year`` among diseases with ``flags`` (see Catalogue)."""
+    years = Disease.objects.filter(**flags).values_list("year", flat=True).distinct()
+    earlier = [y for y in years if y <= year]
+    if earlier:
+        return max(earlier)
+    return min(years, default=None)

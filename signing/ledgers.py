@@ -22,12 +22,12 @@ from simple_history.utils import bulk_create_with_history, bulk_update_with_hist
 
 from healthpov.places.models import Institution
 from households.imports import Column, PersonLedger, Row, normalise, register
+from signing.catalogue import Catalogue
 from signing.models import (
     Booklet,
     BookletStatus,
     ChronicRegistration,
     Contract,
-    Disease,
     FulfilmentKind,
     FulfilmentRecord,
     HealthCheck,
@@ -85,20 +85,14 @@ def _by_name(queryset, names: Iterable[str]) -> dict[str, Any]:
 
 
 def _catalogue(day_field: str, flag: str, rows: list[Row], label: str) -> None:
-    """Put ``row.extra['disease']``: the row's disease in the catalogue of the newest year not
-    after the row's date, among diseases with ``flag``; a row error naming the catalogue else."""
-    years = sorted(set(Disease.objects.filter(**{flag: True}).values_list("year", flat=True)))
-    diseases = {(d.year, d.name): d for d in Disease.objects.filter(**{flag: True})}
-    names: dict[int, list[str]] = {}
-    for year, name in sorted(diseases):
-        names.setdefault(year, []).append(name)
+    """Put ``row.extra['disease']``: the row's disease in the catalogue in force in the year of
+    the row's date, among diseases with ``flag``; a row error naming the catalogue else."""
+    catalogue = Catalogue(**{flag: True})
     for row in rows:
         day, name = row[day_field], row["disease"]
         if day is None or name is None:
             continue
-        earlier = [y for y in years if y <= day.year]
-        year = earlier[-1] if earlier else (years[0] if years else day.year)
-        disease = diseases.get((year, name))
+        disease = catalogue.find(day.year, name)
         if disease is None:
             row.error(
                 "disease",
@@ -108,9 +102,9 @@ def _catalogue(day_field: str, flag: str, rows: list[Row], label: str) -> None:
                 )
                 % {
                     "disease": name,
-                    "year": year,
+                    "year": catalogue.year_in_force(day.year) or day.year,
                     "kind": label,
-                    "names": "、".join(names.get(year, [])) or _("empty"),
+                    "names": "、".join(catalogue.names(day.year)) or _("empty"),
                 },
             )
         else:

@@ -3,13 +3,12 @@
 ``import_ledger major_illness PATH`` (大病专项救治台账) and ``import_ledger stays PATH``
 (住院结算台账). Both are upserts: the same file imported twice changes nothing.
 Hospital names match known institutions where they match and are kept as text otherwise;
-they never make a row fail. A disease must be a major illness of the catalogue of the
-screening year.
+they never make a row fail. A disease must be a major illness of the catalogue in force in the
+screening year (that year's, else the newest earlier one); the case belongs to the screening year.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
 from decimal import Decimal
 
 from django.utils.translation import gettext as _
@@ -18,7 +17,7 @@ from simple_history.utils import bulk_create_with_history, bulk_update_with_hist
 
 from healthpov.places.models import Institution
 from households.imports import Column, PersonLedger, Row, normalise, register
-from signing.models import Disease
+from signing.catalogue import Catalogue
 from treatment.models import CaseStatus, InpatientStay, MajorIllnessCase
 
 ID_HEADERS = ("身份证号", "身份证号码", "证件号码", "公民身份号码")
@@ -70,14 +69,7 @@ class MajorIllnessLedger(PersonLedger):
 
     def validate(self, rows: list[Row]) -> None:
         super().validate(rows)
-        years = {row["screening_date"].year for row in rows if row["screening_date"]}
-        catalogue: dict[tuple[int, str], Disease] = {
-            (d.year, d.name): d
-            for d in Disease.objects.filter(year__in=years, is_major_illness=True)
-        }
-        names_by_year: dict[int, list[str]] = defaultdict(list)
-        for year, name in sorted(catalogue):
-            names_by_year[year].append(name)
+        catalogue = Catalogue(is_major_illness=True)
         seen: dict[tuple, int] = {}
         for row in rows:
             screened = row["screening_date"]
@@ -85,16 +77,17 @@ class MajorIllnessLedger(PersonLedger):
                 continue
             if screened > self.context.today:
                 row.error("screening_date", _("The date is in the future."))
-            disease = catalogue.get((screened.year, row["disease"]))
+            disease = catalogue.find(screened.year, row["disease"])
             if disease is None:
-                listed = "、".join(names_by_year.get(screened.year, [])) or _("empty")
+                in_force = catalogue.year_in_force(screened.year) or screened.year
+                listed = "、".join(catalogue.names(screened.year)) or _("empty")
                 row.error(
                     "disease",
                     _(
                         "%(disease)s is not a major illness of the %(year)s catalogue"
                         " (the catalogue: %(names)s)."
                     )
-                    % {"disease": row["disease"], "year": screened.year, "names": listed},
+                    % {"disease": row["disease"], "year": in_force, "names": listed},
                 )
                 continue
             row.extra["disease"] = disease
@@ -110,7 +103,7 @@ class MajorIllnessLedger(PersonLedger):
             if status == CaseStatus.REFUSED and not row["refusal_reason"]:
                 row.error("refusal_reason", _("A refusal needs its reason."))
             if row.person is not None:
-                key = (row.person.pk, disease.pk)
+                key = (row.person.pk, disease.pk, screened.year)
                 if key in seen:
                     row.error(
                         "disease",
@@ -136,7 +129,7 @@ class MajorIllnessLedger(PersonLedger):
 
     def _split(self, rows: list[Row]):
         existing = {
-            (case.person_id, case.disease_id): case
+            (case.person_id, case.disease_id, case.year): case
             for case in MajorIllnessCase.objects.filter(
                 person__in={row.person.pk for row in rows},
                 disease__in={row.extra["disease"].pk for row in rows},
@@ -147,13 +140,11 @@ class MajorIllnessLedger(PersonLedger):
         for row in rows:
             disease = row.extra["disease"]
             values = self._values(row, hospitals)
-            case = existing.get((row.person.pk, disease.pk))
+            year = row["screening_date"].year
+            case = existing.get((row.person.pk, disease.pk, year))
             if case is None:
-                new.append(
-                    MajorIllnessCase(
-                        person=row.person, disease=disease, year=disease.year, **values
-                    )
-                )
+                case = MajorIllnessCase(person=row.person, disease=disease, year=year, **values)
+                new.append(case)
                 continue
             differs = {k: v for k, v in values.items() if getattr(case, k) != v}
             if differs:

@@ -20,6 +20,7 @@ from simple_history.models import HistoricalRecords
 
 from healthpov.places.models import Institution
 from healthpov.places.scoping import ScopedQuerySet
+from signing.catalogue import catalogue_year_in_force
 
 ZERO = Decimal("0.00")
 NOT_NEGATIVE = MinValueValidator(ZERO, message=_("An amount cannot be negative."))
@@ -179,15 +180,21 @@ class MajorIllnessCase(models.Model):
                     _("%(disease)s is not a major illness in the catalogue.")
                     % {"disease": self.disease.name}
                 )
-            if self.year and self.disease.year != self.year:
-                errors.setdefault("disease", []).append(
-                    _("%(disease)s belongs to the %(catalogue)s catalogue, not to %(year)s.")
-                    % {
-                        "disease": self.disease.name,
-                        "catalogue": self.disease.year,
-                        "year": self.year,
-                    }
-                )
+            if self.year and self.disease.is_major_illness:
+                in_force = catalogue_year_in_force(self.year, is_major_illness=True)
+                if self.disease.year != in_force:
+                    errors.setdefault("disease", []).append(
+                        _(
+                            "%(disease)s belongs to the %(catalogue)s catalogue; the catalogue"
+                            " in force in %(year)s is %(in_force)s's."
+                        )
+                        % {
+                            "disease": self.disease.name,
+                            "catalogue": self.disease.year,
+                            "year": self.year,
+                            "in_force": in_force,
+                        }
+                    )
         if self.status == CaseStatus.REFUSED:
             if not self.refusal_reason.strip():
                 errors.setdefault("refusal_reason", []).append(_("A refusal needs its reason."))

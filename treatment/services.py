@@ -86,7 +86,7 @@ def case_create(
     case = MajorIllnessCase(
         person=person,
         disease=disease,
-        year=disease.year,
+        year=screening_date.year,
         screening_date=screening_date,
         hospital=hospital,
         hospital_name=hospital_name,
@@ -117,8 +117,8 @@ def case_update(*, case: MajorIllnessCase, actor: User, **changes) -> MajorIllne
         setattr(case, field, value)
     if "hospital" in changes or "hospital_name" in changes:
         case.hospital, case.hospital_name = _hospital_fields(case.hospital, case.hospital_name)
-    if "disease" in changes:
-        case.year = case.disease.year
+    if "screening_date" in changes:
+        case.year = case.screening_date.year
     if case.status != CaseStatus.REFUSED:
         case.refusal_reason = ""
     case.full_clean()

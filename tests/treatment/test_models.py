@@ -52,14 +52,27 @@ def test_refusal_needs_reason_and_proof(village_a):
     assert {"refusal_reason", "refusal_note"} <= set(excinfo.value.message_dict)
 
 
-def test_case_disease_must_be_major_and_of_the_year(village_a):
+def test_case_disease_must_be_a_major_illness(village_a):
     minor = MajorDiseaseFactory(name="高血压", is_major_illness=False)
     case = CaseFactory.build(
-        person=PersonFactory(household__village=village_a), disease=minor, year=2019
+        person=PersonFactory(household__village=village_a), disease=minor, year=2018
     )
     with pytest.raises(ValidationError) as excinfo:
         case.full_clean()
-    assert len(excinfo.value.message_dict["disease"]) == 2
+    assert "大病" in excinfo.value.message_dict["disease"][0]
+
+
+def test_case_takes_the_catalogue_in_force_in_its_year(village_a):
+    person = PersonFactory(household__village=village_a)
+    of_2018 = MajorDiseaseFactory(name="肺癌", year=2018)
+    # 2019 has no catalogue of its own: 2018's is in force and a 2019 case may use it.
+    CaseFactory.build(person=person, disease=of_2018, year=2019).full_clean()
+    # Once 2019 has its own catalogue, a 2019 case must use it.
+    MajorDiseaseFactory(name="肺癌", year=2019)
+    case = CaseFactory.build(person=person, disease=of_2018, year=2019)
+    with pytest.raises(ValidationError) as excinfo:
+        case.full_clean()
+    assert "2019" in excinfo.value.message_dict["disease"][0]
 
 
 def test_died_case_with_treatment_date_counts_as_treated(village_a):
