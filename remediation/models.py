@@ -247,6 +247,7 @@ class Notification(models.Model):
         SENT_BACK = "sent_back", _("Sent back")
         SUBMITTED = "submitted", _("Awaiting verification")
         REVISIT = "revisit", _("Revisit due")
+        WORK_DUE = "work_due", _("Work due")  # the morning reminder (signing.reminders)
 
     # One reminder per item and recipient for these kinds, however often the job runs.
     ONCE_PER_ITEM = {Kind.DUE_SOON, Kind.OVERDUE, Kind.NEW_ITEM, Kind.REVISIT}

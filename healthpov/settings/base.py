@@ -290,6 +290,10 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
         "task": "remediation.tasks.create_due_revisits",
         "schedule": crontab(hour=0, minute=45),
     },
+    "signing-work-reminders": {
+        "task": "signing.tasks.send_work_reminders",
+        "schedule": crontab(hour=6, minute=30),
+    },
 }
 
 EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
