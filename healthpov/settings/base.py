@@ -124,6 +124,13 @@ VAR_DIR = Path(env.str("HEALTHPOV_VAR_DIR", default=str(BASE_DIR / "var")))
 DATABASES = {"default": env_database("DATABASE_URL", f"sqlite:///{VAR_DIR / 'healthpov.sqlite3'}")}
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DATABASES["default"].setdefault("CONN_MAX_AGE", env_int("CONN_MAX_AGE", 0))
+if DATABASES["default"]["ENGINE"].startswith("django.db.backends.postgresql"):
+    # No JIT: PostgreSQL compiles a query whose estimated cost passes jit_above_cost, and the
+    # signing work lists' correlated subqueries are estimated far above it, so each page paid
+    # about 3 s of compilation for 0.1 s of execution at 60,000 persons (bench/load.py).
+    # Pages run short queries; JIT only pays off for long analytical ones.
+    _options = DATABASES["default"].setdefault("OPTIONS", {})
+    _options["options"] = f"{_options.get('options', '')} -c jit=off".strip()
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets the in-process worker thread and web requests share the file.
     DATABASES["default"]["OPTIONS"] = {

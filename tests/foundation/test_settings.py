@@ -67,6 +67,30 @@ def test_good_values_start(tmp_path):
     assert result.stdout.strip() == "60"
 
 
+def test_postgresql_connections_turn_jit_off_keeping_the_url_options(tmp_path):
+    # JIT compilation cost ~3 s per signing work-list page at 60,000 persons (bench/load.py).
+    result = start(
+        tmp_path,
+        LOCAL,
+        "from django.conf import settings; print(settings.DATABASES['default']['OPTIONS'])",
+        DATABASE_URL="postgres://u@127.0.0.1:5432/x?options=-c%20statement_timeout%3D5000",
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "{'options': '-c statement_timeout=5000 -c jit=off'}"
+
+
+@pytest.mark.django_db
+def test_the_database_runs_without_jit():
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL only (JIT is a PostgreSQL setting)")
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW jit")
+        assert cursor.fetchone()[0] == "off"
+
+
 @pytest.mark.parametrize(
     ("variables", "named"),
     [
