@@ -11,6 +11,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from healthpov.choices import ChoiceLabels
 from healthpov.places.models import Place
 from healthpov.places.scoping import ScopedQuerySet
 
@@ -50,7 +51,7 @@ class Snapshot(models.Model):
         return f"{self.date} {self.place_id} {self.code}={self.value}"
 
 
-class RecomputeRun(models.Model):
+class RecomputeRun(ChoiceLabels, models.Model):
     """One recompute of every place's indicators; its page polls ``progress``."""
 
     class Status(models.TextChoices):
@@ -92,7 +93,7 @@ class RecomputeRun(models.Model):
         return self.status in {self.Status.DONE, self.Status.FAILED}
 
 
-class IndicatorTarget(models.Model):
+class IndicatorTarget(ChoiceLabels, models.Model):
     """What the year's policy aims for on one indicator (edited by an administrator)."""
 
     class Direction(models.TextChoices):

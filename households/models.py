@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
+from healthpov.choices import ChoiceLabels
 from healthpov.places.models import Place
 from healthpov.places.scoping import ScopedQuerySet
 from households.idnumber import validate_resident_id
@@ -81,7 +82,7 @@ class PersonStatus(models.TextChoices):
     ARMY = "army", _("Joined the army")  # 参军
 
 
-class Household(models.Model):
+class Household(ChoiceLabels, models.Model):
     number = models.CharField(_("household number"), max_length=40, unique=True)
     township = models.ForeignKey(
         Place, verbose_name=_("township"), on_delete=models.PROTECT, related_name="+"
@@ -124,7 +125,7 @@ class Household(models.Model):
         return f"{self.number} {self.head_name}".strip()
 
 
-class Person(models.Model):
+class Person(ChoiceLabels, models.Model):
     id_number = models.CharField(
         _("resident ID number"), max_length=18, unique=True, validators=[validate_resident_id]
     )
@@ -167,7 +168,7 @@ class ChangeSource(models.TextChoices):
     STAFF = "staff", _("Staff edit")
 
 
-class ImportBatch(models.Model):
+class ImportBatch(ChoiceLabels, models.Model):
     """One uploaded file of one ledger kind, from upload through preview to apply.
 
     The file's SHA-256 is kept so the same file imported twice is recognised (and changes
@@ -242,7 +243,7 @@ class ImportBatch(models.Model):
         return f"{self.original_name} ({self.kind})"
 
 
-class StatusChange(models.Model):
+class StatusChange(ChoiceLabels, models.Model):
     """A dated change of a person's or household's status, household or place."""
 
     class Field(models.TextChoices):

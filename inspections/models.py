@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
+from healthpov.choices import ChoiceLabels
 from healthpov.places.models import Institution, Place
 from healthpov.places.scoping import ScopedQuerySet, scope_q
 
@@ -26,7 +27,7 @@ class CampaignQuerySet(ScopedQuerySet):
         return self.filter(q)
 
 
-class Campaign(models.Model):
+class Campaign(ChoiceLabels, models.Model):
     class Kind(models.TextChoices):
         SUPERVISION = "supervision", _("Supervision")  # 督导
         SELF_CHECK = "self_check", _("Self-check")  # 自查
@@ -167,7 +168,7 @@ class FindingCategory(models.TextChoices):
     OTHER = "other", _("Other")
 
 
-class Finding(models.Model):
+class Finding(ChoiceLabels, models.Model):
     """A problem found during a campaign (问题), with photos as evidence (佐证材料)."""
 
     campaign = models.ForeignKey(

@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
+from healthpov.choices import ChoiceLabels
 from healthpov.places.models import Institution, Place
 from healthpov.places.scoping import ScopedQuerySet
 from inspections.models import EvidencePhoto
@@ -29,7 +30,7 @@ class ItemSource(models.TextChoices):
     REVISIT = "revisit", _("Revisit: problem came back")  # 回头看反弹
 
 
-class Item(models.Model):
+class Item(ChoiceLabels, models.Model):
     """A remediation item (整改事项); the four lists of the documents are views of these."""
 
     source = models.CharField(_("source"), max_length=20, choices=ItemSource.choices)
@@ -139,7 +140,7 @@ class Item(models.Model):
         return (self.deadline - timezone.localdate()).days
 
 
-class ItemTransition(models.Model):
+class ItemTransition(ChoiceLabels, models.Model):
     """One step of an item's life; the log is append-only."""
 
     class Action(models.TextChoices):
@@ -189,7 +190,7 @@ class ItemEvidence(EvidencePhoto):
         verbose_name_plural = _("evidence photos")
 
 
-class Accountability(models.Model):
+class Accountability(ChoiceLabels, models.Model):
     """A notice (通报) or a talk (约谈) naming a unit; together they make the 问责清单."""
 
     class Kind(models.TextChoices):
@@ -239,7 +240,7 @@ class NotificationQuerySet(ScopedQuerySet):
         return self.filter(read_at__isnull=True)
 
 
-class Notification(models.Model):
+class Notification(ChoiceLabels, models.Model):
     class Kind(models.TextChoices):
         NEW_ITEM = "new_item", _("New item")
         DUE_SOON = "due_soon", _("Due within 7 days")
@@ -285,7 +286,7 @@ class Notification(models.Model):
         return self.message
 
 
-class ProgressReport(models.Model):
+class ProgressReport(ChoiceLabels, models.Model):
     """A weekly (Thursday 12:00) or monthly progress report, kept as generated."""
 
     class Kind(models.TextChoices):
@@ -318,7 +319,7 @@ class ProgressReport(models.Model):
         return f"{self.get_kind_display()} {self.period_start}—{self.period_end}"
 
 
-class Revisit(models.Model):
+class Revisit(ChoiceLabels, models.Model):
     """The six-month revisit (回头看) of a closed item."""
 
     class Outcome(models.TextChoices):

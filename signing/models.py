@@ -14,6 +14,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from healthpov.choices import ChoiceLabels
 from healthpov.places.models import Institution, Place
 from healthpov.places.scoping import ScopedQuerySet
 
@@ -29,7 +30,7 @@ class ChronicKind(models.TextChoices):
     MENTAL = "mental", _("Severe mental disorder")  # 严重精神障碍
 
 
-class Disease(models.Model):
+class Disease(ChoiceLabels, models.Model):
     """One disease of a year's catalogue, with what the policy of that year requires for it."""
 
     year = models.PositiveSmallIntegerField(_("year"))
@@ -206,7 +207,7 @@ class Team(models.Model):
         return self.lead_doctor_name
 
 
-class TeamMember(models.Model):
+class TeamMember(ChoiceLabels, models.Model):
     class Role(models.TextChoices):
         DOCTOR = "doctor", _("Doctor")
         NURSE = "nurse", _("Nurse")
@@ -249,7 +250,7 @@ class SignMethod(models.TextChoices):
     ELECTRONIC = "electronic", _("Electronic")  # 电子
 
 
-class Contract(models.Model):
+class Contract(ChoiceLabels, models.Model):
     """A person's family-doctor contract for one service year."""
 
     person = models.ForeignKey(
@@ -342,7 +343,7 @@ class UnsignedReason(models.TextChoices):
     REFUSED = "refused", _("Refused to sign")  # 拒签
 
 
-class UnsignedRecord(models.Model):
+class UnsignedRecord(ChoiceLabels, models.Model):
     """Why a roster person has no contract in a year, with the contact attempt as evidence."""
 
     person = models.ForeignKey(
@@ -424,7 +425,7 @@ class ChronicRegistration(models.Model):
         return f"{self.person} {self.disease.name}"
 
 
-class FulfilmentRecord(models.Model):
+class FulfilmentRecord(ChoiceLabels, models.Model):
     """Something the team delivered to a person (a brochure is recorded once per household)."""
 
     person = models.ForeignKey(
@@ -551,7 +552,7 @@ class BookletStatus(models.TextChoices):
     ISSUED = "issued", _("Issued")  # 已办理
 
 
-class Booklet(models.Model):
+class Booklet(ChoiceLabels, models.Model):
     """The special-disease booklet (特殊病种簿) of one diagnosis. Expired counts as pending."""
 
     diagnosis = models.OneToOneField(

@@ -18,6 +18,7 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from healthpov.choices import ChoiceLabels
 from healthpov.places.models import Institution
 from healthpov.places.scoping import ScopedQuerySet
 from signing.catalogue import catalogue_year_in_force
@@ -86,7 +87,7 @@ class CaseStatus(models.TextChoices):
     DIED = "died", _("Died")  # 死亡
 
 
-class MajorIllnessCase(models.Model):
+class MajorIllnessCase(ChoiceLabels, models.Model):
     person = models.ForeignKey(
         "households.Person",
         verbose_name=_("person"),

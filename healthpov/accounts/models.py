@@ -5,10 +5,11 @@ from django.db import models
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
+from healthpov.choices import ChoiceLabels
 from healthpov.places.models import Institution, Place
 
 
-class User(AbstractUser):
+class User(ChoiceLabels, AbstractUser):
     class Role(models.TextChoices):
         TOWNSHIP_STAFF = "township_staff", _("Township staff")
         VILLAGE_DOCTOR = "village_doctor", _("Village doctor")

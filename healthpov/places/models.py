@@ -11,10 +11,11 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from healthpov.choices import ChoiceLabels
 from healthpov.places.scoping import ScopedQuerySet
 
 
-class Place(models.Model):
+class Place(ChoiceLabels, models.Model):
     class Level(models.TextChoices):
         PROVINCE = "province", _("Province")
         CITY = "city", _("City")
@@ -67,7 +68,7 @@ class Place(models.Model):
         return Place.objects.filter(pk__in=ids, level=level).first()
 
 
-class Institution(models.Model):
+class Institution(ChoiceLabels, models.Model):
     class Kind(models.TextChoices):
         COUNTY_HOSPITAL = "county_hospital", _("County general hospital")
         HEALTH_CENTRE = "health_centre", _("Township health centre")
