@@ -29,6 +29,7 @@ import statistics
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -121,11 +122,43 @@ def copy_rows(model, columns: list[str], rows, chunk: int = 200_000) -> int:
     return written
 
 
-def load(first_person: int, persons: int, township_offset: int) -> dict[str, int]:
-    """Persons ``first_person`` .. ``first_person + persons - 1`` and all their records."""
+def _new_villages(persons: int, township_offset: int) -> list[tuple[int, int]]:
+    """New townships of 基准县 with ``VILLAGES_PER_TOWNSHIP`` villages each, enough for
+    ``persons`` at ``PERSONS_PER_VILLAGE``."""
+    from healthpov.places.models import Place
+
+    county = Place.objects.get(level="county", name="基准县")
+    per_township = VILLAGES_PER_TOWNSHIP * PERSONS_PER_VILLAGE
+    villages: list[tuple[int, int]] = []
+    for t in range(-(-persons // per_township)):
+        township = Place.objects.create(
+            name=f"第{township_offset + t + 1}镇", level="township", parent=county
+        )
+        for v in range(VILLAGES_PER_TOWNSHIP):
+            village = Place.objects.create(
+                name=f"第{township_offset + t + 1}镇{v + 1}村", level="village", parent=township
+            )
+            villages.append((township.pk, village.pk))
+    return villages
+
+
+def load(
+    first_person: int,
+    persons: int,
+    township_offset: int,
+    *,
+    villages: list[tuple[int, int]] | None = None,
+    identity: Callable[[int, datetime.date], tuple[str, str, str]] | None = None,
+) -> dict[str, int]:
+    """Persons ``first_person`` .. ``first_person + persons - 1`` and all their records.
+
+    By default new townships of 基准县 are created for them (``PERSONS_PER_VILLAGE`` per
+    village) and they are named 居民 with placeholder IDs. ``villages`` (township id, village id)
+    puts their households round-robin into existing villages instead (no place is created and
+    no county is needed); ``identity(person id, birth date)`` gives (resident ID, name, sex).
+    """
     from django.db import connection, transaction
 
-    from healthpov.places.models import Place
     from households.models import Household, Person, RosterEntry
     from signing.models import (
         Booklet,
@@ -139,19 +172,10 @@ def load(first_person: int, persons: int, township_offset: int) -> dict[str, int
     )
     from treatment.models import InpatientStay, MajorIllnessCase
 
-    county = Place.objects.get(level="county", name="基准县")
-    per_township = VILLAGES_PER_TOWNSHIP * PERSONS_PER_VILLAGE
-    townships = -(-persons // per_township)
-    villages: list[tuple[int, int]] = []
-    for t in range(townships):
-        township = Place.objects.create(
-            name=f"第{township_offset + t + 1}镇", level="township", parent=county
-        )
-        for v in range(VILLAGES_PER_TOWNSHIP):
-            village = Place.objects.create(
-                name=f"第{township_offset + t + 1}镇{v + 1}村", level="village", parent=township
-            )
-            villages.append((township.pk, village.pk))
+    given_villages = villages is not None
+    if villages is None:
+        villages = _new_villages(persons, township_offset)
+
     hypertension = Disease.objects.get(year=YEAR, name="高血压")
     diabetes = Disease.objects.get(year=YEAR, name="2型糖尿病")
     copd = Disease.objects.get(year=YEAR, name="慢性阻塞性肺疾病")
@@ -165,8 +189,15 @@ def load(first_person: int, persons: int, township_offset: int) -> dict[str, int
     households = range(first_household, first_household + -(-persons // PERSONS_PER_HOUSEHOLD))
 
     def village_of_household(h: int) -> tuple[int, int]:
+        if given_villages:
+            return villages[(h - first_household) % len(villages)]
         index = (h - first_household) * PERSONS_PER_HOUSEHOLD // PERSONS_PER_VILLAGE
         return villages[min(index, len(villages) - 1)]
+
+    def person(i: int, birth: datetime.date) -> tuple[str, str, str]:
+        if identity is not None:
+            return identity(i, birth)
+        return f"B{i:017d}", "居民", "M" if i % 2 else "F"
 
     def day(start: datetime.date, span: int) -> datetime.date:
         return start + datetime.timedelta(days=rng.randrange(span))
@@ -206,9 +237,7 @@ def load(first_person: int, persons: int, township_offset: int) -> dict[str, int
             (
                 (
                     i,
-                    f"B{i:017d}",
-                    "居民",
-                    "M" if i % 2 else "F",
+                    *person(i, births[i - first_person]),
                     births[i - first_person],
                     first_household + (i - first_person) // PERSONS_PER_HOUSEHOLD,
                     "head",

@@ -47,21 +47,34 @@ def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def generate(path: Path, rows: int) -> None:
-    setup_django(f"sqlite:///{WORK / 'unused.sqlite3'}")  # settings only; no query is made
+def generate(
+    path: Path,
+    rows: int,
+    *,
+    places: list[tuple[str, str]] | None = None,
+    seed: int = 100_000,
+    household_prefix: str = "H",
+    exclude: frozenset[str] | set[str] = frozenset(),
+    phone_prefix: str = "138",
+) -> None:
+    """A roster of ``rows`` persons in households of 1-5 spread over ``places`` (township,
+    village names; default every village of the demo county), with valid resident IDs not in
+    ``exclude``. Needs Django set up (settings only; no query is made)."""
     from openpyxl import Workbook
 
-    from healthpov.places.demo import TOWNSHIPS
     from households.idnumber import make_resident_id
 
-    rng = random.Random(100_000)
-    places = [(t, v) for t, villages in TOWNSHIPS.items() for v in villages]
+    if places is None:
+        from healthpov.places.demo import TOWNSHIPS
+
+        places = [(t, v) for t, villages in TOWNSHIPS.items() for v in villages]
+    rng = random.Random(seed)
     relations = ["之子", "之女", "配偶", "之母", "之孙子"]
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet("花名册")
     sheet.append(["泰宁县建档立卡贫困人口花名册"])
     sheet.append(HEADER)
-    used: set[str] = set()
+    used: set[str] = set(exclude)
     household = 0
     members_left = 0
     for n in range(rows):
@@ -80,8 +93,8 @@ def generate(path: Path, rows: int) -> None:
                 used.add(number)
                 break
         sheet.append([
-            n + 1, township, village, f"H{household:07d}", f"居民{n}", relation, number,
-            "男" if int(number[16]) % 2 else "女", birth, f"138{n:08d}",
+            n + 1, township, village, f"{household_prefix}{household:07d}", f"居民{n}", relation,
+            number, "男" if int(number[16]) % 2 else "女", birth, f"{phone_prefix}{n:08d}",
             "已脱贫" if household % 40 else "未脱贫", rng.choice(CAUSES),
             rng.choice(["健康", "健康", "长期慢性病", "残疾"]), "正常", "是", 2016,
         ])  # fmt: skip
@@ -263,6 +276,7 @@ def main() -> None:
     path = WORK / f"roster-{args.rows}.xlsx"
     if not path.exists():
         started = time.perf_counter()
+        setup_django(f"sqlite:///{WORK / 'unused.sqlite3'}")  # settings only; no query is made
         generate(path, args.rows)
         print(
             f"generated {path} ({path.stat().st_size / 1e6:.1f} MB)"
