@@ -159,6 +159,8 @@ class BookletSerializer(serializers.ModelSerializer):
     class Meta:
         model = Booklet
         fields = ["status", "applied_on", "number", "issued_on", "expires_on"]
+        # The booklet action moves a booklet to a status: without one there is nothing to do.
+        extra_kwargs = {"status": {"required": True}}
 
 
 class DiagnosisSerializer(PersonRecordSerializer):

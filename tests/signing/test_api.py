@@ -91,6 +91,17 @@ def test_booklet_action_issues_booklet(api_a, person_a):
     assert response.json()["booklet"]["number"] == "TN-9"
 
 
+def test_booklet_action_without_a_status_is_a_400_not_a_500(api_a, person_a):
+    # Found by bench/fuzz_api.sh (schemathesis): an empty body reached the service without
+    # its status.
+    diagnosis = BookletFactory(diagnosis__person=person_a).diagnosis
+    response = api_a.post(
+        reverse("signing-diagnosis-booklet", args=[diagnosis.pk]), {}, format="multipart"
+    )
+    assert response.status_code == 400
+    assert "status" in response.json()
+
+
 def test_schema_lists_signing_endpoints(api_a):
     response = api_a.get(reverse("api-schema"), {"format": "json"})
     assert "/api/signing/followups/" in response.json()["paths"]
