@@ -2,20 +2,25 @@
 # API fuzzing: schemathesis (its command line) against /api/schema/ on a live gunicorn, signed in
 # as a township user with a token. Fails on any 5xx or an undocumented status code.
 #
-# Usage: bench/fuzz_api.sh [MAX_EXAMPLES]   (default 25 per operation)
-# Needs PostgreSQL (DATABASE_URL's server, default postgres://postgres@127.0.0.1:5432). A throwaway
-# database is created, migrated and seeded with the demo county, and dropped at the end.
+# Usage: bench/fuzz_api.sh [MAX_EXAMPLES] [MAX_SECONDS]
+#   MAX_EXAMPLES per operation (default 25); MAX_SECONDS bounds the whole schemathesis run
+#   (default none; bin/test gives one: fuzzing repeats until it is spent, so it is also the time
+#   the run takes).
+# Needs PostgreSQL (PG_URL, default postgres://postgres@127.0.0.1:5432). A throwaway database is
+# created, migrated and seeded with the demo county (or copied from TEMPLATE_DB, a migrated and
+# seeded database, when set), and dropped at the end.
 # schemathesis lives in its own virtualenv (.venv-fuzz): its pytest plugin must not load into
 # the project's test runs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT="$PWD"
 MAX_EXAMPLES="${1:-25}"
+MAX_SECONDS="${2:-}"
 PY="${PYTHON:-$ROOT/.venv/bin/python}"
 FUZZ_VENV="${FUZZ_VENV:-$ROOT/.venv-fuzz}"
 PG="${PG_URL:-postgres://postgres@127.0.0.1:5432}"
 DB="healthpov_fuzz_$$"
-PORT="${FUZZ_PORT:-8765}"
+PORT="${FUZZ_PORT:-$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')}"
 
 if [[ ! -x "$FUZZ_VENV/bin/schemathesis" && ! -x "$FUZZ_VENV/bin/st" ]]; then
     python3 -m venv "$FUZZ_VENV"
@@ -24,16 +29,22 @@ fi
 ST="$FUZZ_VENV/bin/schemathesis"
 [[ -x "$ST" ]] || ST="$FUZZ_VENV/bin/st"
 
+STATIC_ROOT="$(mktemp -d)"  # none collected: the API names no static file
 export DJANGO_SETTINGS_MODULE=healthpov.settings.local DEBUG=false SECRET_KEY=fuzz-only-not-secret \
-    ALLOWED_HOSTS=127.0.0.1 DATABASE_URL="$PG/$DB" REDIS_URL=
-psql "$PG/postgres" -qc "CREATE DATABASE $DB" >/dev/null
+    ALLOWED_HOSTS=127.0.0.1 DATABASE_URL="$PG/$DB" REDIS_URL= STATIC_ROOT
+if [[ -n "${TEMPLATE_DB:-}" ]]; then
+    psql "$PG/postgres" -qc "CREATE DATABASE $DB TEMPLATE $TEMPLATE_DB" >/dev/null
+else
+    psql "$PG/postgres" -qc "CREATE DATABASE $DB" >/dev/null
+fi
 cleanup() {
     [[ -n "${WEB_PID:-}" ]] && kill "$WEB_PID" 2>/dev/null && wait "$WEB_PID" 2>/dev/null
     psql "$PG/postgres" -qc "DROP DATABASE IF EXISTS $DB WITH (FORCE)" >/dev/null || true
+    rm -rf "$STATIC_ROOT"
 }
 trap cleanup EXIT
 "$PY" manage.py migrate -v0
-"$PY" manage.py seed_demo >/dev/null
+[[ -n "${TEMPLATE_DB:-}" ]] || "$PY" manage.py seed_demo >/dev/null
 TOKEN="$("$PY" manage.py shell -c "
 from rest_framework.authtoken.models import Token
 from healthpov.accounts.models import User
@@ -49,4 +60,5 @@ for _ in $(seq 1 60); do curl -fs -o /dev/null "http://127.0.0.1:$PORT/accounts/
     --checks not_a_server_error,status_code_conformance \
     --max-examples "$MAX_EXAMPLES" \
     --request-timeout 30 \
+    ${MAX_SECONDS:+--max-time "$MAX_SECONDS"} \
     --seed 8
