@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 import hashlib
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -50,6 +51,20 @@ def _store_result(batch: ImportBatch, result: ImportResult) -> None:
         "header_row": result.header_row,
         "file_format": result.file_format,
     }
+
+
+def _record_applied(batch: ImportBatch, actor: User | None) -> Callable[[ImportResult], None]:
+    """Marks the batch applied inside the import's own transaction (``ImportRun.apply``)."""
+
+    def record(result: ImportResult) -> None:
+        _store_result(batch, result)
+        batch.status = ImportBatch.Status.APPLIED
+        batch.applied_by = actor
+        batch.applied_at = timezone.now()
+        batch.progress = 100
+        batch.save()
+
+    return record
 
 
 def import_batch_create(
@@ -127,7 +142,9 @@ def import_batch_apply(
 
     ``claim`` is the id of the job applying the batch. A job whose worker died mid-apply (its
     transaction rolled back) is redelivered with the same id and takes the batch over again;
-    a duplicate job with another id finds the batch busy and leaves it alone."""
+    a duplicate job with another id finds the batch busy and leaves it alone. The batch is
+    marked applied in the transaction that writes the rows, so a job dying at any point leaves
+    either the rows and an applied batch, or neither (tests/hardening/test_faults.py)."""
     claimable = Q(status__in=[ImportBatch.Status.CHECKED, ImportBatch.Status.FAILED])
     if claim:
         claimable |= Q(status=ImportBatch.Status.APPLYING, apply_claim=claim)
@@ -146,21 +163,19 @@ def import_batch_apply(
         _context_for(batch, batch.created_by, dry_run=False),
     )
     try:
-        result = run.apply(valid_rows_only=valid_rows_only)
+        result = run.apply(
+            valid_rows_only=valid_rows_only, on_applied=_record_applied(batch, actor)
+        )
     except Exception:
         ImportBatch.objects.filter(pk=batch.pk).update(status=ImportBatch.Status.FAILED)
         raise
-    _store_result(batch, result)
-    if result.applied:
-        batch.status = ImportBatch.Status.APPLIED
-        batch.applied_by = actor
-        batch.applied_at = timezone.now()
-    else:
+    if not result.applied:
+        _store_result(batch, result)
         batch.status = (
             ImportBatch.Status.REJECTED if result.file_error else ImportBatch.Status.CHECKED
         )
-    batch.progress = 100
-    batch.save()
+        batch.progress = 100
+        batch.save()
     return result
 
 
@@ -177,17 +192,14 @@ def import_file(
         )
     context.batch = batch
     result = ImportRun(get_ledger(kind), path, context).apply(
-        valid_rows_only=bool(context.options.get("valid_rows_only"))
+        valid_rows_only=bool(context.options.get("valid_rows_only")),
+        on_applied=_record_applied(batch, actor),
     )
-    _store_result(batch, result)
-    if result.applied:
-        batch.status = ImportBatch.Status.APPLIED
-        batch.applied_by = actor
-        batch.applied_at = timezone.now()
-    else:
+    if not result.applied:
+        _store_result(batch, result)
         batch.status = ImportBatch.Status.REJECTED
-    batch.progress = 100
-    batch.save()
+        batch.progress = 100
+        batch.save()
     return result
 
 

@@ -7,6 +7,7 @@ and writes only when there is no error, unless ``valid_rows_only`` is chosen.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -197,8 +198,18 @@ class ImportRun:
             result.counts = self.ledger.plan(valid)
         return result
 
-    def apply(self, *, valid_rows_only: bool = False) -> ImportResult:
-        """Check, then write in one transaction: all rows, or (if chosen) the valid ones only."""
+    def apply(
+        self,
+        *,
+        valid_rows_only: bool = False,
+        on_applied: Callable[[ImportResult], None] | None = None,
+    ) -> ImportResult:
+        """Check, then write in one transaction: all rows, or (if chosen) the valid ones only.
+
+        ``on_applied(result)`` runs inside that transaction after the writes, so the record of
+        the import (its batch marked applied) commits with the rows or not at all: a process
+        or database dying between the two cannot leave rows under a batch that says otherwise.
+        """
         result, rows, _layout = self._check()
         if result.file_error or (result.error_count and not valid_rows_only):
             return result
@@ -211,7 +222,9 @@ class ImportRun:
                 with connection.cursor() as cursor:
                     cursor.execute("SET LOCAL jit = off")
             result.counts = self.ledger.apply(valid)
-        result.applied = True
+            result.applied = True
+            if on_applied is not None:
+                on_applied(result)
         self.context.progress(1.0)
         return result
 
