@@ -1,24 +1,33 @@
-"""Real processes for the fault tests: a private Redis, gunicorn and a Celery worker.
+"""Real processes for the fault tests: a private Redis, a private PostgreSQL cluster,
+gunicorn, Celery workers and management commands.
 
-Each fault test starts its own Redis on a free port (so stopping it disturbs nobody else on
-the machine) and points gunicorn and the worker at the pytest PostgreSQL database, whose rows
-the test commits (``transaction=True``).
+Whatever a test stops, restarts or kills is its own: a Redis on a free port, a PostgreSQL
+cluster initialised in a temporary directory (so ``pg_ctl restart -m immediate`` disturbs
+nobody else on the machine), and the processes it started. The Redis test points gunicorn and
+the worker at the pytest PostgreSQL database, whose rows the test commits
+(``transaction=True``); the import tests run on copies of a template database in the private
+cluster.
 """
 
 from __future__ import annotations
 
+import contextlib
+import glob
 import http.client
 import os
+import pwd
 import re
 import shutil
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import psycopg2
 from django.conf import settings
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -188,3 +197,196 @@ class Stack:
                     process.wait(15)
                 except subprocess.TimeoutExpired:
                     process.kill()
+
+
+# ------------------------------------------------------------------ private PostgreSQL
+
+
+def postgres_bindir() -> Path | None:
+    """Debian's server binaries (/usr/lib/postgresql/<version>/bin), newest version first."""
+    found = sorted(
+        glob.glob("/usr/lib/postgresql/*/bin/initdb"),
+        key=lambda path: int(Path(path).parts[-3]) if Path(path).parts[-3].isdigit() else 0,
+    )
+    return Path(found[-1]).parent if found else None
+
+
+class PrivatePostgres:
+    """A PostgreSQL cluster of the test's own: initdb in a temporary directory, a free port on
+    127.0.0.1, its Unix socket in that directory. PostgreSQL refuses to run as root, so under
+    root every server command runs as the ``postgres`` OS user (who owns the directory).
+
+    ``fsync=off``: the tests crash processes, never the machine, so every write that reached
+    the kernel survives a crash (the WAL is still written and replayed); it saves the
+    directory-wide fsync that crash recovery does first.
+    """
+
+    def __init__(self) -> None:
+        self.bindir = postgres_bindir()
+        self.port = free_port()
+        self.root: Path | None = None
+
+    @classmethod
+    def unavailable(cls) -> str:
+        """Why a private cluster cannot run here ('' when it can)."""
+        bindir = postgres_bindir()
+        if bindir is None or not (bindir / "pg_ctl").exists():
+            return "PostgreSQL server binaries not found (/usr/lib/postgresql/<version>/bin)"
+        if os.geteuid() == 0:
+            try:
+                pwd.getpwnam("postgres")
+            except KeyError:
+                return "running as root and there is no 'postgres' OS user to run the server"
+            if not shutil.which("runuser"):
+                return "running as root and runuser is missing"
+        return ""
+
+    def _as_server_user(self, *args: str) -> list[str]:
+        if os.geteuid() == 0:
+            return ["runuser", "-u", "postgres", "--", *args]
+        return list(args)
+
+    def _server(self, *args: str, timeout: float = 120) -> subprocess.CompletedProcess:
+        completed = subprocess.run(
+            self._as_server_user(*args), capture_output=True, text=True, timeout=timeout,
+        )  # fmt: skip
+        if completed.returncode:
+            log = self.root / "postgres.log" if self.root else None
+            tail = log.read_text(errors="replace")[-2000:] if log and log.exists() else ""
+            raise RuntimeError(f"{args[0]} failed: {completed.stderr.strip()}\n{tail}")
+        return completed
+
+    @property
+    def data(self) -> Path:
+        assert self.root is not None
+        return self.root / "data"
+
+    def _pg_ctl(self, *args: str) -> None:
+        options = (
+            f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 -c fsync=off"
+            " -c max_connections=50"
+        )
+        self._server(
+            str(self.bindir / "pg_ctl"), "-D", str(self.data),
+            "-l", str(self.root / "postgres.log"), "-w", "-t", "60", "-o", options, *args,
+        )  # fmt: skip
+
+    def start(self) -> None:
+        self.root = Path(tempfile.mkdtemp(prefix="healthpov-faults-pg-"))
+        if os.geteuid() == 0:
+            shutil.chown(self.root, "postgres", "postgres")
+        self._server(
+            str(self.bindir / "initdb"), "-D", str(self.data), "-U", "postgres", "-A", "trust",
+            "-E", "UTF8", "--locale=C", "--no-sync",
+        )  # fmt: skip
+        self._pg_ctl("start")
+
+    def restart_immediately(self) -> None:
+        """``pg_ctl restart -m immediate``: every backend is killed, no checkpoint; the server
+        comes back through crash recovery. Returns once it accepts connections."""
+        self._pg_ctl("-m", "immediate", "restart")
+
+    def stop(self) -> None:
+        if self.root is None:
+            return
+        if (self.data / "postmaster.pid").exists():
+            with contextlib.suppress(RuntimeError, subprocess.TimeoutExpired):
+                self._pg_ctl("-m", "fast", "stop")
+        shutil.rmtree(self.root, ignore_errors=True)
+        self.root = None
+
+    def url(self, name: str) -> str:
+        return f"postgres://postgres@127.0.0.1:{self.port}/{name}"
+
+    def connect(self, name: str = "postgres"):
+        connection = psycopg2.connect(
+            host="127.0.0.1", port=self.port, user="postgres", dbname=name, connect_timeout=5
+        )
+        connection.autocommit = True
+        return connection
+
+    def query(self, sql: str, params=(), name: str = "postgres") -> list[tuple]:
+        connection = self.connect(name)
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute(sql, params)
+                return cursor.fetchall() if cursor.description else []
+        finally:
+            connection.close()
+
+    def create_database(self, name: str, template: str = "template1") -> None:
+        # FILE_COPY, not PostgreSQL 15's default WAL_LOG: a copy made with WAL_LOG hands out
+        # the template's next sequence values again after a crash (the copied sequence page
+        # says "32 values already logged" and nextval() writes no WAL for them), so the import
+        # after a restart collided with the batch id the crashed one had taken. Measured on
+        # 15.20; a database made from template1 (the normal case) is not affected.
+        self.query(f'CREATE DATABASE "{name}" TEMPLATE "{template}" STRATEGY FILE_COPY')
+
+    def drop_database(self, name: str) -> None:
+        self.query(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+    def copy_database(self, source_url: str, name: str) -> None:
+        """Schema and rows of another server's database (the pytest one, already migrated)
+        into a new database here: pg_dump | psql, seconds instead of a migrate."""
+        self.create_database(name)
+        dump = subprocess.run(
+            [str(self.bindir / "pg_dump"), "--no-owner", "--no-privileges", "-d", source_url],
+            capture_output=True, timeout=120, check=True,
+        )  # fmt: skip
+        subprocess.run(
+            [str(self.bindir / "psql"), "-q", "-v", "ON_ERROR_STOP=1", "-d", self.url(name)],
+            input=dump.stdout, capture_output=True, timeout=120, check=True,
+        )  # fmt: skip
+
+
+def registry_digest(postgres: PrivatePostgres, name: str) -> dict[str, object]:
+    """Counts and MD5s of what a roster import writes, in a stable order and without
+    timestamps or ids that differ between two equal imports (batch ids are compared apart)."""
+    queries = {
+        "persons": """
+            SELECT count(*), md5(coalesce(string_agg(concat_ws('|', p.id_number, p.name, p.sex,
+                p.birth_date, h.number, p.relation, p.phone, p.insured, p.health, p.status,
+                p.created_by_id), E'\n' ORDER BY p.id_number), ''))
+            FROM households_person p JOIN households_household h ON h.id = p.household_id""",
+        "households": """
+            SELECT count(*), md5(coalesce(string_agg(concat_ws('|', h.number, t.name, v.name,
+                h.head_name, h.phone, h.registration_year, h.household_type, h.poverty_status,
+                h.main_cause), E'\n' ORDER BY h.number), ''))
+            FROM households_household h JOIN places_place t ON t.id = h.township_id
+            JOIN places_place v ON v.id = h.village_id""",
+        "roster_entries": """
+            SELECT count(*), md5(coalesce(string_agg(concat_ws('|', p.id_number, r.year,
+                r.left_on), E'\n' ORDER BY p.id_number, r.year), ''))
+            FROM households_rosterentry r JOIN households_person p ON p.id = r.person_id""",
+        "status_changes": """
+            SELECT count(*), md5(coalesce(string_agg(concat_ws('|', s.field, s.old_value,
+                s.new_value, s.source), E'\n' ORDER BY s.field, s.old_value, s.new_value), ''))
+            FROM households_statuschange s""",
+        "history_rows": """
+            SELECT (SELECT count(*) FROM households_historicalperson)
+                 + (SELECT count(*) FROM households_historicalhousehold), ''""",
+    }
+    connection = postgres.connect(name)
+    try:
+        with connection.cursor() as cursor:
+            digest: dict[str, object] = {}
+            for key, sql in queries.items():
+                cursor.execute(sql)
+                count, md5 = cursor.fetchone()
+                digest[key] = (count, md5)
+            return digest
+    finally:
+        connection.close()
+
+
+def manage_env(database: str, media_root: Path, **extra: str) -> dict[str, str]:
+    """Environment of a management command or worker subprocess on ``database``."""
+    return {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "healthpov.settings.test",
+        "DATABASE_URL": database,
+        "MEDIA_ROOT": str(media_root),
+        "PYTHONPATH": str(ROOT),
+        "LOG_LEVEL": "INFO",
+        **extra,
+    }

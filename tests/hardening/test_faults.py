@@ -1,26 +1,65 @@
 """Faults with real processes (marked ``faults``; bin/test runs them in a stage of their own on
-PostgreSQL). Counts are kept small for CI and raised by hand: ``FAULT_RUNS=20``.
+PostgreSQL). Counts are kept small for CI (``FAULT_RUNS`` defaults to 3) and raised by hand:
+``FAULT_RUNS=20``. Each test prints one line per run (``-s`` shows it); ``FAULT_SEED`` replays
+the random points of an earlier run.
 
 - Redis stopped under load: pages keep serving (0 answers 5xx), recomputes asked for during
   the outage are kept in the database and run once Redis is back and the sweep has run.
-- A Celery worker killed with SIGKILL in the middle of a task: the task runs again
-  (acks_late + reject_on_worker_lost) and the result equals a clean run.
+- PostgreSQL restarted with ``pg_ctl restart -m immediate`` at a random point of a 10,000-row
+  ``import_roster`` (a subprocess, on a private cluster): each run ends with the import's rows
+  all written or none (persons, households, roster entries and the batch marked applied go
+  together), and running the command again gives exactly the 10,000 rows of a clean run.
+- A Celery worker killed with SIGKILL at a random point of a 10,000-row roster apply (the pool
+  child on even runs: the parent requeues it, ``reject_on_worker_lost``; the whole worker on
+  odd runs: a new worker gets it back after the visibility timeout): the job runs again,
+  takes its batch over (claimed by task id) and the registry and batch equal a clean run's.
+
+The import tests share one private PostgreSQL cluster per session: its template database is
+the pytest database copied with pg_dump (no migrate), the demo places, a county user and a
+checked batch of the 10,000-row roster of ``bench/import_roster.py``; every run gets a copy.
 """
 
 from __future__ import annotations
 
+import json
 import os
+import random
+import re
 import shutil
+import signal
+import subprocess
+import sys
 import threading
 import time
+from dataclasses import dataclass
+from pathlib import Path
 
+import psutil
 import pytest
+import redis as redis_client
 from django.conf import settings
 
-from tests.hardening.faults import PrivateRedis, Stack, wait_for
+from bench.import_roster import generate as write_roster
+from tests.hardening.faults import (
+    ROOT,
+    PrivatePostgres,
+    PrivateRedis,
+    Stack,
+    database_url,
+    manage_env,
+    registry_digest,
+    wait_for,
+)
 
 FAULT_RUNS = int(os.environ.get("FAULT_RUNS", "3"))
+FAULT_SEED = int(os.environ.get("FAULT_SEED", str(time.time_ns() % 1_000_000)))
 PAGES = ["/", "/coverage/", "/households/", "/accounts/login/"]
+IMPORT_ROWS = 10_000
+ROSTER_YEAR = 2024
+TEMPLATE = "faults_template"
+NEEDS_REDIS = pytest.mark.skipif(
+    not shutil.which("redis-server"), reason="redis-server is not installed"
+)
 
 pytestmark = [
     pytest.mark.faults,
@@ -28,7 +67,6 @@ pytestmark = [
         "postgresql" not in settings.DATABASES["default"]["ENGINE"],
         reason="drives gunicorn and a Celery worker against PostgreSQL: runs in the faults stage",
     ),
-    pytest.mark.skipif(not shutil.which("redis-server"), reason="redis-server is not installed"),
     pytest.mark.django_db(transaction=True),
 ]
 
@@ -63,6 +101,7 @@ class Load(threading.Thread):
             index += 1
 
 
+@NEEDS_REDIS
 def test_redis_outage_keeps_pages_serving_and_loses_no_job(stack, county_user):
     from coverage.models import RecomputeRun
     from healthpov.operations.models import PendingDispatch
@@ -113,3 +152,289 @@ def test_redis_outage_keeps_pages_serving_and_loses_no_job(stack, county_user):
     assert 1 <= kept <= FAULT_RUNS
     assert RecomputeRun.objects.filter(status=RecomputeRun.Status.DONE).count() == FAULT_RUNS
     assert not PendingDispatch.objects.exists()
+
+
+# ------------------------------------------------------------ imports on a private PostgreSQL
+
+
+@dataclass
+class ImportTemplate:
+    postgres: PrivatePostgres
+    roster: Path
+    media: Path
+    logs: Path
+    batch: int
+    user: int
+
+    def env(self, database: str, **extra: str) -> dict[str, str]:
+        return manage_env(self.postgres.url(database), self.media, **extra)
+
+    def fresh_database(self, name: str) -> str:
+        self.postgres.drop_database(name)
+        self.postgres.create_database(name, template=TEMPLATE)
+        return name
+
+
+@pytest.fixture(scope="session")
+def private_postgres():
+    reason = PrivatePostgres.unavailable()
+    if reason:
+        pytest.skip(reason)
+    postgres = PrivatePostgres()
+    try:
+        postgres.start()
+        yield postgres
+    finally:
+        postgres.stop()
+
+
+@pytest.fixture(scope="session")
+def import_template(private_postgres, django_db_setup, tmp_path_factory):
+    work = tmp_path_factory.mktemp("faults-import")
+    roster = work / f"roster-{IMPORT_ROWS}.xlsx"
+    write_roster(roster, IMPORT_ROWS)
+    private_postgres.copy_database(database_url(), TEMPLATE)
+    media = work / "media"
+    seeded = subprocess.run(
+        [sys.executable, "-m", "tests.hardening.fault_seed", str(roster), str(ROSTER_YEAR)],
+        cwd=ROOT, env=manage_env(private_postgres.url(TEMPLATE), media, LOG_LEVEL="WARNING"),
+        capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert seeded.returncode == 0, seeded.stderr[-3000:]
+    ids = json.loads(seeded.stdout.strip().splitlines()[-1])
+    assert ids["persons_new"] == IMPORT_ROWS, ids
+    logs = work / "logs"
+    logs.mkdir()
+    return ImportTemplate(private_postgres, roster, media, logs, ids["batch"], ids["user"])
+
+
+class Watch:
+    """Polls one database of the private cluster (its own connection, autocommit)."""
+
+    def __init__(self, postgres: PrivatePostgres, database: str) -> None:
+        self.postgres, self.database = postgres, database
+        self.connection = None
+
+    def one(self, sql: str, params=()):
+        if self.connection is None:
+            self.connection = self.postgres.connect(self.database)
+        with self.connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            return cursor.fetchone()[0]
+
+    def until(self, sql: str, expected, *, timeout: float, alive=None, params=()) -> float:
+        """Waits until ``sql`` returns ``expected``; returns the monotonic time it did.
+        ``alive``: a process whose exit ends the wait with an error."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.one(sql, params) == expected:
+                return time.monotonic()
+            if alive is not None and alive.poll() is not None:
+                raise AssertionError(f"process exited ({alive.returncode}) before: {sql}")
+            time.sleep(0.02)
+        raise TimeoutError(f"{sql} did not give {expected!r} within {timeout} s")
+
+    def close(self) -> None:
+        if self.connection is not None:
+            self.connection.close()
+            self.connection = None
+
+
+BATCHES = "SELECT count(*) FROM households_importbatch"
+APPLIED = "SELECT count(*) FROM households_importbatch WHERE status = 'applied'"
+
+
+def start_import(template: ImportTemplate, database: str, log: Path) -> subprocess.Popen:
+    """``manage.py import_roster`` as an operator runs it, in a process of its own."""
+    return subprocess.Popen(
+        [sys.executable, "manage.py", "import_roster", str(template.roster),
+         "--year", str(ROSTER_YEAR)],
+        cwd=ROOT, env=template.env(database), stdout=log.open("ab"), stderr=subprocess.STDOUT,
+    )  # fmt: skip
+
+
+def test_postgres_restarted_mid_import_leaves_all_or_nothing(import_template):
+    template, postgres = import_template, import_template.postgres
+    rng = random.Random(FAULT_SEED)
+
+    # A clean run: what the rows must look like, and how long the import talks to the database
+    # (from its batch row appearing to the process exiting).
+    database = template.fresh_database("faults_restart_clean")
+    empty = registry_digest(postgres, database)
+    watch = Watch(postgres, database)
+    process = start_import(template, database, template.logs / "restart-clean.log")
+    started = watch.until(BATCHES, 2, timeout=120, alive=process)
+    assert process.wait(300) == 0, (template.logs / "restart-clean.log").read_text()[-3000:]
+    span = time.monotonic() - started
+    watch.close()
+    clean = registry_digest(postgres, database)
+    assert clean["persons"][0] == IMPORT_ROWS, clean
+    postgres.drop_database(database)
+
+    runs = []
+    for n in range(FAULT_RUNS):
+        database = template.fresh_database(f"faults_restart_{n}")
+        log = template.logs / f"restart-{n}.log"
+        watch = Watch(postgres, database)
+        began = time.monotonic()
+        process = start_import(template, database, log)
+        started = watch.until(BATCHES, 2, timeout=120, alive=process)
+        watch.close()
+        delay = rng.uniform(0, span)
+        time.sleep(max(0.0, started + delay - time.monotonic()))
+        running = process.poll() is None
+        restart_started = time.monotonic()
+        postgres.restart_immediately()
+        restart = time.monotonic() - restart_started
+        exit_code = process.wait(300)
+        crashed = registry_digest(postgres, database)
+        crashed_applied = postgres.query(APPLIED, name=database)[0][0]
+
+        retry = start_import(template, database, log)
+        retry_code = retry.wait(300)
+        retried = registry_digest(postgres, database)
+        retried_applied = postgres.query(APPLIED, name=database)[0][0]
+        runs.append({
+            "run": n, "delay": round(delay, 2), "of": round(span, 2), "running": running,
+            "exit": exit_code, "rows_after_crash": crashed["persons"][0],
+            "applied_after_crash": crashed_applied, "retry_exit": retry_code,
+            "rows_after_retry": retried["persons"][0], "restart_s": round(restart, 2),
+            "seconds": round(time.monotonic() - began, 1),
+            "crash_all_or_nothing": crashed in (empty, clean)
+            and crashed_applied == (crashed == clean),
+            "retry_equals_clean": retried == clean and retried_applied >= 1,
+            "log": log.read_text(errors="replace")[-1500:],
+        })  # fmt: skip
+        postgres.drop_database(database)
+
+    print(f"\npostgres restarted mid-import, {FAULT_RUNS} runs (FAULT_SEED={FAULT_SEED}):")
+    for run in runs:
+        print({k: v for k, v in run.items() if k != "log"})
+    bad = [run for run in runs if not (run["crash_all_or_nothing"] and run["retry_equals_clean"])]
+    assert not bad, bad
+    assert all(run["rows_after_crash"] in (0, IMPORT_ROWS) for run in runs)
+    assert all(run["retry_exit"] == 0 and run["rows_after_retry"] == IMPORT_ROWS for run in runs)
+    # The restart must have hit imports in flight, or the test proved nothing.
+    assert any(run["running"] and run["exit"] != 0 for run in runs), runs
+
+
+def start_worker(template: ImportTemplate, database: str, redis: PrivateRedis, log: Path):
+    """A worker as deployed (prefork), one pool process, in a session of its own so that the
+    whole worker can be killed at once."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "healthpov", "worker", "-P", "prefork", "-c", "1",
+         "--without-gossip", "--without-mingle", "--without-heartbeat", "-l", "info",
+         "-n", f"faults-{log.stem}@%h"],
+        cwd=ROOT, stdout=log.open("ab"), stderr=subprocess.STDOUT, start_new_session=True,
+        env=template.env(
+            database,
+            TEST_CELERY_BROKER_URL=redis.url,
+            TEST_CELERY_RESULT_BACKEND=redis.url,
+            # A job whose whole worker died is handed out again after 5 s instead of an hour.
+            CELERY_VISIBILITY_TIMEOUT="5",
+        ),
+    )  # fmt: skip
+
+
+def stop_worker(worker: subprocess.Popen) -> None:
+    if worker.poll() is None:
+        worker.send_signal(signal.SIGTERM)
+        try:
+            worker.wait(20)
+        except subprocess.TimeoutExpired:
+            os.killpg(worker.pid, signal.SIGKILL)
+            worker.wait(10)
+
+
+@pytest.fixture
+def redis():
+    server = PrivateRedis()
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@NEEDS_REDIS
+def test_worker_killed_mid_import_reruns_and_matches_a_clean_run(import_template, redis):
+    template, postgres = import_template, import_template.postgres
+    rng = random.Random(FAULT_SEED + 1)
+    status = "SELECT status FROM households_importbatch WHERE id = %s"
+    batch_row = (
+        "SELECT concat_ws('|', status, counts::text, row_count, error_count, applied_by_id,"
+        " valid_rows_only, progress, (SELECT count(*) FROM households_rosterentry"
+        " WHERE batch_id = b.id)) FROM households_importbatch b WHERE id = %s"
+    )
+    broker = redis_client.Redis(port=redis.port)
+
+    def settled() -> bool:
+        """Nothing left to deliver: no queued and no unacknowledged message."""
+        return broker.llen("celery") == 0 and broker.hlen("unacked") == 0
+
+    # A clean run: the registry and the batch a worker leaves, and how long the apply takes.
+    database = template.fresh_database("faults_kill_clean")
+    watch = Watch(postgres, database)
+    worker = start_worker(template, database, redis, template.logs / "kill-clean.log")
+    started = watch.until(status, "applying", timeout=120, alive=worker, params=[template.batch])
+    span = watch.until(status, "applied", timeout=300, alive=worker, params=[template.batch])
+    span -= started
+    clean_batch = watch.one(batch_row, [template.batch])
+    watch.close()
+    stop_worker(worker)
+    clean = registry_digest(postgres, database)
+    assert clean["persons"][0] == IMPORT_ROWS, clean
+    postgres.drop_database(database)
+
+    runs = []
+    attempt = 0
+    while len([r for r in runs if r["killed_mid_task"]]) < FAULT_RUNS and attempt < 2 * FAULT_RUNS:
+        n, attempt = attempt, attempt + 1
+        whole = n % 2 == 1
+        broker.flushall()
+        database = template.fresh_database(f"faults_kill_{n}")
+        logs = [template.logs / f"kill-{n}-a.log", template.logs / f"kill-{n}-b.log"]
+        watch = Watch(postgres, database)
+        began = time.monotonic()
+        worker = start_worker(template, database, redis, logs[0])
+        started = watch.until(
+            status, "applying", timeout=120, alive=worker, params=[template.batch]
+        )
+        # Up to 80% of a clean apply, so that (almost) every kill lands while it still runs.
+        delay = rng.uniform(0, 0.8 * span)
+        time.sleep(max(0.0, started + delay - time.monotonic()))
+        if whole:
+            os.killpg(worker.pid, signal.SIGKILL)
+            worker.wait(10)
+        else:
+            children = psutil.Process(worker.pid).children()
+            assert len(children) == 1, children
+            children[0].send_signal(signal.SIGKILL)
+        killed_at = time.monotonic()
+        at_kill = watch.one(status, [template.batch])
+        if whole:
+            worker = start_worker(template, database, redis, logs[1])
+        done = watch.until(status, "applied", timeout=300, params=[template.batch])
+        wait_for(settled, 30, "the broker to hold no message")
+        after_batch = watch.one(batch_row, [template.batch])
+        watch.close()
+        stop_worker(worker)
+        after = registry_digest(postgres, database)
+        text = "".join(log.read_text(errors="replace") for log in logs if log.exists())
+        runs.append({
+            "run": n, "killed": "whole worker" if whole else "pool child",
+            "delay": round(delay, 2), "of": round(span, 2), "status_at_kill": at_kill,
+            "killed_mid_task": at_kill == "applying",
+            "deliveries": len(re.findall(r"apply_import_batch\[[^\]]+\] received", text)),
+            "rows_after_rerun": after["persons"][0], "rerun_s": round(done - killed_at, 1),
+            "seconds": round(time.monotonic() - began, 1),
+            "equals_clean": after == clean and after_batch == clean_batch,
+            "batch": after_batch if after_batch != clean_batch else "",
+        })  # fmt: skip
+        postgres.drop_database(database)
+
+    print(f"\nworker killed mid-import, {FAULT_RUNS} runs (FAULT_SEED={FAULT_SEED}):")
+    for run in runs:
+        print(run)
+    assert all(run["equals_clean"] for run in runs), (clean_batch, runs)
+    assert len([r for r in runs if r["killed_mid_task"]]) == FAULT_RUNS, runs
