@@ -70,12 +70,18 @@ def model(label: str) -> type[Model] | None:
 
 @dataclass(frozen=True)
 class Source:
+    """The rows a count counts. Sources of a person's records (brochures, cases, stays) give
+    ``records`` (the period's rows) and count them for roster persons only: ``rows`` adds the
+    roster limit, and the aggregate gets it for free by joining per-person totals onto the
+    roster (see :mod:`coverage.selectors`)."""
+
     name: str
     unit: str
     model_label: str
     village_lookup: str
-    rows: Callable[[Period], QuerySet]
+    select: Callable[[Period], QuerySet]
     requires: tuple[str, ...] = ()
+    of_person: bool = False  # ``select`` gives a person's records (column ``person``)
 
     @property
     def model(self) -> type[Model]:
@@ -83,6 +89,12 @@ class Source:
 
     def available(self) -> bool:
         return all(model(label) is not None for label in (self.model_label, *self.requires))
+
+    def rows(self, period: Period) -> QuerySet:
+        rows = self.select(period)
+        if self.of_person:
+            rows = rows.filter(person__in=roster_persons(period))
+        return rows
 
 
 def roster_persons(period: Period) -> QuerySet:
@@ -108,27 +120,18 @@ def _roster_households(period: Period) -> QuerySet:
 def _brochure_records(period: Period) -> QuerySet:
     FulfilmentRecord = apps.get_model("signing.FulfilmentRecord")
     return FulfilmentRecord.objects.filter(
-        kind="brochure",
-        served_on__gte=period.start,
-        served_on__lte=period.end,
-        person__in=roster_persons(period),
+        kind="brochure", served_on__gte=period.start, served_on__lte=period.end
     )
 
 
 def _cases(period: Period) -> QuerySet:
     Case = apps.get_model("treatment.MajorIllnessCase")
-    return Case.objects.filter(
-        year=period.year, screening_date__lte=period.as_of, person__in=roster_persons(period)
-    )
+    return Case.objects.filter(year=period.year, screening_date__lte=period.as_of)
 
 
 def _stays(period: Period) -> QuerySet:
     Stay = apps.get_model("treatment.InpatientStay")
-    return Stay.objects.filter(
-        discharged_on__gte=period.start,
-        discharged_on__lte=period.end,
-        person__in=roster_persons(period),
-    )
+    return Stay.objects.filter(discharged_on__gte=period.start, discharged_on__lte=period.end)
 
 
 SOURCES: dict[str, Source] = {
@@ -142,18 +145,35 @@ SOURCES: dict[str, Source] = {
             "signing.FulfilmentRecord",
             "person__household__village",
             _brochure_records,
+            of_person=True,
         ),
-        Source("cases", CASE, "treatment.MajorIllnessCase", "person__household__village", _cases),
-        Source("stays", STAY, "treatment.InpatientStay", "person__household__village", _stays),
+        Source(
+            "cases",
+            CASE,
+            "treatment.MajorIllnessCase",
+            "person__household__village",
+            _cases,
+            of_person=True,
+        ),
+        Source(
+            "stays",
+            STAY,
+            "treatment.InpatientStay",
+            "person__household__village",
+            _stays,
+            of_person=True,
+        ),
     ]
 }
 
 
 # ---------------------------------------------------------------------------------------
 # Person flags: "this roster person has ...". Every person figure is a formula over flags
-# (``flag("signed") & ~flag("e_signed")``). A flag is defined once, as the ids of the persons
-# it holds for; the drill-down list reads it as ``pk IN (ids)`` and the aggregate as a LEFT
-# JOIN onto those ids (see ``coverage.selectors``), so both see the same persons.
+# (``flag("signed") & ~flag("e_signed")``). A flag is defined once, as the rows of a table
+# that make it hold (a person has the flag when one of their rows passes ``when``): the
+# drill-down list reads it as ``pk IN (those rows' person ids)`` and the aggregate reads each
+# table once per recompute, every flag of the table a column of one per-person row (see
+# ``coverage.selectors``), so both see the same persons.
 # ---------------------------------------------------------------------------------------
 
 FLAG_PREFIX = "flag:"
@@ -178,6 +198,35 @@ def _persons() -> QuerySet:
     return apps.get_model("households.Person").objects.all()
 
 
+@dataclass(frozen=True)
+class PersonTable:
+    """The period's rows of one table that person flags read, and the path to their person."""
+
+    rows: Callable[[Period], QuerySet]
+    person: str = "person_id"
+    # At most one row per person for a period (a unique constraint says so): read as it is,
+    # without grouping by person.
+    unique: bool = False
+
+
+@dataclass(frozen=True)
+class Flag:
+    """Holds for a person with a row of ``table`` that passes ``when`` (any row if None)."""
+
+    table: str
+    when: Callable[[Period], Q] | None = None
+
+    def ids(self, period: Period) -> QuerySet:
+        """The persons it holds for (distinct ids, column ``pid``)."""
+        table = PERSON_TABLES[self.table]
+        rows = table.rows(period)
+        if self.when is not None:
+            rows = rows.filter(self.when(period))
+        return _ids(rows, table.person, distinct=not table.unique)
+
+    __call__ = ids
+
+
 def _contracts(period: Period) -> QuerySet:
     return _of("signing.Contract").filter(year=period.year, signed_on__lte=period.as_of)
 
@@ -186,13 +235,11 @@ def _unsigned_records(period: Period) -> QuerySet:
     return _of("signing.UnsignedRecord").filter(year=period.year, recorded_on__lte=period.as_of)
 
 
-def _chronic(period: Period, **filters) -> QuerySet:
-    return _ids(
-        _of("signing.ChronicRegistration").filter(diagnosed_on__lte=period.as_of, **filters)
-    )
+def _chronic_registrations(period: Period) -> QuerySet:
+    return _of("signing.ChronicRegistration").filter(diagnosed_on__lte=period.as_of)
 
 
-def _followup_compliant(period: Period) -> QuerySet:
+def _followup_compliant(period: Period) -> Q:
     """Key chronic patients with a follow-up in every elapsed period of the year.
 
     The rule and the periods are signing's follow-up engine's (``signing.followups``): a
@@ -205,9 +252,7 @@ def _followup_compliant(period: Period) -> QuerySet:
 
     as_of = period.end
     # The test is per person, so it can run over the patients' registration rows.
-    patients = _of("signing.ChronicRegistration").filter(
-        disease__is_key_chronic=True, diagnosed_on__lte=as_of
-    )
+    compliant = Q(disease__is_key_chronic=True, diagnosed_on__lte=as_of)
     Record = apps.get_model("signing.FulfilmentRecord")
     for engine_period in periods_of_year(as_of.year):
         if engine_period.end >= as_of:
@@ -218,67 +263,70 @@ def _followup_compliant(period: Period) -> QuerySet:
         registered = _of("signing.ChronicRegistration").filter(
             disease__is_key_chronic=True, diagnosed_on__lte=min(engine_period.end, as_of)
         )
-        patients = patients.filter(
-            Q(person_id__in=followed) | ~Q(person_id__in=registered.values("person_id"))
-        )
-    return _ids(patients)
+        compliant &= Q(person_id__in=followed) | ~Q(person_id__in=registered.values("person_id"))
+    return compliant
 
 
-def _booklet_valid(period: Period) -> QuerySet:
-    """Issued by the as-of date and not expired on it (an expired booklet is pending again)."""
-    booklets = _of("signing.Booklet").filter(
+def _booklets(period: Period) -> QuerySet:
+    """Issued by the as-of date for a special-outpatient diagnosis made by then."""
+    return _of("signing.Booklet").filter(
         status="issued",
         issued_on__lte=period.as_of,
         diagnosis__diagnosed_on__lte=period.as_of,
         diagnosis__disease__is_special_outpatient=True,
     )
-    return _ids(
-        booklets.filter(Q(expires_on__isnull=True) | Q(expires_on__gte=period.as_of)),
-        "diagnosis__person_id",
-    )
 
 
-def _records_served(period: Period, kind: str) -> QuerySet:
+def _booklet_valid(period: Period) -> Q:
+    """Not expired on the as-of date (an expired booklet is pending again)."""
+    return Q(expires_on__isnull=True) | Q(expires_on__gte=period.as_of)
+
+
+SERVED_KINDS = ("reminder_slip", "policy_publicity", "follow_up", "booklet_help", "package_service")
+
+
+def _records_served(period: Period, kind: str | tuple[str, ...]) -> QuerySet:
+    kinds = (kind,) if isinstance(kind, str) else kind
     return _of("signing.FulfilmentRecord").filter(
-        kind=kind, served_on__gte=period.start, served_on__lte=period.end
+        kind__in=kinds, served_on__gte=period.start, served_on__lte=period.end
     )
 
+
+PERSON_TABLES: dict[str, PersonTable] = {
+    # A contract and a not-signed record are unique per person and year.
+    "contracts": PersonTable(_contracts, unique=True),
+    "unsigned": PersonTable(_unsigned_records, unique=True),
+    "chronic": PersonTable(_chronic_registrations),
+    "health_checks": PersonTable(
+        lambda p: _of("signing.HealthCheck").filter(checked_on__gte=p.start, checked_on__lte=p.end)
+    ),
+    "special": PersonTable(
+        lambda p: _of("signing.SpecialDiseaseDiagnosis").filter(diagnosed_on__lte=p.as_of)
+    ),
+    "booklets": PersonTable(_booklets, person="diagnosis__person_id"),
+    "served": PersonTable(lambda p: _records_served(p, SERVED_KINDS)),
+}
 
 UNSIGNED_REASONS = ("away", "died", "moved", "missing", "married", "refused")
 
-FLAGS: dict[str, Callable[[Period], QuerySet]] = {
-    # A contract and a not-signed record are unique per person and year: no DISTINCT needed.
-    "signed": lambda p: _ids(_contracts(p), distinct=False),
-    "e_signed": lambda p: _ids(_contracts(p).filter(method="electronic"), distinct=False),
-    "unsigned_recorded": lambda p: _ids(_unsigned_records(p), distinct=False),
+FLAGS: dict[str, Flag] = {
+    "signed": Flag("contracts"),
+    "e_signed": Flag("contracts", lambda p: Q(method="electronic")),
+    "unsigned_recorded": Flag("unsigned"),
     **{
-        f"unsigned_{reason}": (
-            lambda r: lambda p: _ids(_unsigned_records(p).filter(reason=r), distinct=False)
-        )(reason)
+        f"unsigned_{reason}": Flag("unsigned", (lambda r: lambda p: Q(reason=r))(reason))
         for reason in UNSIGNED_REASONS
     },
-    "chronic": lambda p: _chronic(p, disease__is_key_chronic=True),
-    "hypertension": lambda p: _chronic(p, disease__chronic_kind="hypertension"),
-    "diabetes": lambda p: _chronic(p, disease__chronic_kind="diabetes"),
-    "followup_compliant": _followup_compliant,
-    "health_checked": lambda p: _ids(
-        _of("signing.HealthCheck").filter(checked_on__gte=p.start, checked_on__lte=p.end)
-    ),
-    "special_disease": lambda p: _ids(
-        _of("signing.SpecialDiseaseDiagnosis").filter(
-            diagnosed_on__lte=p.as_of, disease__is_special_outpatient=True
-        )
-    ),
-    "booklet_valid": _booklet_valid,
+    "chronic": Flag("chronic", lambda p: Q(disease__is_key_chronic=True)),
+    "hypertension": Flag("chronic", lambda p: Q(disease__chronic_kind="hypertension")),
+    "diabetes": Flag("chronic", lambda p: Q(disease__chronic_kind="diabetes")),
+    "followup_compliant": Flag("chronic", _followup_compliant),
+    "health_checked": Flag("health_checks"),
+    "special_disease": Flag("special", lambda p: Q(disease__is_special_outpatient=True)),
+    "booklet_valid": Flag("booklets", _booklet_valid),
     **{
-        f"served_{kind}": (lambda k: lambda p: _ids(_records_served(p, k)))(kind)
-        for kind in (
-            "reminder_slip",
-            "policy_publicity",
-            "follow_up",
-            "booklet_help",
-            "package_service",
-        )
+        f"served_{kind}": Flag("served", (lambda k: lambda p: Q(kind=k))(kind))
+        for kind in SERVED_KINDS
     },
 }
 
@@ -327,7 +375,7 @@ def expand_flags(q: Q, period: Period) -> Q:
             elif name in HOUSEHOLD_FLAGS:
                 expanded.children.append(Q(household_id__in=HOUSEHOLD_FLAGS[name](period)))
             else:
-                expanded.children.append(Q(pk__in=FLAGS[name](period)))
+                expanded.children.append(Q(pk__in=FLAGS[name].ids(period)))
     return expanded
 
 
@@ -765,10 +813,13 @@ def aggregate_expression(indicator: Indicator, period: Period):
     return Coalesce(Sum(indicator.sum_of()), Decimal(0), output_field=_money_field())
 
 
+MONEY_PLACES = 2
+
+
 def _money_field():
     from django.db.models import DecimalField
 
-    return DecimalField(max_digits=20, decimal_places=2)
+    return DecimalField(max_digits=20, decimal_places=MONEY_PLACES)
 
 
 @functools.cache

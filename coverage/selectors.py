@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import datetime
+import operator
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_UP, Context, Decimal
+from functools import reduce
 
 from django.db import connection
-from django.db.models import Case, F, QuerySet, When
+from django.db.models import Case, F, Max, Q, QuerySet, Value, When
 
 from coverage import indicators as ind
 from coverage.indicators import COUNT, RATE, SUM, Indicator, Period
@@ -56,127 +58,183 @@ def available_indicators() -> list[Indicator]:
 def village_components(
     period: Period, *, root: Place | None = None
 ) -> dict[int, dict[str, object]]:
-    """Counts and sums per village: one aggregate query per source table.
-
-    Roster persons are counted in one pass with every person flag LEFT JOINed once (see
-    :func:`_person_components`); the other sources group their rows by village with
-    conditional aggregation (``COUNT(*) FILTER (WHERE ...)``).
-    """
-    result: dict[int, dict[str, object]] = defaultdict(dict)
-    by_source: dict[str, list[Indicator]] = defaultdict(list)
-    for indicator in available_indicators():
-        if indicator.kind in (COUNT, SUM):
-            by_source[indicator.source].append(indicator)
-    for source_name, members in by_source.items():
-        if source_name == "persons":
-            rows = _person_components(period, members, root)
-        else:
-            rows = _grouped_components(period, ind.SOURCES[source_name], members, root)
-        for values in rows:
+    """Counts and sums per village (under ``root``), all of them from one statement
+    (:func:`figures_sql`)."""
+    sql, params, kinds = figures_sql(period, available_indicators(), root)
+    places = Decimal(1).scaleb(-ind.MONEY_PLACES)
+    result: dict[int, dict[str, object]] = {}
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        names = [col[0] for col in cursor.description]
+        for row in cursor.fetchall():
+            values = dict(zip(names, row, strict=True))
             village = values.pop("_village")
-            result[village].update(values)
+            result[village] = {
+                code: int(value or 0) if kinds[code] == COUNT else _money(value).quantize(places)
+                for code, value in values.items()
+            }
     return result
 
 
-def _grouped_components(
-    period: Period, source: ind.Source, members: list[Indicator], root
-) -> Iterable[dict]:
-    rows = source.rows(period)
-    if root is not None:
-        rows = rows.filter(**{f"{source.village_lookup}__path__startswith": root.path})
-    aggregates = {i.code: ind.aggregate_expression(i, period) for i in members}
-    return (
-        rows.order_by()
-        .annotate(_village=F(source.village_lookup))
-        .values("_village")
-        .annotate(**aggregates)
-    )
+def _money(value) -> Decimal:
+    if value is None:
+        return Decimal(0)
+    if isinstance(value, float):  # SQLite sums decimals as floats; Django reads them so too
+        return Context(prec=15).create_decimal_from_float(value)
+    return Decimal(value)
 
 
-def _person_components(period: Period, members: list[Indicator], root) -> list[dict]:
-    sql, params = person_counts_sql(period, members, root)
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        names_out = [col[0] for col in cursor.description]
-        return [
-            {
-                key: (int(value) if key != "_village" else value)
-                for key, value in zip(names_out, row, strict=True)
-            }
-            for row in cursor.fetchall()
-        ]
+def figures_sql(
+    period: Period, indicators: list[Indicator], root: Place | None
+) -> tuple[str, list, dict[str, str]]:
+    """Every count and sum of ``indicators`` for every village, in one statement.
 
+    The spine is the period's roster persons (``q``), one row each with the person's
+    household and village and the columns the flags on the row need. Each table that person
+    flags read is read once, grouped by person: one row per person holding a column per flag
+    (1, or NULL when no row of the person makes it hold). Each source of a person's records
+    (brochures, cases, stays) is totalled per person the same way. All of those are LEFT
+    JOINed onto the spine by person id; a person figure is then a count of spine rows under
+    its formula, a record figure a sum of the per-person totals (the join keeps roster
+    persons' records only, as the source's rows do), and a household figure a count of
+    households at their first roster member (``ROW_NUMBER()`` over the household).
 
-def person_counts_sql(period: Period, members: list[Indicator], root) -> tuple[str, list]:
-    """Every person count of every village in one statement.
-
-    Each flag gets a bit. The person ids of every flag are stacked (``UNION ALL``, each
-    flag's ids distinct) and summed per person into one bit mask, which is joined once onto
-    the roster; each figure is then a sum over bit tests of that mask. The cost grows with
-    the rows the flags hold, not with the number of figures or of flags.
+    Every join is on the person id, so on PostgreSQL the statement runs as merge joins
+    down the tables' person indexes, in a time that grows with the rows and nothing else
+    (see :func:`_tuned_for_aggregates`). Returns the SQL, its parameters and each column's
+    kind (count or sum).
     """
-    roster = ind.roster_persons(period)
-    if root is not None:
-        roster = roster.filter(household__village__path__startswith=root.path)
-    formulas = {i.code: i.condition(period) for i in members}
+    by_source: dict[str, list[Indicator]] = defaultdict(list)
+    for indicator in indicators:
+        if indicator.kind in (COUNT, SUM):
+            by_source[indicator.source].append(indicator)
+    formulas = {i.code: i.condition(period) for i in by_source.pop("persons", [])}
+    household_conditions = {i.code: i.condition(period) for i in by_source.pop("households", [])}
     names: list[str] = []
     for formula in formulas.values():
         names += [n for n in ind.flags_of(formula) if n not in names]
     on_row = [n for n in names if n in ind.COLUMN_FLAGS]
     of_household = [n for n in names if n in ind.HOUSEHOLD_FLAGS]
-    joined = [n for n in names if n not in ind.COLUMN_FLAGS and n not in ind.HOUSEHOLD_FLAGS]
-    # Flags on the person's row are columns of the roster query; the others are bits of a
-    # mask per person (or per household, for the household's flags).
-    leaf = {name: f"(r._c{n} = 1)" for n, name in enumerate(on_row)}
-    leaf.update({name: f"((r._m & {1 << n}) <> 0)" for n, name in enumerate(joined)})
-    leaf.update({name: f"((r._hm & {1 << n}) <> 0)" for n, name in enumerate(of_household)})
-    roster_sql, params = (
+    tables: dict[str, list[str]] = defaultdict(list)
+    for name in names:
+        if name in ind.FLAGS:
+            tables[ind.FLAGS[name].table].append(name)
+    quote = connection.ops.quote_name
+
+    # The spine: roster persons with their household and the flags on their own row.
+    leaf = {name: f"(q._c{n} = 1)" for n, name in enumerate(on_row)}
+    household_leaf = {}
+    spine_columns = {
+        f"_c{n}": Case(When(ind.COLUMN_FLAGS[name](period), then=1), default=0)
+        for n, name in enumerate(on_row)
+    }
+    for n, (code, condition) in enumerate(household_conditions.items()):
+        if condition:
+            spine_columns[f"_h{n}"] = Case(When(_on_household(condition), then=1), default=0)
+            household_leaf[code] = f"(q._h{n} = 1)"
+        else:
+            household_leaf[code] = "(1 = 1)"
+    roster = ind.roster_persons(period)
+    if root is not None:
+        roster = roster.filter(household__village__path__startswith=root.path)
+    spine_sql, params = (
         roster.order_by()
         .annotate(
-            _pid=F("pk"),
-            _hid=F("household_id"),
-            _vid=F("household__village_id"),
-            **{
-                f"_c{n}": Case(When(ind.COLUMN_FLAGS[name](period), then=1), default=0)
-                for n, name in enumerate(on_row)
-            },
+            _pid=F("pk"), _hid=F("household_id"), _vid=F("household__village_id"), **spine_columns
         )
-        .values("_pid", "_hid", "_vid", *[f"_c{n}" for n in range(len(on_row))])
-    ).query.sql_with_params()
+        .values("_pid", "_hid", "_vid", *spine_columns)
+        .query.sql_with_params()
+    )
     params = list(params)
-    person_masks, person_params = _mask_sql(period, ind.FLAGS, joined, "pid")
-    household_masks, household_params = _mask_sql(period, ind.HOUSEHOLD_FLAGS, of_household, "hid")
-    params += person_params + household_params
-    quote = connection.ops.quote_name
+    household_columns, household_joins = [], []
+    for n, name in enumerate(of_household):
+        flag_sql, flag_params = ind.HOUSEHOLD_FLAGS[name](period).query.sql_with_params()
+        household_columns.append(f", CASE WHEN g{n}.hid IS NULL THEN 0 ELSE 1 END AS _g{n}")
+        household_joins.append(f" LEFT JOIN ({flag_sql}) g{n} ON g{n}.hid = s._hid")
+        params += flag_params
+        leaf[name] = f"(q._g{n} = 1)"
+    # Only generated identifiers and Django-compiled SQL are spliced in; values are bound.
+    spine = (
+        f"SELECT s.*{''.join(household_columns)}, "  # noqa: S608
+        f"ROW_NUMBER() OVER (PARTITION BY s._hid) AS _rn FROM ({spine_sql}) s"
+        + "".join(household_joins)
+    )
+
+    # One per-person row per flag table, then per-person totals of each record source.
+    joins = []
+    for t, (table_name, flag_names) in enumerate(tables.items()):
+        table = _flag_table(period, table_name, flag_names)
+        table_sql, table_params = table.query.sql_with_params()
+        joins.append(f" LEFT JOIN ({table_sql}) t{t} ON t{t}._pid = q._pid")
+        params += table_params
+        leaf.update({name: f"(t{t}._f{k} IS NOT NULL)" for k, name in enumerate(flag_names)})
     columns = [
-        f"SUM(CASE WHEN {_formula_sql(formula, leaf)} THEN 1 ELSE 0 END) AS {quote(code)}"
+        f"COUNT(*) FILTER (WHERE {_formula_sql(formula, leaf)}) AS {quote(code)}"
         for code, formula in formulas.items()
     ]
-    # Only generated identifiers and Django-compiled SQL are spliced in; values are bound.
-    base = (
-        f"SELECT q.*, COALESCE(k.mask, 0) AS _m, COALESCE(h.mask, 0) AS _hm FROM ({roster_sql}) q "  # noqa: S608
-        f"LEFT JOIN ({person_masks}) k ON k.pid = q._pid "
-        f"LEFT JOIN ({household_masks}) h ON h.hid = q._hid"
-    )
-    sql = f"SELECT r._vid AS _village, {', '.join(columns)} FROM ({base}) r GROUP BY r._vid"  # noqa: S608
-    return sql, params
-
-
-def _mask_sql(period: Period, flags: dict, names: list[str], key: str) -> tuple[str, list]:
-    """``SELECT key, mask``: each flag's distinct ids stacked with its bit, summed per id."""
-    if not names:
-        return f"SELECT CAST(NULL AS BIGINT) AS {key}, 0 AS mask WHERE 1 = 0", []
-    stacked, params = [], []
-    for n, name in enumerate(names):
-        flag_sql, flag_params = flags[name](period).query.sql_with_params()
-        stacked.append(f"SELECT s{n}.{key} AS {key}, {1 << n} AS b FROM ({flag_sql}) s{n}")  # noqa: S608
-        params += flag_params
+    columns += [
+        f"COUNT(*) FILTER (WHERE q._rn = 1 AND {condition}) AS {quote(code)}"
+        for code, condition in household_leaf.items()
+    ]
+    kinds = dict.fromkeys([*formulas, *household_leaf], COUNT)
+    for r, (source_name, members) in enumerate(by_source.items()):
+        source = ind.SOURCES[source_name]
+        if not source.of_person:
+            raise ValueError(f"source {source_name!r} is not a person's records")
+        totals_sql, totals_params = (
+            source.select(period)
+            .order_by()
+            .annotate(_pid=F("person_id"))
+            .values("_pid")
+            .annotate(**{i.code: ind.aggregate_expression(i, period) for i in members})
+            .query.sql_with_params()
+        )
+        joins.append(f" LEFT JOIN ({totals_sql}) r{r} ON r{r}._pid = q._pid")
+        params += totals_params
+        columns += [f"SUM(r{r}.{quote(i.code)}) AS {quote(i.code)}" for i in members]
+        kinds.update({i.code: i.kind for i in members})
     sql = (
-        f"SELECT m.{key} AS {key}, CAST(SUM(m.b) AS BIGINT) AS mask FROM ("  # noqa: S608
-        + " UNION ALL ".join(stacked)
-        + f") m GROUP BY m.{key}"
+        f"SELECT q._vid AS _village, {', '.join(columns)} FROM ({spine}) q"  # noqa: S608
+        + "".join(joins)
+        + " GROUP BY q._vid"
     )
-    return sql, params
+    return sql, params, kinds
+
+
+def _flag_table(period: Period, table_name: str, flag_names: list[str]) -> QuerySet:
+    """One row per person of the table's rows: column ``_f<k>`` is 1 when the k-th flag
+    holds for the person, NULL when it does not."""
+    table = ind.PERSON_TABLES[table_name]
+    columns, conditions = {}, []
+    for k, name in enumerate(flag_names):
+        when = ind.FLAGS[name].when
+        if when is None:
+            columns[f"_f{k}"] = Value(1)
+        else:
+            conditions.append(when(period))
+            columns[f"_f{k}"] = Case(When(conditions[-1], then=Value(1)))
+    rows = table.rows(period).order_by()
+    if len(conditions) == len(flag_names):
+        # A row that makes none of the flags hold adds nothing (a person without such rows
+        # gets NULLs from the LEFT JOIN just the same): leave it out.
+        rows = rows.filter(reduce(operator.or_, conditions))
+    rows = rows.annotate(_pid=F(table.person))
+    if table.unique:
+        return rows.annotate(**columns).values("_pid", *columns)
+    return rows.values("_pid").annotate(**{key: Max(value) for key, value in columns.items()})
+
+
+def _on_household(q: Q) -> Q:
+    """A condition on Household rewritten for the Person whose household it is."""
+    moved = Q()
+    moved.connector, moved.negated = q.connector, q.negated
+    for child in q.children:
+        if isinstance(child, Q):
+            moved.children.append(_on_household(child))
+        else:
+            lookup, value = child
+            moved.children.append((f"household__{lookup}", value))
+    return moved
 
 
 def _formula_sql(q, leaf: dict[str, str]) -> str:
@@ -191,14 +249,27 @@ def _formula_sql(q, leaf: dict[str, str]) -> str:
 
 
 def _tuned_for_aggregates():
-    """Give the hashed sub-plans room in memory on PostgreSQL (only inside this transaction)."""
+    """Plan settings for the figures statement on PostgreSQL (only inside its transaction).
+
+    - ``enable_hashjoin = off``: every join of :func:`figures_sql` is on the person id and
+      each side can be read in that order from a person index, so merge joins stream the
+      tables in one pass. The planner prefers hash joins (cheaper by its cost model), but
+      their hash tables of a million persons outgrow the CPU caches and the recompute then
+      grows faster than the county: measured on ``bench/coverage.py`` (1M persons), merge
+      joins took the statement from ~14 s of CPU to ~7 with the load of others on the
+      machine, and from 12.6 to under 11 times the 100k time.
+    - ``work_mem``: the two sorts of the spine (by household for its window, back by
+      person) and the per-person groupings stay in memory.
+    - ``jit = off``: compiling the expressions costs more than it saves on this statement,
+      and it only starts above a plan cost, i.e. at one county size and not the other.
+    - no parallel workers: a parallel plan repeats the per-person groupings in every worker.
+    """
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("SET LOCAL work_mem = '256MB'")
             cursor.execute("SET LOCAL jit = off")
-            # A parallel plan rebuilds the per-person masks in every worker (measured: three
-            # times the work for the same answer); one process does it once.
             cursor.execute("SET LOCAL max_parallel_workers_per_gather = 0")
+            cursor.execute("SET LOCAL enable_hashjoin = off")
 
 
 def compute_table(period: Period, *, root: Place | None = None) -> Table:
