@@ -1,7 +1,8 @@
 """Load benchmark (issue 8, item 9): gunicorn on loopback, PostgreSQL, wrk.
 
     .venv/bin/python bench/load.py [--persons 60000] [--duration 120] [--connections 50]
-        [--import-rows 10000] [--database NAME --keep | --reuse]
+        [--import-rows 10000] [--think-ms 0] [--database NAME --keep | --reuse]
+        [--template DB]
 
 1. A database of its own: migrate, ``seed_demo`` (the demo county 泰宁县, 4,972 persons with
    every app's records), then ``bench/coverage.py``'s COPY loader adds persons with valid IDs
@@ -18,7 +19,13 @@
    phase.
 5. A table: p50/p95/p99 and non-2xx per kind and phase, the ratio of the p95s, and PASS/FAIL
    against the targets: p95 list/search <= 150 ms, detail <= 200 ms, dashboard <= 100 ms,
-   0 non-2xx, p95 under import <= 2 x alone.
+   0 non-2xx, p95 under import <= 2 x alone. Then, per phase, the CPU each request cost
+   (gunicorn, PostgreSQL) and the cores each part used, the rest of the machine included: on a
+   shared machine the latencies depend on the other users, the CPU per request does not.
+
+wrk keeps each connection busy (a closed loop: the next request as soon as the answer is in),
+so the latency is mostly queueing once the server is saturated; ``--think-ms`` makes each
+connection pause between requests like a reading user (then nothing is enforced).
 
 The latency targets are enforced only at full size (60,000 persons, 50 connections, 120 s,
 10,000-row imports); a reduced run (CI: ``--persons 5000 --duration 10 --connections 10``)
@@ -43,6 +50,7 @@ import threading
 import time
 import urllib.parse
 import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.cookiejar import CookieJar
 from pathlib import Path
@@ -349,6 +357,85 @@ class Phase:
     results: dict[str, KindResult] = field(default_factory=dict)
     load_before: str = ""
     load_after: str = ""
+    cpu: dict[str, float] = field(default_factory=dict)  # CPU seconds per group, "machine"
+    wall: float = 0.0
+
+    @property
+    def requests(self) -> int:
+        return sum(result.requests for result in self.results.values())
+
+
+class CpuMeter(threading.Thread):
+    """CPU seconds used during a phase, sampled every second so that processes which end
+    (a database backend, an import) still count: gunicorn ("web"), the PostgreSQL backends of
+    the benchmark's database ("database"), and whatever ``groups()`` names (wrk, the import);
+    and the whole machine's busy time, so the other users of a shared machine show."""
+
+    def __init__(self, web_pid: int, database: str, groups: Callable[[], dict[str, list[int]]]):
+        super().__init__(daemon=True)
+        import psutil
+        import psycopg2
+
+        self.psutil = psutil
+        self.web = psutil.Process(web_pid)
+        self.groups = groups
+        self.connection = psycopg2.connect(f"{SERVER}/{database}")
+        self.connection.autocommit = True
+        self.stopping = threading.Event()
+        self.seen: dict[int, tuple[str, float, float]] = {}  # pid: (group, first, last)
+        self.started = time.time()
+        self.machine = psutil.cpu_times()
+        self._sample(first=True)
+
+    def _pids(self) -> dict[int, str]:
+        pids = {self.web.pid: "web"}
+        pids.update({child.pid: "web" for child in self.web.children(recursive=True)})
+        with self.connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT pid FROM pg_stat_activity"
+                " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+            pids.update({pid: "database" for (pid,) in cursor.fetchall()})
+        for group, members in self.groups().items():
+            pids.update(dict.fromkeys(members, group))
+        return pids
+
+    def _sample(self, first: bool = False) -> None:
+        for pid, group in self._pids().items():
+            try:
+                process = self.psutil.Process(pid)
+                times = process.cpu_times()
+                used = times.user + times.system
+                born = process.create_time()
+            except self.psutil.Error:
+                continue
+            if pid in self.seen:
+                group, start, _last = self.seen[pid]
+                self.seen[pid] = (group, start, used)
+            else:  # a process born during the phase counts from zero
+                start = used if first or born < self.started else 0.0
+                self.seen[pid] = (group, start, used)
+
+    def run(self) -> None:
+        while not self.stopping.wait(1.0):
+            self._sample()
+
+    def finish(self) -> tuple[dict[str, float], float]:
+        self.stopping.set()
+        self.join()
+        self._sample()
+        self.connection.close()
+        used: dict[str, float] = {}
+        for group, start, last in self.seen.values():
+            used[group] = used.get(group, 0.0) + max(0.0, last - start)
+        now = self.psutil.cpu_times()
+        busy = [
+            (getattr(now, name) - getattr(self.machine, name))
+            for name in now._fields
+            if name not in ("idle", "iowait", "guest", "guest_nice")
+        ]
+        used["machine"] = sum(busy)
+        return used, time.time() - self.started
 
 
 def share(connections: int, kinds: list[str]) -> dict[str, int]:
@@ -364,10 +451,23 @@ def run_phase(
     connections: int,
     duration: int,
     think_ms: int,
+    meter: Callable[[Callable[[], dict[str, list[int]]]], CpuMeter],
+    imports: ImportLoop | None = None,
 ) -> Phase:
-    """One wrk process per kind, all at once; returns their RESULT lines parsed."""
+    """One wrk process per kind, all at once; returns their RESULT lines parsed and the CPU
+    each part used meanwhile."""
     phase = Phase(name, duration, load_before=load_average())
-    processes = {}
+    processes: dict[str, subprocess.Popen] = {}
+
+    def groups() -> dict[str, list[int]]:
+        found = {"wrk": [process.pid for process in processes.values()]}
+        running = imports.process if imports is not None else None
+        if running is not None:
+            found["import"] = [running.pid]
+        return found
+
+    cpu = meter(groups)
+    cpu.start()
     for kind, count in share(connections, KINDS).items():
         env = {
             **os.environ,
@@ -395,6 +495,7 @@ def run_phase(
         requests, non2xx, errors = (int(match.group(i)) for i in (1, 5, 6))
         p50, p95, p99 = (float(match.group(i)) for i in (2, 3, 4))
         phase.results[kind] = KindResult(requests, p50, p95, p99, non2xx, errors)
+    phase.cpu, phase.wall = cpu.finish()
     phase.load_after = load_average()
     return phase
 
@@ -490,8 +591,25 @@ def report(
             f"{b.non2xx + b.socket_errors:>8}{ratio:>7.2f}{target:>9} ms  {result}"
         )
     log("(non2xx counts socket errors and timeouts too)")
-    log(f"alone:          {alone.load_before} -> {alone.load_after}")
-    log(f"while importing: {loaded.load_before} -> {loaded.load_after}")
+    for phase in (alone, loaded):
+        log(f"{phase.name}: {phase.load_before} -> {phase.load_after}")
+        cpu, n = phase.cpu, max(1, phase.requests)
+        ours = sum(v for k, v in cpu.items() if k != "machine")
+        others = max(0.0, cpu.get("machine", 0.0) - ours)
+        log(
+            f"  {phase.requests:,} requests ({phase.requests / phase.wall:.1f}/s); CPU per request:"
+            f" web {cpu.get('web', 0) / n * 1000:.1f} ms, database"
+            f" {cpu.get('database', 0) / n * 1000:.1f} ms"
+            + (" (the import's backend included)" if "import" in cpu else "")
+        )
+        log(
+            "  cores busy: "
+            + ", ".join(
+                f"{k} {v / phase.wall:.2f}" for k, v in sorted(cpu.items()) if k != "machine"
+            )
+            + f"; the rest of the machine {others / phase.wall:.2f}"
+            f" (of {os.cpu_count()}; other users of a shared machine)"
+        )
     times = [t for t, _line in imports.done]
     log(
         f"imports: alone {import_alone:.1f} s; during the phase {len(times)} finished"
@@ -565,7 +683,9 @@ def main() -> int:
     log(f"load benchmark: {vars(args)}; {load_average()}")
     web = None
     try:
-        if not args.reuse:
+        if args.reuse:
+            manage(env, "migrate", "-v0")  # the code may have moved on since it was kept
+        else:
             psql(f'DROP DATABASE IF EXISTS "{args.database}" WITH (FORCE)')
             if args.template:
                 psql(f'CREATE DATABASE "{args.database}" TEMPLATE "{args.template}"')
@@ -600,14 +720,26 @@ def main() -> int:
         cookies = [login(base, TOWNSHIP_USER), login(base, COUNTY_USER)]
         check_paths(base, cookies, paths)
         log(f"phase 1: {args.connections} connections, {args.duration} s, alone; {load_average()}")
+
+        def meter(groups):
+            return CpuMeter(web.pid, args.database, groups)
+
         alone = run_phase(
-            "alone", base, cookies, paths, args.connections, args.duration, args.think_ms
+            "alone", base, cookies, paths, args.connections, args.duration, args.think_ms, meter
         )
         log(f"phase 2: the same while {IMPORT_TOWNSHIP}'s roster is re-imported; {load_average()}")
         imports = ImportLoop(env, files, first=1)
         imports.start()
         loaded = run_phase(
-            "import", base, cookies, paths, args.connections, args.duration, args.think_ms
+            "import",
+            base,
+            cookies,
+            paths,
+            args.connections,
+            args.duration,
+            args.think_ms,
+            meter,
+            imports,
         )
         imports.finish()
         log(f"{persons:,} persons (the import township's {args.import_rows:,} included)")
