@@ -557,12 +557,12 @@ def report(
 ) -> bool:
     failed = False
     header = (
-        f"{'kind':<10}{'req/s':>7}{'p50':>8}{'p95':>8}{'p99':>8}{'non2xx':>8}"
-        f"{'req/s':>8}{'p50':>8}{'p95':>8}{'p99':>8}{'non2xx':>8}"
+        f"{'kind':<10}{'req/s':>7}{'p50':>8}{'p95':>8}{'p99':>8}{'non2xx':>7}{'err':>5}"
+        f"{'req/s':>8}{'p50':>8}{'p95':>8}{'p99':>8}{'non2xx':>7}{'err':>5}"
         f"{'ratio':>7}{'target p95':>12}  result"
     )
     log("")
-    log(f"{'':<10}{'--- alone (ms) ---':^39}{'--- while importing (ms) ---':^40}")
+    log(f"{'':<10}{'--- alone (ms) ---':^43}{'--- while importing (ms) ---':^44}")
     log(header)
     for kind in KINDS:
         a, b = alone.results[kind], loaded.results[kind]
@@ -572,7 +572,7 @@ def report(
         if a.non2xx or b.non2xx:
             problems.append("non-2xx")
         if a.socket_errors or b.socket_errors:
-            problems.append("socket errors")
+            problems.append("socket errors or timeouts")
         slow = []
         if a.p95 > target:
             slow.append(f"p95 alone > {target} ms")
@@ -586,11 +586,12 @@ def report(
         failed = failed or bool(problems)
         log(
             f"{kind:<10}{a.requests / alone.duration:>7.0f}{a.p50:>8.1f}{a.p95:>8.1f}{a.p99:>8.1f}"
-            f"{a.non2xx + a.socket_errors:>8}"
+            f"{a.non2xx:>7}{a.socket_errors:>5}"
             f"{b.requests / loaded.duration:>8.0f}{b.p50:>8.1f}{b.p95:>8.1f}{b.p99:>8.1f}"
-            f"{b.non2xx + b.socket_errors:>8}{ratio:>7.2f}{target:>9} ms  {result}"
+            f"{b.non2xx:>7}{b.socket_errors:>5}{ratio:>7.2f}{target:>9} ms  {result}"
         )
-    log("(non2xx counts socket errors and timeouts too)")
+    log("(non2xx: answers that are not 2xx, redirects included; err: socket errors and requests")
+    log(" unanswered after 10 s, which wrk leaves out of its percentiles)")
     for phase in (alone, loaded):
         log(f"{phase.name}: {phase.load_before} -> {phase.load_after}")
         cpu, n = phase.cpu, max(1, phase.requests)
