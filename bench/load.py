@@ -315,12 +315,12 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def start_gunicorn(env: dict[str, str], port: int, workers: int, threads: int):
+def start_gunicorn(env: dict[str, str], port: int, workers: int, threads: int, keep_alive: int):
     process = subprocess.Popen(
         [
             sys.executable, "-m", "gunicorn", "healthpov.wsgi",
             "-b", f"127.0.0.1:{port}", "-w", str(workers), "--threads", str(threads),
-            "--timeout", "60", "--log-level", "warning",
+            "--timeout", "60", "--keep-alive", str(keep_alive), "--log-level", "warning",
         ],
         env=env,
         cwd=ROOT,
@@ -458,6 +458,9 @@ def run_phase(
     each part used meanwhile."""
     phase = Phase(name, duration, load_before=load_average())
     processes: dict[str, subprocess.Popen] = {}
+    # wrk counts a connection as timed out when its last request started longer ago than the
+    # timeout, pauses included: a request unanswered after 10 s is what is meant.
+    timeout = 10 + (think_ms * 3 // 2 + 999) // 1000
 
     def groups() -> dict[str, list[int]]:
         found = {"wrk": [process.pid for process in processes.values()]}
@@ -476,7 +479,7 @@ def run_phase(
             **{f"COOKIE{i}": cookie for i, cookie in enumerate(cookies)},
         }
         processes[kind] = subprocess.Popen(
-            ["wrk", "-t", "1", "-c", str(count), "-d", f"{duration}s", "--timeout", "10s",
+            ["wrk", "-t", "1", "-c", str(count), "-d", f"{duration}s", "--timeout", f"{timeout}s",
              "-s", str(LUA), base],
             env=env,
             stdout=subprocess.PIPE,
@@ -717,7 +720,11 @@ def main() -> int:
         connections.close_all()
         log(f"{persons:,} persons; setup took {time.perf_counter() - started:.0f} s")
 
-        web, base = start_gunicorn(env, args.port or free_port(), args.workers, args.threads)
+        # A pausing connection must not be closed by gunicorn while it pauses (default 2 s).
+        keep_alive = max(2, (args.think_ms * 3 // 2 + 999) // 1000 + 5)
+        web, base = start_gunicorn(
+            env, args.port or free_port(), args.workers, args.threads, keep_alive
+        )
         cookies = [login(base, TOWNSHIP_USER), login(base, COUNTY_USER)]
         check_paths(base, cookies, paths)
         log(f"phase 1: {args.connections} connections, {args.duration} s, alone; {load_average()}")
