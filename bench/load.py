@@ -715,6 +715,10 @@ def main() -> int:
         import_alone, summary = import_roster(env, files[0])
         log(f"roster of {IMPORT_TOWNSHIP} imported alone in {import_alone:.1f} s: {summary}")
         log(f"coverage recomputed in {recompute():.1f} s")
+        # What autovacuum does in time: without it a bulk-loaded table has no visibility map
+        # and every index-only scan (the roster's counts) reads the table too.
+        connections.close_all()
+        psql("VACUUM ANALYZE", args.database)
         persons = Person.objects.count()
         paths = request_paths()
         connections.close_all()
