@@ -585,7 +585,7 @@ def report(
             problems += slow
         result = "FAIL (" + ", ".join(problems) + ")" if problems else "PASS"
         if not enforce and slow:
-            result += " (slow: " + ", ".join(slow) + "; not enforced at reduced size)"
+            result += " (slow: " + ", ".join(slow) + "; not enforced)"
         failed = failed or bool(problems)
         log(
             f"{kind:<10}{a.requests / alone.duration:>7.0f}{a.p50:>8.1f}{a.p95:>8.1f}{a.p99:>8.1f}"
@@ -636,7 +636,8 @@ def report(
         )
     if not enforce:
         log(
-            "REDUCED SIZE: latency targets are printed, not enforced (only at "
+            ("PAUSES BETWEEN REQUESTS" if think_ms else "REDUCED SIZE")
+            + ": latency targets are printed, not enforced (only at "
             f"{FULL['persons']:,} persons, {FULL['connections']} connections, "
             f"{FULL['duration']} s, {FULL['import_rows']:,}-row imports, no pause); non-2xx, "
             "socket errors and failed imports are enforced."
