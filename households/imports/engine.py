@@ -20,7 +20,7 @@ from households.imports.normalise import CellError, compact
 from households.imports.reading import (
     FileRejected,
     Sheet,
-    check_file,
+    inspect_file,
     normalise_header,
     open_sheets,
 )
@@ -83,8 +83,9 @@ class ImportRun:
     # ----------------------------------------------------------------- reading
 
     def _layout(self) -> tuple[_Layout, str]:
-        file_format = check_file(self.path)
-        sheets = open_sheets(self.path, file_format)
+        checked = inspect_file(self.path)
+        file_format = checked.format
+        sheets = open_sheets(self.path, file_format, formula_members=checked.formula_members)
         try:
             return self._choose_sheet(sheets), file_format
         except FileRejected:

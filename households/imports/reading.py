@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 import zipfile
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -25,12 +26,12 @@ ZIP_MAGIC = b"PK\x03\x04"
 HEADER_SEARCH_ROWS = 30
 # A member compressed better than this (and bigger than 1 MB) is treated as a zip bomb.
 MAX_COMPRESSION_RATIO = 200
-_FORMULA_TAG = re.compile(rb"<(?:\w+:)?f[ >/]")
-# Row numbers of <row> elements; cells in column AA or beyond; cells in row 100000 or beyond.
-_ROW_TAG = re.compile(rb"<(?:\w+:)?row\b[^>]*?\br=\"(\d+)\"")
-_WIDE_CELL = re.compile(rb"<(?:\w+:)?c\b[^>]*?\br=\"([A-Z]{2,3})\d+\"")
-_DEEP_CELL = re.compile(rb"<(?:\w+:)?c\b[^>]*?\br=\"[A-Z]+(\d{6,})\"")
+_FORMULA_TAG = re.compile(rb"<(?:[\w.-]+:)?f[\s>/]")
 _CELL_REF = re.compile(r"^([A-Z]+)(\d+)$")
+# The r attribute of a <c> (cell) or <row> element: column letters (cells only), row digits.
+_REF_ATTRIBUTE = re.compile(rb"""r\s*=\s*["']([A-Za-z]*)(\d+)["']""")
+SCAN_CHUNK = 1024 * 1024
+MAX_TEXT_RUN = 2 * 1024 * 1024  # bytes without a ">": no real worksheet has such a run
 
 
 class FileRejected(Exception):
@@ -57,8 +58,21 @@ def _megabytes(size: int) -> str:
     return f"{size / 1024 / 1024:.1f}"
 
 
+@dataclass(frozen=True)
+class FileCheck:
+    """What :func:`inspect_file` learnt: the format and the worksheets holding formulas."""
+
+    format: str  # "xlsx" or "xls"
+    formula_members: frozenset[str] = frozenset()  # archive members, e.g. xl/worksheets/sheet1.xml
+
+
 def check_file(path: Path) -> str:
     """Refuse files that must not reach the parser; return ``"xlsx"`` or ``"xls"``."""
+    return inspect_file(path).format
+
+
+def inspect_file(path: Path) -> FileCheck:
+    """Refuse files that must not reach the parser (one pass over each worksheet's XML)."""
     size = path.stat().st_size
     if size == 0:
         raise FileRejected(_("The file is empty."))
@@ -73,11 +87,10 @@ def check_file(path: Path) -> str:
     with path.open("rb") as handle:
         head = handle.read(2048)
     if head.startswith(ZIP_MAGIC):
-        _check_zip(path)
-        return "xlsx"
+        return FileCheck("xlsx", _check_zip(path))
     if head.startswith(OLE2_MAGIC):
         _check_ole2(path)
-        return "xls"
+        return FileCheck("xls")
     lowered = head.lstrip().lower()
     if lowered.startswith(b"%pdf"):
         raise FileRejected(
@@ -96,7 +109,8 @@ def check_file(path: Path) -> str:
     raise FileRejected(_("This is not an Excel file (.xlsx or .xls)."))
 
 
-def _check_zip(path: Path) -> None:
+def _check_zip(path: Path) -> frozenset[str]:
+    """Check the archive; return the worksheets that hold formulas."""
     try:
         archive = zipfile.ZipFile(path)
     except zipfile.BadZipFile:
@@ -132,36 +146,173 @@ def _check_zip(path: Path) -> None:
                     "plain .xlsx workbook without macros."
                 )
             )
-        for name in names:
-            if name.startswith("xl/worksheets/") and name.endswith(".xml"):
-                _check_extent(archive, name)
-
-
-def _check_extent(archive: zipfile.ZipFile, member: str) -> None:
-    """Refuse a sheet whose used range is huge: the reader would allocate every cell of it.
-
-    A sheet with one cell at XFD1048576 is a few bytes on disk but 17 billion cells in memory.
-    """
-    max_row, max_col = 0, 26
-    with archive.open(member) as stream:
-        tail = b""
-        while chunk := stream.read(1024 * 1024):
-            data = tail + chunk
-            for match in _ROW_TAG.finditer(data):
-                max_row = max(max_row, int(match[1]))
-            for match in _DEEP_CELL.finditer(data):
-                max_row = max(max_row, int(match[1]))
-            for match in _WIDE_CELL.finditer(data):
-                max_col = max(max_col, _column_index(match[1].decode()) + 1)
-            tail = data[-200:]
-    if max_row * max_col > max_cells():
-        raise FileRejected(
-            _(
-                "The sheet's used range is far too large (about %(rows)s rows × %(cols)s columns). "
-                "Delete the empty rows and columns beyond the data and upload again."
-            )
-            % {"rows": f"{max_row:,}", "cols": f"{max_col:,}"}
+        worksheets = sorted(
+            name for name in names if name.startswith("xl/worksheets/") and name.endswith(".xml")
         )
+        formula_members = set()
+        for name in worksheets:
+            scan = scan_worksheet(archive, name)
+            if scan.rows * scan.columns > max_cells():
+                raise FileRejected(
+                    _(
+                        "The sheet's used range is far too large (about %(rows)s rows × "
+                        "%(cols)s columns). Delete the empty rows and columns beyond the data "
+                        "and upload again."
+                    )
+                    % {"rows": f"{scan.rows:,}", "cols": f"{scan.columns:,}"}
+                )
+            if scan.has_formula:
+                formula_members.add(name)
+        return frozenset(formula_members)
+
+
+@dataclass(frozen=True)
+class WorksheetScan:
+    rows: int  # the largest row number referenced
+    columns: int  # the largest column referenced (at least 26)
+    has_formula: bool
+
+
+def scan_worksheet(
+    archive: zipfile.ZipFile, member: str, *, chunk_size: int = SCAN_CHUNK
+) -> WorksheetScan:
+    """One pass over a worksheet's XML: its used range and whether it holds formulas.
+
+    The reader allocates every cell of the used range: a sheet with one cell at XFD1048576 is
+    a few bytes on disk but 17 billion cells in memory, so the range is measured first, from
+    the ``r`` attribute of every cell and row. Only references beyond the largest seen so far
+    are looked at (:class:`_Extent`), which keeps the pass at the speed of a byte search.
+    """
+    extent = _Extent()
+    has_formula = False
+    with archive.open(member) as stream:
+        carry = b""
+        while chunk := stream.read(chunk_size):
+            data = carry + chunk
+            # Cut after the last ">" so that no tag is split between two passes.
+            cut = data.rfind(b">") + 1
+            if cut == 0:
+                if len(data) > MAX_TEXT_RUN:  # a cell holds at most 32,767 characters
+                    raise FileRejected(
+                        _("The file is damaged and cannot be opened as a spreadsheet.")
+                    )
+                carry = data
+                continue
+            part, carry = data[:cut], data[cut:]
+            extent.scan(part)
+            has_formula = has_formula or _has_formula_tag(part)
+        extent.scan(carry)
+    return WorksheetScan(extent.rows, extent.columns, has_formula)
+
+
+def _has_formula_tag(data: bytes) -> bool:
+    """Whether ``data`` holds an ``<f>`` element (plain byte searches: a regex search over
+    every "<" of a large sheet costs more than the rest of the scan)."""
+    for needle in (b"<f", b":f"):
+        found = data.find(needle)
+        while found != -1:
+            tag_start = found if needle == b"<f" else data.rfind(b"<", 0, found)
+            if tag_start != -1 and _FORMULA_TAG.match(data, tag_start):
+                return True
+            found = data.find(needle, found + 2)
+    return False
+
+
+def _greater_than(value: str, *, digits: bool) -> str:
+    """A regex for row numbers (``digits``) or column letters whose value exceeds ``value``.
+
+    Row numbers may carry leading zeros; column letters are bijective base 26, in either case.
+    (No ``re.IGNORECASE``: it would stop the regex engine from skipping ahead to the "r".)
+    """
+    symbols = "0123456789" if digits else "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+    low, high = symbols[0], symbols[-1]
+
+    def span(start: str) -> str:  # the symbols from ``start`` on
+        return f"[{start}-{high}]" if digits else f"[{start}-{high}{start.lower()}-{high.lower()}]"
+
+    def same(symbol: str) -> str:
+        return symbol if digits else f"[{symbol}{symbol.lower()}]"
+
+    n = len(value)
+    alternatives = [f"{span(symbols[1] if digits else low)}{span(low)}{{{n},}}"]  # longer
+    for i, symbol in enumerate(value):
+        if symbol != high:
+            prefix = "".join(map(same, value[:i]))
+            following = symbols[symbols.index(symbol) + 1]
+            alternatives.append(f"{prefix}{span(following)}{span(low)}{{{n - i - 1}}}")
+    body = "|".join(alternatives)
+    # Numbers with fewer significant digits fail at once on the lookahead (most of them).
+    return f"0*(?=[0-9]{{{n}}})(?:{body})" if digits else f"(?:{body})"
+
+
+class _Extent:
+    """The largest row number and column seen in ``r`` attributes, found by searching only for
+    references beyond them (normally none: rows come in order, and each chunk's last row is
+    taken first). A file that keeps raising the maximum costs a recompiled pattern each time,
+    so after ``MAX_RAISES`` in one chunk the chunk is read reference by reference."""
+
+    MAX_RAISES = 64
+
+    def __init__(self) -> None:
+        self.rows = 0
+        self.columns = 26  # at least A..Z: a narrow sheet is never refused for its width
+        self._compile()
+
+    def _compile(self) -> None:
+        letters = _column_letters(self.columns)
+        column = _greater_than(letters, digits=False)
+        row = _greater_than(str(self.rows), digits=True)
+        self._beyond = re.compile(rf"""r\s*=\s*["'](?:{column}\d*|[A-Za-z]*{row})["']""".encode())
+
+    def _take(self, match: re.Match[bytes]) -> bool:
+        """Count one reference; True if it raised a maximum."""
+        letters, digits = match[1], match[2]
+        raised = False
+        if int(digits) > self.rows:
+            self.rows = int(digits)
+            raised = True
+        if letters:
+            column = _column_index(letters.decode().upper()) + 1
+            if column > self.columns:
+                self.columns = column
+                raised = True
+        return raised
+
+    def scan(self, data: bytes) -> None:
+        # The last reference of the chunk is usually its largest row: take it first.
+        last = data.rfind(b"r=")
+        if last > 0 and data[last - 1 : last] in _SPACES:
+            match = _REF_ATTRIBUTE.match(data, last)
+            if match and self._take(match):
+                self._compile()
+        position, raises = 0, 0
+        while match := self._beyond.search(data, position):
+            position = match.start() + 1
+            if match.start() == 0 or data[match.start() - 1 : match.start()] not in _SPACES:
+                continue  # an attribute whose name merely ends in r
+            reference = _REF_ATTRIBUTE.match(data, match.start())
+            if reference is None or not self._take(reference):
+                continue
+            raises += 1
+            if raises > self.MAX_RAISES:
+                for reference in _REF_ATTRIBUTE.finditer(data, position):
+                    start = reference.start()
+                    if start and data[start - 1 : start] in _SPACES:
+                        self._take(reference)
+                self._compile()
+                return
+            self._compile()
+
+
+_SPACES = (b" ", b"\t", b"\r", b"\n")
+
+
+def _column_letters(number: int) -> str:
+    letters = ""
+    while number:
+        number, remainder = divmod(number - 1, 26)
+        letters = chr(65 + remainder) + letters
+    return letters
 
 
 def _check_ole2(path: Path) -> None:
@@ -243,8 +394,14 @@ class _Book:
             self.workbook.close()
 
 
-def open_sheets(path: Path, kind: str) -> list[Sheet]:
-    """All visible worksheets of the file (a hidden sheet refuses the whole workbook)."""
+def open_sheets(
+    path: Path, kind: str, *, formula_members: frozenset[str] | None = None
+) -> list[Sheet]:
+    """All visible worksheets of the file (a hidden sheet refuses the whole workbook).
+
+    ``formula_members``: the worksheets :func:`inspect_file` found formulas in (they are then
+    not searched again); ``None`` searches every worksheet.
+    """
     try:
         workbook = python_calamine.CalamineWorkbook.from_path(str(path))
     except python_calamine.PasswordError:
@@ -288,14 +445,15 @@ def open_sheets(path: Path, kind: str) -> list[Sheet]:
     if not sheets:
         workbook.close()
     if kind == "xlsx":
-        _find_formulas(path, sheets)
+        _find_formulas(path, sheets, formula_members)
     return sheets
 
 
-def _find_formulas(path: Path, sheets: list[Sheet]) -> None:
+def _find_formulas(path: Path, sheets: list[Sheet], formula_members: frozenset[str] | None) -> None:
     """Mark cells holding formulas: their values depend on other cells and are refused.
 
-    A fast byte search first; only worksheets that contain a formula tag are parsed further.
+    A fast byte search first (unless already done); only worksheets that contain a formula
+    tag are parsed further.
     """
     import xml.etree.ElementTree as ET
 
@@ -305,10 +463,12 @@ def _find_formulas(path: Path, sheets: list[Sheet]) -> None:
             member = targets.get(sheet.name)
             if member is None or member not in archive.namelist():
                 continue
-            found = False
+            if formula_members is not None and member not in formula_members:
+                continue
+            found = formula_members is not None
             with archive.open(member) as stream:
                 tail = b""
-                while chunk := stream.read(1024 * 1024):
+                while not found and (chunk := stream.read(1024 * 1024)):
                     if _FORMULA_TAG.search(tail + chunk):
                         found = True
                         break
