@@ -13,9 +13,10 @@ years and a number issued under an old code stays valid for life.
 from __future__ import annotations
 
 import datetime
+import functools
 import operator
 import re
-from typing import NamedTuple
+from typing import NamedTuple, NoReturn
 
 from django.core.exceptions import ValidationError
 from django.utils import timezone
@@ -37,7 +38,7 @@ _FULLWIDTH = str.maketrans("０１２３４５６７８９ｘＸ", "0123456789XX
 _SPACES = {" ", "\u3000", "\u00a0", "\t", "\r", "\n", "\u200b", "\ufeff"}
 
 
-_CLEAN_ID = re.compile(r"^[0-9]{17}[0-9X]$")
+_CLEAN_ID = re.compile(r"[0-9]{17}[0-9X]\Z")  # \Z: "$" would let a trailing newline through
 
 
 def normalise_id_text(value: str) -> str:
@@ -68,37 +69,35 @@ class ResidentId(NamedTuple):
         return self.number[:6]
 
 
+@functools.lru_cache(maxsize=65_536)
+def _birth_date(digits: str) -> datetime.date | None:
+    """The date of ``YYYYMMDD`` (None if not a real date); a roster repeats birth dates a lot."""
+    try:
+        return datetime.date(int(digits[:4]), int(digits[4:6]), int(digits[6:8]))
+    except ValueError:
+        return None
+
+
+_SEX_OF_DIGIT = {digit: "M" if int(digit) % 2 else "F" for digit in "0123456789"}
+
+
 def parse_resident_id(value: str, *, today: datetime.date | None = None) -> ResidentId:
     """Check ``value`` and return what it encodes; raise ``ValidationError`` in Chinese if bad.
 
     ``value`` is normalised first (spaces, full-width digits, lower-case x).
     """
-    number = normalise_id_text(value)
-    if not number:
-        raise ValidationError(_("The ID number is empty."), code="empty")
-    if len(number) == 15 and number.isdigit():
-        raise ValidationError(
-            _("15-digit ID numbers are no longer valid; enter the 18-digit number."),
-            code="fifteen_digits",
-        )
-    if len(number) != 18:
-        raise ValidationError(
-            _("An ID number has 18 characters; this one has %(count)d.") % {"count": len(number)},
-            code="length",
-        )
-    first17, last = number[:17], number[17]
-    if not first17.isascii() or not first17.isdigit() or last not in "0123456789X":
-        raise ValidationError(
-            _("An ID number is 17 digits followed by a digit or X."), code="characters"
-        )
-    try:
-        birth = datetime.date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
-    except ValueError:
+    number = value
+    if not _CLEAN_ID.match(number):
+        number = normalise_id_text(value)
+        if not _CLEAN_ID.match(number):
+            _refuse_shape(number)
+    birth = _birth_date(number[6:14])
+    if birth is None:
         raise ValidationError(
             _("The birth date in the ID number (%(digits)s) is not a real date.")
             % {"digits": number[6:14]},
             code="birth_date",
-        ) from None
+        )
     today = today or timezone.localdate()
     if birth.year < EARLIEST_BIRTH_YEAR or birth > today:
         raise ValidationError(
@@ -106,8 +105,8 @@ def parse_resident_id(value: str, *, today: datetime.date | None = None) -> Resi
             % {"date": birth.isoformat()},
             code="birth_date_range",
         )
-    expected = check_character(first17)
-    if last != expected:
+    expected = check_character(number[:17])
+    if number[17] != expected:
         raise ValidationError(
             _(
                 "The check digit of the ID number is wrong (the last "
@@ -121,8 +120,26 @@ def parse_resident_id(value: str, *, today: datetime.date | None = None) -> Resi
         warnings = (
             _("The region code %(code)s of the ID number is unknown.") % {"code": number[:6]},
         )
-    sex = "M" if int(number[16]) % 2 else "F"
-    return ResidentId(number, birth, sex, warnings)
+    return ResidentId(number, birth, _SEX_OF_DIGIT[number[16]], warnings)
+
+
+def _refuse_shape(number: str) -> NoReturn:
+    """Raise the message for a number that is not 17 digits and a check character."""
+    if not number:
+        raise ValidationError(_("The ID number is empty."), code="empty")
+    if len(number) == 15 and number.isdigit():
+        raise ValidationError(
+            _("15-digit ID numbers are no longer valid; enter the 18-digit number."),
+            code="fifteen_digits",
+        )
+    if len(number) != 18:
+        raise ValidationError(
+            _("An ID number has 18 characters; this one has %(count)d.") % {"count": len(number)},
+            code="length",
+        )
+    raise ValidationError(
+        _("An ID number is 17 digits followed by a digit or X."), code="characters"
+    )
 
 
 def validate_resident_id(value: str) -> None:

@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterable, Mapping
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -99,8 +100,6 @@ def id_number(value: Any) -> ResidentId:
                 "Format the column as text and type the numbers again."
             )
         )
-    from django.core.exceptions import ValidationError
-
     try:
         return parse_resident_id(str(value), today=_today())
     except ValidationError as exc:

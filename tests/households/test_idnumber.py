@@ -63,6 +63,13 @@ def test_lower_case_x_full_width_digits_and_spaces_are_normalised(birth, sequenc
     assert parse_resident_id(messy, today=TODAY).number == number
 
 
+@pytest.mark.parametrize("end", ["\n", "\r\n", " \n"])
+def test_a_line_break_after_the_number_is_removed(end):
+    # A cell typed with Alt+Enter; "$" in a regex matches before a final newline.
+    number = make_resident_id("350429", datetime.date(1956, 3, 1), 5)
+    assert parse_resident_id(number + end, today=TODAY).number == number
+
+
 def test_fifteen_digit_number_is_refused_with_its_own_message():
     with pytest.raises(ValidationError) as exc:
         parse_resident_id("350429560301001", today=TODAY)
