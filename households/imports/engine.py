@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from itertools import repeat
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -141,21 +143,30 @@ class ImportRun:
         return best
 
     def _parse(self, layout: _Layout) -> list[Row]:
+        """Parse every data row, a chunk of rows at a time and column by column.
+
+        Going down a column lets repeated values (townships, villages, relations, yes/no…)
+        be looked up instead of parsed, which is most of the cells of a roster.
+        """
         sheet = layout.sheet
-        formulas = sheet.formula_cells
-        first_col = sheet.first_col
-        # Every declared column has a slot (absent columns stay None), in declaration order.
-        index = {column.field: slot for slot, column in enumerate(self.ledger.columns)}
-        headers = layout.headers
-        plan = [
-            (index[c.field], c.field, position, c.parse, c.required, headers[c.field])
-            for c, position in layout.columns
+        positions = {column.field: position for column, position in layout.columns}
+        readers = [
+            _ColumnReader(
+                column,
+                positions.get(column.field),
+                layout.headers.get(column.field, column.label),
+                sheet.formula_cells,
+                sheet.first_col,
+            )
+            for column in self.ledger.columns  # every declared column has a slot, in order
         ]
-        width_needed = len(index)
-        key_position = next(p for c, p in layout.columns if c.field == self.ledger.key)
+        index = {column.field: slot for slot, column in enumerate(self.ledger.columns)}
+        key_position = positions[self.ledger.key]
+        width_needed = max(positions.values()) + 1
         rows: list[Row] = []
         progress = self.context.progress
         height = max(sheet.height, 1)
+        chunk: list[tuple[int, list[Any]]] = []
         try:
             for number, cells in sheet.iter_rows(layout.header_index + 1):
                 if not any(
@@ -164,25 +175,16 @@ class ImportRun:
                     continue  # blank rows are tolerated
                 if _is_footer(cells, key_position):
                     continue
-                parsed: list[Any] = [None] * width_needed
-                row = Row(number, parsed, index)
-                width = len(cells)
-                for slot, field_name, position, parse, required, header in plan:
-                    value = cells[position] if position < width else None
-                    if formulas and (number, first_col + position) in formulas:
-                        row.error(field_name, _("The cell holds a formula; paste it as a value."))
-                        continue
-                    if value is None or value == "" or (type(value) is str and not value.strip()):
-                        if required:
-                            row.error(field_name, _("%(column)s is required.") % {"column": header})
-                        continue
-                    try:
-                        parsed[slot] = parse(value)
-                    except CellError as exc:
-                        row.error(field_name, exc.message)
-                rows.append(row)
-                if len(rows) % 20_000 == 0:
-                    progress(0.1 + 0.2 * min(len(rows) / height, 1))
+                if len(cells) < width_needed:
+                    cells = [*cells, *[""] * (width_needed - len(cells))]
+                chunk.append((number, cells))
+                if len(chunk) == CHUNK_ROWS:
+                    _parse_chunk(chunk, readers, index, rows)
+                    chunk = []
+                    if len(rows) % (10 * CHUNK_ROWS) == 0:
+                        progress(0.1 + 0.2 * min(len(rows) / height, 1))
+            if chunk:
+                _parse_chunk(chunk, readers, index, rows)
         finally:
             sheet.close()  # frees the workbook before validation and writes
         if not rows:
@@ -266,6 +268,117 @@ class ImportRun:
             key=lambda error: (error["row"], error["col"] if error["col"] is not None else -1)
         )
         return result, rows, layout
+
+
+CHUNK_ROWS = 2048
+# Values of a column are remembered with their parsed result, up to this many; a column of
+# mostly distinct values (IDs, names, phones) stops remembering.
+MEMO_SIZE = 4096
+
+
+class _Failure:
+    """A cell's error, remembered like a parsed value."""
+
+    __slots__ = ("message",)
+
+    def __init__(self, message: str) -> None:
+        self.message = message
+
+
+class _ColumnReader:
+    """Parses one declared column of the sheet, a chunk of cells at a time.
+
+    Most cells of a roster repeat a few values (townships, villages, relations, yes/no): each
+    distinct value is parsed once and looked up after that, so a chunk costs a few C-level
+    passes instead of a Python call per cell.
+    """
+
+    def __init__(
+        self,
+        column: Column,
+        position: int | None,
+        header: str,
+        formulas: set[tuple[int, int]],
+        first_col: int,
+    ) -> None:
+        self.field = column.field
+        self.position = position
+        self.parse = column.parse
+        self.failures = 0
+        self.blank: Any = (
+            _Failure(_("%(column)s is required.") % {"column": header}) if column.required else None
+        )
+        formula_column = (first_col + position) if position is not None else None
+        self.formula_rows = {row for row, col in formulas if col == formula_column}
+        self.memo: dict[Any, Any] | None = {}
+
+    def read(
+        self,
+        numbers: list[int],
+        cells: list[list[Any]],
+        errors: dict[int, list[tuple[str | None, str]]],
+    ) -> list[Any]:
+        """The parsed values of this column for the chunk; errors go to ``errors[i]``."""
+        values = list(map(itemgetter(self.position), cells))
+        failures = self.failures
+        memo = self.memo
+        distinct = set(values) if memo is not None else None
+        # As dictionary keys True == 1 == 1.0 and False == 0: such a chunk is parsed cell by cell.
+        if memo is None or distinct is None or 0 in distinct or 1 in distinct:
+            results = list(map(self._parse_one, values))
+            failed = self.failures > failures
+        else:
+            for value in distinct.difference(memo):
+                memo[value] = self._parse_one(value)
+            results = list(map(memo.__getitem__, values))
+            failed = any(type(memo[value]) is _Failure for value in distinct)
+            if len(memo) > MEMO_SIZE or len(distinct) > len(values) // 2:
+                self.memo = None  # mostly distinct values: looking them up only costs time
+        if failed:
+            for i, result in enumerate(results):
+                if type(result) is _Failure:
+                    errors.setdefault(i, []).append((self.field, result.message))
+                    results[i] = None
+        if self.formula_rows:
+            message = _("The cell holds a formula; paste it as a value.")
+            for i, number in enumerate(numbers):
+                if number in self.formula_rows:
+                    errors[i] = [e for e in errors.get(i, []) if e[0] != self.field]
+                    errors[i].append((self.field, message))
+                    results[i] = None
+        return results
+
+    def _parse_one(self, value: Any) -> Any:
+        if value is None or value == "" or (type(value) is str and not value.strip()):
+            result = self.blank
+        else:
+            try:
+                return self.parse(value)
+            except CellError as exc:
+                result = _Failure(exc.message)
+        if result is not None:
+            self.failures += 1
+        return result
+
+
+def _parse_chunk(
+    chunk: list[tuple[int, list[Any]]],
+    readers: list[_ColumnReader],
+    index: dict[str, int],
+    rows: list[Row],
+) -> None:
+    numbers = [number for number, _cells in chunk]
+    cells = [cells for _number, cells in chunk]
+    errors: dict[int, list[tuple[str | None, str]]] = {}
+    columns = [
+        reader.read(numbers, cells, errors) if reader.position is not None else repeat(None)
+        for reader in readers
+    ]
+    start = len(rows)
+    # Absent columns are endless None (repeat), so the zip ends with the chunk.
+    rows.extend(map(Row, numbers, zip(*columns, strict=False), repeat(index)))
+    for i, row_errors in errors.items():
+        rows[start + i].errors = row_errors
 
 
 def _is_footer(cells: list[Any], key_position: int) -> bool:
