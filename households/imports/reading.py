@@ -234,15 +234,25 @@ def _greater_than(value: str, *, digits: bool) -> str:
         return symbol if digits else f"[{symbol}{symbol.lower()}]"
 
     n = len(value)
-    alternatives = [f"{span(symbols[1] if digits else low)}{span(low)}{{{n},}}"]  # longer
-    for i, symbol in enumerate(value):
+
+    def same_length_from(i: int) -> str:
+        # Greater at position i, or equal there and greater further on (a trie: each symbol
+        # of a reference is looked at once).
+        if i == n:
+            return ""
+        symbol, branches = value[i], []
         if symbol != high:
-            prefix = "".join(map(same, value[:i]))
             following = symbols[symbols.index(symbol) + 1]
-            alternatives.append(f"{prefix}{span(following)}{span(low)}{{{n - i - 1}}}")
-    body = "|".join(alternatives)
+            branches.append(f"{span(following)}{span(low)}{{{n - i - 1}}}")
+        rest = same_length_from(i + 1)
+        if rest:
+            branches.append(f"{same(symbol)}(?:{rest})")
+        return "|".join(branches)
+
+    longer = f"{span(symbols[1] if digits else low)}{span(low)}{{{n},}}"
+    body = "|".join(filter(None, [longer, same_length_from(0)]))
     # Numbers with fewer significant digits fail at once on the lookahead (most of them).
-    return f"0*(?=[0-9]{{{n}}})(?:{body})" if digits else f"(?:{body})"
+    return f"0*+(?=[0-9]{{{n}}})(?:{body})" if digits else f"(?:{body})"
 
 
 class _Extent:
@@ -262,7 +272,10 @@ class _Extent:
         letters = _column_letters(self.columns)
         column = _greater_than(letters, digits=False)
         row = _greater_than(str(self.rows), digits=True)
-        self._beyond = re.compile(rf"""r\s*=\s*["'](?:{column}\d*|[A-Za-z]*{row})["']""".encode())
+        # Possessive "*+": a reference that fails is not retried with fewer letters or zeros.
+        self._beyond = re.compile(
+            rf"""r\s*=\s*["'](?:{column}[0-9]*+|[A-Za-z]*+{row})["']""".encode()
+        )
 
     def _take(self, match: re.Match[bytes]) -> bool:
         """Count one reference; True if it raised a maximum."""
