@@ -66,10 +66,10 @@ def text(max_length: int = 200) -> Parser:
     cache: dict[Any, str] = {}
 
     def parse(value: Any) -> str:
-        try:
-            return cache[value]
-        except (KeyError, TypeError):
-            pass
+        if type(value) is str:
+            known = cache.get(value)  # not try/except: a miss (most names) would raise
+            if known is not None:
+                return known
         result = clean_text(value)
         if len(result) > max_length:
             raise CellError(_("Too long (at most %(max)d characters).") % {"max": max_length})
