@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass
+from operator import itemgetter
 from typing import Any
 
 from django.utils import timezone
@@ -24,7 +26,14 @@ from healthpov.places.models import Place
 from healthpov.places.scoping import places_visible_to
 from households.idnumber import cross_check
 from households.imports import Column, Ledger, Row, normalise, register
-from households.imports.bulk import db_value, ids_by_key, insert_rows, raw_values
+from households.imports.bulk import (
+    chunks,
+    db_value,
+    insert_rows,
+    insert_with_ids,
+    stream_values,
+    update_rows,
+)
 from households.models import (
     Cause,
     ChangeSource,
@@ -193,7 +202,7 @@ class _Plan:
     households_new: dict[str, tuple]  # number → values in HOUSEHOLD_FIELDS order
     households_changed: dict[str, tuple]
     persons_new: list[Row]
-    persons_changed: list[tuple[Row, tuple]]  # row, values in PERSON_FIELDS order
+    persons_changed: list[Row]  # row.data holds the stored values
     persons_unchanged: int
     roster_missing: list[int]  # person ids without an entry for the year
     roster_returning: list[int]  # entry ids whose left_on must be cleared
@@ -288,28 +297,37 @@ class RosterLedger(Ledger):
     # --------------------------------------------------------------- validation
 
     def validate(self, rows: list[Row]) -> None:
+        """Checks across rows and against the registry.
+
+        Sets ``row.data`` to ``(places, person_id, stored)``: the row's (township, village),
+        the id of the person with its ID number (None: a new person) and, for a person the
+        row changes, the stored values (None: unchanged). Comparing here, while the stored
+        persons stream past once, keeps only the changed ones in memory.
+        """
         self._load_places()
         create_places = bool(self.context.options.get("create_places"))
         self.new_places: dict[tuple[str, str | None], None] = {}
-        self.file_numbers: set[str] = set()
-        first_row_of: dict[str, int] = {}
+        first_row_of: dict[str, Row] = {}
         household_place: dict[str, tuple[str, str, int]] = {}
         places: dict[
-            tuple[str, str], tuple[Place | None, Place | None, tuple[str, str] | None]
+            tuple[str, str], tuple[tuple[Place, Place] | None, tuple[str, str] | None]
         ] = {}
+        fields = itemgetter(
+            *map(
+                SLOT.__getitem__,
+                ("id_number", "sex", "birth_date", "township", "village", "household_number"),
+            )
+        )
         for row in rows:
-            resident = row["id_number"]
+            resident, sex, birth, township_name, village_name, household_number = fields(row.cells)
             if resident is not None:
                 number = resident.number
-                previous = first_row_of.get(number)
-                if previous is None:
-                    first_row_of[number] = row.number
-                else:
+                first = first_row_of.setdefault(number, row)
+                if first is not row:
                     row.error(
                         "id_number",
-                        _("The same ID number is already on row %(row)d.") % {"row": previous},
+                        _("The same ID number is already on row %(row)d.") % {"row": first.number},
                     )
-                sex, birth = row["sex"], row["birth_date"]
                 if (sex is not None and sex != resident.sex) or (
                     birth is not None and birth != resident.birth_date
                 ):
@@ -318,7 +336,6 @@ class RosterLedger(Ledger):
                             "birth_date" if "出生" in message or "birth" in message else "sex",
                             message,
                         )
-            township_name, village_name = row["township"], row["village"]
             if township_name and village_name:
                 key = (township_name, village_name)
                 found = places.get(key)
@@ -326,13 +343,10 @@ class RosterLedger(Ledger):
                     found = places[key] = self._resolve_place(
                         township_name, village_name, create_places
                     )
-                township, village, error = found
+                pair, error = found
                 if error is not None:
                     row.error(*error)
-                elif township is not None:
-                    row.extra["township"] = township
-                    row.extra["village"] = village
-                household_number = row["household_number"]
+                row.data = (pair, None, None)
                 if household_number:
                     seen = household_place.setdefault(
                         household_number, (township_name, village_name, row.number)
@@ -350,13 +364,12 @@ class RosterLedger(Ledger):
                                 "row": seen[2],
                             },
                         )
-        self.file_numbers = set(first_row_of)
-        self._check_existing(rows)
+        self._check_existing(rows, first_row_of)
 
     def _resolve_place(
         self, township_name: str, village_name: str, create_places: bool
-    ) -> tuple[Place | None, Place | None, tuple[str, str] | None]:
-        """(township, village, error) for a pair of names; (None, None, None) for new places."""
+    ) -> tuple[tuple[Place, Place] | None, tuple[str, str] | None]:
+        """((township, village), error) for a pair of names; (None, None) for new places."""
         township = None
         for key in _place_keys(township_name, TOWNSHIP_SUFFIXES):
             township = self.township_by_key.get(key)
@@ -366,15 +379,13 @@ class RosterLedger(Ledger):
             if create_places:
                 self.new_places[(township_name, None)] = None
                 self.new_places[(township_name, village_name)] = None
-                return None, None, None
+                return None, None
             return (
-                None,
                 None,
                 ("township", _("Unknown township %(name)s.") % {"name": township_name}),
             )
         if self.visible_place_ids is not None and township.pk not in self.visible_place_ids:
             return (
-                None,
                 None,
                 (
                     "township",
@@ -390,9 +401,8 @@ class RosterLedger(Ledger):
         if village is None:
             if create_places:
                 self.new_places[(township.name, village_name)] = None
-                return None, None, None
+                return None, None
             return (
-                None,
                 None,
                 (
                     "village",
@@ -403,75 +413,100 @@ class RosterLedger(Ledger):
         if self.visible_place_ids is not None and village.pk not in self.visible_place_ids:
             return (
                 None,
-                None,
                 ("village", _("%(name)s is outside your area.") % {"name": village_name}),
             )
-        return township, village, None
+        return (township, village), None
 
-    def _check_existing(self, rows: list[Row]) -> None:
-        """Load stored persons and households; refuse rows that touch records outside the area."""
-        numbers = sorted(self.file_numbers)
-        self.existing_persons: dict[str, tuple] = {}
-        columns = ("id_number", "id", *PERSON_FIELDS, "household__village__path")
-        if len(numbers) > 20_000:
-            # One scan is much faster than many IN (...) lookups for a whole-county roster.
-            wanted = self.file_numbers
-            for values in raw_values(Person.objects.values_list(*columns)):
-                if values[0] in wanted:
-                    self.existing_persons[values[0]] = values
-        else:
-            for start in range(0, len(numbers), 5000):
-                chunk = Person.objects.filter(id_number__in=numbers[start : start + 5000])
-                for values in raw_values(chunk.values_list(*columns)):
-                    self.existing_persons[values[0]] = values
-        household_numbers = sorted(
-            {row["household_number"] for row in rows if row["household_number"]}
-        )
-        self.existing_households: dict[str, tuple] = {}
-        household_columns = ("number", "id", *HOUSEHOLD_FIELDS, "village__path")
-        if len(household_numbers) > 20_000:
-            wanted = set(household_numbers)
-            for values in raw_values(Household.objects.values_list(*household_columns)):
-                if values[0] in wanted:
-                    self.existing_households[values[0]] = values
-        else:
-            for start in range(0, len(household_numbers), 5000):
-                chunk = Household.objects.filter(number__in=household_numbers[start : start + 5000])
-                for values in raw_values(chunk.values_list(*household_columns)):
-                    self.existing_households[values[0]] = values
+    def _visible_place_ids(self) -> set[int] | None:
+        """Places (of any level) under the importing user's paths; None: no limit."""
         if self.context.user is None:
-            return
-        visible_paths = self.context.user.visible_place_paths()
-        if visible_paths is None:
-            return
-        prefixes = tuple(visible_paths)
-        for row in rows:
-            resident = row["id_number"]
-            stored = self.existing_persons.get(resident.number) if resident else None
-            if stored is not None and not stored[-1].startswith(prefixes):
+            return None
+        paths = self.context.user.visible_place_paths()
+        if paths is None:
+            return None
+        prefixes = tuple(paths)
+        return {
+            pk for pk, path in Place.objects.values_list("pk", "path") if path.startswith(prefixes)
+        }
+
+    def _check_existing(self, rows: list[Row], first_row_of: dict[str, Row]) -> None:
+        """Compare the file with the stored households and persons; refuse rows that touch
+        records outside the importing user's area."""
+        self.visible_villages = visible = self._visible_place_ids()
+        household_numbers = {row.cells[SLOT["household_number"]] for row in rows} - {None}
+        # number → (number, id, *HOUSEHOLD_FIELDS, village id)
+        self.existing_households: dict[str, tuple] = {
+            values[0]: values
+            for values in _stored(
+                Household, "number", household_numbers, ("number", "id", *HOUSEHOLD_FIELDS)
+            )
+        }
+        if visible is not None:
+            for row in rows:
+                household = self.existing_households.get(row.cells[SLOT["household_number"]])
+                if household is not None and household[3] not in visible:  # its village
+                    row.error(
+                        "household_number",
+                        _("This household number belongs to a township outside your area."),
+                    )
+        household_ids = {number: stored[1] for number, stored in self.existing_households.items()}
+        # Every stored person named in the file (also on rows with errors): never "left".
+        self.file_person_ids: set[int] = set()
+        wanted_of = itemgetter(
+            *map(
+                SLOT.__getitem__,
+                (
+                    "name",
+                    "household_number",
+                    "relation",
+                    "phone",
+                    "insured",
+                    "health",
+                    "person_status",
+                ),
+            )
+        )
+        for stored in _stored(
+            Person,
+            "id_number",
+            first_row_of.keys(),
+            ("id_number", "id", *PERSON_FIELDS, "household__village_id"),
+        ):
+            row = first_row_of[stored[0]]
+            person_id = stored[1]
+            self.file_person_ids.add(person_id)
+            if visible is not None and stored[-1] not in visible:
                 row.error(
                     "id_number", _("This person is registered in a township outside your area.")
                 )
-            household = self.existing_households.get(row["household_number"] or "")
-            if household is not None and not household[-1].startswith(prefixes):
-                row.error(
-                    "household_number",
-                    _("This household number belongs to a township outside your area."),
-                )
+            name, household_number, relation, phone, insured, health, status = wanted_of(row.cells)
+            wanted = (
+                name,
+                household_ids.get(household_number),  # None: a household new in this import
+                relation,
+                stored[5] if phone is None else phone,
+                stored[6] if insured is None else insured,
+                stored[7] if health is None else health,
+                stored[8] if status is None else status,
+            )
+            current = stored[2:-1]
+            pair = row.data[0] if row.data else None
+            row.data = (pair, person_id, None if wanted == current else current)
 
     # -------------------------------------------------------------------- diff
 
     def _household_values(self, head: Row, stored: tuple | None) -> tuple:
         """The household's values in HOUSEHOLD_FIELDS order; blanks keep what is stored."""
         current = (
-            stored[2:-1]
+            stored[2:]
             if stored
             else (None, None, "", "", None, HouseholdType.GENERAL, PovertyStatus.NOT_OUT, "")
         )
+        township, village = head.data[0]
         is_head = head["relation"] == Relation.HEAD
         return (
-            head.extra["township"].pk,
-            head.extra["village"].pk,
+            township.pk,
+            village.pk,
             head["name"] if is_head else current[2],
             head["phone"] if is_head and head["phone"] else current[3],
             head["year"] if head["year"] is not None else current[4],
@@ -482,8 +517,9 @@ class RosterLedger(Ledger):
 
     def _diff(self, rows: list[Row]) -> _Plan:
         by_household: dict[str, list[Row]] = defaultdict(list)
+        household_slot = SLOT["household_number"]
         for row in rows:
-            by_household[row["household_number"]].append(row)
+            by_household[row.cells[household_slot]].append(row)
         households_new: dict[str, tuple] = {}
         households_changed: dict[str, tuple] = {}
         for number, members in by_household.items():
@@ -492,88 +528,65 @@ class RosterLedger(Ledger):
             wanted = self._household_values(head, stored)
             if stored is None:
                 households_new[number] = wanted
-            elif wanted != stored[2:-1]:
+            elif wanted != stored[2:]:
                 households_changed[number] = wanted
         persons_new: list[Row] = []
-        persons_changed: list[tuple[Row, tuple]] = []
-        unchanged = 0
-        household_ids = {number: stored[1] for number, stored in self.existing_households.items()}
-        existing = self.existing_persons
+        persons_changed: list[Row] = []
+        row_person_ids: list[int] = []
         for row in rows:
-            resident = row["id_number"]
-            stored = existing.get(resident.number)
-            if stored is None:
+            _pair, person_id, stored = row.data
+            if person_id is None:
                 persons_new.append(row)
                 continue
-            phone, insured, health, status = (
-                row["phone"],
-                row["insured"],
-                row["health"],
-                row["person_status"],
-            )
-            wanted = (
-                row["name"],
-                household_ids.get(row["household_number"]),  # None: a household new in this import
-                row["relation"],
-                stored[5] if phone is None else phone,
-                stored[6] if insured is None else insured,
-                stored[7] if health is None else health,
-                stored[8] if status is None else status,
-            )
-            if wanted == stored[2:-1]:
-                unchanged += 1
-            else:
-                persons_changed.append((row, wanted))
-        # Roster membership of the year.
+            row_person_ids.append(person_id)
+            if stored is not None:
+                persons_changed.append(row)
+        # Roster membership of the year: who has an entry, who comes back, who left.
         year = self.roster_year
-        file_numbers = self.file_numbers
         entries = RosterEntry.objects.filter(year=year)
-        townships = {row.extra["township"].pk for row in rows if "township" in row.extra}
-        visible_paths = self.context.user.visible_place_paths() if self.context.user else None
-        prefixes = tuple(visible_paths) if visible_paths is not None else None
-        current_entries: dict[int, tuple[int, Any]] = {}
+        valid_ids = set(row_person_ids)
+        townships = {row.data[0][0].pk for row in rows}
+        visible = self.visible_villages
+        has_entry: set[int] = set()
+        returning: list[int] = []
         leaving: list[tuple[int, int, int]] = []
-        for entry_id, person_id, id_number, left_on, household_id, path in raw_values(
+        for entry_id, person_id, left_on, household_id, village_id in stream_values(
             entries.filter(person__household__township_id__in=townships).values_list(
                 "id",
                 "person_id",
-                "person__id_number",
                 "left_on",
                 "person__household_id",
-                "person__household__village__path",
+                "person__household__village_id",
             )
         ):
-            current_entries[person_id] = (entry_id, left_on)
-            if (
+            if person_id in valid_ids:
+                has_entry.add(person_id)
+                if left_on is not None:
+                    returning.append(entry_id)
+            elif (
                 left_on is None
-                and id_number not in file_numbers
-                and (prefixes is None or path.startswith(prefixes))
+                and person_id not in self.file_person_ids
+                and (visible is None or village_id in visible)
             ):
                 leaving.append((entry_id, person_id, household_id))
-        person_ids = {stored[1]: number for number, stored in existing.items()}
-        # Persons of the file with entries outside those townships (they moved) are found by id.
-        other_ids = [pid for pid in person_ids if pid not in current_entries]
-        for start in range(0, len(other_ids), 5000):
-            chunk = entries.filter(person_id__in=other_ids[start : start + 5000])
-            for entry_id, person_id, left_on in raw_values(
-                chunk.values_list("id", "person_id", "left_on")
+        # Persons of the file with an entry elsewhere (they moved) are found by id.
+        others = [pid for pid in row_person_ids if pid not in has_entry]
+        for chunk in chunks(others, 5000):
+            for entry_id, person_id, left_on in stream_values(
+                entries.filter(person_id__in=chunk).values_list("id", "person_id", "left_on")
             ):
-                current_entries[person_id] = (entry_id, left_on)
-        roster_missing = [pid for pid in person_ids if pid not in current_entries]
-        roster_returning = [
-            entry_id
-            for _pid, (entry_id, left_on) in current_entries.items()
-            if left_on is not None and _pid in person_ids
-        ]
+                has_entry.add(person_id)
+                if left_on is not None:
+                    returning.append(entry_id)
         return _Plan(
             new_places=list(self.new_places),
             households_new=households_new,
             households_changed=households_changed,
             persons_new=persons_new,
             persons_changed=persons_changed,
-            persons_unchanged=unchanged,
-            roster_missing=roster_missing,
-            roster_returning=roster_returning,
+            persons_unchanged=len(row_person_ids) - len(persons_changed),
+            roster_missing=[pid for pid in row_person_ids if pid not in has_entry],
+            roster_returning=returning,
             leaving=leaving,
         )
 
@@ -593,9 +606,11 @@ class RosterLedger(Ledger):
         if self.new_places:
             # Rows naming places that do not exist yet are counted as new households/persons.
             for row in rows:
-                if "township" not in row.extra:
-                    row.extra["township"] = Place(pk=0, name=row["township"])
-                    row.extra["village"] = Place(pk=0, name=row["village"])
+                if row.data[0] is None:
+                    row.data = (
+                        (Place(pk=0, name=row["township"]), Place(pk=0, name=row["village"])),
+                        *row.data[1:],
+                    )
         return self._counts(self._diff(rows))
 
     # ------------------------------------------------------------------- apply
@@ -606,7 +621,7 @@ class RosterLedger(Ledger):
         context = self.context
         actor_id = context.user.pk if context.user else None
         batch_id = context.batch.pk if context.batch else None
-        today = context.today
+        today = context.today.isoformat()
         now = timezone.now()
         db_now = db_value(now)
         reason = _("Roster import")
@@ -616,65 +631,52 @@ class RosterLedger(Ledger):
             household_id: int, person_id: int | None, field: str, old: Any, new: Any
         ) -> None:
             changes.append(
-                (household_id, person_id, field, str(old or ""), str(new or ""), today.isoformat(),
-                 reason, ChangeSource.IMPORT.value, batch_id, actor_id, db_now)
+                (household_id, person_id, field, str(old or ""), str(new or ""), today, reason,
+                 ChangeSource.IMPORT.value, batch_id, actor_id, db_now)
             )  # fmt: skip
 
         # Households.
-        insert_rows(
-            Household,
-            ["number", *HOUSEHOLD_FIELDS, "created_at", "updated_at"],
-            (
-                (number, *map(db_value, values), db_now, db_now)
-                for number, values in plan.households_new.items()
-            ),
-        )
         household_ids = {number: stored[1] for number, stored in self.existing_households.items()}
-        household_ids.update(ids_by_key(Household, "number", list(plan.households_new)))
-        changed_households = []
+        household_ids.update(
+            insert_with_ids(
+                Household,
+                "number",
+                ["number", *HOUSEHOLD_FIELDS, "created_at", "updated_at"],
+                [
+                    (number, *values, db_now, db_now)
+                    for number, values in plan.households_new.items()
+                ],
+            )
+        )
+        household_updates = []
         for number, values in plan.households_changed.items():
             stored = self.existing_households[number]
-            household = Household(pk=stored[1], number=number, updated_at=now)
-            for name, value in zip(HOUSEHOLD_FIELDS, values, strict=True):
-                setattr(household, name, value)
-            old = dict(zip(HOUSEHOLD_FIELDS, stored[2:-1], strict=True))
-            if old["poverty_status"] != household.poverty_status:
+            old = dict(zip(HOUSEHOLD_FIELDS, stored[2:], strict=True))
+            new = dict(zip(HOUSEHOLD_FIELDS, values, strict=True))
+            if old["poverty_status"] != new["poverty_status"]:
                 change(
-                    household.pk,
+                    stored[1],
                     None,
                     StatusChange.Field.POVERTY_STATUS,
                     old["poverty_status"],
-                    household.poverty_status,
+                    new["poverty_status"],
                 )
-            if old["village_id"] != household.village_id:
+            if old["village_id"] != new["village_id"]:
                 change(
-                    household.pk,
+                    stored[1],
                     None,
                     StatusChange.Field.VILLAGE,
                     old["village_id"],
-                    household.village_id,
+                    new["village_id"],
                 )
-            changed_households.append(household)
-        if changed_households:
-            Household.objects.bulk_update(
-                changed_households, [*HOUSEHOLD_FIELDS, "updated_at"], batch_size=1000
-            )
+            household_updates.append((stored[1], *values, db_now))
+        update_rows(Household, [*HOUSEHOLD_FIELDS, "updated_at"], household_updates)
         context.progress(0.7)
 
         # Persons.
-        def new_person_rows():
-            for row in plan.persons_new:
-                resident = row["id_number"]
-                yield (
-                    resident.number, resident.sex, resident.birth_date.isoformat(), row["name"],
-                    household_ids[row["household_number"]], row["relation"], row["phone"] or "",
-                    True if row["insured"] is None else row["insured"],
-                    row["health"] or Health.HEALTHY,
-                    row["person_status"] or PersonStatus.NORMAL, actor_id, db_now, db_now,
-                )  # fmt: skip
-
-        insert_rows(
+        new_person_ids = insert_with_ids(
             Person,
+            "id_number",
             [
                 "id_number",
                 "sex",
@@ -684,59 +686,76 @@ class RosterLedger(Ledger):
                 "created_at",
                 "updated_at",
             ],
-            new_person_rows(),
+            [
+                (
+                    resident.number,
+                    resident.sex,
+                    resident.birth_date.isoformat(),
+                    row["name"],
+                    household_ids[row["household_number"]],
+                    row["relation"],
+                    row["phone"] or "",
+                    True if row["insured"] is None else row["insured"],
+                    row["health"] or Health.HEALTHY,
+                    row["person_status"] or PersonStatus.NORMAL,
+                    actor_id,
+                    db_now,
+                    db_now,
+                )
+                for row in plan.persons_new
+                for resident in (row["id_number"],)
+            ],
         )
-        changed_persons = []
-        for row, values in plan.persons_changed:
-            stored = self.existing_persons[row["id_number"].number]
-            person = Person(pk=stored[1], id_number=stored[0], updated_at=now)
-            for name, value in zip(PERSON_FIELDS, values, strict=True):
-                setattr(person, name, value)
-            if person.household_id is None:
-                person.household_id = household_ids[row["household_number"]]
-            old = dict(zip(PERSON_FIELDS, stored[2:-1], strict=True))
-            if old["status"] != person.status:
+        person_updates = []
+        for row in plan.persons_changed:
+            _pair, person_id, stored = row.data
+            old = dict(zip(PERSON_FIELDS, stored, strict=True))
+            household_id = household_ids[row["household_number"]]
+            new = {
+                "name": row["name"],
+                "household_id": household_id,
+                "relation": row["relation"],
+                "phone": old["phone"] if row["phone"] is None else row["phone"],
+                "insured": old["insured"] if row["insured"] is None else row["insured"],
+                "health": old["health"] if row["health"] is None else row["health"],
+                "status": old["status"] if row["person_status"] is None else row["person_status"],
+            }
+            if old["status"] != new["status"]:
                 change(
-                    person.household_id,
-                    person.pk,
+                    household_id,
+                    person_id,
                     StatusChange.Field.PERSON_STATUS,
                     old["status"],
-                    person.status,
+                    new["status"],
                 )
-            if old["household_id"] != person.household_id:
+            if old["household_id"] != household_id:
                 change(
-                    person.household_id,
-                    person.pk,
+                    household_id,
+                    person_id,
                     StatusChange.Field.HOUSEHOLD,
                     old["household_id"],
-                    person.household_id,
+                    household_id,
                 )
-            changed_persons.append(person)
-        if changed_persons:
-            Person.objects.bulk_update(
-                changed_persons, [*PERSON_FIELDS, "updated_at"], batch_size=1000
-            )
+            person_updates.append((person_id, *new.values(), db_now))
+        update_rows(Person, [*PERSON_FIELDS, "updated_at"], person_updates)
         context.progress(0.85)
 
         # Roster entries of the year.
         year = self.roster_year
-        numbers = [row["id_number"].number for row in plan.persons_new]
-        new_person_ids = list(ids_by_key(Person, "id_number", numbers).values())
         insert_rows(
             RosterEntry,
             ["person", "year", "batch"],
-            ((person_id, year, batch_id) for person_id in [*new_person_ids, *plan.roster_missing]),
+            (
+                (person_id, year, batch_id)
+                for person_id in [*new_person_ids.values(), *plan.roster_missing]
+            ),
         )
-        if plan.roster_returning:
-            for start in range(0, len(plan.roster_returning), 5000):
-                RosterEntry.objects.filter(
-                    pk__in=plan.roster_returning[start : start + 5000]
-                ).update(left_on=None, left_batch=None)
+        for chunk in chunks(plan.roster_returning, 5000):
+            RosterEntry.objects.filter(pk__in=chunk).update(left_on=None, left_batch=None)
         if plan.leaving:
-            leaving_ids = [entry_id for entry_id, _p, _h in plan.leaving]
-            for start in range(0, len(leaving_ids), 5000):
-                RosterEntry.objects.filter(pk__in=leaving_ids[start : start + 5000]).update(
-                    left_on=today, left_batch_id=batch_id
+            for chunk in chunks((entry_id for entry_id, _p, _h in plan.leaving), 5000):
+                RosterEntry.objects.filter(pk__in=chunk).update(
+                    left_on=context.today, left_batch_id=batch_id
                 )
             left = _("left the roster")
             for _entry, person_id, household_id in plan.leaving:
@@ -767,9 +786,29 @@ class RosterLedger(Ledger):
                 )
         self._load_places()
         for row in rows:
-            if "township" not in row.extra:
-                township, village, _error = self._resolve_place(
+            if row.data[0] is None or row.data[0][0].pk == 0:
+                pair, _error = self._resolve_place(
                     row["township"], row["village"], create_places=False
                 )
-                row.extra["township"] = township
-                row.extra["village"] = village
+                row.data = (pair, *row.data[1:])
+
+
+def _stored(
+    model: type[Household] | type[Person], key: str, keys: Collection[str], columns: tuple[str, ...]
+) -> Iterator[tuple]:
+    """Stored ``columns`` of the rows whose ``key`` (the first column) is one of ``keys``: one
+    scan of the table for a whole-county file (much faster than many IN lookups), chunked IN
+    lookups for a small one."""
+    if len(keys) > 20_000:
+        for values in stream_values(model.objects.values_list(*columns)):
+            if values[0] in keys:
+                yield values
+        return
+    for chunk in chunks(sorted(keys), 5000):
+        yield from stream_values(
+            model.objects.filter(**{f"{key}__in": chunk}).values_list(*columns)
+        )
+
+
+# Where each column's parsed value sits in ``row.cells``.
+SLOT = {column.field: slot for slot, column in enumerate(RosterLedger.columns)}

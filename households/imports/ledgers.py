@@ -6,7 +6,7 @@ See the package docstring (:mod:`households.imports`) for a complete example.
 from __future__ import annotations
 
 import datetime
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -49,15 +49,17 @@ class Row:
     an import holds 100,000 of them.
     """
 
-    __slots__ = ("_extra", "_index", "cells", "errors", "number", "person")
+    __slots__ = ("_extra", "_index", "cells", "data", "errors", "number", "person")
 
-    def __init__(self, number: int, cells: list[Any], index: dict[str, int]) -> None:
+    def __init__(self, number: int, cells: Sequence[Any], index: dict[str, int]) -> None:
         self.number = number
         self.cells = cells
         self._index = index
         self.errors: list[tuple[str | None, str]] | None = None
         self.person: Person | None = None  # set by PersonLedger
         self._extra: dict[str, Any] | None = None
+        # A ledger's own value for the row: one object, much smaller than ``extra``'s dict.
+        self.data: Any = None
 
     def error(self, field_name: str | None, message: str) -> None:
         """Record an error on this row; ``field_name`` names the column (None: the whole row)."""
