@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Iterable, Iterator
-from itertools import islice
+from itertools import chain, islice
 from typing import Any
 
 from django.db import connection, models
@@ -85,6 +85,11 @@ def _copy(table: str, columns: list[str], rows: Iterable[tuple]) -> int:
 
 def insert_rows(model: type[models.Model], fields: list[str], rows: Iterable[tuple]) -> int:
     """INSERT ``rows`` (tuples in the order of ``fields``, values ready for the database)."""
+    rows = iter(rows)
+    first = next(rows, None)
+    if first is None:
+        return 0  # no statement for nothing
+    rows = chain([first], rows)
     columns = _columns(model, fields)
     if connection.vendor == "postgresql":
         return _copy(model._meta.db_table, columns, rows)
@@ -185,6 +190,7 @@ def stream_values(queryset: models.QuerySet, *, chunk_size: int = 5000) -> Itera
     Values come as the driver returns them (SQLite: booleans as 0/1 and dates as text), which
     is fine for equality with Python values of the same kind and for ``None`` checks.
     """
+    queryset = queryset.order_by()  # a model's default ordering may add a join and a sort
     sql, params = queryset.query.get_compiler(queryset.db).as_sql()
     cursor = connection.chunked_cursor()
     try:

@@ -120,6 +120,64 @@ def test_left_person_who_reappears_is_back_on_the_roster(tmp_path, places):
     assert not RosterEntry.objects.filter(left_on__isnull=False).exists()
 
 
+def test_household_status_and_village_changes_are_recorded(tmp_path, places):
+    run(write_roster(tmp_path / "a.xlsx", [roster_row(n) for n in range(3)]))
+    moved = {"township": "朱口镇", "village": "朱口村", "脱贫状态": "未脱贫"}
+    result = run(write_roster(tmp_path / "b.xlsx", [roster_row(n, **moved) for n in range(3)]))
+    assert result.counts["households_changed"] == 1
+    household = Household.objects.get()
+    assert (household.village.name, household.poverty_status) == ("朱口村", "not_out")
+    changes = dict(StatusChange.objects.values_list("field", "new_value"))
+    assert changes == {"poverty_status": "not_out", "village": str(household.village_id)}
+
+
+def test_person_moving_to_another_household_is_recorded(tmp_path, places):
+    run(write_roster(tmp_path / "a.xlsx", [roster_row(n) for n in range(4)]))
+    old = Person.objects.get(id_number=person_id(1)).household_id
+    rows = [roster_row(0), roster_row(1, household="H0009"), roster_row(2), roster_row(3)]
+    result = run(write_roster(tmp_path / "b.xlsx", rows))
+    assert (result.counts["persons_changed"], result.counts["households_new"]) == (1, 1)
+    person = Person.objects.get(id_number=person_id(1))
+    assert person.household.number == "H0009"
+    change = StatusChange.objects.get(field="household")
+    assert (change.person, change.old_value, change.new_value) == (
+        person,
+        str(old),
+        str(person.household_id),
+    )
+
+
+def test_a_bad_row_skipped_with_valid_rows_only_neither_joins_nor_leaves(tmp_path, places):
+    run(write_roster(tmp_path / "a.xlsx", [roster_row(n) for n in range(3)]))
+    rows = [roster_row(0), roster_row(1, **{"与户主关系": "邻居"}), roster_row(2)]
+    result = run(write_roster(tmp_path / "b.xlsx", rows), valid_rows_only=True, year=2019)
+    assert result.applied
+    in_2019 = set(RosterEntry.objects.filter(year=2019).values_list("person__id_number", flat=True))
+    assert in_2019 == {person_id(0), person_id(2)}
+    result = run(write_roster(tmp_path / "c.xlsx", rows), valid_rows_only=True)
+    assert result.counts["persons_left"] == 0
+    assert not RosterEntry.objects.filter(left_on__isnull=False).exists()
+
+
+def test_rows_in_later_chunks_keep_their_numbers_values_and_errors(tmp_path, places, monkeypatch):
+    # Four rows a chunk: the parsed values of each chunk are laid out column by column.
+    monkeypatch.setattr("households.imports.engine.CHUNK_ROWS", 4)
+    rows = [roster_row(n) for n in range(11)]
+    rows[9] = roster_row(9, **{"与户主关系": "邻居"})
+    rows[6] = roster_row(6, **{"是否参加城乡居民基本医疗保险": True})  # a boolean cell
+    rows[7] = roster_row(7, **{"是否参加城乡居民基本医疗保险": 0})  # a number cell
+    result = run(write_roster(tmp_path / "r.xlsx", rows), valid_rows_only=True)
+    assert [(e["row"], e["column"]) for e in result.errors] == [(13, "与户主关系")]
+    assert result.counts["persons_new"] == 10
+    insured = dict(Person.objects.values_list("id_number", "insured"))
+    assert (insured[person_id(6)], insured[person_id(7)], insured[person_id(8)]) == (
+        True,
+        False,
+        True,
+    )
+    assert Person.objects.get(id_number=person_id(10)).name == "居民10"
+
+
 def test_valid_rows_only_imports_the_good_rows(tmp_path, places):
     rows = [roster_row(0), roster_row(1, **{"与户主关系": "邻居"}), roster_row(2)]
     result = run(write_roster(tmp_path / "r.xlsx", rows), valid_rows_only=True)
