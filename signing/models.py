@@ -258,6 +258,7 @@ class Contract(ChoiceLabels, models.Model):
         verbose_name=_("person"),
         on_delete=models.PROTECT,
         related_name="contracts",
+        db_index=False,  # the unique (person, ...) index below serves person lookups
     )
     year = models.PositiveSmallIntegerField(_("service year"))
     team = models.ForeignKey(
@@ -306,8 +307,12 @@ class Contract(ChoiceLabels, models.Model):
         verbose_name_plural = _("signing contracts")
         ordering = ["-year", "person__household__number", "person_id"]
         constraints = [
+            # Covering: coverage reads a year's contracts in person order from this index
+            # alone (coverage.selectors.figures_sql).
             models.UniqueConstraint(
-                fields=["person", "year"], name="contract_unique_per_person_year"
+                fields=["person", "year"],
+                include=["signed_on", "method"],
+                name="contract_unique_per_person_year",
             )
         ]
         indexes = [models.Index(fields=["year", "method"]), models.Index(fields=["valid_until"])]
@@ -351,6 +356,7 @@ class UnsignedRecord(ChoiceLabels, models.Model):
         verbose_name=_("person"),
         on_delete=models.PROTECT,
         related_name="unsigned_records",
+        db_index=False,  # the unique (person, ...) index below serves person lookups
     )
     year = models.PositiveSmallIntegerField(_("year"))
     reason = models.CharField(_("reason"), max_length=12, choices=UnsignedReason.choices)
@@ -369,8 +375,10 @@ class UnsignedRecord(ChoiceLabels, models.Model):
         verbose_name_plural = _("not-signed records")
         ordering = ["-year", "person_id"]
         constraints = [
-            models.UniqueConstraint(
-                fields=["person", "year"], name="unsigned_unique_per_person_year"
+            models.UniqueConstraint(  # covering, as Contract's
+                fields=["person", "year"],
+                include=["recorded_on", "reason"],
+                name="unsigned_unique_per_person_year",
             )
         ]
 
@@ -386,6 +394,7 @@ class ChronicRegistration(models.Model):
         verbose_name=_("person"),
         on_delete=models.PROTECT,
         related_name="chronic_registrations",
+        db_index=False,  # the unique (person, ...) index below serves person lookups
     )
     disease = models.ForeignKey(
         Disease,
@@ -416,8 +425,10 @@ class ChronicRegistration(models.Model):
         verbose_name_plural = _("chronic-disease registrations")
         ordering = ["person_id", "diagnosed_on"]
         constraints = [
-            models.UniqueConstraint(
-                fields=["person", "disease"], name="chronic_unique_person_disease"
+            models.UniqueConstraint(  # covering, as Contract's
+                fields=["person", "disease"],
+                include=["diagnosed_on"],
+                name="chronic_unique_person_disease",
             )
         ]
 
@@ -477,6 +488,7 @@ class HealthCheck(models.Model):
         verbose_name=_("person"),
         on_delete=models.PROTECT,
         related_name="health_checks",
+        db_index=False,  # the (person, checked_on) index below serves person lookups
     )
     checked_on = models.DateField(_("date checked"))
     institution = models.ForeignKey(
@@ -500,7 +512,11 @@ class HealthCheck(models.Model):
         verbose_name = _("health check")
         verbose_name_plural = _("health checks")
         ordering = ["-checked_on", "-id"]
-        indexes = [models.Index(fields=["checked_on"])]
+        indexes = [
+            models.Index(fields=["checked_on"]),
+            # Coverage reads a year's checks in person order from this index alone.
+            models.Index(fields=["person", "checked_on"]),
+        ]
 
     def __str__(self) -> str:
         return f"{self.person} {self.checked_on}"
@@ -518,6 +534,7 @@ class SpecialDiseaseDiagnosis(models.Model):
         verbose_name=_("person"),
         on_delete=models.PROTECT,
         related_name="special_diagnoses",
+        db_index=False,  # the unique (person, ...) index below serves person lookups
     )
     disease = models.ForeignKey(
         Disease,
@@ -537,8 +554,10 @@ class SpecialDiseaseDiagnosis(models.Model):
         verbose_name_plural = _("special-disease diagnoses")
         ordering = ["person_id", "diagnosed_on"]
         constraints = [
-            models.UniqueConstraint(
-                fields=["person", "disease"], name="special_unique_person_disease"
+            models.UniqueConstraint(  # covering, as Contract's
+                fields=["person", "disease"],
+                include=["diagnosed_on"],
+                name="special_unique_person_disease",
             )
         ]
 
