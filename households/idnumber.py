@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import datetime
 import functools
-import operator
 import re
 from typing import NamedTuple, NoReturn
 
@@ -24,7 +23,6 @@ from django.utils.translation import gettext as _
 
 WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 CHECK_CHARACTERS = "10X98765432"
-_CODE_OFFSET = 48 * sum(WEIGHTS)
 EARLIEST_BIRTH_YEAR = 1900
 
 # Province-level prefixes of GB/T 2260 (including Hong Kong, Macao and Taiwan residence IDs).
@@ -50,10 +48,11 @@ def normalise_id_text(value: str) -> str:
 
 
 def check_character(first17: str) -> str:
-    """The MOD 11-2 check character for the first 17 digits."""
-    # On the ASCII codes: each digit is its code minus 48, so subtract 48 × the weight sum.
-    total = sum(map(operator.mul, first17.encode("ascii"), WEIGHTS)) - _CODE_OFFSET
-    return CHECK_CHARACTERS[total % 11]
+    """The MOD 11-2 check character for the first 17 digits (ASCII 0-9 only)."""
+    # The weights are 2**17 … 2**1 modulo 11, and 13 ≡ 2 (mod 11): read in base 13, the
+    # digits give sum(d × 13**(16 - i)) ≡ sum(d × 2**(16 - i)); twice that is the weighted
+    # sum modulo 11. One int() in C instead of 17 multiplications (imports check 100,000).
+    return CHECK_CHARACTERS[2 * int(first17, 13) % 11]
 
 
 class ResidentId(NamedTuple):

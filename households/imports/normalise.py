@@ -93,7 +93,7 @@ def _today() -> datetime.date:
 
 def id_number(value: Any) -> ResidentId:
     """A resident ID; numbers are refused because Excel has already lost their last digits."""
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
+    if type(value) is not str and isinstance(value, (int, float)) and not isinstance(value, bool):
         raise CellError(
             _(
                 "The ID number is stored as a number, so Excel has lost its last digits. "

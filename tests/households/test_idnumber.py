@@ -7,6 +7,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from households.idnumber import (
+    CHECK_CHARACTERS,
+    WEIGHTS,
     check_character,
     cross_check,
     make_resident_id,
@@ -25,6 +27,12 @@ def test_known_real_format_number_is_accepted():
     assert parsed.birth_date == datetime.date(1949, 12, 31)
     assert parsed.sex == "F"
     assert parsed.warnings == ()
+
+
+@given(st.text(alphabet="0123456789", min_size=17, max_size=17))
+def test_check_character_is_the_weighted_sum_of_the_standard(first17):
+    total = sum(int(digit) * weight for digit, weight in zip(first17, WEIGHTS, strict=True))
+    assert check_character(first17) == CHECK_CHARACTERS[total % 11]
 
 
 @given(births, sequences)
