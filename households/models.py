@@ -87,8 +87,13 @@ class Household(ChoiceLabels, models.Model):
     township = models.ForeignKey(
         Place, verbose_name=_("township"), on_delete=models.PROTECT, related_name="+"
     )
+    # No index of its own: the (village, poverty_status) index below serves village lookups.
     village = models.ForeignKey(
-        Place, verbose_name=_("village"), on_delete=models.PROTECT, related_name="households"
+        Place,
+        verbose_name=_("village"),
+        on_delete=models.PROTECT,
+        related_name="households",
+        db_index=False,
     )
     head_name = models.CharField(_("head of household"), max_length=50, blank=True)
     phone = models.CharField(_("phone"), max_length=20, blank=True)
@@ -307,8 +312,13 @@ class RosterEntry(models.Model):
     """A person appears on the roster of ``year``; ``left_on`` is set when a newer roster of
     the same year no longer lists them (they are never deleted)."""
 
+    # No index of its own: the unique (person, year) index serves person lookups.
     person = models.ForeignKey(
-        Person, verbose_name=_("person"), on_delete=models.CASCADE, related_name="roster_entries"
+        Person,
+        verbose_name=_("person"),
+        on_delete=models.CASCADE,
+        related_name="roster_entries",
+        db_index=False,
     )
     year = models.PositiveSmallIntegerField(_("roster year"))
     batch = models.ForeignKey(
