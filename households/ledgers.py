@@ -541,43 +541,42 @@ class RosterLedger(Ledger):
             row_person_ids.append(person_id)
             if stored is not None:
                 persons_changed.append(row)
-        # Roster membership of the year: who has an entry, who comes back, who left.
+        # Roster membership of the year: who has an entry, who comes back, who left. The
+        # year's entries are read without joins; only those of persons missing from the file
+        # (none when a roster is imported again) are looked up to see where they live.
         year = self.roster_year
-        entries = RosterEntry.objects.filter(year=year)
         valid_ids = set(row_person_ids)
         townships = {row.data[0][0].pk for row in rows}
         visible = self.visible_villages
         has_entry: set[int] = set()
         returning: list[int] = []
-        leaving: list[tuple[int, int, int]] = []
-        for entry_id, person_id, left_on, household_id, village_id in stream_values(
-            entries.filter(person__household__township_id__in=townships).values_list(
-                "id",
-                "person_id",
-                "left_on",
-                "person__household_id",
-                "person__household__village_id",
-            )
+        missing: list[tuple[int, int]] = []  # (entry id, person id) of persons not in the file
+        for entry_id, person_id, left_on in stream_values(
+            RosterEntry.objects.filter(year=year).values_list("id", "person_id", "left_on")
         ):
             if person_id in valid_ids:
                 has_entry.add(person_id)
                 if left_on is not None:
                     returning.append(entry_id)
-            elif (
-                left_on is None
-                and person_id not in self.file_person_ids
-                and (visible is None or village_id in visible)
-            ):
-                leaving.append((entry_id, person_id, household_id))
-        # Persons of the file with an entry elsewhere (they moved) are found by id.
-        others = [pid for pid in row_person_ids if pid not in has_entry]
-        for chunk in chunks(others, 5000):
-            for entry_id, person_id, left_on in stream_values(
-                entries.filter(person_id__in=chunk).values_list("id", "person_id", "left_on")
-            ):
-                has_entry.add(person_id)
-                if left_on is not None:
-                    returning.append(entry_id)
+            elif left_on is None and person_id not in self.file_person_ids:
+                missing.append((entry_id, person_id))
+        leaving: list[tuple[int, int, int]] = []
+        for chunk in chunks(missing, 5000):
+            persons = Person.objects.filter(pk__in=[person_id for _e, person_id in chunk])
+            where = {
+                person_id: rest
+                for person_id, *rest in stream_values(
+                    persons.values_list(
+                        "id", "household_id", "household__township_id", "household__village_id"
+                    )
+                )
+            }
+            for entry_id, person_id in chunk:
+                household_id, township_id, village_id = where[person_id]
+                # Only townships in the file are compared: a file of one township does not
+                # make the others "leave".
+                if township_id in townships and (visible is None or village_id in visible):
+                    leaving.append((entry_id, person_id, household_id))
         return _Plan(
             new_places=list(self.new_places),
             households_new=households_new,

@@ -113,6 +113,25 @@ def test_person_missing_from_newer_roster_is_marked_left_not_deleted(tmp_path, p
     assert entry.left_on is not None
 
 
+def test_a_file_of_one_township_leaves_the_other_townships_alone(tmp_path, places):
+    b = {"township": "朱口镇", "village": "朱口村"}
+    rows = [roster_row(0), roster_row(1), roster_row(2), roster_row(3, household="B1", **b)]
+    run(write_roster(tmp_path / "a.xlsx", rows))
+    result = run(write_roster(tmp_path / "b.xlsx", [roster_row(0), roster_row(1)]))
+    assert result.counts["persons_left"] == 1
+    left = RosterEntry.objects.filter(left_on__isnull=False)
+    assert list(left.values_list("person__id_number", flat=True)) == [person_id(2)]
+
+
+def test_a_person_moving_to_another_township_keeps_one_entry_a_year(tmp_path, places):
+    b = {"township": "朱口镇", "village": "朱口村"}
+    run(write_roster(tmp_path / "a.xlsx", [roster_row(0), roster_row(1, household="B1", **b)]))
+    rows = [roster_row(0), roster_row(1, household="H0000")]
+    result = run(write_roster(tmp_path / "b.xlsx", rows))
+    assert (result.counts["persons_changed"], result.counts["persons_left"]) == (1, 0)
+    assert RosterEntry.objects.filter(person__id_number=person_id(1), year=2018).count() == 1
+
+
 def test_left_person_who_reappears_is_back_on_the_roster(tmp_path, places):
     run(write_roster(tmp_path / "a.xlsx", [roster_row(n) for n in range(3)]))
     run(write_roster(tmp_path / "b.xlsx", [roster_row(0), roster_row(1)]))
