@@ -13,7 +13,6 @@ years and a number issued under an old code stays valid for life.
 from __future__ import annotations
 
 import datetime
-import functools
 import re
 from typing import NamedTuple, NoReturn
 
@@ -68,13 +67,23 @@ class ResidentId(NamedTuple):
         return self.number[:6]
 
 
-@functools.lru_cache(maxsize=65_536)
+# YYYYMMDD → date (None: not a real date). A roster repeats birth dates a lot; a plain dict is
+# several times cheaper to ask than functools.lru_cache, and 50,000 dates cover 137 years.
+_BIRTH_DATES: dict[str, datetime.date | None] = {}
+
+
 def _birth_date(digits: str) -> datetime.date | None:
-    """The date of ``YYYYMMDD`` (None if not a real date); a roster repeats birth dates a lot."""
     try:
-        return datetime.date(int(digits[:4]), int(digits[4:6]), int(digits[6:8]))
+        return _BIRTH_DATES[digits]
+    except KeyError:
+        pass
+    try:
+        birth = datetime.date(int(digits[:4]), int(digits[4:6]), int(digits[6:8]))
     except ValueError:
-        return None
+        birth = None
+    if len(_BIRTH_DATES) < 50_000:
+        _BIRTH_DATES[digits] = birth
+    return birth
 
 
 _SEX_OF_DIGIT = {digit: "M" if int(digit) % 2 else "F" for digit in "0123456789"}

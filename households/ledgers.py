@@ -12,7 +12,6 @@ others "leave".
 from __future__ import annotations
 
 import re
-from collections import defaultdict
 from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 from operator import itemgetter
@@ -451,21 +450,9 @@ class RosterLedger(Ledger):
                     )
         household_ids = {number: stored[1] for number, stored in self.existing_households.items()}
         # Every stored person named in the file (also on rows with errors): never "left".
-        self.file_person_ids: set[int] = set()
-        wanted_of = itemgetter(
-            *map(
-                SLOT.__getitem__,
-                (
-                    "name",
-                    "household_number",
-                    "relation",
-                    "phone",
-                    "insured",
-                    "health",
-                    "person_status",
-                ),
-            )
-        )
+        file_person_ids: set[int] = set()
+        self.file_person_ids = file_person_ids
+        household_id_of = household_ids.get
         for stored in _stored(
             Person,
             "id_number",
@@ -474,15 +461,17 @@ class RosterLedger(Ledger):
         ):
             row = first_row_of[stored[0]]
             person_id = stored[1]
-            self.file_person_ids.add(person_id)
+            file_person_ids.add(person_id)
             if visible is not None and stored[-1] not in visible:
                 row.error(
                     "id_number", _("This person is registered in a township outside your area.")
                 )
-            name, household_number, relation, phone, insured, health, status = wanted_of(row.cells)
+            name, household_number, relation, phone, insured, health, status = _PERSON_FIELDS(
+                row.cells
+            )
             wanted = (
                 name,
-                household_ids.get(household_number),  # None: a household new in this import
+                household_id_of(household_number),  # None: a household new in this import
                 relation,
                 stored[5] if phone is None else phone,
                 stored[6] if insured is None else insured,
@@ -503,29 +492,36 @@ class RosterLedger(Ledger):
             else (None, None, "", "", None, HouseholdType.GENERAL, PovertyStatus.NOT_OUT, "")
         )
         township, village = head.data[0]
-        is_head = head["relation"] == Relation.HEAD
+        name, relation, phone, year, household_type, poverty_status, cause = _HEAD_FIELDS(
+            head.cells
+        )
+        is_head = relation == Relation.HEAD
         return (
             township.pk,
             village.pk,
-            head["name"] if is_head else current[2],
-            head["phone"] if is_head and head["phone"] else current[3],
-            head["year"] if head["year"] is not None else current[4],
-            head["household_type"] or current[5],
-            head["poverty_status"] or current[6],
-            head["cause"] or current[7],
+            name if is_head else current[2],
+            phone if is_head and phone else current[3],
+            year if year is not None else current[4],
+            household_type or current[5],
+            poverty_status or current[6],
+            cause or current[7],
         )
 
     def _diff(self, rows: list[Row]) -> _Plan:
-        by_household: dict[str, list[Row]] = defaultdict(list)
-        household_slot = SLOT["household_number"]
+        # Each household's values come from its head's row (the first row if none is the head).
+        first_of: dict[str, Row] = {}
+        head_of: dict[str, Row] = {}
+        household_slot, relation_slot = SLOT["household_number"], SLOT["relation"]
         for row in rows:
-            by_household[row.cells[household_slot]].append(row)
+            number = row.cells[household_slot]
+            first_of.setdefault(number, row)
+            if row.cells[relation_slot] == Relation.HEAD:
+                head_of.setdefault(number, row)
         households_new: dict[str, tuple] = {}
         households_changed: dict[str, tuple] = {}
-        for number, members in by_household.items():
-            head = next((r for r in members if r["relation"] == Relation.HEAD), members[0])
+        for number, first in first_of.items():
             stored = self.existing_households.get(number)
-            wanted = self._household_values(head, stored)
+            wanted = self._household_values(head_of.get(number, first), stored)
             if stored is None:
                 households_new[number] = wanted
             elif wanted != stored[2:]:
@@ -811,3 +807,15 @@ def _stored(
 
 # Where each column's parsed value sits in ``row.cells``.
 SLOT = {column.field: slot for slot, column in enumerate(RosterLedger.columns)}
+_PERSON_FIELDS = itemgetter(
+    *map(
+        SLOT.__getitem__,
+        ("name", "household_number", "relation", "phone", "insured", "health", "person_status"),
+    )
+)
+_HEAD_FIELDS = itemgetter(
+    *map(
+        SLOT.__getitem__,
+        ("name", "relation", "phone", "year", "household_type", "poverty_status", "cause"),
+    )
+)

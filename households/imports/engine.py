@@ -302,7 +302,7 @@ def _without_cycle_collection() -> Iterator[None]:
 CHUNK_ROWS = 2048
 # Values of a column are remembered with their parsed result, up to this many; a column of
 # mostly distinct values (IDs, names, phones) stops remembering.
-MEMO_SIZE = 4096
+MEMO_SIZE = 50_000
 
 
 class _Failure:
