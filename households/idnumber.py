@@ -13,8 +13,11 @@ years and a number issued under an old code stays valid for life.
 from __future__ import annotations
 
 import datetime
+import operator
 import re
-from typing import NamedTuple, NoReturn
+from itertools import repeat
+from operator import itemgetter
+from typing import Any, NamedTuple, NoReturn
 
 from django.core.exceptions import ValidationError
 from django.utils import timezone
@@ -129,6 +132,41 @@ def parse_resident_id(value: str, *, today: datetime.date | None = None) -> Resi
             _("The region code %(code)s of the ID number is unknown.") % {"code": number[:6]},
         )
     return ResidentId(number, birth, _SEX_OF_DIGIT[number[16]], warnings)
+
+
+_CLEAN_IDS = re.compile(r"(?:[0-9]{17}[0-9X]\n)*[0-9]{17}[0-9X]")
+_FIRST17, _BIRTH_DIGITS, _SEX_DIGIT, _CHECK, _PROVINCE = (
+    itemgetter(slice(0, 17)),
+    itemgetter(slice(6, 14)),
+    itemgetter(16),
+    itemgetter(17),
+    itemgetter(slice(0, 2)),
+)
+
+
+def parse_resident_ids(values: list[Any], *, today: datetime.date) -> list[ResidentId] | None:
+    """What :func:`parse_resident_id` returns for each of ``values``, in a few C-level passes,
+    when every value is a clean and valid number with a known province; ``None`` otherwise
+    (then parse them one by one to get each message). For imports of 100,000 IDs."""
+    try:
+        joined = "\n".join(values)
+    except TypeError:
+        return None
+    if not values or not _CLEAN_IDS.fullmatch(joined):
+        return None
+    births = list(map(_birth_date, map(_BIRTH_DIGITS, values)))
+    if None in births or min(births).year < EARLIEST_BIRTH_YEAR or max(births) > today:
+        return None
+    # The check character as in check_character(), a column at a time.
+    base13 = map(int, map(_FIRST17, values), repeat(13))
+    totals = map(operator.mod, map(operator.mul, base13, repeat(2)), repeat(11))
+    expected = map(CHECK_CHARACTERS.__getitem__, totals)
+    if not all(map(operator.eq, expected, map(_CHECK, values))):
+        return None
+    if not set(map(_PROVINCE, values)) <= PROVINCE_CODES:
+        return None  # a warning to attach
+    sexes = map(_SEX_OF_DIGIT.__getitem__, map(_SEX_DIGIT, values))
+    return list(map(ResidentId, values, births, sexes))
 
 
 def _refuse_shape(number: str) -> NoReturn:

@@ -333,6 +333,7 @@ class _ColumnReader:
         self.field = column.field
         self.position = position
         self.parse = column.parse
+        self.many = getattr(column.parse, "many", None)  # see households.imports.normalise
         self.failures = 0
         self.blank: Any = (
             _Failure(_("%(column)s is required.") % {"column": header}) if column.required else None
@@ -354,7 +355,11 @@ class _ColumnReader:
         distinct = set(values) if memo is not None else None
         # As dictionary keys True == 1 == 1.0 and False == 0: such a chunk is parsed cell by cell.
         if memo is None or distinct is None or 0 in distinct or 1 in distinct:
-            results = list(map(self._parse_one, values))
+            results = None
+            if self.many is not None and "" not in values and None not in values:
+                results = self.many(values)  # None unless every value is clean and valid
+            if results is None:
+                results = list(map(self._parse_one, values))
             failed = self.failures > failures
         else:
             for value in distinct.difference(memo):

@@ -3,6 +3,12 @@
 A parser takes the raw cell value as python-calamine returns it (``str``, ``int``, ``float``,
 ``bool``, ``date``, ``datetime``) and returns the clean value, or raises :class:`CellError`
 with a message for the user. Blank cells never reach a parser (they become ``None``).
+
+A parser of columns whose values are mostly distinct (IDs, names, phones) may also offer
+``parse.many(values)``: the parsed values of a whole chunk of non-blank cells in a few C-level
+passes when every one of them is already clean and valid, else ``None`` (the engine then
+parses them one by one, which gives each error its message). It must return exactly what
+``parse`` returns for each value.
 Parsers are plain functions, so ledgers and forms (and the admin's import-export resources)
 share them.
 """
@@ -20,7 +26,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from households.idnumber import ResidentId, parse_resident_id
+from households.idnumber import ResidentId, parse_resident_id, parse_resident_ids
 
 Parser = Callable[[Any], Any]
 
@@ -77,6 +83,16 @@ def text(max_length: int = 200) -> Parser:
             cache[value] = result
         return result
 
+    def many(values: list[Any]) -> list[str] | None:
+        try:
+            joined = "\0".join(values)  # a TypeError for any cell that is not text
+        except TypeError:
+            return None
+        if _NEEDS_CLEANING.search(joined) or max(map(len, values)) > max_length:
+            return None
+        return list(values)  # clean_text returns clean text as it is
+
+    parse.many = many  # type: ignore[attr-defined]
     return parse
 
 
@@ -89,6 +105,10 @@ def _today() -> datetime.date:
     if _TODAY[1] is None or now - _TODAY[0] > 60:
         _TODAY[:] = [now, timezone.localdate()]
     return _TODAY[1]
+
+
+def _id_numbers(values: list[Any]) -> list[ResidentId] | None:
+    return parse_resident_ids(values, today=_today())
 
 
 def id_number(value: Any) -> ResidentId:
@@ -104,6 +124,9 @@ def id_number(value: Any) -> ResidentId:
         return parse_resident_id(str(value), today=_today())
     except ValidationError as exc:
         raise CellError(exc.messages[0]) from None
+
+
+id_number.many = _id_numbers  # type: ignore[attr-defined]
 
 
 _DATE_RE = re.compile(r"^(\d{4})[-./年](\d{1,2})[-./月](\d{1,2})日?$")
@@ -226,6 +249,7 @@ def decimal(value: Any) -> Decimal:
 
 
 _PHONE_RE = re.compile(r"^[0-9+\-]{5,20}$")
+_PHONES_RE = re.compile(r"(?:[0-9+\-]{5,20}\n)*[0-9+\-]{5,20}")
 
 
 def phone(value: Any) -> str:
@@ -233,3 +257,14 @@ def phone(value: Any) -> str:
     if not _PHONE_RE.match(raw):
         raise CellError(_("Not a phone number: %(value)s.") % {"value": clean_text(value)})
     return raw
+
+
+def _phones(values: list[Any]) -> list[str] | None:
+    try:
+        joined = "\n".join(values)  # a TypeError for a phone stored as a number
+    except TypeError:
+        return None
+    return list(values) if _PHONES_RE.fullmatch(joined) else None
+
+
+phone.many = _phones  # type: ignore[attr-defined]
