@@ -54,6 +54,14 @@ What the engine does for every ledger:
 - ``apply`` runs only when there is no error at all, unless the user chose
   ``valid_rows_only``; on PostgreSQL JIT is switched off for the transaction.
 
+Speed (``bench/import_roster.py``: 100,000 rows): each worksheet's XML is scanned once before
+calamine reads it; rows are parsed a chunk at a time, column by column, each distinct value
+once, and a parser may parse a whole chunk of clean values at once (``parse.many``, see
+:mod:`~households.imports.normalise`); the cycle collector pauses during a run. A ledger with
+large writes uses :mod:`households.imports.bulk` (tuples, COPY on PostgreSQL, executemany on
+SQLite) and compares stored rows as they stream past (``stream_values``) instead of loading
+model instances.
+
 Entry points: ``ImportRun(get_ledger(kind), path, ImportContext(user=...)).check()`` /
 ``.apply()``; the services ``households.services.import_batch_*`` for uploads kept as
 :class:`households.models.ImportBatch`; ``manage.py import_ledger KIND PATH [--dry-run]
