@@ -681,25 +681,7 @@ class RosterLedger(Ledger):
                 "created_at",
                 "updated_at",
             ],
-            [
-                (
-                    resident.number,
-                    resident.sex,
-                    resident.birth_date.isoformat(),
-                    row["name"],
-                    household_ids[row["household_number"]],
-                    row["relation"],
-                    row["phone"] or "",
-                    True if row["insured"] is None else row["insured"],
-                    row["health"] or Health.HEALTHY,
-                    row["person_status"] or PersonStatus.NORMAL,
-                    actor_id,
-                    db_now,
-                    db_now,
-                )
-                for row in plan.persons_new
-                for resident in (row["id_number"],)
-            ],
+            [self._new_person(row, household_ids, actor_id, db_now) for row in plan.persons_new],
         )
         person_updates = []
         for row in plan.persons_changed:
@@ -765,6 +747,28 @@ class RosterLedger(Ledger):
         )  # fmt: skip
         return self._counts(plan)
 
+    @staticmethod
+    def _new_person(row: Row, household_ids: dict[str, int], actor_id: Any, db_now: Any) -> tuple:
+        """The values of a new person's row (blanks take the model's defaults)."""
+        resident, name, number, relation, phone, insured, health, status = _NEW_PERSON_FIELDS(
+            row.cells
+        )
+        return (
+            resident.number,
+            resident.sex,
+            resident.birth_date.isoformat(),
+            name,
+            household_ids[number],
+            relation,
+            phone or "",
+            True if insured is None else insured,
+            health or Health.HEALTHY,
+            status or PersonStatus.NORMAL,
+            actor_id,
+            db_now,
+            db_now,
+        )
+
     def _create_places(self, rows: list[Row]) -> None:
         if not self.new_places:
             return
@@ -811,6 +815,21 @@ _PERSON_FIELDS = itemgetter(
     *map(
         SLOT.__getitem__,
         ("name", "household_number", "relation", "phone", "insured", "health", "person_status"),
+    )
+)
+_NEW_PERSON_FIELDS = itemgetter(
+    *map(
+        SLOT.__getitem__,
+        (
+            "id_number",
+            "name",
+            "household_number",
+            "relation",
+            "phone",
+            "insured",
+            "health",
+            "person_status",
+        ),
     )
 )
 _HEAD_FIELDS = itemgetter(
