@@ -97,3 +97,14 @@ def test_postgresql_inserts_with_copy_not_statements(village_a, now, django_asse
     with django_assert_num_queries(0):
         insert_rows(Household, [*FIELDS, "created_at", "updated_at"], rows)
     assert Household.objects.count() == 3
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's pattern indexes")
+@pytest.mark.django_db
+def test_no_pattern_index_slows_imports_of_persons_and_households():
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT indexname FROM pg_indexes WHERE tablename IN "
+            "('households_person', 'households_household') AND indexdef LIKE '%%pattern_ops%%'"
+        )
+        assert cursor.fetchall() == []
