@@ -256,9 +256,10 @@ def _tuned_for_aggregates():
       read in that order from an index, so merge joins stream the tables in one pass, in a
       time that grows with the rows and nothing else. The planner prefers hash joins, cheaper
       by its cost model, but their hash tables of a million persons outgrow the CPU caches
-      and the recompute grows faster than the county: on ``bench/coverage.py`` the five old
-      statements took 13.0 s at 1M persons and 16 times their 100k time, this one with
-      merge joins 6.0 s and 9.4 times (CPU time, the same minutes, load 1.6 on 2 CPUs).
+      and the time grows faster than the county. On ``bench/coverage.py``'s databases (median
+      of 5, the same minutes, load 2.2 on 2 CPUs): this statement with the planner's hash
+      joins 12.3 s at 1M persons, 11.7 times its 100k time; with merge joins 8.2 s and 10.5
+      times (the five statements it replaced: 14.0 s, 12.4 times).
       Nested loops go too: on tables not yet analysed (a county just imported) the planner
       guessed a handful of rows and looped over contracts for every person (the demo
       county: 0.65 s instead of 0.04).
