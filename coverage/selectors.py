@@ -312,12 +312,13 @@ def compute_table(period: Period, *, root: Place | None = None) -> Table:
                 continue
             for code, value in values.items():
                 target.values[code] += value or 0
+    available = {indicator.code: indicator.available() for indicator in ind.INDICATORS}
     for row in rows:
         for indicator in ind.INDICATORS:
             if indicator.kind == RATE:
                 row.values[indicator.code] = (
                     rate(row.values.get(indicator.numerator), row.values.get(indicator.denominator))
-                    if indicator.available()
+                    if available[indicator.code]
                     else None
                 )
             elif indicator.code not in row.values:
