@@ -137,3 +137,13 @@ def test_a_flag_table_without_matching_rows_gives_no_one_the_flag(crowd, village
     assert values["fulfilled"] == 0
     fulfil(crowd, FulfilmentKind.REMINDER_SLIP)
     assert compute_table(PERIOD).row_for(village_a).values["fulfilled"] == 1
+
+
+def test_a_place_alone_has_the_figures_it_has_in_the_county(crowd, village_a, township_a):
+    # One village is computed from its own persons' rows (looked up by person); a township
+    # from every row, as the county is.
+    whole = compute_table(PERIOD).by_place()
+    for root in (village_a, township_a):
+        alone = compute_table(PERIOD, root=root).by_place()
+        for place_id, row in alone.items():
+            assert row.values == whole[place_id].values, root.name
