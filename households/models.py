@@ -151,8 +151,14 @@ class Person(ChoiceLabels, models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # Indexed only where set (see Meta): rows imported by a command have none.
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_index=False,
     )
     history = HistoricalRecords(excluded_fields=["updated_at"])
 
@@ -163,6 +169,13 @@ class Person(ChoiceLabels, models.Model):
         verbose_name = _("person")
         verbose_name_plural = _("persons")
         ordering = ["household__number", "id"]
+        indexes = [
+            models.Index(
+                fields=["created_by"],
+                condition=models.Q(created_by__isnull=False),
+                name="person_created_by_set",
+            )
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -330,6 +343,7 @@ class RosterEntry(models.Model):
         related_name="+",
     )
     left_on = models.DateField(_("left the roster on"), null=True, blank=True)
+    # Indexed only where set (see Meta): most entries never leave.
     left_batch = models.ForeignKey(
         ImportBatch,
         verbose_name=_("left with import"),
@@ -337,6 +351,7 @@ class RosterEntry(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
+        db_index=False,
     )
 
     objects = ScopedQuerySet.as_manager()
@@ -349,7 +364,14 @@ class RosterEntry(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["person", "year"], name="roster_entry_unique_year")
         ]
-        indexes = [models.Index(fields=["year", "left_on"])]
+        indexes = [
+            models.Index(fields=["year", "left_on"]),
+            models.Index(
+                fields=["left_batch"],
+                condition=models.Q(left_batch__isnull=False),
+                name="roster_entry_left_batch_set",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.person_id} {self.year}"
