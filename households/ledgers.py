@@ -637,10 +637,11 @@ class RosterLedger(Ledger):
                 Household,
                 "number",
                 ["number", *HOUSEHOLD_FIELDS, "created_at", "updated_at"],
-                [
+                (
                     (number, *values, db_now, db_now)
                     for number, values in plan.households_new.items()
-                ],
+                ),
+                count=len(plan.households_new),
             )
         )
         household_updates = []
@@ -681,7 +682,9 @@ class RosterLedger(Ledger):
                 "created_at",
                 "updated_at",
             ],
-            [self._new_person(row, household_ids, actor_id, db_now) for row in plan.persons_new],
+            # Made as they are copied in (PostgreSQL inserts while the next rows are built).
+            (self._new_person(row, household_ids, actor_id, db_now) for row in plan.persons_new),
+            count=len(plan.persons_new),
         )
         person_updates = []
         for row in plan.persons_changed:

@@ -104,29 +104,46 @@ def insert_rows(model: type[models.Model], fields: list[str], rows: Iterable[tup
 
 
 def insert_with_ids(
-    model: type[models.Model], key_field: str, fields: list[str], rows: list[tuple]
+    model: type[models.Model],
+    key_field: str,
+    fields: list[str],
+    rows: Iterable[tuple],
+    *,
+    count: int,
 ) -> dict[Any, int]:
-    """INSERT ``rows`` (``fields`` must start with ``key_field``, a unique field) and return
-    ``{key: pk}`` of the new rows.
+    """INSERT the ``count`` ``rows`` (``fields`` must start with ``key_field``, a unique field)
+    and return ``{key: pk}`` of the new rows.
 
-    PostgreSQL hands out the ids from the table's sequence first and copies them in with the
-    rows; SQLite inserts, then reads the ids back by key (one indexed lookup per chunk).
+    ``rows`` may be a generator: PostgreSQL hands out the ids from the table's sequence first
+    and copies them in with the rows as they are made, so building them overlaps the server's
+    inserting; SQLite inserts, then reads the ids back by key.
     """
-    if not rows:
+    if not count:
         return {}
+    source = iter(rows)
+    keys: list[Any] = []
+
+    def keyed(rows: Iterable[tuple]) -> Iterator[tuple]:
+        for row in rows:
+            keys.append(row[0])
+            yield row
+
     if connection.vendor == "postgresql":
         meta = model._meta
         with connection.cursor() as cursor:
             cursor.execute(
                 "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
-                [meta.db_table, meta.pk.column, len(rows)],
+                [meta.db_table, meta.pk.column, count],
             )
             ids = [pk for (pk,) in cursor.fetchall()]
         columns = [meta.pk.column, *_columns(model, fields)]
-        _copy(meta.db_table, columns, map(_prepend, ids, rows))
-        return {row[0]: pk for pk, row in zip(ids, rows, strict=True)}
-    insert_rows(model, fields, rows)
-    return ids_by_key(model, key_field, [row[0] for row in rows])
+        copied = _copy(meta.db_table, columns, map(_prepend, ids, keyed(source)))
+        if copied != count or next(source, None) is not None:
+            raise ValueError(f"insert_with_ids was promised {count} rows")
+        return dict(zip(keys, ids, strict=True))
+    if insert_rows(model, fields, keyed(source)) != count:
+        raise ValueError(f"insert_with_ids was promised {count} rows")
+    return ids_by_key(model, key_field, keys)
 
 
 def _prepend(first: Any, row: tuple) -> tuple:

@@ -49,7 +49,9 @@ def test_inserted_text_comes_back_unchanged_whatever_it_holds(village_a, now):
 
 def test_insert_with_ids_returns_the_id_of_each_key(village_a, now):
     rows = [(*row, now, now) for row in _rows(village_a, ["a", "b", "c"])]
-    ids = insert_with_ids(Household, "number", [*FIELDS, "created_at", "updated_at"], rows)
+    ids = insert_with_ids(
+        Household, "number", [*FIELDS, "created_at", "updated_at"], rows, count=len(rows)
+    )
     assert ids == dict(Household.objects.values_list("number", "pk"))
     # The table's own sequence goes on after the ids handed out.
     later = Household.objects.create(
@@ -58,9 +60,25 @@ def test_insert_with_ids_returns_the_id_of_each_key(village_a, now):
     assert later.pk > max(ids.values())
 
 
+@pytest.mark.parametrize("given", [2, 4])
+def test_insert_with_ids_refuses_more_or_fewer_rows_than_promised(village_a, now, given):
+    rows = [(*row, now, now) for row in _rows(village_a, ["a", "b", "c", "d"][:given])]
+    with pytest.raises(ValueError, match="promised 3 rows"):
+        insert_with_ids(Household, "number", [*FIELDS, "created_at", "updated_at"], rows, count=3)
+
+
+def test_insert_with_ids_takes_a_generator(village_a, now):
+    rows = [(*row, now, now) for row in _rows(village_a, ["a", "b"])]
+    fields = [*FIELDS, "created_at", "updated_at"]
+    ids = insert_with_ids(Household, "number", fields, iter(rows), count=2)
+    assert ids == dict(Household.objects.values_list("number", "pk"))
+
+
 def test_update_rows_changes_only_the_rows_and_fields_named(village_a, now):
     rows = [(*row, now, now) for row in _rows(village_a, ["a", "b", "c"])]
-    ids = insert_with_ids(Household, "number", [*FIELDS, "created_at", "updated_at"], rows)
+    ids = insert_with_ids(
+        Household, "number", [*FIELDS, "created_at", "updated_at"], rows, count=len(rows)
+    )
     assert update_rows(Household, ["head_name", "phone"], [(ids["H001"], "新\t名", "139")]) == 1
     values = Household.objects.values_list("number", "head_name", "phone")
     stored = {number: (head, phone) for number, head, phone in values}
@@ -70,7 +88,9 @@ def test_update_rows_changes_only_the_rows_and_fields_named(village_a, now):
 def test_update_rows_twice_in_one_transaction(village_a, now):
     # The temporary table of the first update is gone before the second one makes its own.
     rows = [(*row, now, now) for row in _rows(village_a, ["a"])]
-    ids = insert_with_ids(Household, "number", [*FIELDS, "created_at", "updated_at"], rows)
+    ids = insert_with_ids(
+        Household, "number", [*FIELDS, "created_at", "updated_at"], rows, count=len(rows)
+    )
     update_rows(Household, ["head_name"], [(ids["H000"], "b")])
     update_rows(Household, ["phone"], [(ids["H000"], "139")])
     assert Household.objects.values_list("head_name", "phone").get() == ("b", "139")
@@ -86,7 +106,9 @@ def test_stream_values_reads_every_row_a_chunk_at_a_time(village_a, now):
 
 def test_ids_by_key_finds_the_keys_that_exist(village_a, now):
     rows = [(*row, now, now) for row in _rows(village_a, ["a", "b"])]
-    ids = insert_with_ids(Household, "number", [*FIELDS, "created_at", "updated_at"], rows)
+    ids = insert_with_ids(
+        Household, "number", [*FIELDS, "created_at", "updated_at"], rows, count=len(rows)
+    )
     assert ids_by_key(Household, "number", ["H001", "H404"]) == {"H001": ids["H001"]}
 
 
