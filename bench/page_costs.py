@@ -1,0 +1,96 @@
+"""What each page of the load benchmark costs, one request at a time (no queueing).
+
+    .venv/bin/python bench/page_costs.py --database healthpov_load [--repeat 5] [--profile KIND]
+
+Against a database that ``bench/load.py --keep`` built, asks every page of
+``bench/load.py``'s mix through Django's test client (same middleware and templates as
+gunicorn) and prints per path shape: wall ms, Python CPU ms, SQL ms and query count, medians of
+``--repeat`` requests. The load benchmark's latencies are queueing on two cores; this says
+which pages the time per request goes to. ``--profile KIND`` prints cProfile's top functions
+over that kind's pages.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import os
+import pstats
+import re
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--database", required=True)
+    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--profile", choices=["list", "search", "detail", "dashboard"])
+    args = parser.parse_args()
+
+    server = os.environ.get("PG_URL", "postgres://postgres@127.0.0.1:5432")
+    os.environ.update(
+        DJANGO_SETTINGS_MODULE="healthpov.settings.local",
+        DEBUG="false",
+        SECRET_KEY="page-costs-only",
+        ALLOWED_HOSTS="testserver",
+        DATABASE_URL=f"{server}/{args.database}",
+        REDIS_URL="",
+    )
+    import django
+
+    django.setup()
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    import load
+    from healthpov.accounts.models import User
+
+    clients = []
+    for username in (load.TOWNSHIP_USER, load.COUNTY_USER):
+        client = Client()
+        client.force_login(User.objects.get(username=username))
+        clients.append(client)
+    paths = load.request_paths()
+
+    if args.profile:
+        profile = cProfile.Profile()
+        profile.enable()
+        for user, path in paths[args.profile]:
+            for _ in range(args.repeat):
+                clients[user].get(path)
+        profile.disable()
+        pstats.Stats(profile).sort_stats("cumulative").print_stats(45)
+        return
+
+    print(f"{'kind':<10} {'page':<52} {'wall':>7} {'cpu':>7} {'sql':>7} {'queries':>7}")
+    for kind, entries in paths.items():
+        shapes: dict[str, list[tuple[float, float, float, int]]] = {}
+        for user, path in entries:
+            clients[user].get(path)  # warm
+            for _ in range(args.repeat):
+                with CaptureQueriesContext(connection) as queries:
+                    wall, cpu = time.perf_counter(), time.process_time()
+                    response = clients[user].get(path)
+                    wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+                assert response.status_code == 200, (path, response.status_code)
+                sql = sum(float(q["time"]) for q in queries.captured_queries)
+                shape = re.sub(r"\d+", "N", path)
+                shapes.setdefault(shape, []).append((wall, cpu, sql, len(queries)))
+        for shape, samples in shapes.items():
+            wall, cpu, sql, count = (statistics.median(column) for column in zip(*samples))
+            print(
+                f"{kind:<10} {shape[:52]:<52} {wall * 1000:7.1f} {cpu * 1000:7.1f} "
+                f"{sql * 1000:7.1f} {count:7.0f}"
+            )
+
+
+if __name__ == "__main__":
+    main()
