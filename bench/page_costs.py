@@ -46,11 +46,11 @@ def main() -> None:
     import django
 
     django.setup()
+    import load
     from django.db import connection
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
 
-    import load
     from healthpov.accounts.models import User
 
     clients = []
@@ -85,7 +85,8 @@ def main() -> None:
                 shape = re.sub(r"\d+", "N", path)
                 shapes.setdefault(shape, []).append((wall, cpu, sql, len(queries)))
         for shape, samples in shapes.items():
-            wall, cpu, sql, count = (statistics.median(column) for column in zip(*samples))
+            columns = zip(*samples, strict=True)
+            wall, cpu, sql, count = (statistics.median(column) for column in columns)
             print(
                 f"{kind:<10} {shape[:52]:<52} {wall * 1000:7.1f} {cpu * 1000:7.1f} "
                 f"{sql * 1000:7.1f} {count:7.0f}"
