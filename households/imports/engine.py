@@ -87,9 +87,8 @@ class ImportRun:
     # ----------------------------------------------------------------- reading
 
     def _layout(self) -> tuple[_Layout, str]:
-        checked = inspect_file(self.path)
-        file_format = checked.format
-        sheets = open_sheets(self.path, file_format, formula_members=checked.formula_members)
+        file_format = inspect_file(self.path)
+        sheets = open_sheets(self.path, file_format)
         try:
             return self._choose_sheet(sheets), file_format
         except FileRejected:
