@@ -46,7 +46,13 @@ from django.db.models import (
     When,
 )
 
-from signing.models import ChronicRegistration, FulfilmentKind, FulfilmentRecord, YearPolicy
+from signing.models import (
+    ChronicRegistration,
+    Disease,
+    FulfilmentKind,
+    FulfilmentRecord,
+    YearPolicy,
+)
 
 DONE = "done"
 DUE = "due"
@@ -83,9 +89,16 @@ def periods_of_year(year: int, per_year: int | None = None) -> list[Period]:
 
 
 def _chronic_since(as_of: datetime.date) -> Subquery:
+    # The key chronic diseases as a list of ids (one small query) rather than a join: the join
+    # was planned inside the per-person subquery, and every list row hashed the disease table
+    # again (a township's follow-up list at 60,000 persons: 86 -> 52 ms; the county's: 480 ->
+    # 241 ms; bench/page_costs.py).
+    key_chronic = list(Disease.objects.filter(is_key_chronic=True).values_list("pk", flat=True))
     return Subquery(
         ChronicRegistration.objects.filter(
-            person=OuterRef("pk"), disease__is_key_chronic=True, diagnosed_on__lte=as_of
+            person=OuterRef("pk"),
+            disease__in=key_chronic,
+            diagnosed_on__lte=as_of,
         )
         .order_by("diagnosed_on")
         .values("diagnosed_on")[:1]

@@ -91,7 +91,7 @@ PAGES = [
     Page("roster filter", "user_a", lambda c, h: "/households/?poverty_status=not_out", 10),
     Page("case file", "user_a", lambda c, h: f"/households/{h.pk}/", 21),
     Page("signing section", "user_a", lambda c, h: f"/signing/households/{h.pk}/", 15),
-    Page("follow-up list", "user_a", lambda c, h: "/signing/lists/followups/", 10),
+    Page("follow-up list", "user_a", lambda c, h: "/signing/lists/followups/", 11),
     Page("unsigned list", "user_a", lambda c, h: "/signing/lists/unsigned/", 8),
     Page("booklet list", "user_a", lambda c, h: "/signing/lists/booklets/", 8),
     Page("major illness cases", "user_a", lambda c, h: "/treatment/cases/", 11),

@@ -5,9 +5,10 @@ import pytest
 from households.models import Person
 from signing import followups
 from signing.followups import DONE, DUE, NOT_REQUIRED, OVERDUE, UPCOMING
-from signing.models import YearPolicy
+from signing.models import Disease, YearPolicy
 from tests.signing.factories import (
     ChronicRegistrationFactory,
+    DiseaseFactory,
     FulfilmentFactory,
     HouseholdFactory,
     PersonFactory,
@@ -127,9 +128,24 @@ def test_chronic_patients_lists_only_patients(household):
     assert list(found) == [sick]
 
 
+def test_registration_of_a_disease_that_is_not_key_chronic_makes_no_patient(household):
+    person = PersonFactory(household=household)
+    ChronicRegistrationFactory(person=person, disease=DiseaseFactory(is_key_chronic=False))
+    assert list(followups.chronic_patients(Person.objects.all(), D(2018, 6, 4))) == []
+    assert annotated(person, D(2018, 6, 4)).chronic_since is None
+
+
+def test_without_key_chronic_diseases_nobody_is_a_patient(household):
+    sick = patient(household)
+    Disease.objects.update(is_key_chronic=False)
+    assert list(followups.chronic_patients(Person.objects.all(), D(2018, 6, 4))) == []
+    row = annotated(sick, D(2018, 6, 4))
+    assert (row.chronic_since, row.followup_overdue, row.followup_due) == (None, False, False)
+
+
 def test_chronic_patients_is_one_query_after_the_policy(household, django_assert_num_queries):
     for _ in range(3):
         patient(household)
-    with django_assert_num_queries(2):  # the year policy, then the list
+    with django_assert_num_queries(3):  # the year policy, the key chronic diseases, the list
         rows = list(followups.chronic_patients(Person.objects.all(), D(2018, 6, 4)))
     assert len(rows) == 3
