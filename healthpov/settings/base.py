@@ -189,6 +189,16 @@ STORAGES = {
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 IMPORT_MAX_FILE_BYTES = env_int("IMPORT_MAX_FILE_BYTES", 20 * 1024 * 1024)
+# An .xlsx is a zip: its members together may not inflate beyond this (a zip bomb otherwise).
+IMPORT_MAX_UNCOMPRESSED_BYTES = env_int("IMPORT_MAX_UNCOMPRESSED_BYTES", 15 * IMPORT_MAX_FILE_BYTES)
+# Rows times columns of the used range of a sheet; checked before anything is parsed.
+IMPORT_MAX_CELLS = env_int("IMPORT_MAX_CELLS", 5_000_000)
+# Evidence photos of inspection findings: largest accepted upload, and the longest side they are
+# resized to before being stored.
+EVIDENCE_PHOTO_MAX_BYTES = env_int("EVIDENCE_PHOTO_MAX_BYTES", 5 * 1024 * 1024)
+EVIDENCE_PHOTO_MAX_SIDE = env_int("EVIDENCE_PHOTO_MAX_SIDE", 1600)
+# Proof files of a refused major-illness treatment (PDF, PNG or JPEG): largest accepted upload.
+TREATMENT_PROOF_MAX_BYTES = env_int("TREATMENT_PROOF_MAX_BYTES", 5 * 1024 * 1024)
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

@@ -48,11 +48,11 @@ def max_file_bytes() -> int:
 
 
 def max_cells() -> int:
-    return getattr(settings, "IMPORT_MAX_CELLS", 5_000_000)
+    return settings.IMPORT_MAX_CELLS
 
 
 def max_uncompressed_bytes() -> int:
-    return getattr(settings, "IMPORT_MAX_UNCOMPRESSED_BYTES", 15 * settings.IMPORT_MAX_FILE_BYTES)
+    return settings.IMPORT_MAX_UNCOMPRESSED_BYTES
 
 
 def _megabytes(size: int) -> str:
