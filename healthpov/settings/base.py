@@ -126,8 +126,8 @@ DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DATABASES["default"].setdefault("CONN_MAX_AGE", env_int("CONN_MAX_AGE", 0))
 if DATABASES["default"]["ENGINE"].startswith("django.db.backends.postgresql"):
     # No JIT: PostgreSQL compiles a query whose estimated cost passes jit_above_cost, and the
-    # signing work lists' correlated subqueries are estimated far above it, so each page paid
-    # about 3 s of compilation for 0.1 s of execution at 60,000 persons (bench/load.py).
+    # signing work lists' correlated subqueries are estimated far above it, so pages paid far
+    # more to compile than to run (docs/architecture.md "Performance choices").
     # Pages run short queries; JIT only pays off for long analytical ones.
     _options = DATABASES["default"].setdefault("OPTIONS", {})
     _options["options"] = f"{_options.get('options', '')} -c jit=off".strip()

@@ -79,7 +79,8 @@ def test_good_values_start(tmp_path):
 
 
 def test_postgresql_connections_turn_jit_off_keeping_the_url_options(tmp_path):
-    # JIT compilation cost ~3 s per signing work-list page at 60,000 persons (bench/load.py).
+    # Work-list pages paid more for JIT compilation than for running their queries
+    # (docs/architecture.md "Performance choices").
     result = start(
         tmp_path,
         LOCAL,
