@@ -1,4 +1,4 @@
-"""The morning reminder of work due (DOMAIN.md "Background jobs").
+"""The morning reminder of work due (docs/domain.md "Scheduled work").
 
 Every township staff member and village doctor gets one in-app notification a day listing what
 their work lists hold: follow-ups due this quarter, contracts expiring within 30 days, booklets to
