@@ -13,6 +13,7 @@ may see the full value.
 from __future__ import annotations
 
 import io
+import re
 from collections.abc import Iterable, Sequence
 from typing import Any
 from urllib.parse import quote
@@ -39,6 +40,11 @@ def neutralise(value: Any) -> Any:
     if isinstance(value, str) and value.startswith(FORMULA_TRIGGERS):
         return "'" + value
     return value
+
+
+def sheet_name(title: str) -> str:
+    """A title made a valid sheet name: Excel refuses []:*?/\\ and more than 31 characters."""
+    return re.sub(r"[\[\]:*?/\\]", "-", title).strip("'")[:31] or "Sheet1"
 
 
 def _header_text(text: str) -> str:
@@ -88,7 +94,7 @@ def write_xlsx(
 ) -> bytes:
     """An .xlsx with a bold header row; every text cell neutralised, IDs kept as text."""
     workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(title=sheet_title[:31])
+    sheet = workbook.create_sheet(title=sheet_name(sheet_title))
     bold = Font(bold=True)
     header_cells = []
     for header in headers:

@@ -18,7 +18,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, Side
 from openpyxl.utils import get_column_letter
 
-from healthpov.exports import XLSX_CONTENT_TYPE, neutralise, print_as_form
+from healthpov.exports import XLSX_CONTENT_TYPE, neutralise, print_as_form, sheet_name
 
 
 def safe_cell(value):
@@ -61,7 +61,7 @@ def _write_sheet(ws, sheet: Sheet) -> None:
     if sheet.numbered:
         columns = [Column("序号", 6), *columns]
     ncols = len(columns)
-    ws.title = sheet.name[:31]
+    ws.title = sheet_name(sheet.name)
     row = 1
     ws.cell(row=row, column=1, value=safe_cell(sheet.title)).font = Font(bold=True, size=16)
     ws.cell(row=row, column=1).alignment = CENTRE
