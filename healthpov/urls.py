@@ -19,6 +19,7 @@ urlpatterns = [
     ),
     path("", account_views.home, name="home"),
     path("accounts/", include("healthpov.accounts.urls")),
+    path("notifications/", include("healthpov.notifications.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("households/", include("households.urls")),

@@ -14,7 +14,6 @@ from remediation.models import (
     Accountability,
     Item,
     ItemState,
-    Notification,
     ProgressReport,
     Revisit,
 )
@@ -116,16 +115,6 @@ def accountability_for(user: User) -> QuerySet[Accountability]:
         .select_related("place", "institution")
         .annotate(item_count=Count("items"))
     )
-
-
-def notifications_for(user: User) -> QuerySet[Notification]:
-    return Notification.objects.for_user(user).select_related("item")
-
-
-def unread_count(user: User) -> int:
-    if not user.is_authenticated:
-        return 0
-    return Notification.objects.for_user(user).unread().count()
 
 
 def reports_for(user: User) -> QuerySet[ProgressReport]:

@@ -81,7 +81,7 @@ def send_work_reminders(day: datetime.date | None = None) -> int:
 
     Returns how many notifications were created (a rerun the same day creates none).
     """
-    from remediation.models import Notification  # remediation owns the notifications
+    from healthpov.notifications.models import Notification
 
     day = day or timezone.localdate()
     once_key = f"work_due:{day.isoformat()}"

@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "healthpov.places",
     "healthpov.accounts",
     "healthpov.operations",
+    "healthpov.notifications",
     "households",
     "signing",
     "treatment",

@@ -4,7 +4,7 @@ import datetime
 
 import pytest
 
-from remediation.models import Notification
+from healthpov.notifications.models import Notification
 from signing import reminders, tasks
 from tests.signing.factories import (
     ChronicRegistrationFactory,
