@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from healthpov.accounts.models import User
+from inspections.models import Finding
 from remediation.models import (
     Accountability,
     Item,
@@ -115,6 +116,10 @@ def accountability_for(user: User) -> QuerySet[Accountability]:
         .select_related("place", "institution")
         .annotate(item_count=Count("items"))
     )
+
+
+def items_of_finding(*, finding: Finding, user: User) -> QuerySet[Item]:
+    return Item.objects.visible_to(user).filter(finding=finding)
 
 
 def reports_for(user: User) -> QuerySet[ProgressReport]:

@@ -28,9 +28,7 @@ def notifications_create(
     notifications were created.
     """
     rows = [
-        Notification(
-            recipient=user, kind=kind, message=message[:300], link=link, once_key=once_key
-        )
+        Notification(recipient=user, kind=kind, message=message[:300], link=link, once_key=once_key)
         for user in {u.pk: u for u in recipients}.values()
     ]
     if not rows:

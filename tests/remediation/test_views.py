@@ -5,8 +5,8 @@ from django.urls import reverse
 from django.utils import timezone
 from openpyxl import load_workbook
 
-from remediation import services
 from healthpov.notifications.models import Notification
+from remediation import services
 from remediation.models import Item, ItemState
 from tests.inspections.factories import CampaignFactory, FindingFactory, image_upload
 from tests.remediation.factories import ItemFactory
