@@ -1,7 +1,8 @@
 """In-app notifications: a message to one user, read from the bell, optionally e-mailed.
 
 A notification knows nothing of what it is about beyond a link: the app that creates it decides
-the message, the link and the key that makes it once-only (docs/architecture.md, layers).
+the message, the link and the key that makes it once-only (the layers in pyproject.toml,
+[tool.importlinter]).
 """
 
 from __future__ import annotations

@@ -146,9 +146,7 @@ def test_a_signed_person_is_not_raised_as_unsigned(client, running, county_user,
     assert Finding.objects.count() == 0
 
 
-def test_a_person_with_a_reason_is_not_raised_as_unsigned(
-    client, running, county_user, village_a
-):
+def test_a_person_with_a_reason_is_not_raised_as_unsigned(client, running, county_user, village_a):
     person = RosterEntryFactory(person__household__village=village_a).person
     UnsignedRecordFactory(person=person, year=TODAY.year, recorded_on=TODAY)
     client.force_login(county_user)
@@ -157,9 +155,7 @@ def test_a_person_with_a_reason_is_not_raised_as_unsigned(
     assert Finding.objects.count() == 0
 
 
-def test_a_person_off_the_roster_is_not_raised_as_unsigned(
-    client, running, county_user, village_a
-):
+def test_a_person_off_the_roster_is_not_raised_as_unsigned(client, running, county_user, village_a):
     person = PersonFactory(household__village=village_a)
     client.force_login(county_user)
     page = refused(client, "unsigned_person", person.pk)
