@@ -75,12 +75,14 @@ INSTALLED_APPS = [
     "healthpov.places",
     "healthpov.accounts",
     "healthpov.operations",
+    "healthpov.notifications",
     "households",
     "signing",
     "treatment",
     "coverage",
     "inspections",
     "remediation",
+    "desk",
 ]
 
 MIDDLEWARE = [
@@ -101,7 +103,7 @@ MIDDLEWARE = [
     "axes.middleware.AxesMiddleware",
 ]
 
-ROOT_URLCONF = "healthpov.urls"
+ROOT_URLCONF = "desk.urls"
 WSGI_APPLICATION = "healthpov.wsgi.application"
 
 TEMPLATES = [
@@ -307,8 +309,8 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
         "task": "remediation.tasks.create_due_revisits",
         "schedule": crontab(hour=0, minute=45),
     },
-    "signing-work-reminders": {
-        "task": "signing.tasks.send_work_reminders",
+    "desk-work-reminders": {
+        "task": "desk.tasks.send_work_reminders",
         "schedule": crontab(hour=6, minute=30),
     },
 }
