@@ -381,7 +381,7 @@ class Indicator:
     denominator: str | None = None  # rates
     # Where the year's target comes from when another app's policy owns it.
     policy_target: Callable[[int], tuple[Decimal, str] | None] | None = None
-    # Not in DOMAIN.md's table: a count or sum that exists so a rate can be drilled into.
+    # Not a published figure: a count or sum that exists so a rate can be drilled into.
     auxiliary: bool = False
     help: Promise | str = ""
     tags: tuple[str, ...] = field(default_factory=tuple)
