@@ -414,13 +414,9 @@ class FollowupViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
             Person.objects.visible_to(self.request.user), self.as_of()
         ).order_by("pk")
         state = self.request.query_params.get("state")
-        if state == followups.DUE:
-            queryset = queryset.filter(followup_due=True)
-        elif state == followups.OVERDUE:
-            queryset = queryset.filter(followup_overdue=True)
-        elif state == "compliant":
-            queryset = queryset.filter(followup_overdue=False)
-        return queryset
+        if state not in (followups.DUE, followups.OVERDUE, followups.COMPLIANT):
+            return queryset
+        return followups.in_state(queryset, state)
 
     @extend_schema(
         parameters=[

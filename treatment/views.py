@@ -309,7 +309,7 @@ def stay_list(request: HttpRequest) -> HttpResponse:
     stays = selectors.stays_of_year(request.user, year, township_id=township)
     figures = selectors.stay_figures(stays, cap=cap)
     if only_breaches:
-        stays = stays.filter(selectors.breach_q(cap))
+        stays = stays.filter(InpatientStay.breach_q(cap))
     stays = selectors.stays_with_breaches(
         stays.select_related("person__household__village", "hospital"), cap=cap
     )
