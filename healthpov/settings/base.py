@@ -91,6 +91,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "healthpov.accounts.middleware.IdleTimeoutMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -155,9 +156,12 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
-# Idle sessions end after 30 minutes: every request pushes the expiry forward.
-SESSION_COOKIE_AGE = env_int("SESSION_IDLE_SECONDS", 30 * 60)
-SESSION_SAVE_EVERY_REQUEST = True
+# Idle sessions end after 30 minutes. healthpov.accounts.middleware.IdleTimeoutMiddleware keeps
+# the time of the user's last request (background polls do not count) and saves the session
+# when it moves, at most once a minute; the stored session expires after the same time.
+SESSION_IDLE_SECONDS = env_int("SESSION_IDLE_SECONDS", 30 * 60)
+SESSION_COOKIE_AGE = SESSION_IDLE_SECONDS
+SESSION_SAVE_EVERY_REQUEST = False
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False  # HTMX reads the token from the page, not the cookie.
