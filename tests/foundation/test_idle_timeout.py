@@ -7,7 +7,6 @@ session.
 
 import time
 
-import pytest
 from django.test import override_settings
 from django.urls import reverse
 
