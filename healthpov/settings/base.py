@@ -166,6 +166,10 @@ SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False  # HTMX reads the token from the page, not the cookie.
 
+# An inspector's access through an inspection group ends this many days after the group's
+# campaign ends.
+INSPECTION_ACCESS_GRACE_DAYS = env_int("INSPECTION_ACCESS_GRACE_DAYS", 30)
+
 # Offices share one IP address, so lock by username only.
 AXES_FAILURE_LIMIT = 5
 AXES_COOLOFF_TIME = timedelta(minutes=15)
