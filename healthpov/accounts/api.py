@@ -13,6 +13,7 @@ from rest_framework.response import Response
 from rest_framework.routers import SimpleRouter
 
 from healthpov.accounts.authentication import token_expired
+from healthpov.api_fields import ScopedModelSerializer
 from healthpov.places.models import Place
 from healthpov.places.scoping import places_visible_to
 
@@ -22,7 +23,7 @@ LOCKED_MESSAGE = _(
 )
 
 
-class PlaceSerializer(serializers.ModelSerializer):
+class PlaceSerializer(ScopedModelSerializer):
     class Meta:
         model = Place
         fields = ["id", "name", "level", "parent", "code"]
