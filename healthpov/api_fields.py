@@ -20,8 +20,10 @@ class ScopedRelatedField(serializers.PrimaryKeyRelatedField):
 class HospitalField(serializers.PrimaryKeyRelatedField):
     """A hospital or health-check institution: see ``hospitals_choosable_by``."""
 
-    def __init__(self, **kwargs) -> None:
+    def __init__(self, *, model_field=None, **kwargs) -> None:
         kwargs.setdefault("queryset", Institution.objects.all())  # the schema's type
+        if model_field is not None:
+            kwargs.setdefault("label", model_field.verbose_name)
         super().__init__(**kwargs)
 
     def get_queryset(self):

@@ -130,7 +130,9 @@ class FulfilmentSerializer(PersonRecordSerializer):
 
 
 class HealthCheckSerializer(PersonRecordSerializer):
-    institution = HospitalField(required=False, allow_null=True)
+    institution = HospitalField(
+        required=False, allow_null=True, model_field=HealthCheck._meta.get_field("institution")
+    )
 
     class Meta:
         model = HealthCheck

@@ -34,7 +34,9 @@ class CaseSerializer(ScopedModelSerializer):
     person = ScopedRelatedField(queryset=Person.objects.all())
     person_name = serializers.CharField(source="person.name", read_only=True)
     person_id_number = serializers.SerializerMethodField()
-    hospital = HospitalField(required=False, allow_null=True)
+    hospital = HospitalField(
+        required=False, allow_null=True, model_field=MajorIllnessCase._meta.get_field("hospital")
+    )
     disease_name = serializers.CharField(source="disease.name", read_only=True)
     hospital_display = serializers.CharField(read_only=True)
     counts_as_treated = serializers.BooleanField(read_only=True)
@@ -82,7 +84,9 @@ class StaySerializer(ScopedModelSerializer):
         queryset=MajorIllnessCase.objects.all(), required=False, allow_null=True
     )
     person_name = serializers.CharField(source="person.name", read_only=True)
-    hospital = HospitalField(required=False, allow_null=True)
+    hospital = HospitalField(
+        required=False, allow_null=True, model_field=InpatientStay._meta.get_field("hospital")
+    )
     hospital_display = serializers.CharField(read_only=True)
     personal_share = serializers.DecimalField(max_digits=7, decimal_places=4, read_only=True)
     reimbursement_ratio = serializers.DecimalField(max_digits=7, decimal_places=4, read_only=True)
