@@ -20,6 +20,7 @@ from rest_framework.response import Response
 from rest_framework.routers import SimpleRouter
 
 from healthpov.accounts.masking import mask_id_number
+from healthpov.api_fields import HospitalField, ScopedModelSerializer, ScopedRelatedField
 from households.models import Person
 from signing import followups, services
 from signing.models import (
@@ -44,20 +45,10 @@ def _service_call(function, **kwargs):
         raise PermissionDenied(str(error)) from None
 
 
-class VisiblePersonField(serializers.PrimaryKeyRelatedField):
-    def get_queryset(self):
-        return Person.objects.visible_to(self.context["request"].user)
-
-
-class VisibleTeamField(serializers.PrimaryKeyRelatedField):
-    def get_queryset(self):
-        return Team.objects.visible_to(self.context["request"].user)
-
-
-class PersonRecordSerializer(serializers.ModelSerializer):
+class PersonRecordSerializer(ScopedModelSerializer):
     """Common fields of a person's record: the person (any visible one), name, masked ID."""
 
-    person = VisiblePersonField()
+    person = ScopedRelatedField(queryset=Person.objects.all())
     person_name = serializers.CharField(source="person.name", read_only=True)
     person_id_number = serializers.SerializerMethodField()
 
@@ -66,7 +57,7 @@ class PersonRecordSerializer(serializers.ModelSerializer):
 
 
 class ContractSerializer(PersonRecordSerializer):
-    team = VisibleTeamField(required=False, allow_null=True)
+    team = ScopedRelatedField(queryset=Team.objects.all(), required=False, allow_null=True)
 
     class Meta:
         model = Contract
@@ -139,6 +130,10 @@ class FulfilmentSerializer(PersonRecordSerializer):
 
 
 class HealthCheckSerializer(PersonRecordSerializer):
+    institution = HospitalField(
+        required=False, allow_null=True, model_field=HealthCheck._meta.get_field("institution")
+    )
+
     class Meta:
         model = HealthCheck
         fields = [
@@ -155,7 +150,7 @@ class HealthCheckSerializer(PersonRecordSerializer):
         ]
 
 
-class BookletSerializer(serializers.ModelSerializer):
+class BookletSerializer(ScopedModelSerializer):
     class Meta:
         model = Booklet
         fields = ["status", "applied_on", "number", "issued_on", "expires_on"]
@@ -189,7 +184,7 @@ class DiagnosisSerializer(PersonRecordSerializer):
             return False
 
 
-class TeamSerializer(serializers.ModelSerializer):
+class TeamSerializer(ScopedModelSerializer):
     institution_name = serializers.CharField(source="institution.name", read_only=True)
 
     class Meta:
@@ -197,7 +192,7 @@ class TeamSerializer(serializers.ModelSerializer):
         fields = ["id", "name", "institution", "institution_name", "lead_doctor_name", "villages"]
 
 
-class DiseaseSerializer(serializers.ModelSerializer):
+class DiseaseSerializer(ScopedModelSerializer):
     class Meta:
         model = Disease
         fields = [

@@ -20,7 +20,6 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
-from healthpov.places.models import Institution
 from households.imports import Column, PersonLedger, Row, normalise, register
 from signing.catalogue import Catalogue
 from signing.models import (
@@ -422,7 +421,8 @@ class HealthCheckLedger(UpsertLedger):
         for row in rows:
             _check_day(row, "checked_on", self.context.today)
         self.institutions = _by_name(
-            Institution.objects.all(), (r["institution"] for r in rows if r["institution"])
+            self.context.hospitals(),
+            (r["institution"] for r in rows if r["institution"]),
         )
 
     def existing(self, rows):
