@@ -16,8 +16,8 @@ from coverage.models import RecomputeRun, Snapshot
 from coverage.selectors import compute_table
 from healthpov.accounts.models import User
 from healthpov.operations.dispatch import enqueue
-from households.models import RosterEntry
 from healthpov.places.models import Place
+from households.models import RosterEntry
 
 logger = logging.getLogger(__name__)
 
