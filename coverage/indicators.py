@@ -17,7 +17,6 @@ to one household and a household to one village, so adding villages never counts
 
 from __future__ import annotations
 
-import datetime
 import functools
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -29,30 +28,10 @@ from django.db.models.functions import Coalesce
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
+from healthpov.period import ReportingPeriod
+
 PERSON, HOUSEHOLD, RECORD, CASE, STAY = "person", "household", "record", "case", "stay"
 COUNT, SUM, RATE = "count", "sum", "rate"
-
-
-@dataclass(frozen=True)
-class Period:
-    """A reporting year seen as of a date: records dated after ``as_of`` do not count."""
-
-    year: int
-    as_of: datetime.date
-
-    @property
-    def start(self) -> datetime.date:
-        return datetime.date(self.year, 1, 1)
-
-    @property
-    def end(self) -> datetime.date:
-        """The last day that counts: the as-of date, or 31 December for a past year."""
-        return min(self.as_of, datetime.date(self.year, 12, 31))
-
-    @property
-    def elderly_born_before(self) -> datetime.date:
-        # "Elderly" means born in or before (year - 65).
-        return datetime.date(self.year - 64, 1, 1)
 
 
 def model(label: str) -> type[Model] | None:
@@ -79,7 +58,7 @@ class Source:
     unit: str
     model_label: str
     village_lookup: str
-    select: Callable[[Period], QuerySet]
+    select: Callable[[ReportingPeriod], QuerySet]
     requires: tuple[str, ...] = ()
     of_person: bool = False  # ``select`` gives a person's records (column ``person``)
 
@@ -90,14 +69,14 @@ class Source:
     def available(self) -> bool:
         return all(model(label) is not None for label in (self.model_label, *self.requires))
 
-    def rows(self, period: Period) -> QuerySet:
+    def rows(self, period: ReportingPeriod) -> QuerySet:
         rows = self.select(period)
         if self.of_person:
             rows = rows.filter(person__in=roster_persons(period))
         return rows
 
 
-def roster_persons(period: Period) -> QuerySet:
+def roster_persons(period: ReportingPeriod) -> QuerySet:
     """Persons on the year's roster as of the date, whatever their status (the seed's table
     counts so): listed for the year and not dropped by a newer roster by the as-of date."""
     Person = apps.get_model("households.Person")
@@ -105,31 +84,31 @@ def roster_persons(period: Period) -> QuerySet:
     return Person.objects.filter(pk__in=entries.values("person_id"))
 
 
-def roster_entries(period: Period) -> QuerySet:
+def roster_entries(period: ReportingPeriod) -> QuerySet:
     RosterEntry = apps.get_model("households.RosterEntry")
     return RosterEntry.objects.filter(year=period.year).filter(
         Q(left_on__isnull=True) | Q(left_on__gt=period.as_of)
     )
 
 
-def _roster_households(period: Period) -> QuerySet:
+def _roster_households(period: ReportingPeriod) -> QuerySet:
     Household = apps.get_model("households.Household")
     return Household.objects.filter(pk__in=roster_persons(period).values("household_id"))
 
 
-def _brochure_records(period: Period) -> QuerySet:
+def _brochure_records(period: ReportingPeriod) -> QuerySet:
     FulfilmentRecord = apps.get_model("signing.FulfilmentRecord")
     return FulfilmentRecord.objects.filter(
         kind="brochure", served_on__gte=period.start, served_on__lte=period.end
     )
 
 
-def _cases(period: Period) -> QuerySet:
+def _cases(period: ReportingPeriod) -> QuerySet:
     Case = apps.get_model("treatment.MajorIllnessCase")
     return Case.objects.filter(year=period.year, screening_date__lte=period.as_of)
 
 
-def _stays(period: Period) -> QuerySet:
+def _stays(period: ReportingPeriod) -> QuerySet:
     Stay = apps.get_model("treatment.InpatientStay")
     return Stay.objects.filter(discharged_on__gte=period.start, discharged_on__lte=period.end)
 
@@ -202,7 +181,7 @@ def _persons() -> QuerySet:
 class PersonTable:
     """The period's rows of one table that person flags read, and the path to their person."""
 
-    rows: Callable[[Period], QuerySet]
+    rows: Callable[[ReportingPeriod], QuerySet]
     person: str = "person_id"
     # At most one row per person for a period (a unique constraint says so): read as it is,
     # without grouping by person.
@@ -214,9 +193,9 @@ class Flag:
     """Holds for a person with a row of ``table`` that passes ``when`` (any row if None)."""
 
     table: str
-    when: Callable[[Period], Q] | None = None
+    when: Callable[[ReportingPeriod], Q] | None = None
 
-    def ids(self, period: Period) -> QuerySet:
+    def ids(self, period: ReportingPeriod) -> QuerySet:
         """The persons it holds for (distinct ids, column ``pid``)."""
         table = PERSON_TABLES[self.table]
         rows = table.rows(period)
@@ -227,19 +206,19 @@ class Flag:
     __call__ = ids
 
 
-def _contracts(period: Period) -> QuerySet:
+def _contracts(period: ReportingPeriod) -> QuerySet:
     return _of("signing.Contract").filter(year=period.year, signed_on__lte=period.as_of)
 
 
-def _unsigned_records(period: Period) -> QuerySet:
+def _unsigned_records(period: ReportingPeriod) -> QuerySet:
     return _of("signing.UnsignedRecord").filter(year=period.year, recorded_on__lte=period.as_of)
 
 
-def _chronic_registrations(period: Period) -> QuerySet:
+def _chronic_registrations(period: ReportingPeriod) -> QuerySet:
     return _of("signing.ChronicRegistration").filter(diagnosed_on__lte=period.as_of)
 
 
-def _followup_compliant(period: Period) -> Q:
+def _followup_compliant(period: ReportingPeriod) -> Q:
     """Key chronic patients with a follow-up in every elapsed period of the year.
 
     The rule and the periods are signing's follow-up engine's (``signing.followups``): a
@@ -267,7 +246,7 @@ def _followup_compliant(period: Period) -> Q:
     return compliant
 
 
-def _booklets(period: Period) -> QuerySet:
+def _booklets(period: ReportingPeriod) -> QuerySet:
     """Issued by the as-of date for a special-outpatient diagnosis made by then."""
     return _of("signing.Booklet").filter(
         status="issued",
@@ -277,7 +256,7 @@ def _booklets(period: Period) -> QuerySet:
     )
 
 
-def _booklet_valid(period: Period) -> Q:
+def _booklet_valid(period: ReportingPeriod) -> Q:
     """Not expired on the as-of date (an expired booklet is pending again)."""
     return Q(expires_on__isnull=True) | Q(expires_on__gte=period.as_of)
 
@@ -285,7 +264,7 @@ def _booklet_valid(period: Period) -> Q:
 SERVED_KINDS = ("reminder_slip", "policy_publicity", "follow_up", "booklet_help", "package_service")
 
 
-def _records_served(period: Period, kind: str | tuple[str, ...]) -> QuerySet:
+def _records_served(period: ReportingPeriod, kind: str | tuple[str, ...]) -> QuerySet:
     kinds = (kind,) if isinstance(kind, str) else kind
     return _of("signing.FulfilmentRecord").filter(
         kind__in=kinds, served_on__gte=period.start, served_on__lte=period.end
@@ -332,7 +311,7 @@ FLAGS: dict[str, Flag] = {
 
 
 # Flags on the person's own row (or its household's): plain conditions, no other table.
-COLUMN_FLAGS: dict[str, Callable[[Period], Q]] = {
+COLUMN_FLAGS: dict[str, Callable[[ReportingPeriod], Q]] = {
     "not_out": lambda p: Q(household__poverty_status="not_out"),
     "illness": lambda p: Q(household__main_cause="illness"),
     "elderly": lambda p: Q(birth_date__lt=p.elderly_born_before),
@@ -341,7 +320,7 @@ COLUMN_FLAGS: dict[str, Callable[[Period], Q]] = {
 
 # Flags of the person's household (column ``hid``): a brochure is handed over once per
 # household and counts for every member.
-HOUSEHOLD_FLAGS: dict[str, Callable[[Period], QuerySet]] = {
+HOUSEHOLD_FLAGS: dict[str, Callable[[ReportingPeriod], QuerySet]] = {
     "served_brochure": lambda p: (
         _records_served(p, "brochure")
         .order_by()
@@ -361,7 +340,7 @@ def flags_of(q: Q) -> list[str]:
     return names
 
 
-def expand_flags(q: Q, period: Period) -> Q:
+def expand_flags(q: Q, period: ReportingPeriod) -> Q:
     """The formula as a plain Q over Person: each flag becomes ``pk IN (its ids)``."""
     expanded = Q()
     expanded.connector, expanded.negated = q.connector, q.negated
@@ -387,7 +366,7 @@ def required_items(year: int) -> list[str]:
     return list(YearPolicy.for_year(year).required_items or [])
 
 
-def f_fulfilled(period: Period) -> Q:
+def f_fulfilled(period: ReportingPeriod) -> Q:
     """Signed persons who received every item the year's policy requires."""
     q = flag("signed")
     for item in required_items(period.year):
@@ -395,13 +374,13 @@ def f_fulfilled(period: Period) -> Q:
     return q
 
 
-def _unsigned(period: Period, *, reason: str | None) -> Q:
+def _unsigned(period: ReportingPeriod, *, reason: str | None) -> Q:
     if reason is None:
         return ~flag("signed") & ~flag("unsigned_recorded")
     return ~flag("signed") & flag(f"unsigned_{reason}")
 
 
-def _flag(name: str) -> Callable[[Period], Q]:
+def _flag(name: str) -> Callable[[ReportingPeriod], Q]:
     return lambda period: flag(name)
 
 
@@ -416,7 +395,7 @@ class Indicator:
     label: Promise
     kind: str  # count | sum | rate
     source: str | None = None  # counts and sums
-    condition: Callable[[Period], Q] | None = None  # counts
+    condition: Callable[[ReportingPeriod], Q] | None = None  # counts
     sum_of: Callable[[], object] | None = None  # sums: an expression over the source's rows
     numerator: str | None = None  # rates
     denominator: str | None = None  # rates
@@ -456,12 +435,12 @@ class Indicator:
     def unit(self) -> str:
         return SOURCES[REGISTRY[self.list_code].source].unit
 
-    def rows(self, period: Period) -> QuerySet:
+    def rows(self, period: ReportingPeriod) -> QuerySet:
         """Every row the figure counts, county-wide (callers narrow to a place and a user)."""
         counted = REGISTRY[self.list_code]
         return SOURCES[counted.source].rows(period).filter(counted.where(period))
 
-    def where(self, period: Period) -> Q:
+    def where(self, period: ReportingPeriod) -> Q:
         """The count's condition on its source rows (person formulas with flags expanded)."""
         condition = self.condition(period)
         if self.source == "persons":
@@ -469,7 +448,7 @@ class Indicator:
         return condition
 
 
-def _all(period: Period) -> Q:
+def _all(period: ReportingPeriod) -> Q:
     return Q()
 
 
@@ -806,7 +785,7 @@ CODES: list[str] = [i.code for i in INDICATORS]
 assert len(REGISTRY) == len(INDICATORS), "indicator codes must be unique"
 
 
-def aggregate_expression(indicator: Indicator, period: Period):
+def aggregate_expression(indicator: Indicator, period: ReportingPeriod):
     """The aggregate one village row of the indicator's source computes."""
     if indicator.kind == COUNT:
         return Count("pk", filter=indicator.condition(period))

@@ -9,10 +9,11 @@ The rules, in one place:
 - **Years** run from :data:`FIRST_YEAR` (the registry of poor households starts in 2014) to
   next year (contracts are renewed for next year in December).
 - **The default** is the working year, i.e. the current year as of today.
-- **As of** always falls inside the year and never after today: a past year is seen as of its
-  31 December, the current year as of today, next year as of its 1 January (nothing of it has
-  happened yet). An as-of date outside the year is moved to the nearest day of the year (and
-  to today if it is in the future).
+- **As of** is never before the year's 1 January and never after today: by default a past
+  year is seen as of its 31 December, the current year as of today, next year as of its
+  1 January (nothing of it has happened yet). A date after the year is allowed: a past year
+  seen as of a later day (say the reporting deadline) counts the year's records entered late,
+  while records dated after 31 December never count (:attr:`ReportingPeriod.end`).
 - **From a query string** :meth:`ReportingPeriod.from_params` never raises. A value that is
   malformed, impossible (2018-02-30), out of bounds, or given twice with different values is
   ignored, and the result carries a message saying so: pages show it
@@ -47,11 +48,10 @@ def last_year_allowed() -> int:
     return today().year + 1
 
 
-def _clamp_as_of(year: int, as_of: datetime.date) -> datetime.date:
-    """``as_of`` moved into ``year`` and not after today (next year: its 1 January)."""
+def _default_as_of(year: int) -> datetime.date:
+    """Today inside ``year``: 31 December of a past year, 1 January of a future one."""
     first, last = datetime.date(year, 1, 1), datetime.date(year, 12, 31)
-    latest = max(first, min(last, today()))
-    return min(max(as_of, first), latest)
+    return max(first, min(last, today()))
 
 
 @dataclass(frozen=True)
@@ -76,17 +76,17 @@ class ReportingPeriod:
     @classmethod
     def for_year(cls, year: int) -> ReportingPeriod:
         """``year`` as of today, or as of 31 December for a past year (1 January for next)."""
-        return cls(year=year, as_of=_clamp_as_of(year, today()))
+        return cls(year=year, as_of=_default_as_of(year))
 
     @classmethod
     def of(cls, *, year: int | None = None, as_of: datetime.date | None = None) -> ReportingPeriod:
-        """A period from trusted values (commands, tasks): the year defaults to the as-of
-        date's year, the as-of date to :meth:`for_year`'s; ``as_of`` is kept inside the year."""
+        """A period from trusted values (commands, tasks, stored runs), taken as given: the
+        year defaults to the as-of date's year, the as-of date to :meth:`for_year`'s."""
         if year is None:
             year = (as_of or today()).year
         if as_of is None:
             return cls.for_year(year)
-        return cls(year=year, as_of=_clamp_as_of(year, as_of))
+        return cls(year=year, as_of=as_of)
 
     @classmethod
     def from_params(
@@ -105,20 +105,19 @@ class ReportingPeriod:
             year = as_of.year if as_of is not None else default_year
             if year is None or not FIRST_YEAR <= year <= last_year_allowed():
                 year = today().year
-        if as_of is not None and as_of.year != year:
+        if as_of is not None and as_of.year < year:
             errors.append(
-                _("The date %(as_of)s is not in %(year)s; the figures are shown as of %(shown)s.")
-                % {
-                    "as_of": as_of.isoformat(),
-                    "year": year,
-                    "shown": _clamp_as_of(year, as_of).isoformat(),
-                }
+                _("The date %(as_of)s is before %(year)s; it was ignored.")
+                % {"as_of": as_of.isoformat(), "year": year}
             )
+            as_of = None
         elif as_of is not None and as_of > today():
+            shown = max(datetime.date(year, 1, 1), today())
             errors.append(
                 _("The date %(as_of)s is in the future; the figures are shown as of %(shown)s.")
-                % {"as_of": as_of.isoformat(), "shown": _clamp_as_of(year, as_of).isoformat()}
+                % {"as_of": as_of.isoformat(), "shown": shown.isoformat()}
             )
+            as_of = shown
         period = cls.of(year=year, as_of=as_of)
         return PeriodParams(period=period, errors=tuple(errors))
 

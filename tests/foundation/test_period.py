@@ -51,10 +51,16 @@ def test_a_year_and_an_as_of_date_inside_it_are_taken_as_given():
     assert (found.period, found.errors) == (ReportingPeriod(2020, datetime.date(2020, 3, 1)), ())
 
 
-def test_an_as_of_date_outside_the_year_is_moved_into_it_with_a_message():
+def test_a_past_year_may_be_seen_as_of_a_later_date():
     found = parse("year=2020&as_of=2021-03-01")
+    assert (found.period, found.errors) == (ReportingPeriod(2020, datetime.date(2021, 3, 1)), ())
+    assert found.period.end == datetime.date(2020, 12, 31)
+
+
+def test_an_as_of_date_before_the_year_is_ignored_with_a_message():
+    found = parse("year=2020&as_of=2019-03-01")
     assert found.period == ReportingPeriod(2020, datetime.date(2020, 12, 31))
-    assert "2021-03-01" in found.error
+    assert "2019-03-01" in found.error
 
 
 def test_a_future_as_of_date_is_capped_at_today_with_a_message():
@@ -127,13 +133,15 @@ def test_from_params_never_raises_and_stays_in_bounds(year, as_of):
     found = ReportingPeriod.from_params({"year": year, "as_of": as_of})
     period = found.period
     assert FIRST_YEAR <= period.year <= TODAY.year + 1
-    assert period.start <= period.as_of <= datetime.date(period.year, 12, 31)
-    assert period.as_of <= max(TODAY, period.start)
+    assert period.start <= period.as_of <= max(TODAY, period.start)
 
 
-def test_of_keeps_the_as_of_date_inside_the_year():
-    period = ReportingPeriod.of(year=2019, as_of=datetime.date(2020, 5, 1))
-    assert period == ReportingPeriod(2019, datetime.date(2019, 12, 31))
+def test_of_defaults_like_the_pages_and_takes_given_values_as_they_are():
+    assert ReportingPeriod.of() == ReportingPeriod(2026, TODAY)
+    assert ReportingPeriod.of(year=2019) == ReportingPeriod(2019, datetime.date(2019, 12, 31))
+    assert ReportingPeriod.of(as_of=datetime.date(2019, 5, 1)).year == 2019
+    later = ReportingPeriod.of(year=2019, as_of=datetime.date(2020, 5, 1))
+    assert later == ReportingPeriod(2019, datetime.date(2020, 5, 1))
 
 
 def test_start_end_and_elderly_cutoff():
