@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import datetime
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -38,6 +38,8 @@ FIRST_YEAR = 2014
 _YEAR = re.compile(r"[0-9]{4}")
 _DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _MAX_SHOWN = 40  # characters of a bad value repeated back to the user
+
+DefaultYear = int | Callable[[], int | None] | None
 
 
 def today() -> datetime.date:
@@ -90,19 +92,23 @@ class ReportingPeriod:
 
     @classmethod
     def from_params(
-        cls, query: Mapping[str, Any] | None, *, default_year: int | None = None
+        cls, query: Mapping[str, Any] | None, *, default_year: DefaultYear = None
     ) -> PeriodParams:
         """The period asked for by ``?year=`` and ``?as_of=``; never raises.
 
         A bad value is ignored (the default is used in its place) and named in
-        ``.errors``. ``default_year`` replaces the working year when no valid year is asked
-        for (e.g. a dashboard opens on the latest year it has figures for).
+        ``.errors``. ``default_year`` (or a function giving it, called only when needed)
+        replaces the working year when no valid year is asked for: a dashboard opens on the
+        latest year it has figures for.
         """
         errors: list[str] = []
         year = _parse_year(_single(query, "year", errors), errors)
         as_of = _parse_as_of(_single(query, "as_of", errors), errors)
         if year is None:
-            year = as_of.year if as_of is not None else default_year
+            if as_of is not None:
+                year = as_of.year
+            else:
+                year = default_year() if callable(default_year) else default_year
             if year is None or not FIRST_YEAR <= year <= last_year_allowed():
                 year = today().year
         if as_of is not None and as_of.year < year:
@@ -227,7 +233,7 @@ def _parse_as_of(raw: str, errors: list[str]) -> datetime.date | None:
 
 
 def period_for_page(
-    request, query: Mapping[str, Any] | None = None, *, default_year: int | None = None
+    request, query: Mapping[str, Any] | None = None, *, default_year: DefaultYear = None
 ) -> ReportingPeriod:
     """The period of a page: ignored values are shown to the user as a warning."""
     found = ReportingPeriod.from_params(
@@ -238,7 +244,7 @@ def period_for_page(
     return found.period
 
 
-def period_for_api(request, *, default_year: int | None = None) -> ReportingPeriod:
+def period_for_api(request, *, default_year: DefaultYear = None) -> ReportingPeriod:
     """The period of an API request: any ignored value is a 400 naming it."""
     found = ReportingPeriod.from_params(request.query_params, default_year=default_year)
     if found.errors:
