@@ -120,8 +120,6 @@ class PersonStatusForm(forms.Form):
 
 class SearchForm(forms.Form):
     q = forms.CharField(label=_("name or household number"), required=False, max_length=50)
-    village = forms.IntegerField(required=False)
-    township = forms.IntegerField(required=False)
     status = forms.ChoiceField(
         label=_("person status"), choices=[("", ""), *PersonStatus.choices], required=False
     )

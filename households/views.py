@@ -18,7 +18,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from healthpov.accounts.masking import mask_id_number
 from healthpov.exports import XLSX_CONTENT_TYPE, xlsx_response
 from healthpov.operations.dispatch import enqueue
-from healthpov.places.scoping import get_visible_or_404
+from healthpov.places.scoping import get_visible_or_404, id_for_page
 from households import selectors, services, tasks
 from households.forms import (
     ApplyForm,
@@ -67,11 +67,12 @@ def _may_import(user) -> bool:
 
 def _filters(request: HttpRequest) -> selectors.PersonFilters:
     form = SearchForm(request.GET)
-    data = form.cleaned_data if form.is_valid() else {}
+    form.is_valid()  # a bad field is left out; the valid ones still filter
+    data = form.cleaned_data
     return selectors.PersonFilters(
         q=data.get("q") or "",
-        village_id=data.get("village"),
-        township_id=data.get("township"),
+        village_id=id_for_page(request, "village"),
+        township_id=id_for_page(request, "township"),
         status=data.get("status") or "",
         poverty_status=data.get("poverty_status") or "",
     )

@@ -76,7 +76,7 @@ def get_visible_or_404(queryset: models.QuerySet[M] | type[M], user: User, **loo
         queryset = queryset.visible_to(user)
     try:
         return queryset.get(**lookup)
-    except (queryset.model.DoesNotExist, ValueError, TypeError):
+    except (queryset.model.DoesNotExist, ValueError, TypeError, OverflowError):
         raise Http404 from None
 
 
