@@ -109,7 +109,7 @@ def roster_years() -> list[int]:
     from households.models import RosterEntry
 
     years = sorted(set(RosterEntry.objects.order_by().values_list("year", flat=True).distinct()))
-    return years or [timezone.localdate().year]
+    return years or [ReportingPeriod.current().year]
 
 
 def recompute_all() -> int:

@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from healthpov.period import ReportingPeriod
 from households.idnumber import normalise_id_text, parse_resident_id
 from households.imports import normalise
 from households.models import Household, Person, PersonStatus, PovertyStatus
@@ -147,7 +148,7 @@ class UploadForm(forms.Form):
     def __init__(self, *args, kinds: list[tuple[str, str]], **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.fields["kind"].choices = kinds
-        self.fields["year"].initial = timezone.localdate().year
+        self.fields["year"].initial = ReportingPeriod.current().year
 
     def clean_file(self):
         from django.conf import settings

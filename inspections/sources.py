@@ -13,9 +13,9 @@ from dataclasses import dataclass
 from django.apps import apps
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from healthpov.period import ReportingPeriod
 from inspections.models import FindingCategory
 
 
@@ -65,7 +65,7 @@ def _describe_stay(stay) -> str:
 
 
 def _describe_unsigned(person) -> str:
-    year = timezone.localdate().year
+    year = ReportingPeriod.current().year
     if person.contracts.filter(year=year).exists():
         raise ValidationError(_("This person has signed this year; nothing was raised."))
     if person.unsigned_records.filter(year=year).exists():
