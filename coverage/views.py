@@ -15,7 +15,7 @@ from coverage import indicators as ind
 from coverage.models import RecomputeRun
 from coverage.services import recompute_run_start
 from healthpov.exports import XLSX_CONTENT_TYPE
-from healthpov.period import ReportingPeriod, period_for_page
+from healthpov.period import FIRST_YEAR, ReportingPeriod, last_year_allowed, period_for_page
 from healthpov.places.models import Place
 from healthpov.places.scoping import get_visible_or_404, places_visible_to
 
@@ -116,6 +116,7 @@ def place_dashboard(request: HttpRequest, pk: int) -> HttpResponse:
         "date": date,
         "children": children,
         "can_recompute": request.user.is_county_level,
+        "year_range": (FIRST_YEAR, last_year_allowed()),
         "latest_run": RecomputeRun.objects.first() if request.user.is_county_level else None,
     }
     if date is not None:

@@ -2,7 +2,7 @@
 
 This module is the only place that parses or defaults a year or an as-of date. Pages, API
 views, exports, template tags, management commands and tasks all take a
-:class:`ReportingPeriod` from here (see docs/architecture.md).
+:class:`ReportingPeriod` from here.
 
 The rules, in one place:
 
