@@ -467,7 +467,7 @@ def _list_params(request: HttpRequest) -> tuple[int, datetime.date, selectors.Li
     period = period_for_page(request)
     filters = selectors.ListFilters(
         village_id=id_for_page(request, "village"),
-        search=(request.GET.get("q") or "").strip()[:50],
+        search=(request.GET.get("q") or "").replace("\x00", "").strip()[:50],
         state=request.GET.get("state") or "",
     )
     return period.year, period.as_of, filters
