@@ -15,7 +15,12 @@ from django.utils.translation import pgettext
 from django.views.decorators.http import require_POST
 
 from healthpov.places.models import Place
-from healthpov.places.scoping import get_visible_or_404, id_for_page, places_visible_to
+from healthpov.places.scoping import (
+    get_visible_or_404,
+    id_for_page,
+    parse_id,
+    places_visible_to,
+)
 from healthpov.service_errors import add_service_errors
 from inspections import selectors, services
 from inspections.forms import (
@@ -269,12 +274,13 @@ def raise_finding(request: HttpRequest) -> HttpResponse:
         back = reverse("inspections:finding_list")
     source = SOURCES.get(request.POST.get("source_kind", ""))
     model = source.model_class() if source else None
-    if model is None or not request.POST.get("source_id", "").isdigit():
+    source_id = parse_id(request.POST.get("source_id"))
+    if model is None or source_id is None:
         raise Http404
-    record = get_visible_or_404(model, request.user, pk=int(request.POST["source_id"]))
+    record = get_visible_or_404(model, request.user, pk=source_id)
     campaign = None
-    if request.POST.get("campaign", "").isdigit():
-        campaign = _get_campaign(request, int(request.POST["campaign"]))
+    if (campaign_id := parse_id(request.POST.get("campaign"))) is not None:
+        campaign = _get_campaign(request, campaign_id)
     existing = Finding.objects.visible_to(request.user).filter(
         source_kind=request.POST["source_kind"], source_id=record.pk
     )

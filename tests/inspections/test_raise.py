@@ -119,3 +119,10 @@ def test_signing_unsigned_list_offers_the_button_to_county_staff(
     client.force_login(user_a)
     page = client.get(reverse("signing:worklist", args=["unsigned"])).content.decode()
     assert "raise-unsigned_person" not in page
+
+
+@pytest.mark.parametrize("source_id", ["²", "9" * 30, "-1", "abc"])
+def test_a_source_id_that_is_not_an_id_is_not_found(client, running, inspector, source_id):
+    client.force_login(inspector)
+    assert raise_(client, "unsigned_person", source_id).status_code == 404
+    assert not Finding.objects.exists()
