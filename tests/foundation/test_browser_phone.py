@@ -54,7 +54,8 @@ MEASURE = """() => {
       .map((r) => Math.round(r.top))).size;
   };
   const marked = [...document.querySelectorAll(".cell-name, .cell-id")].filter(visible);
-  const wrapped = marked.filter((el) => lines(el) > 2).map((el) => `${describe(el)}: ${lines(el)} lines`);
+  const wrapped = marked.filter((el) => lines(el) > 2)
+    .map((el) => `${describe(el)}: ${lines(el)} lines`);
   const controls = [...document.querySelectorAll(
     "main form input:not([type=hidden]):not([type=checkbox]):not([type=radio]):not([type=file]),"
     + " main form select, main form textarea, main form button")].filter(visible);
@@ -126,10 +127,12 @@ def walk(
 ) -> list[str]:
     """Open every page in ``tab``; the problems found, one line each."""
     problems = []
+    names_checked = 0
     for page in walked:
         response = goto(tab, url_of(live_server, page))
         assert response is not None and response.status < 500, (page.id, response)
         found = tab.evaluate(MEASURE)
+        names_checked += found["marked"]
         if found["scrollWidth"] > found["clientWidth"]:
             problems.append(
                 f"{page.id}: scrolls sideways ({found['scrollWidth']} > {found['clientWidth']})"
@@ -141,6 +144,8 @@ def walk(
             problems.append(f"{page.id}: controls under {TOUCH_SIZE}px: {found['small'][:5]}")
         if shots is not None and page.screenshot:
             tab.screenshot(path=shots / f"{role}-{page.screenshot}.png", full_page=True)
+    # The household page alone marks four names and four ID numbers: fewer means no check ran.
+    assert names_checked >= 8, f"only {names_checked} names/IDs marked cell-name/cell-id"
     return problems
 
 
@@ -161,9 +166,7 @@ def reachable(tab: Any, live_server: Any, candidates: list[Page]) -> tuple[list[
 
 
 @pytest.mark.parametrize("role", ["user_a", "village_doctor_a"])
-def test_every_page_fits_a_phone_and_a_desktop(
-    role, browser, live_server, cast, tmp_path_factory
-):
+def test_every_page_fits_a_phone_and_a_desktop(role, browser, live_server, cast, tmp_path_factory):
     county = build_county(cast)
     candidates = pages(county, cast)
     user = getattr(cast, role)
