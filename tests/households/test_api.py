@@ -212,6 +212,12 @@ def test_create_household_refuses_another_townships_village(api_a, village_b):
     assert not Household.objects.filter(number="HA-NEW").exists()
 
 
+def test_create_household_ignores_a_township_in_the_body(api_a, village_a, township_a, township_b):
+    data = household_data(village_a, township=township_b.pk)
+    assert api_a.post(reverse("household-list"), data, format="json").status_code == 201
+    assert Household.objects.get(number="HA-NEW").township == township_a
+
+
 def test_create_household_refuses_a_township_as_village(api_a, township_a):
     response = api_a.post(reverse("household-list"), household_data(township_a), format="json")
     assert response.status_code == 400
