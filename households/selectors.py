@@ -99,6 +99,29 @@ def person_search(*, user: User, filters: PersonFilters) -> QuerySet[Person]:
     return persons.order_by("household__number", "relation", "id")
 
 
+@dataclass
+class HouseholdFilters:
+    q: str = ""  # household number or head of household
+    village_id: int | None = None
+    township_id: int | None = None
+    poverty_status: str = ""
+
+
+def household_search(*, user: User, filters: HouseholdFilters) -> QuerySet[Household]:
+    households = Household.objects.visible_to(user).select_related("village", "township")
+    if filters.q:
+        households = households.filter(
+            Q(number__contains=filters.q) | Q(head_name__contains=filters.q)
+        )
+    if filters.village_id:
+        households = households.filter(village_id=filters.village_id)
+    if filters.township_id:
+        households = households.filter(township_id=filters.township_id)
+    if filters.poverty_status:
+        households = households.filter(poverty_status=filters.poverty_status)
+    return households.order_by("number", "id")
+
+
 def villages_visible_to(user: User) -> QuerySet[Place]:
     return (
         places_visible_to(user)

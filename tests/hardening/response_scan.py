@@ -35,6 +35,8 @@ import pytest
 REVEAL_URL_NAMES: set[str] = {
     "households:person_reveal",
     "households:household_reveal",
+    "person-reveal",
+    "household-reveal",
 }
 # URL prefixes never scanned for CSP: third-party pages we do not render ourselves.
 CSP_EXEMPT_PREFIXES: tuple[str, ...] = ("/static/",)
