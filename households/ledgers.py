@@ -24,7 +24,7 @@ from django.utils.translation import gettext_lazy
 from healthpov.places.models import Place
 from healthpov.places.scoping import places_visible_to
 from households.idnumber import cross_check
-from households.imports import Column, Ledger, Row, normalise, register
+from households.imports import ID_NUMBER_COLUMN, Column, Ledger, Row, normalise, register
 from households.imports.bulk import (
     chunks,
     db_value,
@@ -47,8 +47,6 @@ from households.models import (
     Sex,
     StatusChange,
 )
-
-ID_HEADERS = ("身份证号", "身份证号码", "证件号码", "公民身份号码", "身份证")
 
 SEX_VALUES = {
     "男": Sex.MALE,
@@ -214,7 +212,7 @@ class RosterLedger(Ledger):
     label = gettext_lazy("Poverty roster (花名册)")
     key = "id_number"
     columns = [
-        Column("id_number", ID_HEADERS, normalise.id_number, required=True),
+        ID_NUMBER_COLUMN,
         Column("name", ("姓名", "人员姓名"), normalise.text(50), required=True),
         Column("sex", ("性别",), normalise.choice(SEX_VALUES)),
         Column("birth_date", ("出生日期", "出生年月日"), normalise.date),
