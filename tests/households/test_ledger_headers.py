@@ -27,9 +27,9 @@ def _workbook(path, header, row):
 
 def test_every_ledger_declares_the_one_list_of_id_headers():
     kinds = ledger_kinds()
-    assert {kind: _key_headers(ledger) for kind, ledger in kinds.items()} == {
-        kind: ID_NUMBER_HEADERS for kind in kinds
-    }
+    assert {kind: _key_headers(ledger) for kind, ledger in kinds.items()} == dict.fromkeys(
+        kinds, ID_NUMBER_HEADERS
+    )
 
 
 @pytest.mark.parametrize("header", ID_NUMBER_HEADERS)
