@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from healthpov.accounts.models import User
 from healthpov.operations.dispatch import enqueue
 from healthpov.places.models import Institution, Place
+from healthpov.service_errors import ServiceConflict
 from inspections.photos import process_photo
 from remediation.models import (
     Accountability,
@@ -47,7 +48,7 @@ class TransitionError(ValidationError):
     """The requested step is not allowed from the item's current state."""
 
 
-class TransitionConflict(TransitionError):
+class TransitionConflict(TransitionError, ServiceConflict):
     """Someone else changed the item first; the caller acted on a stale page."""
 
 
