@@ -15,7 +15,6 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from healthpov.accounts.masking import mask_id_number
 from healthpov.exports import XLSX_CONTENT_TYPE, xlsx_response
 from healthpov.operations.dispatch import enqueue
 from healthpov.places.scoping import get_visible_or_404
@@ -191,7 +190,7 @@ def person_edit(request: HttpRequest, pk: int) -> HttpResponse:
             "form": form,
             "title": _("Edit %(name)s") % {"name": person.name},
             "household": person.household,
-            "masked_id": mask_id_number(person.id_number),
+            "person": person,
         },
     )
 

@@ -54,10 +54,3 @@ def figure(code: str, value, place_id: int, year: int, as_of) -> str:
 @register.filter
 def get_item(mapping, key):
     return mapping.get(key) if mapping else None
-
-
-@register.filter
-def masked_id(value: str) -> str:
-    from healthpov.accounts.masking import mask_id_number
-
-    return mask_id_number(value)

@@ -1,20 +1,8 @@
-"""Template filters of the registry: masked personal data, place names of history entries."""
+"""Template filters of the registry: values of history entries, labels of import counts."""
 
 from django import template
 
-from healthpov.accounts.masking import mask_id_number, mask_phone
-
 register = template.Library()
-
-
-@register.filter(name="mask_id")
-def mask_id_filter(value: str | None) -> str:
-    return mask_id_number(value)
-
-
-@register.filter(name="mask_phone")
-def mask_phone_filter(value: str | None) -> str:
-    return mask_phone(value)
 
 
 @register.filter
