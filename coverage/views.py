@@ -15,6 +15,7 @@ from coverage import indicators as ind
 from coverage.indicators import Period
 from coverage.models import RecomputeRun
 from coverage.services import parse_date, parse_int, period_from_params, recompute_run_start
+from healthpov.accounts.models import User
 from healthpov.exports import XLSX_CONTENT_TYPE
 from healthpov.places.models import Place
 from healthpov.places.scoping import get_visible_or_404, places_visible_to
@@ -68,9 +69,9 @@ TREND_CODES = [
 ]
 
 
-def _get_place(request: HttpRequest, pk: int) -> Place:
+def _place_for_user_or_404(user: User, pk: int) -> Place:
     """The one access helper for places: outside the user's subtrees is a 404."""
-    return get_visible_or_404(Place, request.user, pk=pk)
+    return get_visible_or_404(Place, user, pk=pk)
 
 
 def _require_county_level(request: HttpRequest) -> None:
@@ -105,7 +106,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 @login_required
 def place_dashboard(request: HttpRequest, pk: int) -> HttpResponse:
     """A place's figures from the latest snapshot, its children ranked, charts and trends."""
-    place = _get_place(request, pk)
+    place = _place_for_user_or_404(request.user, pk)
     years = selectors.snapshot_years(place)
     year = parse_int(request.GET.get("year")) or (years[0] if years else timezone.localdate().year)
     on_or_before = parse_date(request.GET.get("as_of"))
@@ -195,7 +196,7 @@ def drilldown(request: HttpRequest, code: str, pk: int) -> HttpResponse:
     indicator = ind.REGISTRY.get(code)
     if indicator is None or not indicator.available():
         raise Http404
-    place = _get_place(request, pk)
+    place = _place_for_user_or_404(request.user, pk)
     period = _period_from(request)
     rows = selectors.indicator_rows(
         indicator=indicator, place=place, period=period, user=request.user
@@ -223,7 +224,7 @@ def _form_context(request: HttpRequest, slug: str, pk: int):
     form = exports.FORMS.get(slug)
     if form is None:
         raise Http404
-    place = _get_place(request, pk)
+    place = _place_for_user_or_404(request.user, pk)
     period = _period_from(request)
     table = selectors.compute_table(period, root=place)
     return form, place, period, table

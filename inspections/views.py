@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 from django.views.decorators.http import require_POST
 
+from healthpov.accounts.models import User
 from healthpov.places.models import Place
 from healthpov.places.scoping import get_visible_or_404, places_visible_to
 from healthpov.service_errors import add_service_errors
@@ -30,16 +31,16 @@ from inspections.photos import photo_response
 from inspections.xlsx import Column, Sheet, xlsx_response
 
 
-def _get_campaign(request: HttpRequest, pk: int) -> Campaign:
-    return get_visible_or_404(Campaign, request.user, pk=pk)
+def _campaign_for_user_or_404(user: User, pk: int) -> Campaign:
+    return get_visible_or_404(Campaign, user, pk=pk)
 
 
-def _get_finding(request: HttpRequest, pk: int) -> Finding:
+def _finding_for_user_or_404(user: User, pk: int) -> Finding:
     return get_visible_or_404(
         Finding.objects.select_related(
             "campaign", "place", "township", "institution", "checklist_item", "inspector"
         ),
-        request.user,
+        user,
         pk=pk,
     )
 
@@ -78,7 +79,7 @@ def campaign_create(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def campaign_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    campaign = _get_campaign(request, pk)
+    campaign = _campaign_for_user_or_404(request.user, pk)
     groups = InspectionGroup.objects.filter(campaign=campaign).prefetch_related(
         "members", "places", "institutions"
     )
@@ -101,7 +102,7 @@ def campaign_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def group_create(request: HttpRequest, pk: int) -> HttpResponse:
     _require_county(request)
-    campaign = _get_campaign(request, pk)
+    campaign = _campaign_for_user_or_404(request.user, pk)
     return _group_form(request, campaign, None)
 
 
@@ -139,7 +140,7 @@ def _group_form(
 @login_required
 def checklist_item_create(request: HttpRequest, pk: int) -> HttpResponse:
     _require_county(request)
-    campaign = _get_campaign(request, pk)
+    campaign = _campaign_for_user_or_404(request.user, pk)
     next_number = (
         campaign.checklist_items.order_by("-number").values_list("number", flat=True).first() or 0
     ) + 1
@@ -165,7 +166,7 @@ def checklist_item_create(request: HttpRequest, pk: int) -> HttpResponse:
 def finding_list(request: HttpRequest) -> HttpResponse:
     campaign = township = None
     if request.GET.get("campaign", "").isdigit():
-        campaign = _get_campaign(request, int(request.GET["campaign"]))
+        campaign = _campaign_for_user_or_404(request.user, int(request.GET["campaign"]))
     townships = places_visible_to(request.user).filter(level=Place.Level.TOWNSHIP).order_by("path")
     if request.GET.get("township", "").isdigit():
         township = townships.filter(pk=int(request.GET["township"])).first()
@@ -185,7 +186,7 @@ def finding_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def finding_create(request: HttpRequest, pk: int) -> HttpResponse:
-    campaign = _get_campaign(request, pk)
+    campaign = _campaign_for_user_or_404(request.user, pk)
     form = FindingForm(
         request.POST or None, request.FILES or None, campaign=campaign, user=request.user
     )
@@ -216,7 +217,7 @@ def finding_create(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def finding_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    finding = _get_finding(request, pk)
+    finding = _finding_for_user_or_404(request.user, pk)
     from remediation.models import Item
 
     items = Item.objects.visible_to(request.user).filter(finding=finding)
@@ -235,7 +236,7 @@ def finding_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def finding_photos_add(request: HttpRequest, pk: int) -> HttpResponse:
-    finding = _get_finding(request, pk)
+    finding = _finding_for_user_or_404(request.user, pk)
     form = PhotoUploadForm(request.POST, request.FILES)
     if form.is_valid():
         try:
@@ -274,7 +275,7 @@ def raise_finding(request: HttpRequest) -> HttpResponse:
     record = get_visible_or_404(model, request.user, pk=int(request.POST["source_id"]))
     campaign = None
     if request.POST.get("campaign", "").isdigit():
-        campaign = _get_campaign(request, int(request.POST["campaign"]))
+        campaign = _campaign_for_user_or_404(request.user, int(request.POST["campaign"]))
     existing = Finding.objects.visible_to(request.user).filter(
         source_kind=request.POST["source_kind"], source_id=record.pk
     )
@@ -311,13 +312,13 @@ def _report_context(request: HttpRequest, campaign: Campaign) -> dict:
 
 @login_required
 def campaign_report(request: HttpRequest, pk: int) -> HttpResponse:
-    campaign = _get_campaign(request, pk)
+    campaign = _campaign_for_user_or_404(request.user, pk)
     return render(request, "inspections/campaign_report.html", _report_context(request, campaign))
 
 
 @login_required
 def campaign_report_xlsx(request: HttpRequest, pk: int) -> HttpResponse:
-    campaign = _get_campaign(request, pk)
+    campaign = _campaign_for_user_or_404(request.user, pk)
     ctx = _report_context(request, campaign)
     period = f"{campaign.starts_on:%Y-%m-%d}—{campaign.ends_on:%Y-%m-%d}"
     exported = _("Exported on %(date)s") % {"date": f"{timezone.localdate():%Y-%m-%d}"}
