@@ -48,7 +48,7 @@ class Column:
 
 
 # Every header under which offices write the resident ID number; every ledger keyed by the
-# person accepts all of them (tests/households/test_imports.py checks each ledger).
+# person accepts all of them (tests/households/test_ledger_headers.py checks each ledger).
 ID_NUMBER_HEADERS: tuple[str, ...] = (
     "身份证号",
     "身份证号码",
