@@ -1,4 +1,4 @@
-"""The indicator registry: every figure of DOMAIN.md "Indicators", each defined once.
+"""The indicator registry: every figure of docs/domain.md "Indicators", each defined once.
 
 An indicator is one of three kinds:
 
@@ -423,7 +423,7 @@ class Indicator:
     requires: tuple[str, ...] = ()
     # Where the year's target comes from when another app's policy owns it.
     policy_target: Callable[[int], tuple[Decimal, str] | None] | None = None
-    # Not in DOMAIN.md's table: a count or sum that exists so a rate can be drilled into.
+    # Marked auxiliary in docs/domain.md: a count or sum that exists so a rate can be drilled into.
     auxiliary: bool = False
     help: Promise | str = ""
     tags: tuple[str, ...] = field(default_factory=tuple)

@@ -278,20 +278,16 @@ def _tuned_for_aggregates(*, narrow: bool = False):
       read in that order from an index, so merge joins stream the tables in one pass, in a
       time that grows with the rows and nothing else. The planner prefers hash joins, cheaper
       by its cost model, but their hash tables of a million persons outgrow the CPU caches
-      and the time grows faster than the county. On ``bench/coverage.py``'s databases (median
-      of 5, the same minutes, load 2.2 on 2 CPUs): this statement with the planner's hash
-      joins 12.3 s at 1M persons, 11.7 times its 100k time; with merge joins 8.2 s and 10.5
-      times (the five statements it replaced: 14.0 s, 12.4 times).
+      and the time grows faster than the county (``bench/coverage.py`` measures both).
       Nested loops go too: on tables not yet analysed (a county just imported) the planner
-      guessed a handful of rows and looped over contracts for every person (the demo
-      county: 0.65 s instead of 0.04). Except for one village (``narrow``): its few thousand
-      persons' rows are looked up by person (1M persons: 0.3 s instead of 2), and a bad
+      guessed a handful of rows and looped over contracts for every person. Except for one
+      village (``narrow``): its few thousand persons' rows are looked up by person, and a bad
       guess there costs little.
     - ``work_mem``: the two sorts of the spine (by household for its window, back by
       person) and the per-person groupings stay in memory.
     - ``jit = off`` (every connection has it too, see settings; kept so that this statement
       does not depend on it): JIT starts above a plan cost, i.e. at one county size and not
-      the other, and at 1M persons compiling cost more than it saved (8.4 s instead of 6.9).
+      the other, and on a large county compiling cost more than it saved.
     - no parallel workers: a parallel plan repeats the per-person groupings in every worker.
     """
     if connection.vendor == "postgresql":

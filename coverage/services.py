@@ -14,6 +14,7 @@ from coverage.indicators import Period
 from coverage.models import RecomputeRun, Snapshot
 from coverage.selectors import compute_table
 from healthpov.operations.dispatch import enqueue
+from households.models import RosterEntry
 
 logger = logging.getLogger(__name__)
 
@@ -138,8 +139,6 @@ def recompute_run_execute(*, run_id: int) -> RecomputeRun:
 
 def roster_years() -> list[int]:
     """Years that have anything to report on (the roster years, else this year)."""
-    from households.models import RosterEntry
-
     years = sorted(set(RosterEntry.objects.order_by().values_list("year", flat=True).distinct()))
     return years or [timezone.localdate().year]
 

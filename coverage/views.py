@@ -112,8 +112,11 @@ def place_dashboard(request: HttpRequest, pk: int) -> HttpResponse:
     on_or_before = parse_date(request.GET.get("as_of"))
     date = selectors.latest_snapshot_date(year=year, place=place, on_or_before=on_or_before)
     children = list(places_visible_to(request.user).filter(parent=place).order_by("pk"))
+    # "Up" only where the user may go: a township's user does not see the county.
+    parent = places_visible_to(request.user).filter(pk=place.parent_id).first()
     context = {
         "place": place,
+        "parent": parent,
         "year": year,
         "years": years or [year],
         "date": date,

@@ -1,6 +1,6 @@
 """The roster (花名册) as a ledger of the import engine: upsert households and persons by ID.
 
-Semantics (DOMAIN.md "Dynamic management"): a person is matched by resident ID and updated;
+Semantics (docs/domain.md "Registry"): a person is matched by resident ID and updated;
 changes of person status, poverty status, household and village are kept as
 :class:`~households.models.StatusChange` rows whose source is this import; every person on the
 file gets a :class:`~households.models.RosterEntry` for the roster year; persons of the same

@@ -114,12 +114,16 @@ def export(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def household_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def household_detail(
+    request: HttpRequest, pk: int, template_name: str = "households/household_detail.html"
+) -> HttpResponse:
+    """The household's case file; the root URLconf (desk.urls) gives it a template that adds
+    the signing and treatment sections."""
     household = _household_for_user_or_404(request.user, pk)
     case_file = selectors.household_case_file(household=household)
     return render(
         request,
-        "households/household_detail.html",
+        template_name,
         {"household": household, "members": case_file.members, "case_file": case_file},
     )
 

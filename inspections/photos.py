@@ -32,11 +32,11 @@ def photo_response(photo) -> FileResponse:
 
 
 def max_photo_bytes() -> int:
-    return getattr(settings, "EVIDENCE_PHOTO_MAX_BYTES", 5 * 1024 * 1024)
+    return settings.EVIDENCE_PHOTO_MAX_BYTES
 
 
 def max_photo_side() -> int:
-    return getattr(settings, "EVIDENCE_PHOTO_MAX_SIDE", 1600)
+    return settings.EVIDENCE_PHOTO_MAX_SIDE
 
 
 def process_photo(upload: UploadedFile) -> tuple[ContentFile, int, int]:

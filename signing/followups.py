@@ -91,8 +91,7 @@ def periods_of_year(year: int, per_year: int | None = None) -> list[Period]:
 def _chronic_since(as_of: datetime.date) -> Subquery:
     # The key chronic diseases as a list of ids (one small query) rather than a join: the join
     # was planned inside the per-person subquery, and every list row hashed the disease table
-    # again (a township's follow-up list at 60,000 persons: 86 -> 52 ms; the county's: 480 ->
-    # 241 ms; bench/page_costs.py).
+    # again (docs/architecture.md "Performance choices").
     key_chronic = list(Disease.objects.filter(is_key_chronic=True).values_list("pk", flat=True))
     return Subquery(
         ChronicRegistration.objects.filter(

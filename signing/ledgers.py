@@ -1,7 +1,7 @@
 """The six ledgers (台账) of the signing app, as declarations for the registry's import engine.
 
 ``manage.py import_ledger KIND PATH [--dry-run]`` with KIND one of ``contracts``, ``unsigned``,
-``chronic``, ``fulfilment``, ``health_checks``, ``special_diseases`` (headers as in DOMAIN.md).
+``chronic``, ``fulfilment``, ``health_checks``, ``special_diseases`` (headers: docs/domain.md).
 Every ledger is an upsert keyed by what identifies a record (a person's contract of a year, a
 person's check on a day...): the same file imported twice changes nothing. Team, doctor and
 institution names are matched to known records where they match and kept as text otherwise;

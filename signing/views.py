@@ -566,13 +566,17 @@ def worklist_export(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 @login_required
-def household_sheet(request: HttpRequest, pk: int) -> HttpResponse:
+def household_sheet(
+    request: HttpRequest, pk: int, template_name: str = "signing/household_sheet.html"
+) -> HttpResponse:
+    """The printable sheet; the root URLconf (desk.urls) gives it a template that adds the
+    treatment section."""
     household = _household_for_user_or_404(request.user, pk)
     year, as_of = _year_and_as_of(request)
     members = list(household.members.order_by("id"))
     return render(
         request,
-        "signing/household_sheet.html",
+        template_name,
         {
             "household": household,
             "members": members,

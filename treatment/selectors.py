@@ -1,6 +1,6 @@
 """Reads of the treatment app. Every figure is an SQL aggregate over a scoped queryset.
 
-Figures (codes as in DOMAIN.md):
+Figures (codes as in docs/domain.md "Indicators"):
 - personal_share: personal payment ÷ total cost, over the stays;
 - reimbursement_ratio: (basic + critical-illness + assistance + supplementary) ÷ cost within policy;
 - in_county_rate, one_stop_rate, no_deposit_rate: stays in county / settled one-stop / without

@@ -75,12 +75,14 @@ INSTALLED_APPS = [
     "healthpov.places",
     "healthpov.accounts",
     "healthpov.operations",
+    "healthpov.notifications",
     "households",
     "signing",
     "treatment",
     "coverage",
     "inspections",
     "remediation",
+    "desk",
 ]
 
 MIDDLEWARE = [
@@ -101,7 +103,7 @@ MIDDLEWARE = [
     "axes.middleware.AxesMiddleware",
 ]
 
-ROOT_URLCONF = "healthpov.urls"
+ROOT_URLCONF = "desk.urls"
 WSGI_APPLICATION = "healthpov.wsgi.application"
 
 TEMPLATES = [
@@ -126,8 +128,8 @@ DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DATABASES["default"].setdefault("CONN_MAX_AGE", env_int("CONN_MAX_AGE", 0))
 if DATABASES["default"]["ENGINE"].startswith("django.db.backends.postgresql"):
     # No JIT: PostgreSQL compiles a query whose estimated cost passes jit_above_cost, and the
-    # signing work lists' correlated subqueries are estimated far above it, so each page paid
-    # about 3 s of compilation for 0.1 s of execution at 60,000 persons (bench/load.py).
+    # signing work lists' correlated subqueries are estimated far above it, so pages paid far
+    # more to compile than to run (docs/architecture.md "Performance choices").
     # Pages run short queries; JIT only pays off for long analytical ones.
     _options = DATABASES["default"].setdefault("OPTIONS", {})
     _options["options"] = f"{_options.get('options', '')} -c jit=off".strip()
@@ -189,6 +191,16 @@ STORAGES = {
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 IMPORT_MAX_FILE_BYTES = env_int("IMPORT_MAX_FILE_BYTES", 20 * 1024 * 1024)
+# An .xlsx is a zip: its members together may not inflate beyond this (a zip bomb otherwise).
+IMPORT_MAX_UNCOMPRESSED_BYTES = env_int("IMPORT_MAX_UNCOMPRESSED_BYTES", 15 * IMPORT_MAX_FILE_BYTES)
+# Rows times columns of the used range of a sheet; checked before anything is parsed.
+IMPORT_MAX_CELLS = env_int("IMPORT_MAX_CELLS", 5_000_000)
+# Evidence photos of inspection findings: largest accepted upload, and the longest side they are
+# resized to before being stored.
+EVIDENCE_PHOTO_MAX_BYTES = env_int("EVIDENCE_PHOTO_MAX_BYTES", 5 * 1024 * 1024)
+EVIDENCE_PHOTO_MAX_SIDE = env_int("EVIDENCE_PHOTO_MAX_SIDE", 1600)
+# Proof files of a refused major-illness treatment (PDF, PNG or JPEG): largest accepted upload.
+TREATMENT_PROOF_MAX_BYTES = env_int("TREATMENT_PROOF_MAX_BYTES", 5 * 1024 * 1024)
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -297,8 +309,8 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
         "task": "remediation.tasks.create_due_revisits",
         "schedule": crontab(hour=0, minute=45),
     },
-    "signing-work-reminders": {
-        "task": "signing.tasks.send_work_reminders",
+    "desk-work-reminders": {
+        "task": "desk.tasks.send_work_reminders",
         "schedule": crontab(hour=6, minute=30),
     },
 }

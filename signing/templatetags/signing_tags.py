@@ -4,6 +4,8 @@ from django import template
 from django.utils import timezone
 
 from signing import selectors
+from signing.models import BookletStatus
+from signing.views import FORM_SPECS
 
 register = template.Library()
 
@@ -14,8 +16,6 @@ def signing_household_section(context, household, year=None):
     today = timezone.localdate()
     year = int(year or today.year)
     as_of = today if year >= today.year else today.replace(year=year, month=12, day=31)
-    from signing.views import FORM_SPECS
-
     return {
         "request": context.get("request"),
         "user": context.get("user"),
@@ -46,8 +46,6 @@ def signing_household_sheet(household, year=None):
 def booklet_state(diagnosis, as_of):
     """``{"label", "valid"}`` of a diagnosis' booklet on ``as_of`` (expired shows as pending)."""
     from django.utils.translation import gettext as _
-
-    from signing.models import BookletStatus
 
     booklet = selectors.booklet_of(diagnosis)
     if booklet is None:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from django.conf import settings
 
-APPS = ("coverage", "households", "inspections", "remediation", "signing", "treatment")
+APPS = ("coverage", "desk", "households", "inspections", "remediation", "signing", "treatment")
 NAME = re.compile(r"^_\w+_(for_user|from_query)_or_404$")
 
 

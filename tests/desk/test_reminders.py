@@ -1,11 +1,11 @@
-"""The morning reminder of work due (signing.reminders; beat task send_work_reminders)."""
+"""The morning reminder of work due (desk.reminders; beat task send_work_reminders)."""
 
 import datetime
 
 import pytest
 
-from remediation.models import Notification
-from signing import reminders, tasks
+from desk import reminders, tasks
+from healthpov.notifications.models import Notification
 from tests.signing.factories import (
     ChronicRegistrationFactory,
     ContractFactory,
@@ -76,4 +76,4 @@ def test_queries_do_not_grow_with_users_of_the_same_place(work_in_a, user_a, vil
 def test_the_beat_task_runs_the_service(work_in_a, user_a, settings):
     assert tasks.send_work_reminders.apply().get() >= 1
     assert Notification.objects.filter(recipient=user_a).exists()
-    assert "signing-work-reminders" in settings.CELERY_BEAT_SCHEDULE
+    assert "desk-work-reminders" in settings.CELERY_BEAT_SCHEDULE

@@ -5,7 +5,7 @@ import datetime
 import pytest
 from django.urls import reverse
 
-from healthpov.accounts import selectors
+from desk import selectors
 from inspections.models import Campaign, InspectionGroup
 from tests.households.factories import HouseholdFactory, PersonFactory
 
@@ -27,7 +27,7 @@ def test_anonymous_is_sent_to_log_in(client, db):
 
 def test_township_home_counts_own_villages(client_a, registry, village_a):
     response = client_a.get(reverse("home"))
-    assert response.templates[0].name == "accounts/home_township.html"
+    assert response.templates[0].name == "desk/home_township.html"
     rows = response.context["rows"]
     assert [(r.place, r.households, r.persons) for r in rows] == [(village_a, 2, 3)]
 

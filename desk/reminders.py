@@ -1,4 +1,4 @@
-"""The morning reminder of work due (DOMAIN.md "Background jobs").
+"""The morning reminder of work due (docs/domain.md "Scheduled work").
 
 Every township staff member and village doctor gets one in-app notification a day listing what
 their work lists hold: follow-ups due this quarter, contracts expiring within 30 days, booklets to
@@ -12,14 +12,16 @@ from __future__ import annotations
 import datetime
 from collections.abc import Callable
 
-from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from healthpov.accounts.models import User
+from healthpov.notifications.models import Notification
+from healthpov.notifications.services import notifications_create_each
 from signing import selectors
 from signing.selectors import ListFilters
+from treatment.selectors import cases_without_recent_call
 
 # (key, label, count of a user's list on a day); each count is one SQL query (plus the year's
 # follow-up policy).
@@ -51,22 +53,13 @@ COUNTERS: list[tuple[str, str, Callable[[User, datetime.date], int]]] = [
             user, day.year, day, ListFilters()
         ).count(),
     ),
-]
-
-
-def _no_call_cases(user: User, day: datetime.date) -> int:
-    from treatment.selectors import cases_without_recent_call  # treatment depends on signing
-
-    return cases_without_recent_call(user, as_of=day).count()
-
-
-COUNTERS.append(
     (
         "cases_without_call",
         gettext_lazy("major-illness cases without a call for 90 days"),
-        _no_call_cases,
-    )
-)
+        lambda user, day: cases_without_recent_call(user, as_of=day).count(),
+    ),
+]
+
 
 REMINDED_ROLES = (User.Role.TOWNSHIP_STAFF, User.Role.VILLAGE_DOCTOR)
 
@@ -81,8 +74,6 @@ def send_work_reminders(day: datetime.date | None = None) -> int:
 
     Returns how many notifications were created (a rerun the same day creates none).
     """
-    from remediation.models import Notification  # remediation owns the notifications
-
     day = day or timezone.localdate()
     once_key = f"work_due:{day.isoformat()}"
     users = list(
@@ -115,7 +106,5 @@ def send_work_reminders(day: datetime.date | None = None) -> int:
                         once_key=once_key,
                     )
                 )
-    with transaction.atomic():
-        # ignore_conflicts: a second run of the same day (a redelivered job) adds nothing.
-        created = Notification.objects.bulk_create(rows, ignore_conflicts=True)
-    return len(created)
+    # A second run of the same day (a redelivered job) adds nothing: the once key is taken.
+    return notifications_create_each(rows=rows)

@@ -1,10 +1,10 @@
-"""Background jobs of signing (run by Celery beat; see CELERY_BEAT_SCHEDULE)."""
+"""Background jobs of the top layer (run by Celery beat; see CELERY_BEAT_SCHEDULE)."""
 
 from __future__ import annotations
 
 from celery import shared_task
 
-from signing import reminders
+from desk import reminders
 
 
 @shared_task
