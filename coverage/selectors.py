@@ -51,16 +51,12 @@ class Table:
         return [row for row in self.rows if row.parent_id == place.pk]
 
 
-def available_indicators() -> list[Indicator]:
-    return [i for i in ind.INDICATORS if i.available()]
-
-
 def village_components(
     period: Period, *, root: Place | None = None
 ) -> dict[int, dict[str, object]]:
     """Counts and sums per village (under ``root``), all of them from one statement
     (:func:`figures_sql`)."""
-    sql, params, kinds = figures_sql(period, available_indicators(), root)
+    sql, params, kinds = figures_sql(period, ind.INDICATORS, root)
     places = Decimal(1).scaleb(-ind.MONEY_PLACES)
     result: dict[int, dict[str, object]] = {}
     with connection.cursor() as cursor:
@@ -98,6 +94,12 @@ def figures_sql(
     its formula, a record figure a sum of the per-person totals (the join keeps roster
     persons' records only, as the source's rows do), and a household figure a count of
     households at their first roster member (``ROW_NUMBER()`` over the household).
+
+    The statement states no rule of its own: the spine is ``households.selectors.
+    roster_persons`` (the year's roster), each flag column is its table's condition from the
+    owning app (``signing.selectors``, ``signing.followups``, ``Booklet.valid_on_q``,
+    ``MajorIllnessCase.treated_q``, ``InpatientStay.*_q``...), and tests/coverage compares
+    every figure with its drill-down list, which applies those conditions as plain filters.
 
     Every join is on the person id, so on PostgreSQL the statement runs as merge joins
     down the tables' person indexes, in a time that grows with the rows and nothing else
@@ -318,7 +320,7 @@ def compute_table(period: Period, *, root: Place | None = None) -> Table:
     # Paths compare as text ("/10/" before "/4/"); order by the numbers, i.e. creation order.
     rows.sort(key=lambda row: [int(part) for part in row.path.strip("/").split("/")])
     by_id = {row.place_id: row for row in rows}
-    summed = [i for i in available_indicators() if i.kind in (COUNT, SUM)]
+    summed = [i for i in ind.INDICATORS if i.kind in (COUNT, SUM)]
     for row in rows:
         for indicator in summed:
             row.values[indicator.code] = 0 if indicator.kind == COUNT else Decimal(0)
@@ -334,17 +336,12 @@ def compute_table(period: Period, *, root: Place | None = None) -> Table:
                 continue
             for code, value in values.items():
                 target.values[code] += value or 0
-    available = {indicator.code: indicator.available() for indicator in ind.INDICATORS}
+    rates = [i for i in ind.INDICATORS if i.kind == RATE]
     for row in rows:
-        for indicator in ind.INDICATORS:
-            if indicator.kind == RATE:
-                row.values[indicator.code] = (
-                    rate(row.values.get(indicator.numerator), row.values.get(indicator.denominator))
-                    if available[indicator.code]
-                    else None
-                )
-            elif indicator.code not in row.values:
-                row.values[indicator.code] = None  # its source app is not installed yet
+        for indicator in rates:
+            row.values[indicator.code] = rate(
+                row.values.get(indicator.numerator), row.values.get(indicator.denominator)
+            )
     return Table(period=period, rows=rows)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 import logging
 import time
+from collections.abc import Sequence
 
 from django.db import transaction
 from django.utils import timezone
@@ -13,7 +14,9 @@ from coverage import indicators as ind
 from coverage.indicators import Period
 from coverage.models import RecomputeRun, Snapshot
 from coverage.selectors import compute_table
+from healthpov.accounts.models import User
 from healthpov.operations.dispatch import enqueue
+from healthpov.places.models import Place
 from households.models import RosterEntry
 
 logger = logging.getLogger(__name__)
@@ -51,8 +54,15 @@ def parse_date(value: str | None) -> datetime.date | None:
         return None
 
 
-def recompute_coverage(*, year: int, as_of: datetime.date, run: RecomputeRun | None = None) -> int:
-    """Compute every indicator for every place and store them as the snapshot of ``as_of``.
+def recompute_coverage(
+    *,
+    year: int,
+    as_of: datetime.date,
+    run: RecomputeRun | None = None,
+    roots: Sequence[Place] | None = None,
+) -> int:
+    """Compute every indicator for every place (under ``roots``, every place when ``None``) and
+    store them as the snapshot of ``as_of``.
 
     Running it twice for the same day overwrites that day's snapshot (an upsert), so the
     nightly job and a button press never pile up duplicates. Returns the rows written.
@@ -60,14 +70,17 @@ def recompute_coverage(*, year: int, as_of: datetime.date, run: RecomputeRun | N
     started = time.monotonic()
     period = Period(year=year, as_of=as_of)
     _progress(run, status=RecomputeRun.Status.RUNNING, progress=10)
-    table = compute_table(period)
+    if roots is None:
+        rows = compute_table(period).rows
+    else:
+        rows = [row for root in roots for row in compute_table(period, root=root).rows]
     _progress(run, progress=70)
     now = timezone.now()
     snapshots = [
         Snapshot(
             date=as_of, year=year, place_id=row.place_id, code=code, value=value, computed_at=now
         )
-        for row in table.rows
+        for row in rows
         for code, value in row.values.items()
         if code in ind.REGISTRY
     ]
@@ -118,13 +131,23 @@ def recompute_run_start(*, year: int, as_of: datetime.date, actor) -> RecomputeR
     return run
 
 
+def _roots_of(user: User | None) -> list[Place] | None:
+    """The places whose subtrees a run started by ``user`` may write (``None``: all of them)."""
+    if user is None:
+        return None  # started by the system (nightly job, command)
+    paths = user.visible_place_paths() if user.is_active else []
+    if paths is None:
+        return None
+    return list(Place.objects.filter(path__in=paths))
+
+
 def recompute_run_execute(*, run_id: int) -> RecomputeRun:
     """Carry out a queued run (the task calls this); a finished run is left alone."""
     run = RecomputeRun.objects.get(pk=run_id)
     if run.is_finished:
         return run
     try:
-        recompute_coverage(year=run.year, as_of=run.as_of, run=run)
+        recompute_coverage(year=run.year, as_of=run.as_of, run=run, roots=_roots_of(run.started_by))
     except Exception as exc:
         # Record the failure on the run so the page stops polling, then let the task fail.
         _progress(

@@ -21,8 +21,15 @@ from households.models import Person
 from inspections.models import FindingCategory
 from signing import followups
 from signing.selectors import ListFilters, unsigned_without_reason
-from treatment.models import InpatientStay, MajorIllnessCase, TreatmentPolicy
-from treatment.selectors import cases_without_recent_call, stays_with_breaches
+from treatment.models import (
+    BREACH_DEPOSIT,
+    BREACH_NOT_ONE_STOP,
+    BREACH_OVER_CAP,
+    InpatientStay,
+    MajorIllnessCase,
+    TreatmentPolicy,
+)
+from treatment.selectors import cases_without_recent_call
 
 
 @dataclass(frozen=True)
@@ -36,24 +43,20 @@ class Source:
 
 def _describe_stay(stay: InpatientStay, actor: User, day: datetime.date) -> str:
     cap = TreatmentPolicy.for_year(stay.discharged_on.year).personal_share_cap
-    flags = stays_with_breaches(InpatientStay.objects.filter(pk=stay.pk), cap=cap).get()
-    if not flags.breach:
+    breaches = stay.breaches(cap)
+    if not breaches:
         raise ValidationError(_("This stay breaches no policy; nothing was raised."))
-    problems = []
-    if flags.deposit_taken:
-        problems.append(_("a deposit was taken (treat first, pay later not applied)"))
-    if not flags.one_stop:
-        problems.append(_("not settled one-stop"))
-    if flags.over_cap:
-        problems.append(
-            _("personal share %(share).1f%% above the %(cap).1f%% cap")
-            % {"share": flags.personal_share * 100, "cap": cap * 100}
-        )
+    problems = {
+        BREACH_DEPOSIT: _("a deposit was taken (treat first, pay later not applied)"),
+        BREACH_NOT_ONE_STOP: _("not settled one-stop"),
+        BREACH_OVER_CAP: _("personal share %(share).1f%% above the %(cap).1f%% cap")
+        % {"share": (stay.personal_share or 0) * 100, "cap": cap * 100},
+    }
     return _("Inpatient stay at %(hospital)s (%(start)s to %(end)s): %(problems)s.") % {
         "hospital": stay.hospital_name or (stay.hospital or ""),
         "start": f"{stay.admitted_on:%Y-%m-%d}",
         "end": f"{stay.discharged_on:%Y-%m-%d}",
-        "problems": "; ".join(problems),
+        "problems": "; ".join(str(problems[code]) for code in breaches),
     }
 
 

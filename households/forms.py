@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from households.idnumber import normalise_id_text, parse_resident_id
 from households.imports import normalise
+from households.messages import HOUSEHOLD_NUMBER_NOT_REGISTRABLE, ID_NOT_REGISTRABLE
 from households.models import Household, Person, PersonStatus, PovertyStatus
 from households.selectors import villages_visible_to
 
@@ -59,6 +60,12 @@ class HouseholdForm(forms.ModelForm):
             return Household.objects.get(pk=self.instance.pk).phone
         return value
 
+    def clean_number(self) -> str:
+        number = self.cleaned_data["number"]
+        if Household.objects.filter(number=number).exclude(pk=self.instance.pk).exists():
+            raise ValidationError(HOUSEHOLD_NUMBER_NOT_REGISTRABLE)
+        return number
+
 
 class PersonForm(forms.ModelForm):
     id_number = forms.CharField(
@@ -87,7 +94,7 @@ class PersonForm(forms.ModelForm):
         resident = parse_resident_id(raw)  # ValidationError in Chinese
         clash = Person.objects.filter(id_number=resident.number).exclude(pk=self.instance.pk)
         if clash.exists():
-            raise ValidationError(_("A person with this ID number is already registered."))
+            raise ValidationError(ID_NOT_REGISTRABLE)
         return resident.number
 
     def clean_phone(self) -> str:

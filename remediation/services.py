@@ -63,13 +63,22 @@ def add_months(day: dt.date, months: int) -> dt.date:
 
 
 def unit_users(item: Item) -> list[User]:
-    """Staff of the item's township and of its responsible institution."""
+    """Staff of the item's township and of its responsible institution who can see the item.
+
+    A notification carries the item's problem text, so staff of a responsible institution
+    whose place does not contain the item's place (another township's health centre) get none.
+    """
     q = Q(pk__in=[])
     if item.township_id:
         q |= Q(place_id=item.township_id, role=User.Role.TOWNSHIP_STAFF)
     if item.responsible_institution_id:
         q |= Q(institution_id=item.responsible_institution_id)
-    return list(User.objects.filter(q, is_active=True).exclude(role=User.Role.INSPECTOR))
+    candidates = User.objects.filter(q, is_active=True).exclude(role=User.Role.INSPECTOR)
+    return [
+        user
+        for user in candidates.select_related("place")
+        if Item.objects.visible_to(user).filter(pk=item.pk).exists()
+    ]
 
 
 def county_users(item: Item) -> list[User]:

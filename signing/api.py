@@ -17,6 +17,7 @@ from rest_framework.response import Response
 from rest_framework.routers import SimpleRouter
 
 from healthpov.accounts.masking import mask_id_number
+from healthpov.api_fields import HospitalField, ScopedModelSerializer, ScopedRelatedField
 from healthpov.service_errors import api_errors
 from households.models import Person
 from signing import followups, services
@@ -33,20 +34,10 @@ from signing.models import (
 )
 
 
-class VisiblePersonField(serializers.PrimaryKeyRelatedField):
-    def get_queryset(self):
-        return Person.objects.visible_to(self.context["request"].user)
-
-
-class VisibleTeamField(serializers.PrimaryKeyRelatedField):
-    def get_queryset(self):
-        return Team.objects.visible_to(self.context["request"].user)
-
-
-class PersonRecordSerializer(serializers.ModelSerializer):
+class PersonRecordSerializer(ScopedModelSerializer):
     """Common fields of a person's record: the person (any visible one), name, masked ID."""
 
-    person = VisiblePersonField()
+    person = ScopedRelatedField(queryset=Person.objects.all())
     person_name = serializers.CharField(source="person.name", read_only=True)
     person_id_number = serializers.SerializerMethodField()
 
@@ -55,7 +46,7 @@ class PersonRecordSerializer(serializers.ModelSerializer):
 
 
 class ContractSerializer(PersonRecordSerializer):
-    team = VisibleTeamField(required=False, allow_null=True)
+    team = ScopedRelatedField(queryset=Team.objects.all(), required=False, allow_null=True)
 
     class Meta:
         model = Contract
@@ -128,6 +119,10 @@ class FulfilmentSerializer(PersonRecordSerializer):
 
 
 class HealthCheckSerializer(PersonRecordSerializer):
+    institution = HospitalField(
+        required=False, allow_null=True, model_field=HealthCheck._meta.get_field("institution")
+    )
+
     class Meta:
         model = HealthCheck
         fields = [
@@ -144,7 +139,7 @@ class HealthCheckSerializer(PersonRecordSerializer):
         ]
 
 
-class BookletSerializer(serializers.ModelSerializer):
+class BookletSerializer(ScopedModelSerializer):
     class Meta:
         model = Booklet
         fields = ["status", "applied_on", "number", "issued_on", "expires_on"]
@@ -178,7 +173,7 @@ class DiagnosisSerializer(PersonRecordSerializer):
             return False
 
 
-class TeamSerializer(serializers.ModelSerializer):
+class TeamSerializer(ScopedModelSerializer):
     institution_name = serializers.CharField(source="institution.name", read_only=True)
 
     class Meta:
@@ -186,7 +181,7 @@ class TeamSerializer(serializers.ModelSerializer):
         fields = ["id", "name", "institution", "institution_name", "lead_doctor_name", "villages"]
 
 
-class DiseaseSerializer(serializers.ModelSerializer):
+class DiseaseSerializer(ScopedModelSerializer):
     class Meta:
         model = Disease
         fields = [
@@ -396,13 +391,9 @@ class FollowupViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
             Person.objects.visible_to(self.request.user), self.as_of()
         ).order_by("pk")
         state = self.request.query_params.get("state")
-        if state == followups.DUE:
-            queryset = queryset.filter(followup_due=True)
-        elif state == followups.OVERDUE:
-            queryset = queryset.filter(followup_overdue=True)
-        elif state == "compliant":
-            queryset = queryset.filter(followup_overdue=False)
-        return queryset
+        if state not in (followups.DUE, followups.OVERDUE, followups.COMPLIANT):
+            return queryset
+        return followups.in_state(queryset, state)
 
     @extend_schema(
         parameters=[

@@ -20,7 +20,6 @@ from django.db.models import Min
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from healthpov.places.models import Institution
 from households.imports import (
     ID_NUMBER_COLUMN,
     Column,
@@ -348,7 +347,8 @@ class HealthCheckLedger(UpsertLedger):
         for row in rows:
             _check_day(row, "checked_on", self.context.today)
         self.institutions = _by_name(
-            Institution.objects.all(), (r["institution"] for r in rows if r["institution"])
+            self.context.hospitals(),
+            (r["institution"] for r in rows if r["institution"]),
         )
 
     def existing(self, rows):

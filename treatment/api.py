@@ -10,26 +10,20 @@ from rest_framework import mixins, serializers, viewsets
 from rest_framework.routers import SimpleRouter
 
 from healthpov.accounts.masking import mask_id_number
+from healthpov.api_fields import HospitalField, ScopedModelSerializer, ScopedRelatedField
 from healthpov.service_errors import api_errors
 from households.models import Person
 from treatment import services
 from treatment.models import FollowUpCall, InpatientStay, MajorIllnessCase
 
 
-class VisiblePersonField(serializers.PrimaryKeyRelatedField):
-    def get_queryset(self):
-        return Person.objects.visible_to(self.context["request"].user)
-
-
-class VisibleCaseField(serializers.PrimaryKeyRelatedField):
-    def get_queryset(self):
-        return MajorIllnessCase.objects.visible_to(self.context["request"].user)
-
-
-class CaseSerializer(serializers.ModelSerializer):
-    person = VisiblePersonField()
+class CaseSerializer(ScopedModelSerializer):
+    person = ScopedRelatedField(queryset=Person.objects.all())
     person_name = serializers.CharField(source="person.name", read_only=True)
     person_id_number = serializers.SerializerMethodField()
+    hospital = HospitalField(
+        required=False, allow_null=True, model_field=MajorIllnessCase._meta.get_field("hospital")
+    )
     disease_name = serializers.CharField(source="disease.name", read_only=True)
     hospital_display = serializers.CharField(read_only=True)
     counts_as_treated = serializers.BooleanField(read_only=True)
@@ -61,8 +55,8 @@ class CaseSerializer(serializers.ModelSerializer):
         return mask_id_number(case.person.id_number)
 
 
-class CallSerializer(serializers.ModelSerializer):
-    case = VisibleCaseField()
+class CallSerializer(ScopedModelSerializer):
+    case = ScopedRelatedField(queryset=MajorIllnessCase.objects.all())
     caller_display = serializers.CharField(read_only=True)
 
     class Meta:
@@ -71,10 +65,15 @@ class CallSerializer(serializers.ModelSerializer):
         read_only_fields = ["caller", "caller_name"]
 
 
-class StaySerializer(serializers.ModelSerializer):
-    person = VisiblePersonField()
-    case = VisibleCaseField(required=False, allow_null=True)
+class StaySerializer(ScopedModelSerializer):
+    person = ScopedRelatedField(queryset=Person.objects.all())
+    case = ScopedRelatedField(
+        queryset=MajorIllnessCase.objects.all(), required=False, allow_null=True
+    )
     person_name = serializers.CharField(source="person.name", read_only=True)
+    hospital = HospitalField(
+        required=False, allow_null=True, model_field=InpatientStay._meta.get_field("hospital")
+    )
     hospital_display = serializers.CharField(read_only=True)
     personal_share = serializers.DecimalField(max_digits=7, decimal_places=4, read_only=True)
     reimbursement_ratio = serializers.DecimalField(max_digits=7, decimal_places=4, read_only=True)

@@ -16,7 +16,15 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from healthpov.places.models import Institution
-from households.imports import ID_NUMBER_COLUMN, Column, Row, UpsertLedger, normalise, register
+from households.imports import (
+    ID_NUMBER_COLUMN,
+    Column,
+    ImportContext,
+    Row,
+    UpsertLedger,
+    normalise,
+    register,
+)
 from signing.catalogue import Catalogue
 from treatment.models import CaseStatus, InpatientStay, MajorIllnessCase
 
@@ -42,10 +50,12 @@ MONEY_PARTS = (
 MONEY_FIELDS = ("total_cost", "policy_cost", *MONEY_PARTS)
 
 
-def _hospitals_by_name(names: set[str]) -> dict[str, Institution]:
-    """Known institutions among ``names`` (one query; hospital names are not confidential)."""
+def _hospitals_by_name(names: set[str], context: ImportContext) -> dict[str, Institution]:
+    """Institutions among ``names`` that the importing user may name as a hospital (one
+    query). Any other name (another township's health centre, an unknown hospital) is kept
+    as text."""
     found: dict[str, Institution] = {}
-    for institution in Institution.objects.filter(name__in=names).order_by("-pk"):
+    for institution in context.hospitals().filter(name__in=names).order_by("-pk"):
         found[institution.name] = institution
     return found
 
@@ -114,7 +124,9 @@ class MajorIllnessLedger(UpsertLedger):
                 row.error("treatment_date", _("A treated case needs its treatment date."))
             if status == CaseStatus.REFUSED and not row["refusal_reason"]:
                 row.error("refusal_reason", _("A refusal needs its reason."))
-        self.hospitals = _hospitals_by_name({row["hospital"] for row in rows if row["hospital"]})
+        self.hospitals = _hospitals_by_name(
+            {row["hospital"] for row in rows if row["hospital"]}, self.context
+        )
 
     def existing(self, rows: list[Row]) -> dict[tuple, MajorIllnessCase]:
         return {
@@ -213,7 +225,9 @@ class StayLedger(UpsertLedger):
                         _("The cost within policy cannot be more than the total cost."),
                     )
 
-        self.hospitals = _hospitals_by_name({row["hospital"] for row in rows if row["hospital"]})
+        self.hospitals = _hospitals_by_name(
+            {row["hospital"] for row in rows if row["hospital"]}, self.context
+        )
         # The newest case of each person: a stay is filed under it unless the case is of a
         # later year than the discharge.
         self.latest_case = {

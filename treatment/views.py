@@ -19,7 +19,7 @@ from django.views.decorators.http import require_http_methods
 
 from healthpov.accounts.models import User
 from healthpov.places.models import Institution
-from healthpov.places.scoping import get_visible_or_404
+from healthpov.places.scoping import get_visible_or_404, hospitals_choosable_by
 from healthpov.service_errors import add_service_errors
 from households.models import Person
 from treatment import selectors, services
@@ -87,13 +87,14 @@ def _render(request: HttpRequest, page: str, fragment: str, context: dict) -> Ht
     return render(request, template, context)
 
 
-def _hospital_names() -> list[str]:
+def _hospital_names(user) -> list[str]:
     kinds = [
         Institution.Kind.COUNTY_HOSPITAL,
         Institution.Kind.DESIGNATED_HOSPITAL,
         Institution.Kind.HEALTH_CENTRE,
     ]
-    return list(Institution.objects.filter(kind__in=kinds).values_list("name", flat=True))
+    hospitals = hospitals_choosable_by(user).filter(kind__in=kinds)
+    return list(hospitals.values_list("name", flat=True))
 
 
 # --- cases --------------------------------------------------------------------------------
@@ -165,7 +166,7 @@ def case_create(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "treatment/case_form.html",
-        {"form": form, "person": form.person, "hospital_names": _hospital_names()},
+        {"form": form, "person": form.person, "hospital_names": _hospital_names(request.user)},
     )
 
 
@@ -204,7 +205,12 @@ def case_edit(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "treatment/case_form.html",
-        {"form": form, "case": case, "person": case.person, "hospital_names": _hospital_names()},
+        {
+            "form": form,
+            "case": case,
+            "person": case.person,
+            "hospital_names": _hospital_names(request.user),
+        },
     )
 
 
@@ -309,7 +315,7 @@ def stay_list(request: HttpRequest) -> HttpResponse:
     stays = selectors.stays_of_year(request.user, year, township_id=township)
     figures = selectors.stay_figures(stays, cap=cap)
     if only_breaches:
-        stays = stays.filter(selectors.breach_q(cap))
+        stays = stays.filter(InpatientStay.breach_q(cap))
     stays = selectors.stays_with_breaches(
         stays.select_related("person__household__village", "hospital"), cap=cap
     )
@@ -352,7 +358,7 @@ def stay_create(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "treatment/stay_form.html",
-        {"form": form, "person": form.person, "hospital_names": _hospital_names()},
+        {"form": form, "person": form.person, "hospital_names": _hospital_names(request.user)},
     )
 
 

@@ -74,3 +74,35 @@ def get_visible_or_404(queryset: models.QuerySet[M] | type[M], user: User, **loo
         return queryset.get(**lookup)
     except (queryset.model.DoesNotExist, ValueError, TypeError):
         raise Http404 from None
+
+
+def choosable_by(user: User, queryset: models.QuerySet[M]) -> models.QuerySet[M]:
+    """The part of ``queryset`` that ``user`` may pick for a foreign key (forms and API alike).
+
+    Places and scoped models: what the user may see. Models that hold no data of a place
+    (diseases, service packages: the county's reference lists) are left as they are.
+    """
+    model = queryset.model
+    if model.__name__ == "Place" and model._meta.app_label == "places":
+        return queryset & places_visible_to(user)
+    if getattr(model, "scope_place_lookup", None) is None:
+        return queryset
+    return queryset.visible_to(user)
+
+
+def hospitals_choosable_by(user: User) -> models.QuerySet:
+    """Institutions ``user`` may name as the hospital of a stay, case or health check.
+
+    The institutions of the user's own places, plus every county general hospital and
+    designated hospital of the install: those serve patients from every township (and from
+    other counties on referral), so naming one tells nothing about another township. A health
+    centre or clinic of another township is not offered; a stay there is written as text.
+    """
+    from healthpov.places.models import Institution
+
+    county_level = Q(
+        kind__in=[Institution.Kind.COUNTY_HOSPITAL, Institution.Kind.DESIGNATED_HOSPITAL]
+    )
+    if not user.is_authenticated or not user.is_active:
+        return Institution.objects.none()
+    return Institution.objects.filter(county_level | scope_q(user, "place"))

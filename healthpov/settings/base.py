@@ -93,6 +93,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "healthpov.accounts.middleware.IdleTimeoutMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -157,12 +158,19 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
-# Idle sessions end after 30 minutes: every request pushes the expiry forward.
-SESSION_COOKIE_AGE = env_int("SESSION_IDLE_SECONDS", 30 * 60)
-SESSION_SAVE_EVERY_REQUEST = True
+# Idle sessions end after 30 minutes. healthpov.accounts.middleware.IdleTimeoutMiddleware keeps
+# the time of the user's last request (background polls do not count) and saves the session
+# when it moves, at most once a minute; the stored session expires after the same time.
+SESSION_IDLE_SECONDS = env_int("SESSION_IDLE_SECONDS", 30 * 60)
+SESSION_COOKIE_AGE = SESSION_IDLE_SECONDS
+SESSION_SAVE_EVERY_REQUEST = False
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False  # HTMX reads the token from the page, not the cookie.
+
+# An inspector's access through an inspection group ends this many days after the group's
+# campaign ends.
+INSPECTION_ACCESS_GRACE_DAYS = env_int("INSPECTION_ACCESS_GRACE_DAYS", 30)
 
 # Offices share one IP address, so lock by username only.
 AXES_FAILURE_LIMIT = 5
@@ -202,10 +210,15 @@ EVIDENCE_PHOTO_MAX_SIDE = env_int("EVIDENCE_PHOTO_MAX_SIDE", 1600)
 # Proof files of a refused major-illness treatment (PDF, PNG or JPEG): largest accepted upload.
 TREATMENT_PROOF_MAX_BYTES = env_int("TREATMENT_PROOF_MAX_BYTES", 5 * 1024 * 1024)
 
+# API tokens expire this many hours after they were issued (POST /api/token/ gives a new one);
+# logout, lockout, deactivation and a change of role or place revoke them at once.
+API_TOKEN_TTL_HOURS = env_int("API_TOKEN_TTL_HOURS", 12)
+
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        # The token class first: its WWW-Authenticate header makes anonymous calls a 401.
+        "healthpov.accounts.authentication.ExpiringTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
-        "rest_framework.authentication.TokenAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],

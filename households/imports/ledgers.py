@@ -17,6 +17,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
+from healthpov.places.models import Institution
+from healthpov.places.scoping import hospitals_choosable_by
 from households.imports import normalise
 from households.imports.normalise import Parser, text
 
@@ -124,6 +126,13 @@ class ImportContext:
         if self.user is None:
             return queryset
         return queryset.visible_to(self.user)
+
+    def hospitals(self):
+        """Institutions a row may name as a hospital (``hospitals_choosable_by``; all for
+        commands)."""
+        if self.user is None:
+            return Institution.objects.all()
+        return hospitals_choosable_by(self.user)
 
 
 class Ledger:
