@@ -21,7 +21,6 @@ reasons, booklets and follow-ups: ``signing``; cases and stays: ``treatment``).
 
 from __future__ import annotations
 
-import datetime
 import functools
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -32,6 +31,7 @@ from django.db.models.functions import Coalesce
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
+from healthpov.period import ReportingPeriod
 from households import selectors as registry
 from households.models import Cause, Household, Person, PovertyStatus
 from signing import followups
@@ -56,28 +56,6 @@ PERSON, HOUSEHOLD, RECORD, CASE, STAY = "person", "household", "record", "case",
 COUNT, SUM, RATE = "count", "sum", "rate"
 
 
-@dataclass(frozen=True)
-class Period:
-    """A reporting year seen as of a date: records dated after ``as_of`` do not count."""
-
-    year: int
-    as_of: datetime.date
-
-    @property
-    def start(self) -> datetime.date:
-        return datetime.date(self.year, 1, 1)
-
-    @property
-    def end(self) -> datetime.date:
-        """The last day that counts: the as-of date, or 31 December for a past year."""
-        return min(self.as_of, datetime.date(self.year, 12, 31))
-
-    @property
-    def elderly_born_before(self) -> datetime.date:
-        # "Elderly" means born in or before (year - 65).
-        return datetime.date(self.year - 64, 1, 1)
-
-
 # ---------------------------------------------------------------------------------------
 # Sources: the rows a count counts, for a period.
 # ---------------------------------------------------------------------------------------
@@ -94,35 +72,35 @@ class Source:
     unit: str
     model: type[Model]
     village_lookup: str
-    select: Callable[[Period], QuerySet]
+    select: Callable[[ReportingPeriod], QuerySet]
     of_person: bool = False  # ``select`` gives a person's records (column ``person``)
 
-    def rows(self, period: Period) -> QuerySet:
+    def rows(self, period: ReportingPeriod) -> QuerySet:
         rows = self.select(period)
         if self.of_person:
             rows = rows.filter(person__in=roster_persons(period))
         return rows
 
 
-def roster_persons(period: Period) -> QuerySet:
+def roster_persons(period: ReportingPeriod) -> QuerySet:
     """Persons on the year's roster as of the date, whatever their status (the seed's table
     counts so): the rule is ``households.selectors.roster_persons``."""
     return registry.roster_persons(year=period.year, as_of=period.as_of)
 
 
-def _roster_households(period: Period) -> QuerySet:
+def _roster_households(period: ReportingPeriod) -> QuerySet:
     return registry.roster_households(year=period.year, as_of=period.as_of)
 
 
-def _brochure_records(period: Period) -> QuerySet:
+def _brochure_records(period: ReportingPeriod) -> QuerySet:
     return _records_served(period, FulfilmentKind.BROCHURE)
 
 
-def _cases(period: Period) -> QuerySet:
+def _cases(period: ReportingPeriod) -> QuerySet:
     return treatment.cases_in_period(period.year, period.as_of)
 
 
-def _stays(period: Period) -> QuerySet:
+def _stays(period: ReportingPeriod) -> QuerySet:
     return treatment.stays_in_period(period.year, period.as_of)
 
 
@@ -186,7 +164,7 @@ def _ids(qs: QuerySet, person_path: str = "person_id", *, distinct: bool = True)
 class PersonTable:
     """The period's rows of one table that person flags read, and the path to their person."""
 
-    rows: Callable[[Period], QuerySet]
+    rows: Callable[[ReportingPeriod], QuerySet]
     person: str = "person_id"
     # At most one row per person for a period (a unique constraint says so): read as it is,
     # without grouping by person.
@@ -198,9 +176,9 @@ class Flag:
     """Holds for a person with a row of ``table`` that passes ``when`` (any row if None)."""
 
     table: str
-    when: Callable[[Period], Q] | None = None
+    when: Callable[[ReportingPeriod], Q] | None = None
 
-    def ids(self, period: Period) -> QuerySet:
+    def ids(self, period: ReportingPeriod) -> QuerySet:
         """The persons it holds for (distinct ids, column ``pid``)."""
         table = PERSON_TABLES[self.table]
         rows = table.rows(period)
@@ -211,25 +189,25 @@ class Flag:
     __call__ = ids
 
 
-def _contracts(period: Period) -> QuerySet:
+def _contracts(period: ReportingPeriod) -> QuerySet:
     return signing.contracts_as_of(period.year, period.as_of)
 
 
-def _unsigned_records(period: Period) -> QuerySet:
+def _unsigned_records(period: ReportingPeriod) -> QuerySet:
     return signing.unsigned_records_as_of(period.year, period.as_of)
 
 
-def _chronic_registrations(period: Period) -> QuerySet:
+def _chronic_registrations(period: ReportingPeriod) -> QuerySet:
     return ChronicRegistration.objects.filter(diagnosed_on__lte=period.as_of)
 
 
-def _followup_compliant(period: Period) -> Q:
+def _followup_compliant(period: ReportingPeriod) -> Q:
     """Key chronic patients with a follow-up in every elapsed quarter of the year: the rule
     is signing's follow-up engine's (``signing.followups.compliant_registrations_q``)."""
     return followups.compliant_registrations_q(period.end)
 
 
-def _booklets(period: Period) -> QuerySet:
+def _booklets(period: ReportingPeriod) -> QuerySet:
     """Booklets of special-outpatient diagnoses made by the as-of date."""
     return Booklet.objects.filter(
         diagnosis__diagnosed_on__lte=period.as_of,
@@ -237,7 +215,7 @@ def _booklets(period: Period) -> QuerySet:
     )
 
 
-def _booklet_valid(period: Period) -> Q:
+def _booklet_valid(period: ReportingPeriod) -> Q:
     """Valid on the as-of date (an expired booklet is pending again): ``Booklet.valid_on_q``."""
     return Booklet.valid_on_q(period.as_of)
 
@@ -246,7 +224,7 @@ def _booklet_valid(period: Period) -> Q:
 SERVED_KINDS = tuple(kind.value for kind in FulfilmentKind if kind != FulfilmentKind.BROCHURE)
 
 
-def _records_served(period: Period, kind: str | tuple[str, ...]) -> QuerySet:
+def _records_served(period: ReportingPeriod, kind: str | tuple[str, ...]) -> QuerySet:
     kinds = (kind,) if isinstance(kind, str) else kind
     return FulfilmentRecord.objects.filter(
         kind__in=kinds, served_on__gte=period.start, served_on__lte=period.end
@@ -293,7 +271,7 @@ FLAGS: dict[str, Flag] = {
 
 
 # Flags on the person's own row (or its household's): plain conditions, no other table.
-COLUMN_FLAGS: dict[str, Callable[[Period], Q]] = {
+COLUMN_FLAGS: dict[str, Callable[[ReportingPeriod], Q]] = {
     "not_out": lambda p: Q(household__poverty_status=PovertyStatus.NOT_OUT),
     "illness": lambda p: Q(household__main_cause=Cause.ILLNESS),
     "elderly": lambda p: Q(birth_date__lt=p.elderly_born_before),
@@ -302,7 +280,7 @@ COLUMN_FLAGS: dict[str, Callable[[Period], Q]] = {
 
 # Flags of the person's household (column ``hid``): a brochure is handed over once per
 # household and counts for every member.
-HOUSEHOLD_FLAGS: dict[str, Callable[[Period], QuerySet]] = {
+HOUSEHOLD_FLAGS: dict[str, Callable[[ReportingPeriod], QuerySet]] = {
     "served_brochure": lambda p: (
         _records_served(p, FulfilmentKind.BROCHURE)
         .order_by()
@@ -322,7 +300,7 @@ def flags_of(q: Q) -> list[str]:
     return names
 
 
-def expand_flags(q: Q, period: Period) -> Q:
+def expand_flags(q: Q, period: ReportingPeriod) -> Q:
     """The formula as a plain Q over Person: each flag becomes ``pk IN (its ids)``."""
     expanded = Q()
     expanded.connector, expanded.negated = q.connector, q.negated
@@ -345,7 +323,7 @@ def required_items(year: int) -> list[str]:
     return list(YearPolicy.for_year(year).required_items or [])
 
 
-def f_fulfilled(period: Period) -> Q:
+def f_fulfilled(period: ReportingPeriod) -> Q:
     """Signed persons who received every item the year's policy requires."""
     q = flag("signed")
     for item in required_items(period.year):
@@ -353,14 +331,14 @@ def f_fulfilled(period: Period) -> Q:
     return q
 
 
-def _unsigned(period: Period, *, reason: str | None) -> Q:
+def _unsigned(period: ReportingPeriod, *, reason: str | None) -> Q:
     if reason is None:
         # signing.selectors.unsigned_without_reason_q over the same two tables.
         return ~flag("signed") & ~flag("unsigned_recorded")
     return ~flag("signed") & flag(f"unsigned_{reason}")
 
 
-def _flag(name: str) -> Callable[[Period], Q]:
+def _flag(name: str) -> Callable[[ReportingPeriod], Q]:
     return lambda period: flag(name)
 
 
@@ -375,7 +353,7 @@ class Indicator:
     label: Promise
     kind: str  # count | sum | rate
     source: str | None = None  # counts and sums
-    condition: Callable[[Period], Q] | None = None  # counts
+    condition: Callable[[ReportingPeriod], Q] | None = None  # counts
     sum_of: Callable[[], object] | None = None  # sums: an expression over the source's rows
     numerator: str | None = None  # rates
     denominator: str | None = None  # rates
@@ -414,12 +392,12 @@ class Indicator:
     def unit(self) -> str:
         return SOURCES[REGISTRY[self.list_code].source].unit
 
-    def rows(self, period: Period) -> QuerySet:
+    def rows(self, period: ReportingPeriod) -> QuerySet:
         """Every row the figure counts, county-wide (callers narrow to a place and a user)."""
         counted = REGISTRY[self.list_code]
         return SOURCES[counted.source].rows(period).filter(counted.where(period))
 
-    def where(self, period: Period) -> Q:
+    def where(self, period: ReportingPeriod) -> Q:
         """The count's condition on its source rows (person formulas with flags expanded)."""
         condition = self.condition(period)
         if self.source == "persons":
@@ -427,7 +405,7 @@ class Indicator:
         return condition
 
 
-def _all(period: Period) -> Q:
+def _all(period: ReportingPeriod) -> Q:
     return Q()
 
 
@@ -740,7 +718,7 @@ CODES: list[str] = [i.code for i in INDICATORS]
 assert len(REGISTRY) == len(INDICATORS), "indicator codes must be unique"
 
 
-def aggregate_expression(indicator: Indicator, period: Period):
+def aggregate_expression(indicator: Indicator, period: ReportingPeriod):
     """The aggregate one village row of the indicator's source computes."""
     if indicator.kind == COUNT:
         return Count("pk", filter=indicator.condition(period))

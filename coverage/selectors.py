@@ -14,8 +14,9 @@ from django.db import connection
 from django.db.models import Case, F, Max, Q, QuerySet, Value, When
 
 from coverage import indicators as ind
-from coverage.indicators import COUNT, RATE, SUM, Indicator, Period
+from coverage.indicators import COUNT, RATE, SUM, Indicator
 from coverage.models import IndicatorTarget, Snapshot
+from healthpov.period import ReportingPeriod
 from healthpov.places.models import Place
 
 RATE_PLACES = Decimal("0.000001")
@@ -38,7 +39,7 @@ class PlaceRow:
 
 @dataclass
 class Table:
-    period: Period
+    period: ReportingPeriod
     rows: list[PlaceRow]
 
     def by_place(self) -> dict[int, PlaceRow]:
@@ -52,7 +53,7 @@ class Table:
 
 
 def village_components(
-    period: Period, *, root: Place | None = None
+    period: ReportingPeriod, *, root: Place | None = None
 ) -> dict[int, dict[str, object]]:
     """Counts and sums per village (under ``root``), all of them from one statement
     (:func:`figures_sql`)."""
@@ -81,7 +82,7 @@ def _money(value) -> Decimal:
 
 
 def figures_sql(
-    period: Period, indicators: list[Indicator], root: Place | None
+    period: ReportingPeriod, indicators: list[Indicator], root: Place | None
 ) -> tuple[str, list, dict[str, str]]:
     """Every count and sum of ``indicators`` for every village, in one statement.
 
@@ -209,7 +210,7 @@ def figures_sql(
 
 
 def _flag_table(
-    period: Period, table_name: str, flag_names: list[str], root: Place | None
+    period: ReportingPeriod, table_name: str, flag_names: list[str], root: Place | None
 ) -> QuerySet:
     """One row per person of the table's rows (under ``root``): column ``_f<k>`` is 1 when
     the k-th flag holds for the person, NULL when it does not."""
@@ -302,7 +303,7 @@ def _tuned_for_aggregates(*, narrow: bool = False):
                 cursor.execute("SET LOCAL enable_nestloop = off")
 
 
-def compute_table(period: Period, *, root: Place | None = None) -> Table:
+def compute_table(period: ReportingPeriod, *, root: Place | None = None) -> Table:
     """Every indicator for every place (under ``root``): villages aggregated in SQL, places
     above them summed in Python over the few hundred place rows, rates derived last."""
     from django.db import transaction
@@ -357,7 +358,9 @@ def rate(numerator, denominator) -> Decimal | None:
 # ---------------------------------------------------------------------------------------
 
 
-def indicator_rows(*, indicator: Indicator, place: Place, period: Period, user) -> QuerySet:
+def indicator_rows(
+    *, indicator: Indicator, place: Place, period: ReportingPeriod, user
+) -> QuerySet:
     """The rows one figure counts for ``place``, limited to what ``user`` may see."""
     counted = ind.REGISTRY[indicator.list_code]
     source = ind.SOURCES[counted.source]

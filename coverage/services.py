@@ -11,47 +11,15 @@ from django.db import transaction
 from django.utils import timezone
 
 from coverage import indicators as ind
-from coverage.indicators import Period
 from coverage.models import RecomputeRun, Snapshot
 from coverage.selectors import compute_table
 from healthpov.accounts.models import User
 from healthpov.operations.dispatch import enqueue
+from healthpov.period import ReportingPeriod
 from healthpov.places.models import Place
 from households.models import RosterEntry
 
 logger = logging.getLogger(__name__)
-
-
-def default_period(*, year: int | None = None, as_of: datetime.date | None = None) -> Period:
-    """The reporting period: as of today unless told; a past year is seen at its 31 December."""
-    today = timezone.localdate()
-    if year is None:
-        year = (as_of or today).year
-    if as_of is None:
-        as_of = min(today, datetime.date(year, 12, 31))
-    return Period(year=year, as_of=as_of)
-
-
-def period_from_params(params) -> Period:
-    """Year and as-of date from a query string or form; bad values fall back to the defaults."""
-    year = parse_int(params.get("year"))
-    if year is not None and not 2000 <= year <= 2100:
-        year = None
-    return default_period(year=year, as_of=parse_date(params.get("as_of")))
-
-
-def parse_int(value: str | None) -> int | None:
-    try:
-        return int(value) if value else None
-    except ValueError:
-        return None
-
-
-def parse_date(value: str | None) -> datetime.date | None:
-    try:
-        return datetime.date.fromisoformat(value) if value else None
-    except ValueError:
-        return None
 
 
 def recompute_coverage(
@@ -68,7 +36,7 @@ def recompute_coverage(
     nightly job and a button press never pile up duplicates. Returns the rows written.
     """
     started = time.monotonic()
-    period = Period(year=year, as_of=as_of)
+    period = ReportingPeriod(year=year, as_of=as_of)
     _progress(run, status=RecomputeRun.Status.RUNNING, progress=10)
     if roots is None:
         rows = compute_table(period).rows
@@ -163,15 +131,15 @@ def recompute_run_execute(*, run_id: int) -> RecomputeRun:
 def roster_years() -> list[int]:
     """Years that have anything to report on (the roster years, else this year)."""
     years = sorted(set(RosterEntry.objects.order_by().values_list("year", flat=True).distinct()))
-    return years or [timezone.localdate().year]
+    return years or [ReportingPeriod.current().year]
 
 
 def recompute_all() -> int:
     """The nightly job: every roster year, as of today (a past year as of its 31 December)."""
     written = 0
     for year in roster_years():
-        period = default_period(year=year)
-        if period.as_of < period.start:
+        period = ReportingPeriod.for_year(year)
+        if period.start > timezone.localdate():
             continue  # a future roster year has nothing to count yet
         written += recompute_coverage(year=period.year, as_of=period.as_of)
     return written

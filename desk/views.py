@@ -14,7 +14,7 @@ from django.views.decorators.http import require_POST
 
 from desk import selectors, services
 from desk.raising import SOURCES
-from healthpov.places.scoping import get_visible_or_404
+from healthpov.places.scoping import get_visible_or_404, parse_id
 from inspections.models import Campaign, Finding
 
 
@@ -50,12 +50,13 @@ def raise_finding(request: HttpRequest) -> HttpResponse:
         back = reverse("inspections:finding_list")
     source_kind = request.POST.get("source_kind", "")
     source = SOURCES.get(source_kind)
-    if source is None or not request.POST.get("source_id", "").isdigit():
+    source_id = parse_id(request.POST.get("source_id"))
+    if source is None or source_id is None:
         raise Http404
-    record = get_visible_or_404(source.model, request.user, pk=int(request.POST["source_id"]))
+    record = get_visible_or_404(source.model, request.user, pk=source_id)
     campaign = None
-    if request.POST.get("campaign", "").isdigit():
-        campaign = get_visible_or_404(Campaign, request.user, pk=int(request.POST["campaign"]))
+    if (campaign_id := parse_id(request.POST.get("campaign"))) is not None:
+        campaign = get_visible_or_404(Campaign, request.user, pk=campaign_id)
     existing = Finding.objects.visible_to(request.user).filter(
         source_kind=source_kind, source_id=record.pk
     )

@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from healthpov.period import ReportingPeriod
 from households.idnumber import normalise_id_text, parse_resident_id
 from households.imports import normalise
 from households.messages import HOUSEHOLD_NUMBER_NOT_REGISTRABLE, ID_NOT_REGISTRABLE
@@ -127,8 +128,6 @@ class PersonStatusForm(forms.Form):
 
 class SearchForm(forms.Form):
     q = forms.CharField(label=_("name or household number"), required=False, max_length=50)
-    village = forms.IntegerField(required=False)
-    township = forms.IntegerField(required=False)
     status = forms.ChoiceField(
         label=_("person status"), choices=[("", ""), *PersonStatus.choices], required=False
     )
@@ -156,7 +155,7 @@ class UploadForm(forms.Form):
     def __init__(self, *args, kinds: list[tuple[str, str]], **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.fields["kind"].choices = kinds
-        self.fields["year"].initial = timezone.localdate().year
+        self.fields["year"].initial = ReportingPeriod.current().year
 
     def clean_file(self):
         from django.conf import settings

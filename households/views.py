@@ -19,7 +19,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from healthpov.accounts.models import User
 from healthpov.exports import XLSX_CONTENT_TYPE, xlsx_response
 from healthpov.operations.dispatch import enqueue
-from healthpov.places.scoping import get_visible_or_404
+from healthpov.places.scoping import get_visible_or_404, id_for_page
 from households import selectors, services, tasks
 from households.forms import (
     ApplyForm,
@@ -67,13 +67,14 @@ def _may_import(user) -> bool:
 # ------------------------------------------------------------------ search
 
 
-def _filters(params) -> selectors.PersonFilters:
+def _filters(request: HttpRequest, params) -> selectors.PersonFilters:
     form = SearchForm(params)
-    data = form.cleaned_data if form.is_valid() else {}
+    form.is_valid()  # a bad field is left out; the valid ones still filter
+    data = form.cleaned_data
     return selectors.PersonFilters(
         q=data.get("q") or "",
-        village_id=data.get("village"),
-        township_id=data.get("township"),
+        village_id=id_for_page(request, "village", params),
+        township_id=id_for_page(request, "township", params),
         status=data.get("status") or "",
         poverty_status=data.get("poverty_status") or "",
     )
@@ -95,7 +96,7 @@ def search(request: HttpRequest) -> HttpResponse:
     """
     push_url = ""
     if request.method == "POST" and "id_number" not in request.POST:
-        filters = _filters(request.POST)
+        filters = _filters(request, request.POST)
         if looks_like_id_number(filters.q):
             filters.id_number, filters.q = normalise_id_text(filters.q), ""
             push_url = "false"
@@ -104,7 +105,7 @@ def search(request: HttpRequest) -> HttpResponse:
             if not request.htmx:
                 return HttpResponseRedirect(push_url, status=303)
     else:
-        filters = _filters(request.GET)
+        filters = _filters(request, request.GET)
         if looks_like_id_number(filters.q):
             filters.q = ""
             return HttpResponseRedirect(_search_url(filters), status=303)
@@ -133,7 +134,7 @@ def search(request: HttpRequest) -> HttpResponse:
 @login_required
 def export(request: HttpRequest) -> HttpResponse:
     """The filtered roster as .xlsx; ID numbers and phones masked."""
-    filters = _filters(request.GET)
+    filters = _filters(request, request.GET)
     if looks_like_id_number(filters.q):
         filters.q = ""
     persons = selectors.person_search(user=request.user, filters=filters)

@@ -14,7 +14,11 @@ from django.views.decorators.http import require_POST
 
 from healthpov.accounts.models import User
 from healthpov.places.models import Place
-from healthpov.places.scoping import get_visible_or_404, places_visible_to
+from healthpov.places.scoping import (
+    get_visible_or_404,
+    id_for_page,
+    places_visible_to,
+)
 from healthpov.service_errors import add_service_errors
 from inspections import selectors, services
 from inspections.forms import (
@@ -163,11 +167,11 @@ def checklist_item_create(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def finding_list(request: HttpRequest) -> HttpResponse:
     campaign = township = None
-    if request.GET.get("campaign", "").isdigit():
-        campaign = _campaign_for_user_or_404(request.user, int(request.GET["campaign"]))
+    if (campaign_id := id_for_page(request, "campaign")) is not None:
+        campaign = _campaign_for_user_or_404(request.user, campaign_id)
     townships = places_visible_to(request.user).filter(level=Place.Level.TOWNSHIP).order_by("path")
-    if request.GET.get("township", "").isdigit():
-        township = townships.filter(pk=int(request.GET["township"])).first()
+    if (township_id := id_for_page(request, "township")) is not None:
+        township = townships.filter(pk=township_id).first()
     findings = selectors.findings_for(request.user, campaign=campaign, township=township)[:500]
     return render(
         request,

@@ -8,7 +8,6 @@ states come from :mod:`signing.followups`.
 from __future__ import annotations
 
 from django.utils import timezone
-from django.utils.dateparse import parse_date
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, serializers, viewsets
@@ -18,6 +17,7 @@ from rest_framework.routers import SimpleRouter
 
 from healthpov.accounts.masking import mask_id_number
 from healthpov.api_fields import HospitalField, ScopedModelSerializer, ScopedRelatedField
+from healthpov.period import period_for_api
 from healthpov.service_errors import api_errors
 from households.models import Person
 from signing import followups, services
@@ -381,10 +381,7 @@ class FollowupViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     filter_backends: list = []
 
     def as_of(self):
-        return min(
-            parse_date(self.request.query_params.get("as_of") or "") or timezone.localdate(),
-            timezone.localdate(),
-        )
+        return period_for_api(self.request).as_of
 
     def get_queryset(self):
         queryset = followups.chronic_patients(
@@ -397,7 +394,9 @@ class FollowupViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
 
     @extend_schema(
         parameters=[
-            OpenApiParameter("as_of", OpenApiTypes.DATE, description="Default: today."),
+            OpenApiParameter(
+                "as_of", OpenApiTypes.DATE, description="Default: today; 400 if bad or future."
+            ),
             OpenApiParameter("state", str, enum=["due", "overdue", "compliant"]),
         ]
     )

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import datetime
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -13,13 +11,13 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from healthpov.accounts.models import User
+from healthpov.period import ReportingPeriod, period_for_page
 from healthpov.places.models import Institution
-from healthpov.places.scoping import get_visible_or_404, hospitals_choosable_by
+from healthpov.places.scoping import get_visible_or_404, hospitals_choosable_by, id_for_page
 from healthpov.service_errors import add_service_errors
 from households.models import Person
 from treatment import selectors, services
@@ -59,24 +57,18 @@ def _person_from_query_or_404(request: HttpRequest) -> Person | None:
     return get_visible_or_404(Person.objects.select_related("household"), request.user, pk=raw)
 
 
-def _as_of(request: HttpRequest) -> datetime.date:
-    return parse_date(request.GET.get("as_of") or "") or timezone.localdate()
+def _period(request: HttpRequest) -> ReportingPeriod:
+    """The period asked for; without a year, the latest year with a case the user may see."""
 
+    def latest() -> int | None:
+        return MajorIllnessCase.objects.visible_to(request.user).aggregate(y=Max("year"))["y"]
 
-def _year(request: HttpRequest, default: int | None = None) -> int:
-    raw = request.GET.get("year") or ""
-    if raw.isdigit() and 1990 < int(raw) < 2100:
-        return int(raw)
-    if default is not None:
-        return default
-    latest = MajorIllnessCase.objects.visible_to(request.user).aggregate(y=Max("year"))["y"]
-    return latest or timezone.localdate().year
+    return period_for_page(request, default_year=latest)
 
 
 def _township_id(request: HttpRequest) -> int | None:
     """An optional township narrowing a list; the list stays scoped to the user's places."""
-    raw = request.GET.get("township") or ""
-    return int(raw) if raw.isdigit() else None
+    return id_for_page(request, "township")
 
 
 def _render(request: HttpRequest, page: str, fragment: str, context: dict) -> HttpResponse:
@@ -102,7 +94,7 @@ def _hospital_names(user) -> list[str]:
 
 @login_required
 def case_list(request: HttpRequest) -> HttpResponse:
-    year = _year(request)
+    year = _period(request).year
     status = request.GET.get("status") or ""
     if status not in [*CaseStatus.values, "counted_treated"]:
         status = ""
@@ -292,7 +284,7 @@ def call_create(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def no_call_list(request: HttpRequest) -> HttpResponse:
-    as_of = _as_of(request)
+    as_of = period_for_page(request).as_of
     cases = selectors.cases_without_recent_call(request.user, as_of=as_of)
     page = Paginator(cases, PAGE_SIZE).get_page(request.GET.get("page"))
     return _render(
@@ -308,7 +300,7 @@ def no_call_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def stay_list(request: HttpRequest) -> HttpResponse:
-    year = _year(request, default=None)
+    year = _period(request).year
     only_breaches = request.GET.get("breach") == "1"
     cap = TreatmentPolicy.for_year(year).personal_share_cap
     township = _township_id(request)
@@ -367,10 +359,8 @@ def stay_create(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def township_summary(request: HttpRequest) -> HttpResponse:
-    year = _year(request)
-    as_of = parse_date(request.GET.get("as_of") or "") or min(
-        timezone.localdate(), datetime.date(year, 12, 31)
-    )
+    period = _period(request)
+    year, as_of = period.year, period.as_of
     policy = TreatmentPolicy.for_year(year)
     rows = selectors.township_summary(request.user, year=year, as_of=as_of)
     total_cases = selectors.case_figures(selectors.cases_of_year(request.user, year, as_of))
@@ -393,7 +383,7 @@ def township_summary(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def risk_watch(request: HttpRequest) -> HttpResponse:
-    as_of = _as_of(request)
+    as_of = period_for_page(request).as_of
     watch = selectors.return_to_poverty_watch(request.user, as_of=as_of)
     latest = InpatientStay.objects.visible_to(request.user).aggregate(d=Max("discharged_on"))["d"]
     return render(

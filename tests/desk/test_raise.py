@@ -216,3 +216,10 @@ def test_a_case_called_recently_is_not_raised(client, running, county_user, vill
     page = refused(client, "followup_case", case.pk)
     assert "90天内有随访电话" in page
     assert Finding.objects.count() == 0
+
+
+@pytest.mark.parametrize("source_id", ["²", "9" * 30, "-1", "abc"])
+def test_a_source_id_that_is_not_an_id_is_not_found(client, running, inspector, source_id):
+    client.force_login(inspector)
+    assert raise_(client, "unsigned_person", source_id).status_code == 404
+    assert not Finding.objects.exists()

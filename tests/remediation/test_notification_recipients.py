@@ -2,10 +2,12 @@
 
 import datetime as dt
 
+from django.urls import reverse
 from django.utils import timezone
 
+from healthpov.notifications.models import Notification
 from remediation import services
-from remediation.models import Item, ItemSource, Notification
+from remediation.models import Item, ItemSource
 
 
 def create(actor, place, **kwargs):
@@ -21,7 +23,9 @@ def create(actor, place, **kwargs):
 
 
 def recipients(item) -> set[str]:
-    return set(Notification.objects.filter(item=item).values_list("recipient__username", flat=True))
+    link = reverse("remediation:item_detail", args=[item.pk])
+    notified = Notification.objects.filter(link=link)
+    return set(notified.values_list("recipient__username", flat=True))
 
 
 def test_staff_of_another_townships_responsible_institution_are_not_notified(
