@@ -14,6 +14,7 @@ from coverage import exports, selectors
 from coverage import indicators as ind
 from coverage.models import RecomputeRun
 from coverage.services import recompute_run_start
+from healthpov.accounts.models import User
 from healthpov.exports import XLSX_CONTENT_TYPE
 from healthpov.period import FIRST_YEAR, ReportingPeriod, last_year_allowed, period_for_page
 from healthpov.places.models import Place
@@ -68,9 +69,9 @@ TREND_CODES = [
 ]
 
 
-def _get_place(request: HttpRequest, pk: int) -> Place:
+def _place_for_user_or_404(user: User, pk: int) -> Place:
     """The one access helper for places: outside the user's subtrees is a 404."""
-    return get_visible_or_404(Place, request.user, pk=pk)
+    return get_visible_or_404(Place, user, pk=pk)
 
 
 def _require_county_level(request: HttpRequest) -> None:
@@ -101,7 +102,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 @login_required
 def place_dashboard(request: HttpRequest, pk: int) -> HttpResponse:
     """A place's figures from the latest snapshot, its children ranked, charts and trends."""
-    place = _get_place(request, pk)
+    place = _place_for_user_or_404(request.user, pk)
     years = selectors.snapshot_years(place)
     period = period_for_page(request, default_year=years[0] if years else None)
     year = period.year
@@ -197,7 +198,7 @@ def drilldown(request: HttpRequest, code: str, pk: int) -> HttpResponse:
     indicator = ind.REGISTRY.get(code)
     if indicator is None or not indicator.available():
         raise Http404
-    place = _get_place(request, pk)
+    place = _place_for_user_or_404(request.user, pk)
     period = period_for_page(request)
     rows = selectors.indicator_rows(
         indicator=indicator, place=place, period=period, user=request.user
@@ -225,7 +226,7 @@ def _form_context(request: HttpRequest, slug: str, pk: int):
     form = exports.FORMS.get(slug)
     if form is None:
         raise Http404
-    place = _get_place(request, pk)
+    place = _place_for_user_or_404(request.user, pk)
     period = period_for_page(request)
     table = selectors.compute_table(period, root=place)
     return form, place, period, table

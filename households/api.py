@@ -12,49 +12,25 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-
-from django.core.exceptions import NON_FIELD_ERRORS
-from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Prefetch
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, permissions, serializers, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework.exceptions import PermissionDenied
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.routers import SimpleRouter
-from rest_framework.settings import api_settings
 
 from healthpov.accounts.masking import mask_id_number, mask_phone
 from healthpov.places.models import Place
+from healthpov.service_errors import api_errors
 from households import selectors, services
 from households.models import Household, Person, PersonStatus, PovertyStatus
 
 # The largest primary key (BigAutoField); a bigger id in a filter is a 400, not a 500.
 MAX_ID = 2**63 - 1
-
-
-@contextmanager
-def _api_errors() -> Iterator[None]:
-    """A service's refusal as an API answer: 400 naming the fields, or 403."""
-    try:
-        yield
-    except DjangoValidationError as error:
-        if not hasattr(error, "error_dict"):
-            raise ValidationError({api_settings.NON_FIELD_ERRORS_KEY: error.messages}) from None
-        raise ValidationError(
-            {
-                api_settings.NON_FIELD_ERRORS_KEY if field == NON_FIELD_ERRORS else field: messages
-                for field, messages in error.message_dict.items()
-            }
-        ) from None
-    except (DjangoPermissionDenied, PermissionError) as error:
-        raise PermissionDenied(str(error) or None) from None
 
 
 class EditsRegistry(permissions.BasePermission):
@@ -326,7 +302,7 @@ class HouseholdViewSet(RegistryViewSet):
 
     def perform_create(self, serializer):
         household = Household(**serializer.validated_data)
-        with _api_errors():
+        with api_errors():
             serializer.instance = services.household_save(
                 household=household, actor=self.request.user
             )
@@ -335,7 +311,7 @@ class HouseholdViewSet(RegistryViewSet):
         household = serializer.instance
         for name, value in serializer.validated_data.items():
             setattr(household, name, value)
-        with _api_errors():
+        with api_errors():
             services.household_save(household=household, actor=self.request.user)
 
     @extend_schema(request=HouseholdStatusSerializer, responses=HouseholdSerializer)
@@ -344,7 +320,7 @@ class HouseholdViewSet(RegistryViewSet):
         """Change the poverty status, dated and with a reason (kept in the history)."""
         household = self.get_object()
         data = _validated(HouseholdStatusSerializer, request)
-        with _api_errors():
+        with api_errors():
             services.household_change_poverty_status(
                 household=household,
                 poverty_status=data["poverty_status"],
@@ -362,7 +338,7 @@ class HouseholdViewSet(RegistryViewSet):
         household = self.get_object()
         if not request.user.may_reveal_personal_data:
             raise PermissionDenied
-        with _api_errors():
+        with api_errors():
             services.personal_data_reveal(
                 person=None, household=household, field="phone", actor=request.user
             )
@@ -394,14 +370,14 @@ class PersonViewSet(RegistryViewSet):
 
     def perform_create(self, serializer):
         person = Person(**serializer.validated_data)
-        with _api_errors():
+        with api_errors():
             serializer.instance = services.person_save(person=person, actor=self.request.user)
 
     def perform_update(self, serializer):
         person = serializer.instance
         for name, value in serializer.validated_data.items():
             setattr(person, name, value)
-        with _api_errors():
+        with api_errors():
             services.person_save(person=person, actor=self.request.user)
 
     @extend_schema(request=PersonStatusSerializer, responses=PersonSerializer)
@@ -410,7 +386,7 @@ class PersonViewSet(RegistryViewSet):
         """Change the person's status (died, moved out …), dated and with a reason."""
         person = self.get_object()
         data = _validated(PersonStatusSerializer, request)
-        with _api_errors():
+        with api_errors():
             services.person_change_status(
                 person=person,
                 status=data["status"],
@@ -440,7 +416,7 @@ class PersonViewSet(RegistryViewSet):
         person = self.get_object()
         if not request.user.may_reveal_personal_data:
             raise PermissionDenied
-        with _api_errors():
+        with api_errors():
             services.personal_data_reveal(
                 person=person,
                 household=person.household,

@@ -18,6 +18,7 @@ from healthpov.accounts.models import User
 from healthpov.notifications.models import Notification
 from healthpov.notifications.services import notifications_create
 from healthpov.places.models import Institution, Place
+from healthpov.service_errors import ServiceConflict
 from inspections.photos import process_photo
 from remediation.models import (
     Accountability,
@@ -48,7 +49,7 @@ class TransitionError(ValidationError):
     """The requested step is not allowed from the item's current state."""
 
 
-class TransitionConflict(TransitionError):
+class TransitionConflict(TransitionError, ServiceConflict):
     """Someone else changed the item first; the caller acted on a stale page."""
 
 

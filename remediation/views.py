@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 from django.views.decorators.http import require_POST
 
+from healthpov.accounts.models import User
 from healthpov.places.scoping import get_visible_or_404
 from healthpov.service_errors import add_service_errors
 from inspections.models import Finding
@@ -39,12 +40,12 @@ from remediation.models import (
 LIST_LIMIT = 1000
 
 
-def _get_item(request: HttpRequest, pk: int) -> Item:
+def _item_for_user_or_404(user: User, pk: int) -> Item:
     return get_visible_or_404(
         Item.objects.select_related(
             "place", "township", "responsible_institution", "finding__campaign", "reopened_from"
         ),
-        request.user,
+        user,
         pk=pk,
     )
 
@@ -171,7 +172,7 @@ def _allowed_actions(item: Item, user) -> list[str]:
 
 @login_required
 def item_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    item = _get_item(request, pk)
+    item = _item_for_user_or_404(request.user, pk)
     return render(
         request,
         "remediation/item_detail.html",
@@ -190,7 +191,7 @@ def item_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def item_transition(request: HttpRequest, pk: int) -> HttpResponse:
-    item = _get_item(request, pk)
+    item = _item_for_user_or_404(request.user, pk)
     form = TransitionForm(request.POST, request.FILES)
     if not form.is_valid():
         messages.error(request, _("The request was incomplete; nothing was saved."))

@@ -7,20 +7,18 @@ states come from :mod:`signing.followups`.
 
 from __future__ import annotations
 
-from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.response import Response
 from rest_framework.routers import SimpleRouter
 
 from healthpov.accounts.masking import mask_id_number
 from healthpov.api_fields import HospitalField, ScopedModelSerializer, ScopedRelatedField
 from healthpov.period import period_for_api
+from healthpov.service_errors import api_errors
 from households.models import Person
 from signing import followups, services
 from signing.models import (
@@ -34,15 +32,6 @@ from signing.models import (
     Team,
     UnsignedRecord,
 )
-
-
-def _service_call(function, **kwargs):
-    try:
-        return function(**kwargs)
-    except DjangoValidationError as error:
-        raise ValidationError(error.messages) from None
-    except DjangoPermissionDenied as error:
-        raise PermissionDenied(str(error)) from None
 
 
 class PersonRecordSerializer(ScopedModelSerializer):
@@ -243,7 +232,8 @@ class RecordViewSet(
 
     def perform_create(self, serializer):
         data = dict(serializer.validated_data)
-        serializer.instance = self.create_record(data, self.request.user)
+        with api_errors():
+            serializer.instance = self.create_record(data, self.request.user)
 
 
 class ContractViewSet(RecordViewSet):
@@ -254,8 +244,7 @@ class ContractViewSet(RecordViewSet):
 
     def create_record(self, data, user):
         package = data.get("package")
-        return _service_call(
-            services.contract_sign,
+        return services.contract_sign(
             person=data["person"],
             year=data["year"],
             signed_on=data["signed_on"],
@@ -275,8 +264,7 @@ class UnsignedViewSet(RecordViewSet):
     filterset_fields = ["year", "reason", "person"]
 
     def create_record(self, data, user):
-        return _service_call(
-            services.unsigned_record,
+        return services.unsigned_record(
             person=data["person"],
             year=data["year"],
             reason=data["reason"],
@@ -293,8 +281,7 @@ class ChronicViewSet(RecordViewSet):
     filterset_fields = ["disease", "disease__chronic_kind", "person"]
 
     def create_record(self, data, user):
-        return _service_call(
-            services.chronic_register,
+        return services.chronic_register(
             person=data["person"],
             disease=data["disease"],
             diagnosed_on=data["diagnosed_on"],
@@ -309,8 +296,7 @@ class FulfilmentViewSet(RecordViewSet):
     filterset_fields = ["kind", "served_on", "person"]
 
     def create_record(self, data, user):
-        records = _service_call(
-            services.fulfilment_record,
+        records = services.fulfilment_record(
             persons=[data["person"]],
             kind=data["kind"],
             served_on=data["served_on"],
@@ -326,8 +312,7 @@ class HealthCheckViewSet(RecordViewSet):
     filterset_fields = ["checked_on", "fed_back", "person"]
 
     def create_record(self, data, user):
-        return _service_call(
-            services.health_check_record,
+        return services.health_check_record(
             person=data["person"],
             checked_on=data["checked_on"],
             institution=data.get("institution"),
@@ -346,8 +331,7 @@ class DiagnosisViewSet(RecordViewSet):
     filterset_fields = ["disease", "booklet__status", "person"]
 
     def create_record(self, data, user):
-        return _service_call(
-            services.special_diagnosis_record,
+        return services.special_diagnosis_record(
             person=data["person"],
             disease=data["disease"],
             diagnosed_on=data["diagnosed_on"],
@@ -361,12 +345,10 @@ class DiagnosisViewSet(RecordViewSet):
         diagnosis = self.get_object()
         serializer = BookletSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        _service_call(
-            services.booklet_update,
-            diagnosis=diagnosis,
-            actor=request.user,
-            **serializer.validated_data,
-        )
+        with api_errors():
+            services.booklet_update(
+                diagnosis=diagnosis, actor=request.user, **serializer.validated_data
+            )
         diagnosis = self.get_queryset().get(pk=diagnosis.pk)
         return Response(DiagnosisSerializer(diagnosis, context=self.get_serializer_context()).data)
 

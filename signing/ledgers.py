@@ -13,14 +13,22 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Iterable
+from functools import partial
 from typing import Any
 
 from django.db.models import Min
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
-from households.imports import Column, PersonLedger, Row, normalise, register
+from households.imports import (
+    ID_NUMBER_COLUMN,
+    Column,
+    Row,
+    UpsertLedger,
+    Upserts,
+    normalise,
+    register,
+)
 from signing.catalogue import Catalogue
 from signing.models import (
     Booklet,
@@ -37,9 +45,6 @@ from signing.models import (
     UnsignedReason,
     UnsignedRecord,
 )
-
-ID_HEADERS = ("身份证号", "身份证号码", "证件号码", "公民身份号码")
-ID_COLUMN = Column("id_number", ID_HEADERS, normalise.id_number, required=True)
 
 METHODS = {"纸质": SignMethod.PAPER, "纸质签约": SignMethod.PAPER, "电子": SignMethod.ELECTRONIC}
 METHODS["电子签约"] = SignMethod.ELECTRONIC
@@ -61,6 +66,7 @@ SERVICES = {
     "协助办理病种簿": FulfilmentKind.BOOKLET_HELP,
     "签约服务包": FulfilmentKind.PACKAGE_SERVICE,
 }
+BOOKLET_FIELDS = ("status", "number", "issued_on", "expires_on")
 BOOKLET_STATES = {
     "未办理": BookletStatus.PENDING,
     "已申请": BookletStatus.APPLIED,
@@ -110,92 +116,12 @@ def _catalogue(day_field: str, flag: str, rows: list[Row], label: str) -> None:
             row.extra["disease"] = disease
 
 
-class UpsertLedger(PersonLedger):
-    """A ledger whose rows create or update one record each, found by ``key_of``.
-
-    Subclasses give ``model``, ``fields`` (what a row sets), ``key_of(row)``, ``existing(rows)``
-    (``{key: record}``), ``values(row)`` and optionally ``new(row, values)``.
-    """
-
-    model: type
-    fields: tuple[str, ...] = ()
-    duplicate_message = gettext_lazy("The same record is already on row %(row)d.")
-
-    def key_of(self, row: Row) -> tuple:
-        raise NotImplementedError
-
-    def existing(self, rows: list[Row]) -> dict[tuple, Any]:
-        raise NotImplementedError
-
-    def values(self, row: Row) -> dict[str, Any]:
-        raise NotImplementedError
-
-    def new(self, row: Row, values: dict[str, Any]):
-        return self.model(person=row.person, **values)
-
-    def validate(self, rows: list[Row]) -> None:
-        super().validate(rows)
-        self.validate_rows(rows)
-        seen: dict[tuple, int] = {}
-        for row in rows:
-            if row.person is None or not row.ok:
-                continue
-            key = self.key_of(row)
-            if key in seen:
-                row.error(None, str(self.duplicate_message) % {"row": seen[key]})
-            else:
-                seen[key] = row.number
-
-    def validate_rows(self, rows: list[Row]) -> None:
-        """Checks of single rows (dates, catalogue); run after ``row.person`` is set."""
-
-    def _split(self, rows: list[Row]):
-        existing = self.existing(rows)
-        new, changed, unchanged = [], [], 0
-        for row in rows:
-            values = self.values(row)
-            record = existing.get(self.key_of(row))
-            if record is None:
-                new.append(self.new(row, values))
-                continue
-            differs = {k: v for k, v in values.items() if getattr(record, k) != v}
-            if differs:
-                for name, value in differs.items():
-                    setattr(record, name, value)
-                changed.append(record)
-            else:
-                unchanged += 1
-        return new, changed, unchanged
-
-    def plan(self, rows: list[Row]) -> dict[str, int]:
-        new, changed, unchanged = self._split(rows)
-        return {"created": len(new), "updated": len(changed), "unchanged": unchanged}
-
-    def apply(self, rows: list[Row]) -> dict[str, int]:
-        new, changed, unchanged = self._split(rows)
-        user = self.context.user
-        bulk_create_with_history(new, self.model, batch_size=500, default_user=user)
-        if changed:
-            bulk_update_with_history(
-                changed,
-                self.model,
-                list(self.fields),
-                batch_size=500,
-                default_user=user,
-                default_change_reason=_("Ledger import"),
-            )
-        return {"created": len(new), "updated": len(changed), "unchanged": unchanged}
-
-    def persons(self, rows: list[Row]) -> set[int]:
-        return {row.person.pk for row in rows}
-
-
 @register
 class ContractLedger(UpsertLedger):
     kind = "contracts"
     label = gettext_lazy("Signing ledger (签约台账)")
     columns = [
-        ID_COLUMN,
+        ID_NUMBER_COLUMN,
         Column("year", ("年度", "签约年度", "服务年度"), normalise.year, required=True),
         Column("signed_on", ("签约日期",), normalise.date, required=True),
         Column("method", ("签约方式",), normalise.choice(METHODS)),
@@ -261,7 +187,7 @@ class UnsignedLedger(UpsertLedger):
     kind = "unsigned"
     label = gettext_lazy("Not-signed ledger (未签约登记)")
     columns = [
-        ID_COLUMN,
+        ID_NUMBER_COLUMN,
         Column("year", ("年度",), normalise.year, required=True),
         Column("reason", ("未签约原因", "原因"), normalise.choice(REASONS), required=True),
         Column("recorded_on", ("登记日期",), normalise.date, required=True),
@@ -313,7 +239,7 @@ class ChronicLedger(UpsertLedger):
     kind = "chronic"
     label = gettext_lazy("Key chronic disease ledger (慢病管理台账)")
     columns = [
-        ID_COLUMN,
+        ID_NUMBER_COLUMN,
         Column("disease", ("病种", "慢病病种"), normalise.text(100), required=True),
         Column("diagnosed_on", ("确诊日期", "诊断日期"), normalise.date, required=True),
         Column("doctor", ("管理医生", "责任医生"), normalise.text(50)),
@@ -351,7 +277,7 @@ class FulfilmentLedger(UpsertLedger):
     kind = "fulfilment"
     label = gettext_lazy("Fulfilment ledger (履约记录)")
     columns = [
-        ID_COLUMN,
+        ID_NUMBER_COLUMN,
         Column("served_on", ("服务日期",), normalise.date, required=True),
         Column("kind", ("服务项目",), normalise.choice(SERVICES), required=True),
         Column("staff", ("服务人员",), normalise.text(50)),
@@ -403,7 +329,7 @@ class HealthCheckLedger(UpsertLedger):
     kind = "health_checks"
     label = gettext_lazy("Health check ledger (体检台账)")
     columns = [
-        ID_COLUMN,
+        ID_NUMBER_COLUMN,
         Column("checked_on", ("体检日期",), normalise.date, required=True),
         Column("institution", ("体检机构",), normalise.text(150)),
         Column("summary", ("结果摘要", "体检结果"), normalise.text(2000)),
@@ -448,7 +374,7 @@ class SpecialDiseaseLedger(UpsertLedger):
     kind = "special_diseases"
     label = gettext_lazy("Special disease ledger (特殊病种台账)")
     columns = [
-        ID_COLUMN,
+        ID_NUMBER_COLUMN,
         Column("disease", ("病种", "特殊病种"), normalise.text(100), required=True),
         Column("diagnosed_on", ("诊断日期", "确诊日期"), normalise.date, required=True),
         Column("status", ("办理状态",), normalise.choice(BOOKLET_STATES)),
@@ -500,31 +426,24 @@ class SpecialDiseaseLedger(UpsertLedger):
         issued = status == BookletStatus.ISSUED
         return {
             "status": status,
-            "applied_on": None,
             "number": (row["number"] or "") if issued else "",
             "issued_on": row["issued_on"] if issued else None,
             "expires_on": row["expires_on"] if issued else None,
         }
 
-    def _booklets(self, rows):
+    def _booklets(self, rows) -> Upserts:
+        """The booklet of each row's diagnosis (the diagnoses are stored by then)."""
         diagnoses = self.existing(rows)
-        new, changed, unchanged = [], [], 0
+        booklets = Upserts()
         for row in rows:
             diagnosis = diagnoses[self.key_of(row)]
             values = self._booklet_values(row)
-            booklet = getattr(diagnosis, "booklet", None)
-            if booklet is None:
-                new.append(Booklet(diagnosis=diagnosis, **values))
-                continue
-            values.pop("applied_on")
-            differs = {k: v for k, v in values.items() if getattr(booklet, k) != v}
-            if differs:
-                for name, value in differs.items():
-                    setattr(booklet, name, value)
-                changed.append(booklet)
-            else:
-                unchanged += 1
-        return new, changed, unchanged
+            booklets.add(
+                getattr(diagnosis, "booklet", None),
+                values,
+                partial(Booklet, diagnosis=diagnosis, applied_on=None, **values),
+            )
+        return booklets
 
     def plan(self, rows):
         counts = super().plan(rows)
@@ -533,16 +452,10 @@ class SpecialDiseaseLedger(UpsertLedger):
 
     def apply(self, rows):
         counts = super().apply(rows)
-        new, changed, _unchanged = self._booklets(rows)
-        user = self.context.user
-        bulk_create_with_history(new, Booklet, batch_size=500, default_user=user)
-        if changed:
-            bulk_update_with_history(
-                changed,
-                Booklet,
-                ["status", "number", "issued_on", "expires_on"],
-                batch_size=500,
-                default_user=user,
-                default_change_reason=_("Ledger import"),
-            )
-        return {**counts, "booklets_created": len(new), "booklets_updated": len(changed)}
+        booklets = self._booklets(rows)
+        booklets.save(Booklet, BOOKLET_FIELDS, self.context.user)
+        return {
+            **counts,
+            "booklets_created": len(booklets.new),
+            "booklets_updated": len(booklets.changed),
+        }

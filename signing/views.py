@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from healthpov.accounts.masking import mask_id_number
+from healthpov.accounts.models import User
 from healthpov.exports import xlsx_response
 from healthpov.period import ReportingPeriod, period_for_page
 from healthpov.places.models import Place
@@ -32,33 +33,35 @@ from signing.models import BookletStatus, Contract, SpecialDiseaseDiagnosis
 # --- access helpers --------------------------------------------------------------------------
 
 
-def _get_household(request: HttpRequest, pk: int, *, edit: bool = False) -> Household:
+def _household_for_user_or_404(user: User, pk: int, *, edit: bool = False) -> Household:
     household = get_visible_or_404(
-        Household.objects.select_related("village", "township"), request.user, pk=pk
+        Household.objects.select_related("village", "township"), user, pk=pk
     )
-    if edit and not request.user.can_edit_registry:
+    if edit and not user.can_edit_registry:
         raise PermissionDenied
     return household
 
 
-def _get_diagnosis(request: HttpRequest, pk: int) -> SpecialDiseaseDiagnosis:
+def _diagnosis_for_user_or_404(
+    user: User, pk: int, *, edit: bool = False
+) -> SpecialDiseaseDiagnosis:
     diagnosis = get_visible_or_404(
         SpecialDiseaseDiagnosis.objects.select_related("person__household", "disease"),
-        request.user,
+        user,
         pk=pk,
     )
-    if not request.user.can_edit_registry:
+    if edit and not user.can_edit_registry:
         raise PermissionDenied
     return diagnosis
 
 
-def _get_contract(request: HttpRequest, pk: int) -> Contract:
+def _contract_for_user_or_404(user: User, pk: int, *, edit: bool = False) -> Contract:
     contract = get_visible_or_404(
         Contract.objects.select_related("person__household", "team", "package"),
-        request.user,
+        user,
         pk=pk,
     )
-    if not request.user.can_edit_registry:
+    if edit and not user.can_edit_registry:
         raise PermissionDenied
     return contract
 
@@ -86,7 +89,7 @@ def _section_context(household: Household, year: int, as_of: datetime.date) -> d
 @login_required
 def household_section(request: HttpRequest, pk: int) -> HttpResponse:
     """The signing records of one household: a fragment for HTMX, else a page of its own."""
-    household = _get_household(request, pk)
+    household = _household_for_user_or_404(request.user, pk)
     period = _period(request)
     context = _section_context(household, period.year, period.as_of)
     if request.htmx:
@@ -250,7 +253,7 @@ def household_url(household: Household) -> str:
 @login_required
 def household_form(request: HttpRequest, pk: int, form_name: str) -> HttpResponse:
     """One inline form of the household section (sign, not signed, service, follow-up...)."""
-    household = _get_household(request, pk, edit=True)
+    household = _household_for_user_or_404(request.user, pk, edit=True)
     spec = FORM_SPECS.get(form_name)
     if spec is None:
         from django.http import Http404
@@ -290,7 +293,7 @@ def household_form(request: HttpRequest, pk: int, form_name: str) -> HttpRespons
 @login_required
 def booklet_form(request: HttpRequest, pk: int) -> HttpResponse:
     """Move one special-disease booklet along (applied, issued with number and dates)."""
-    diagnosis = _get_diagnosis(request, pk)
+    diagnosis = _diagnosis_for_user_or_404(request.user, pk, edit=True)
     household = diagnosis.person.household
     year = _period(request).year
     booklet = selectors.booklet_of(diagnosis)
@@ -334,7 +337,7 @@ def booklet_form(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def contract_renew(request: HttpRequest, pk: int) -> HttpResponse:
     """Renew a contract for the next year with the same team, doctor and package."""
-    contract = _get_contract(request, pk)
+    contract = _contract_for_user_or_404(request.user, pk, edit=True)
     household = contract.person.household
     try:
         renewed = services.contract_renew(
@@ -562,7 +565,7 @@ def household_sheet(
 ) -> HttpResponse:
     """The printable sheet; the root URLconf (desk.urls) gives it a template that adds the
     treatment section."""
-    household = _get_household(request, pk)
+    household = _household_for_user_or_404(request.user, pk)
     period = _period(request)
     year, as_of = period.year, period.as_of
     members = list(household.members.order_by("id"))
