@@ -19,6 +19,7 @@ from healthpov.accounts.masking import mask_id_number
 from healthpov.exports import XLSX_CONTENT_TYPE, xlsx_response
 from healthpov.operations.dispatch import enqueue
 from healthpov.places.scoping import get_visible_or_404
+from healthpov.uploads import uploaded_file_download_allow
 from households import selectors, services, tasks
 from households.forms import (
     ApplyForm,
@@ -319,6 +320,9 @@ def import_report(request: HttpRequest, pk: int) -> HttpResponse:
     counts = batch.counts or {}
     if not batch.errors or not counts.get("sheet_name"):
         raise Http404
+    uploaded_file_download_allow(
+        user=request.user, uploaded_by_id=batch.created_by_id, file_name=batch.file.name
+    )
     data = build_error_report(
         Path(batch.file.path),
         file_format=counts["file_format"],
