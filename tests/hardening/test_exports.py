@@ -1,6 +1,6 @@
 """No export of the project carries a formula: every text column is seeded with = + - @ TAB
-CR LF, == and full-width ＝ ＋ － ＠ values, then every URL of the permission matrix is opened as a county user and
-each answer that is a spreadsheet (.xlsx) or CSV is read cell by cell.
+CR LF, == and full-width ＝ ＋ － ＠ values, then every URL of the permission matrix is opened as
+a county user and each answer that is a spreadsheet (.xlsx) or CSV is read cell by cell.
 
 Exports are found by what they answer (content type or file signature), so a new export is
 checked as soon as its app lists the URL in ``tests/<app>/permission_cases.py``.
