@@ -13,22 +13,10 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
-from django.http import FileResponse, Http404
 from django.utils.translation import gettext as _
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 ACCEPTED_FORMATS = {"JPEG", "PNG", "WEBP", "GIF", "BMP"}
-
-
-def photo_response(photo) -> FileResponse:
-    """Serve an evidence photo the caller has already been allowed to see."""
-    try:
-        handle = photo.image.open("rb")
-    except FileNotFoundError:
-        raise Http404 from None
-    response = FileResponse(handle, content_type="image/jpeg")
-    response["Cache-Control"] = "private, no-store"
-    return response
 
 
 def max_photo_bytes() -> int:

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 from healthpov.places.models import Place
 from healthpov.places.scoping import get_visible_or_404, places_visible_to
 from healthpov.service_errors import add_service_errors
+from healthpov.uploads import uploaded_photo_response
 from inspections import selectors, services
 from inspections.forms import (
     CampaignForm,
@@ -26,7 +27,6 @@ from inspections.forms import (
     PhotoUploadForm,
 )
 from inspections.models import Campaign, Finding, FindingPhoto, InspectionGroup
-from inspections.photos import photo_response
 from inspections.xlsx import Column, Sheet, xlsx_response
 
 
@@ -255,7 +255,9 @@ def finding_photos_add(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def photo(request: HttpRequest, pk: int) -> FileResponse:
     """Serve an evidence photo only to users who may see its finding."""
-    return photo_response(get_visible_or_404(FindingPhoto, request.user, pk=pk))
+    return uploaded_photo_response(
+        request.user, get_visible_or_404(FindingPhoto, request.user, pk=pk)
+    )
 
 
 @login_required

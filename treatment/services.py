@@ -147,6 +147,7 @@ def case_record_refusal(
     case.refusal_note = (note or "").strip()
     if proof is not None:
         case.refusal_proof = proof
+        case.refusal_proof_by = actor
     case.full_clean()
     case._change_reason = _("Refusal recorded")
     case.save()

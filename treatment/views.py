@@ -21,6 +21,7 @@ from healthpov.accounts.models import User
 from healthpov.places.models import Institution
 from healthpov.places.scoping import get_visible_or_404
 from healthpov.service_errors import add_service_errors
+from healthpov.uploads import uploaded_file_download_allow
 from households.models import Person
 from treatment import selectors, services
 from treatment.forms import CallForm, CaseForm, RefusalForm, StayForm
@@ -235,10 +236,16 @@ def case_refuse(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def refusal_proof(request: HttpRequest, pk: int) -> FileResponse:
-    """The proof file, only to users who may see the case; never a public media URL."""
+    """The proof file, only to users who may see the case and may download what its uploader
+    sent (:mod:`healthpov.uploads`); never a public media URL."""
     case = _get_case_for_user(request, pk)
     if not case.refusal_proof:
         raise Http404
+    uploaded_file_download_allow(
+        user=request.user,
+        uploaded_by_id=case.refusal_proof_by_id,
+        file_name=case.refusal_proof.name,
+    )
     handle = case.refusal_proof.open("rb")
     content_type = sniff_content_type(handle.read(16)) or "application/octet-stream"
     handle.seek(0)

@@ -6,6 +6,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.template.loader import render_to_string
 from django.urls import reverse
 
+from healthpov.accounts.models import FileDownloadLog, User
+from tests.factories import UserFactory
 from tests.treatment.factories import (
     CallFactory,
     CaseFactory,
@@ -329,3 +331,28 @@ def test_household_page_shows_the_treatment_section(client_a, village_a):
     content = response.content.decode()
     assert 'data-testid="treatment-section"' in content
     assert reverse("treatment:case_detail", args=[case.pk]) in content
+
+
+def _case_with_proof(client_a, village_a) -> MajorIllnessCase:
+    case = CaseFactory(person=PersonFactory(household__village=village_a))
+    client_a.post(
+        reverse("treatment:case_refuse", args=[case.pk]),
+        {"reason": "拒绝", "proof": SimpleUploadedFile("x.pdf", PDF)},
+    )
+    return case
+
+
+def test_proof_is_refused_to_a_user_covering_the_township_who_may_not_reveal(
+    client, client_a, village_a, county
+):
+    case = _case_with_proof(client_a, village_a)
+    client.force_login(UserFactory(role=User.Role.CITY_BUREAU, place=county))
+    assert client.get(reverse("treatment:refusal_proof", args=[case.pk])).status_code == 403
+
+
+def test_proof_download_is_audited(client_a, user_a, village_a):
+    case = _case_with_proof(client_a, village_a)
+    client_a.get(reverse("treatment:refusal_proof", args=[case.pk]))
+    case.refresh_from_db()
+    log = FileDownloadLog.objects.get()
+    assert (log.user, log.file) == (user_a, case.refusal_proof.name)
