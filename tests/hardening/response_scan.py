@@ -35,6 +35,8 @@ import pytest
 REVEAL_URL_NAMES: set[str] = {
     "households:person_reveal",
     "households:household_reveal",
+    # The user's own workbook back, only to its uploader or a user who may reveal; audited.
+    "households:import_report",
 }
 # URL prefixes never scanned for CSP: third-party pages we do not render ourselves.
 CSP_EXEMPT_PREFIXES: tuple[str, ...] = ("/static/",)

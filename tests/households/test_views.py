@@ -272,7 +272,6 @@ def test_upload_with_errors_imports_valid_rows_when_chosen(client_a, village_a, 
     assert Person.objects.count() == 1
 
 
-@pytest.mark.leak_scan_off(reason="the error report is the user's own workbook, IDs included")
 def test_error_report_downloads_the_marked_workbook(client_a, village_a, tmp_path, upload):
     rows = [roster_row(0), roster_row(1, **{"与户主关系": "邻居"})]
     upload(write_roster(tmp_path / "r.xlsx", rows))
@@ -309,7 +308,6 @@ def test_error_report_is_refused_to_a_user_covering_the_township_who_may_not_rev
     assert response.status_code in {403, 404}  # 404 where the batch is not even visible
 
 
-@pytest.mark.leak_scan_off(reason="the error report is the user's own workbook, IDs included")
 def test_error_report_download_is_audited(client_a, user_a, village_a, tmp_path, upload):
     batch = _report_with_an_error(tmp_path, upload)
     client_a.get(reverse("households:import_report", args=[batch.pk]))
@@ -317,7 +315,6 @@ def test_error_report_download_is_audited(client_a, user_a, village_a, tmp_path,
     assert (log.user, log.file) == (user_a, batch.file.name)
 
 
-@pytest.mark.leak_scan_off(reason="the error report is the user's own workbook, IDs included")
 def test_error_report_writes_formulas_and_look_alikes_as_text(
     client_a, village_a, tmp_path, upload
 ):
