@@ -15,6 +15,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from xml.parsers import expat
 
 import python_calamine
 from django.conf import settings
@@ -176,6 +177,7 @@ def scan_worksheet(
     """
     measured = _Extent() if extent else None
     has_formula = False
+    addressed, first = True, True
     with archive.open(member) as stream:
         carry = b""
         while chunk := stream.read(chunk_size):
@@ -192,13 +194,99 @@ def scan_worksheet(
             part, carry = data[:cut], data[cut:]
             if measured is not None:
                 measured.scan(part)
+                addressed = addressed and _all_addressed(part, first=first)
+                first = False
             if formulas and not has_formula:
                 has_formula = _has_formula_tag(part)
         if measured is not None:
             measured.scan(carry)
+            addressed = addressed and _all_addressed(carry, first=first)
     if measured is None:
         return WorksheetScan(0, 0, has_formula)
+    if not addressed:
+        rows, columns = _count_positions(archive, member, chunk_size)
+        return WorksheetScan(max(rows, measured.rows), max(columns, measured.columns), has_formula)
     return WorksheetScan(measured.rows, measured.columns, has_formula)
+
+
+# A <c> or <row> tag whose first attribute is not its address, a comment, CDATA section, DTD or
+# processing instruction (they may hide tag-like text). In well-formed XML "<" occurs nowhere
+# else, so a chunk without a match has an address on every cell and row.
+_UNADDRESSED = re.compile(rb"""<(?:c(?=[\s/>])(?! r=["'])|row(?=[\s/>])(?! r=["'])|[!?])""")
+
+
+def _all_addressed(data: bytes, *, first: bool) -> bool:
+    """Whether every <c> and <row> of ``data`` surely carries an ``r`` address as its first
+    attribute (what spreadsheet programs write). One regex search and two byte searches; a
+    wrong False only costs time (:func:`_count_positions`), a wrong True is impossible."""
+    if b":c" in data or b":row" in data:  # maybe prefixed tags (<x:c>), which readers accept
+        return False
+    found = _UNADDRESSED.search(data)
+    if found and first and found[0] == b"<?" and data.startswith(b"<?xml", found.start()):
+        # The XML declaration, if it is the document's start and hides no tag.
+        end = data.find(b"?>", found.start())
+        if (
+            end == -1
+            or data[: found.start()].strip(b"\xef\xbb\xbf \t\r\n")
+            or b"<" in data[found.start() + 1 : end]
+        ):
+            return False
+        found = _UNADDRESSED.search(data, end)
+    return found is None
+
+
+class _Positions:
+    """Rows and cells laid out as a reader does when addresses are missing: a row without ``r``
+    follows the previous row, a cell without ``r`` the previous cell of its row. Parsed with
+    expat (comments, CDATA and prefixes handled as any reader does; no DTD allowed)."""
+
+    def __init__(self) -> None:
+        self.row = self.rows = 0
+        self.column = self.columns = 0
+        self.parser = expat.ParserCreate()
+        self.parser.StartElementHandler = self._start
+        self.parser.StartDoctypeDeclHandler = self._doctype
+
+    def _doctype(self, *args) -> None:
+        raise FileRejected(_("The file is damaged and cannot be opened as a spreadsheet."))
+
+    def _start(self, name: str, attributes: dict[str, str]) -> None:
+        local = name.rsplit(":", 1)[-1]
+        if local not in {"c", "row"}:
+            return
+        match = _CELL_REF_ANY_CASE.match(attributes.get("r", "").strip())
+        letters, digits = (match[1], match[2]) if match else ("", "")
+        if local == "row":
+            self.row = int(digits) if digits else self.row + 1
+            self.column = 0
+        else:
+            self.column = _column_index(letters.upper()) + 1 if letters else self.column + 1
+            self.columns = max(self.columns, self.column)
+            if digits:
+                self.rows = max(self.rows, int(digits))
+        self.rows = max(self.rows, self.row)
+
+    def feed(self, data: bytes, final: bool = False) -> None:
+        try:
+            self.parser.Parse(data, final)
+        except expat.ExpatError:
+            raise FileRejected(
+                _("The file is damaged and cannot be opened as a spreadsheet.")
+            ) from None
+
+
+_CELL_REF_ANY_CASE = re.compile(r"^([A-Za-z]*)0*(\d*)$")
+
+
+def _count_positions(archive: zipfile.ZipFile, member: str, chunk_size: int) -> tuple[int, int]:
+    """The used range of a sheet whose cells or rows lack addresses (slower than
+    :class:`_Extent`: every tag is parsed, so only for such sheets)."""
+    positions = _Positions()
+    with archive.open(member) as stream:
+        while chunk := stream.read(chunk_size):
+            positions.feed(chunk)
+        positions.feed(b"", final=True)
+    return positions.rows, max(positions.columns, 26)
 
 
 def _has_formula_tag(data: bytes) -> bool:
