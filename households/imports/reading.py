@@ -9,6 +9,7 @@ so memory stays bounded by ``IMPORT_MAX_FILE_BYTES`` and ``IMPORT_MAX_UNCOMPRESS
 from __future__ import annotations
 
 import re
+import struct
 import zipfile
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -21,6 +22,7 @@ import python_calamine
 from django.conf import settings
 from django.utils.translation import gettext as _
 
+from households.imports import biff
 from households.imports.normalise import compact
 
 OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
@@ -139,15 +141,20 @@ def _check_zip(path: Path) -> None:
             )
         for name in _worksheet_members(names):
             scan = scan_worksheet(archive, name, formulas=False)
-            if scan.rows * scan.columns > max_cells():
-                raise FileRejected(
-                    _(
-                        "The sheet's used range is far too large (about %(rows)s rows × "
-                        "%(cols)s columns). Delete the empty rows and columns beyond the data "
-                        "and upload again."
-                    )
-                    % {"rows": f"{scan.rows:,}", "cols": f"{scan.columns:,}"}
-                )
+            _check_range(scan.rows, scan.columns)
+
+
+def _check_range(rows: int, columns: int) -> None:
+    """Refuse a sheet whose used range would make a grid far larger than any roster."""
+    if rows * columns > max_cells():
+        raise FileRejected(
+            _(
+                "The sheet's used range is far too large (about %(rows)s rows × "
+                "%(cols)s columns). Delete the empty rows and columns beyond the data "
+                "and upload again."
+            )
+            % {"rows": f"{rows:,}", "cols": f"{columns:,}"}
+        )
 
 
 @dataclass(frozen=True)
@@ -427,6 +434,12 @@ def _check_ole2(path: Path) -> None:
         raise FileRejected(
             _("The workbook contains macros; save it as a plain .xlsx workbook without macros.")
         )
+    try:
+        ranges = biff.sheet_ranges(path.read_bytes())  # at most IMPORT_MAX_FILE_BYTES
+    except (biff.NotReadable, struct.error):
+        return  # the reader says the file is damaged; the memory ceiling still applies
+    for sheet in ranges:
+        _check_range(sheet.rows, sheet.columns)
 
 
 class Sheet:
