@@ -2,8 +2,9 @@
 
 Everything that can be wrong with the *file* (rather than a row) raises :class:`FileRejected`
 with a Chinese message: too large, not a spreadsheet, encrypted, macros, a zip bomb, hidden
-sheets, empty, no ID column. Checks run on the bytes before python-calamine parses anything,
-so memory stays bounded by ``IMPORT_MAX_FILE_BYTES`` and ``IMPORT_MAX_UNCOMPRESSED_BYTES``.
+sheets, empty, no ID column. Checks run on the bytes before python-calamine parses anything in
+this process, so memory stays bounded by ``IMPORT_MAX_FILE_BYTES``,
+``IMPORT_MAX_UNCOMPRESSED_BYTES`` and ``IMPORT_MEMORY_LIMIT_MB``.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from django.conf import settings
 from django.utils.translation import gettext as _
 
 from households.imports import biff
+from households.imports.memory import TrialRead
 from households.imports.normalise import compact
 
 OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
@@ -64,7 +66,9 @@ def _megabytes(size: int) -> str:
 
 def inspect_file(path: Path) -> str:
     """Refuse files that must not reach the parser (one pass over each worksheet's XML to
-    measure its used range); return ``"xlsx"`` or ``"xls"``."""
+    measure its used range, the records of an .xls, and a trial read in a child process under
+    ``IMPORT_MEMORY_LIMIT_MB``: :mod:`households.imports.memory`); return ``"xlsx"`` or
+    ``"xls"``."""
     size = path.stat().st_size
     if size == 0:
         raise FileRejected(_("The file is empty."))
@@ -78,12 +82,17 @@ def inspect_file(path: Path) -> str:
         )
     with path.open("rb") as handle:
         head = handle.read(2048)
-    if head.startswith(ZIP_MAGIC):
-        _check_zip(path)
-        return "xlsx"
-    if head.startswith(OLE2_MAGIC):
-        _check_ole2(path)
-        return "xls"
+    if head.startswith((ZIP_MAGIC, OLE2_MAGIC)):
+        kind = "xlsx" if head.startswith(ZIP_MAGIC) else "xls"
+        trial = TrialRead(path)  # reads under the memory ceiling while the range is measured
+        try:
+            _check_zip(path) if kind == "xlsx" else _check_ole2(path)
+            refusal = trial.verdict()
+        finally:
+            trial.cancel()
+        if refusal:
+            raise FileRejected(refusal)
+        return kind
     lowered = head.lstrip().lower()
     if lowered.startswith(b"%pdf"):
         raise FileRejected(
