@@ -16,10 +16,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from healthpov.accounts.masking import mask_id_number
+from healthpov.accounts.uploads import uploaded_file_download_allow
 from healthpov.exports import XLSX_CONTENT_TYPE, xlsx_response
 from healthpov.operations.dispatch import enqueue
 from healthpov.places.scoping import get_visible_or_404
-from healthpov.uploads import uploaded_file_download_allow
 from households import selectors, services, tasks
 from households.forms import (
     ApplyForm,

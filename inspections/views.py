@@ -14,10 +14,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 from django.views.decorators.http import require_POST
 
+from healthpov.accounts.uploads import uploaded_photo_response
 from healthpov.places.models import Place
 from healthpov.places.scoping import get_visible_or_404, places_visible_to
 from healthpov.service_errors import add_service_errors
-from healthpov.uploads import uploaded_photo_response
 from inspections import selectors, services
 from inspections.forms import (
     CampaignForm,

@@ -12,9 +12,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 from django.views.decorators.http import require_POST
 
+from healthpov.accounts.uploads import uploaded_photo_response
 from healthpov.places.scoping import get_visible_or_404
 from healthpov.service_errors import add_service_errors
-from healthpov.uploads import uploaded_photo_response
 from inspections.models import Finding
 from inspections.xlsx import Column, Sheet, xlsx_response
 from remediation import selectors, services

@@ -18,10 +18,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from healthpov.accounts.models import User
+from healthpov.accounts.uploads import uploaded_file_download_allow
 from healthpov.places.models import Institution
 from healthpov.places.scoping import get_visible_or_404
 from healthpov.service_errors import add_service_errors
-from healthpov.uploads import uploaded_file_download_allow
 from households.models import Person
 from treatment import selectors, services
 from treatment.forms import CallForm, CaseForm, RefusalForm, StayForm
@@ -237,7 +237,7 @@ def case_refuse(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def refusal_proof(request: HttpRequest, pk: int) -> FileResponse:
     """The proof file, only to users who may see the case and may download what its uploader
-    sent (:mod:`healthpov.uploads`); never a public media URL."""
+    sent (:mod:`healthpov.accounts.uploads`); never a public media URL."""
     case = _get_case_for_user(request, pk)
     if not case.refusal_proof:
         raise Http404
@@ -251,10 +251,11 @@ def refusal_proof(request: HttpRequest, pk: int) -> FileResponse:
     handle.seek(0)
     extension = case.refusal_proof.name.rsplit(".", 1)[-1]
     response = FileResponse(
-        handle, content_type=content_type, filename=f"refusal-proof-{case.pk}.{extension}"
-    )
-    response["Content-Disposition"] = response["Content-Disposition"].replace(
-        "attachment", "inline"
+        handle,
+        content_type=content_type,
+        filename=f"refusal-proof-{case.pk}.{extension}",
+        # Photos (re-encoded by us) are shown; a PDF may carry scripts: saved, never shown here.
+        as_attachment=content_type not in {"image/jpeg", "image/png"},
     )
     response["Cache-Control"] = "private, no-store"
     return response
