@@ -1,5 +1,6 @@
 # One image for web (gunicorn), worker and beat (celery). Static files are collected at build
-# time so containers start fast; migrations run when the web container starts.
+# time so containers start fast; migrations run when the web container starts. Collecting needs
+# no database nor broker, hence the one-box opt-in for that step only (never at run time).
 FROM python:3.11-slim
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
@@ -14,7 +15,7 @@ WORKDIR /app
 COPY . .
 RUN pip install -e . \
     && SECRET_KEY="collectstatic-at-build-time-only-never-used-to-serve-anything-0123456789" \
-       ALLOWED_HOSTS=build python manage.py collectstatic --noinput \
+       ALLOWED_HOSTS=build HEALTHPOV_SINGLE_BOX=true python manage.py collectstatic --noinput \
     && mkdir -p /app/var/media \
     && chown -R healthpov:healthpov /app/var
 

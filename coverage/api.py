@@ -13,7 +13,7 @@ from coverage.exports import plain_value
 from coverage.models import Snapshot
 from coverage.selectors import compute_table
 from coverage.serializers import IndicatorSerializer, PlaceFiguresSerializer, SnapshotSerializer
-from coverage.services import period_from_params
+from healthpov.period import period_for_api
 from healthpov.places.models import Place
 from healthpov.places.scoping import get_visible_or_404, places_visible_to
 
@@ -40,8 +40,12 @@ def indicator_list(request: Request) -> Response:
 
 @extend_schema(
     parameters=[
-        OpenApiParameter("year", int, description="Reporting year (default: this year)."),
-        OpenApiParameter("as_of", str, description="YYYY-MM-DD (default: today)."),
+        OpenApiParameter(
+            "year", int, description="Reporting year (default: this year; 400 if bad)."
+        ),
+        OpenApiParameter(
+            "as_of", str, description="YYYY-MM-DD (default: today, or 31 Dec of a past year)."
+        ),
     ],
     responses=PlaceFiguresSerializer(many=True),
 )
@@ -49,7 +53,7 @@ def indicator_list(request: Request) -> Response:
 def place_figures(request: Request, pk: int) -> Response:
     """Live figures of a place and the places under it that the caller may see."""
     place = get_visible_or_404(Place, request.user, pk=pk)
-    table = compute_table(period_from_params(request.GET), root=place)
+    table = compute_table(period_for_api(request), root=place)
     visible = set(
         places_visible_to(request.user)
         .filter(path__startswith=place.path)

@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy as _
 
 from coverage import indicators as ind
 from coverage.selectors import PlaceRow, Table
-from healthpov.exports import neutralise, write_xlsx
+from healthpov.exports import neutralise, print_as_form, write_xlsx
 from healthpov.places.models import Institution, Place
 
 
@@ -384,8 +384,9 @@ def form_xlsx(form: Form, table: Table, place: Place) -> bytes:
     sheet.column_dimensions["B"].width = 12
     for c in range(3, width + 1):
         sheet.column_dimensions[get_column_letter(c)].width = 10
-    sheet.page_setup.orientation = "landscape"
-    sheet.page_setup.fitToWidth = 1
+    print_as_form(
+        sheet, title_rows=top + form.depth - 1, unit=str(unit), period=str(as_of), landscape=True
+    )
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()

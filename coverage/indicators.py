@@ -1,4 +1,4 @@
-"""The indicator registry: every figure of DOMAIN.md "Indicators", each defined once.
+"""The indicator registry: every figure of docs/domain.md "Indicators", each defined once.
 
 An indicator is one of three kinds:
 
@@ -13,54 +13,47 @@ An indicator is one of three kinds:
 Every source is read with one aggregate query grouped by village; townships, counties and
 everything above are sums of their villages (see :mod:`coverage.selectors`). A person belongs
 to one household and a household to one village, so adding villages never counts anyone twice.
+
+The registry states no rule of the domain itself: each condition is built from the rule of
+the app that owns the records (the year's roster: ``households.selectors``; contracts,
+reasons, booklets and follow-ups: ``signing``; cases and stays: ``treatment``).
 """
 
 from __future__ import annotations
 
-import datetime
 import functools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.apps import apps
-from django.db.models import Count, F, Model, Q, QuerySet, Sum
+from django.db.models import Count, DecimalField, F, Model, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
+from healthpov.period import ReportingPeriod
+from households import selectors as registry
+from households.models import Cause, Household, Person, PovertyStatus
+from signing import followups
+from signing import selectors as signing
+from signing.models import (
+    HEALTH_CHECK_ITEM,
+    Booklet,
+    ChronicKind,
+    ChronicRegistration,
+    FulfilmentKind,
+    FulfilmentRecord,
+    HealthCheck,
+    SignMethod,
+    SpecialDiseaseDiagnosis,
+    UnsignedReason,
+    YearPolicy,
+)
+from treatment import selectors as treatment
+from treatment.models import InpatientStay, MajorIllnessCase, TreatmentPolicy
+
 PERSON, HOUSEHOLD, RECORD, CASE, STAY = "person", "household", "record", "case", "stay"
 COUNT, SUM, RATE = "count", "sum", "rate"
-
-
-@dataclass(frozen=True)
-class Period:
-    """A reporting year seen as of a date: records dated after ``as_of`` do not count."""
-
-    year: int
-    as_of: datetime.date
-
-    @property
-    def start(self) -> datetime.date:
-        return datetime.date(self.year, 1, 1)
-
-    @property
-    def end(self) -> datetime.date:
-        """The last day that counts: the as-of date, or 31 December for a past year."""
-        return min(self.as_of, datetime.date(self.year, 12, 31))
-
-    @property
-    def elderly_born_before(self) -> datetime.date:
-        # "Elderly" means born in or before (year - 65).
-        return datetime.date(self.year - 64, 1, 1)
-
-
-def model(label: str) -> type[Model] | None:
-    """A model by "app.Model", or None while the app that owns it has not shipped it."""
-    try:
-        return apps.get_model(label)
-    except LookupError:
-        return None
 
 
 # ---------------------------------------------------------------------------------------
@@ -77,72 +70,49 @@ class Source:
 
     name: str
     unit: str
-    model_label: str
+    model: type[Model]
     village_lookup: str
-    select: Callable[[Period], QuerySet]
-    requires: tuple[str, ...] = ()
+    select: Callable[[ReportingPeriod], QuerySet]
     of_person: bool = False  # ``select`` gives a person's records (column ``person``)
 
-    @property
-    def model(self) -> type[Model]:
-        return apps.get_model(self.model_label)
-
-    def available(self) -> bool:
-        return all(model(label) is not None for label in (self.model_label, *self.requires))
-
-    def rows(self, period: Period) -> QuerySet:
+    def rows(self, period: ReportingPeriod) -> QuerySet:
         rows = self.select(period)
         if self.of_person:
             rows = rows.filter(person__in=roster_persons(period))
         return rows
 
 
-def roster_persons(period: Period) -> QuerySet:
+def roster_persons(period: ReportingPeriod) -> QuerySet:
     """Persons on the year's roster as of the date, whatever their status (the seed's table
-    counts so): listed for the year and not dropped by a newer roster by the as-of date."""
-    Person = apps.get_model("households.Person")
-    entries = roster_entries(period)
-    return Person.objects.filter(pk__in=entries.values("person_id"))
+    counts so): the rule is ``households.selectors.roster_persons``."""
+    return registry.roster_persons(year=period.year, as_of=period.as_of)
 
 
-def roster_entries(period: Period) -> QuerySet:
-    RosterEntry = apps.get_model("households.RosterEntry")
-    return RosterEntry.objects.filter(year=period.year).filter(
-        Q(left_on__isnull=True) | Q(left_on__gt=period.as_of)
-    )
+def _roster_households(period: ReportingPeriod) -> QuerySet:
+    return registry.roster_households(year=period.year, as_of=period.as_of)
 
 
-def _roster_households(period: Period) -> QuerySet:
-    Household = apps.get_model("households.Household")
-    return Household.objects.filter(pk__in=roster_persons(period).values("household_id"))
+def _brochure_records(period: ReportingPeriod) -> QuerySet:
+    return _records_served(period, FulfilmentKind.BROCHURE)
 
 
-def _brochure_records(period: Period) -> QuerySet:
-    FulfilmentRecord = apps.get_model("signing.FulfilmentRecord")
-    return FulfilmentRecord.objects.filter(
-        kind="brochure", served_on__gte=period.start, served_on__lte=period.end
-    )
+def _cases(period: ReportingPeriod) -> QuerySet:
+    return treatment.cases_in_period(period.year, period.as_of)
 
 
-def _cases(period: Period) -> QuerySet:
-    Case = apps.get_model("treatment.MajorIllnessCase")
-    return Case.objects.filter(year=period.year, screening_date__lte=period.as_of)
-
-
-def _stays(period: Period) -> QuerySet:
-    Stay = apps.get_model("treatment.InpatientStay")
-    return Stay.objects.filter(discharged_on__gte=period.start, discharged_on__lte=period.end)
+def _stays(period: ReportingPeriod) -> QuerySet:
+    return treatment.stays_in_period(period.year, period.as_of)
 
 
 SOURCES: dict[str, Source] = {
     s.name: s
     for s in [
-        Source("persons", PERSON, "households.Person", "household__village", roster_persons),
-        Source("households", HOUSEHOLD, "households.Household", "village", _roster_households),
+        Source("persons", PERSON, Person, "household__village", roster_persons),
+        Source("households", HOUSEHOLD, Household, "village", _roster_households),
         Source(
             "brochures",
             RECORD,
-            "signing.FulfilmentRecord",
+            FulfilmentRecord,
             "person__household__village",
             _brochure_records,
             of_person=True,
@@ -150,7 +120,7 @@ SOURCES: dict[str, Source] = {
         Source(
             "cases",
             CASE,
-            "treatment.MajorIllnessCase",
+            MajorIllnessCase,
             "person__household__village",
             _cases,
             of_person=True,
@@ -158,7 +128,7 @@ SOURCES: dict[str, Source] = {
         Source(
             "stays",
             STAY,
-            "treatment.InpatientStay",
+            InpatientStay,
             "person__household__village",
             _stays,
             of_person=True,
@@ -190,19 +160,11 @@ def _ids(qs: QuerySet, person_path: str = "person_id", *, distinct: bool = True)
     return ids.distinct() if distinct else ids
 
 
-def _of(label: str) -> QuerySet:
-    return apps.get_model(label).objects.all()
-
-
-def _persons() -> QuerySet:
-    return apps.get_model("households.Person").objects.all()
-
-
 @dataclass(frozen=True)
 class PersonTable:
     """The period's rows of one table that person flags read, and the path to their person."""
 
-    rows: Callable[[Period], QuerySet]
+    rows: Callable[[ReportingPeriod], QuerySet]
     person: str = "person_id"
     # At most one row per person for a period (a unique constraint says so): read as it is,
     # without grouping by person.
@@ -214,9 +176,9 @@ class Flag:
     """Holds for a person with a row of ``table`` that passes ``when`` (any row if None)."""
 
     table: str
-    when: Callable[[Period], Q] | None = None
+    when: Callable[[ReportingPeriod], Q] | None = None
 
-    def ids(self, period: Period) -> QuerySet:
+    def ids(self, period: ReportingPeriod) -> QuerySet:
         """The persons it holds for (distinct ids, column ``pid``)."""
         table = PERSON_TABLES[self.table]
         rows = table.rows(period)
@@ -227,67 +189,44 @@ class Flag:
     __call__ = ids
 
 
-def _contracts(period: Period) -> QuerySet:
-    return _of("signing.Contract").filter(year=period.year, signed_on__lte=period.as_of)
+def _contracts(period: ReportingPeriod) -> QuerySet:
+    return signing.contracts_as_of(period.year, period.as_of)
 
 
-def _unsigned_records(period: Period) -> QuerySet:
-    return _of("signing.UnsignedRecord").filter(year=period.year, recorded_on__lte=period.as_of)
+def _unsigned_records(period: ReportingPeriod) -> QuerySet:
+    return signing.unsigned_records_as_of(period.year, period.as_of)
 
 
-def _chronic_registrations(period: Period) -> QuerySet:
-    return _of("signing.ChronicRegistration").filter(diagnosed_on__lte=period.as_of)
+def _chronic_registrations(period: ReportingPeriod) -> QuerySet:
+    return ChronicRegistration.objects.filter(diagnosed_on__lte=period.as_of)
 
 
-def _followup_compliant(period: Period) -> Q:
-    """Key chronic patients with a follow-up in every elapsed period of the year.
-
-    The rule and the periods are signing's follow-up engine's (``signing.followups``): a
-    period that ended before the as-of date is overdue when the patient was registered by
-    its end and had no follow-up inside it. The engine answers per person with correlated
-    sub-queries; for a whole county the same rule is written here as set operations, one
-    pass per period (``tests/coverage`` checks both agree person by person).
-    """
-    from signing.followups import periods_of_year
-
-    as_of = period.end
-    # The test is per person, so it can run over the patients' registration rows.
-    compliant = Q(disease__is_key_chronic=True, diagnosed_on__lte=as_of)
-    Record = apps.get_model("signing.FulfilmentRecord")
-    for engine_period in periods_of_year(as_of.year):
-        if engine_period.end >= as_of:
-            break
-        followed = Record.objects.filter(
-            kind="follow_up", served_on__gte=engine_period.start, served_on__lte=engine_period.end
-        ).values("person_id")
-        registered = _of("signing.ChronicRegistration").filter(
-            disease__is_key_chronic=True, diagnosed_on__lte=min(engine_period.end, as_of)
-        )
-        compliant &= Q(person_id__in=followed) | ~Q(person_id__in=registered.values("person_id"))
-    return compliant
+def _followup_compliant(period: ReportingPeriod) -> Q:
+    """Key chronic patients with a follow-up in every elapsed quarter of the year: the rule
+    is signing's follow-up engine's (``signing.followups.compliant_registrations_q``)."""
+    return followups.compliant_registrations_q(period.end)
 
 
-def _booklets(period: Period) -> QuerySet:
-    """Issued by the as-of date for a special-outpatient diagnosis made by then."""
-    return _of("signing.Booklet").filter(
-        status="issued",
-        issued_on__lte=period.as_of,
+def _booklets(period: ReportingPeriod) -> QuerySet:
+    """Booklets of special-outpatient diagnoses made by the as-of date."""
+    return Booklet.objects.filter(
         diagnosis__diagnosed_on__lte=period.as_of,
         diagnosis__disease__is_special_outpatient=True,
     )
 
 
-def _booklet_valid(period: Period) -> Q:
-    """Not expired on the as-of date (an expired booklet is pending again)."""
-    return Q(expires_on__isnull=True) | Q(expires_on__gte=period.as_of)
+def _booklet_valid(period: ReportingPeriod) -> Q:
+    """Valid on the as-of date (an expired booklet is pending again): ``Booklet.valid_on_q``."""
+    return Booklet.valid_on_q(period.as_of)
 
 
-SERVED_KINDS = ("reminder_slip", "policy_publicity", "follow_up", "booklet_help", "package_service")
+# Every kind of fulfilment record but the brochure (which counts for the whole household).
+SERVED_KINDS = tuple(kind.value for kind in FulfilmentKind if kind != FulfilmentKind.BROCHURE)
 
 
-def _records_served(period: Period, kind: str | tuple[str, ...]) -> QuerySet:
+def _records_served(period: ReportingPeriod, kind: str | tuple[str, ...]) -> QuerySet:
     kinds = (kind,) if isinstance(kind, str) else kind
-    return _of("signing.FulfilmentRecord").filter(
+    return FulfilmentRecord.objects.filter(
         kind__in=kinds, served_on__gte=period.start, served_on__lte=period.end
     )
 
@@ -298,28 +237,28 @@ PERSON_TABLES: dict[str, PersonTable] = {
     "unsigned": PersonTable(_unsigned_records, unique=True),
     "chronic": PersonTable(_chronic_registrations),
     "health_checks": PersonTable(
-        lambda p: _of("signing.HealthCheck").filter(checked_on__gte=p.start, checked_on__lte=p.end)
+        lambda p: HealthCheck.objects.filter(checked_on__gte=p.start, checked_on__lte=p.end)
     ),
     "special": PersonTable(
-        lambda p: _of("signing.SpecialDiseaseDiagnosis").filter(diagnosed_on__lte=p.as_of)
+        lambda p: SpecialDiseaseDiagnosis.objects.filter(diagnosed_on__lte=p.as_of)
     ),
     "booklets": PersonTable(_booklets, person="diagnosis__person_id"),
     "served": PersonTable(lambda p: _records_served(p, SERVED_KINDS)),
 }
 
-UNSIGNED_REASONS = ("away", "died", "moved", "missing", "married", "refused")
+UNSIGNED_REASONS = tuple(UnsignedReason.values)
 
 FLAGS: dict[str, Flag] = {
     "signed": Flag("contracts"),
-    "e_signed": Flag("contracts", lambda p: Q(method="electronic")),
+    "e_signed": Flag("contracts", lambda p: Q(method=SignMethod.ELECTRONIC)),
     "unsigned_recorded": Flag("unsigned"),
     **{
         f"unsigned_{reason}": Flag("unsigned", (lambda r: lambda p: Q(reason=r))(reason))
         for reason in UNSIGNED_REASONS
     },
     "chronic": Flag("chronic", lambda p: Q(disease__is_key_chronic=True)),
-    "hypertension": Flag("chronic", lambda p: Q(disease__chronic_kind="hypertension")),
-    "diabetes": Flag("chronic", lambda p: Q(disease__chronic_kind="diabetes")),
+    "hypertension": Flag("chronic", lambda p: Q(disease__chronic_kind=ChronicKind.HYPERTENSION)),
+    "diabetes": Flag("chronic", lambda p: Q(disease__chronic_kind=ChronicKind.DIABETES)),
     "followup_compliant": Flag("chronic", _followup_compliant),
     "health_checked": Flag("health_checks"),
     "special_disease": Flag("special", lambda p: Q(disease__is_special_outpatient=True)),
@@ -332,18 +271,18 @@ FLAGS: dict[str, Flag] = {
 
 
 # Flags on the person's own row (or its household's): plain conditions, no other table.
-COLUMN_FLAGS: dict[str, Callable[[Period], Q]] = {
-    "not_out": lambda p: Q(household__poverty_status="not_out"),
-    "illness": lambda p: Q(household__main_cause="illness"),
+COLUMN_FLAGS: dict[str, Callable[[ReportingPeriod], Q]] = {
+    "not_out": lambda p: Q(household__poverty_status=PovertyStatus.NOT_OUT),
+    "illness": lambda p: Q(household__main_cause=Cause.ILLNESS),
     "elderly": lambda p: Q(birth_date__lt=p.elderly_born_before),
 }
 
 
 # Flags of the person's household (column ``hid``): a brochure is handed over once per
 # household and counts for every member.
-HOUSEHOLD_FLAGS: dict[str, Callable[[Period], QuerySet]] = {
+HOUSEHOLD_FLAGS: dict[str, Callable[[ReportingPeriod], QuerySet]] = {
     "served_brochure": lambda p: (
-        _records_served(p, "brochure")
+        _records_served(p, FulfilmentKind.BROCHURE)
         .order_by()
         .annotate(hid=F("person__household_id"))
         .values("hid")
@@ -361,7 +300,7 @@ def flags_of(q: Q) -> list[str]:
     return names
 
 
-def expand_flags(q: Q, period: Period) -> Q:
+def expand_flags(q: Q, period: ReportingPeriod) -> Q:
     """The formula as a plain Q over Person: each flag becomes ``pk IN (its ids)``."""
     expanded = Q()
     expanded.connector, expanded.negated = q.connector, q.negated
@@ -381,27 +320,25 @@ def expand_flags(q: Q, period: Period) -> Q:
 
 def required_items(year: int) -> list[str]:
     """The fulfilment items every signed person must receive in ``year`` (signing's policy)."""
-    YearPolicy = model("signing.YearPolicy")
-    if YearPolicy is None:
-        return []
     return list(YearPolicy.for_year(year).required_items or [])
 
 
-def f_fulfilled(period: Period) -> Q:
+def f_fulfilled(period: ReportingPeriod) -> Q:
     """Signed persons who received every item the year's policy requires."""
     q = flag("signed")
     for item in required_items(period.year):
-        q &= flag("health_checked") if item == "health_check" else flag(f"served_{item}")
+        q &= flag("health_checked") if item == HEALTH_CHECK_ITEM else flag(f"served_{item}")
     return q
 
 
-def _unsigned(period: Period, *, reason: str | None) -> Q:
+def _unsigned(period: ReportingPeriod, *, reason: str | None) -> Q:
     if reason is None:
+        # signing.selectors.unsigned_without_reason_q over the same two tables.
         return ~flag("signed") & ~flag("unsigned_recorded")
     return ~flag("signed") & flag(f"unsigned_{reason}")
 
 
-def _flag(name: str) -> Callable[[Period], Q]:
+def _flag(name: str) -> Callable[[ReportingPeriod], Q]:
     return lambda period: flag(name)
 
 
@@ -416,14 +353,13 @@ class Indicator:
     label: Promise
     kind: str  # count | sum | rate
     source: str | None = None  # counts and sums
-    condition: Callable[[Period], Q] | None = None  # counts
+    condition: Callable[[ReportingPeriod], Q] | None = None  # counts
     sum_of: Callable[[], object] | None = None  # sums: an expression over the source's rows
     numerator: str | None = None  # rates
     denominator: str | None = None  # rates
-    requires: tuple[str, ...] = ()
     # Where the year's target comes from when another app's policy owns it.
     policy_target: Callable[[int], tuple[Decimal, str] | None] | None = None
-    # Not in DOMAIN.md's table: a count or sum that exists so a rate can be drilled into.
+    # Marked auxiliary in docs/domain.md: a count or sum that exists so a rate can be drilled into.
     auxiliary: bool = False
     help: Promise | str = ""
     tags: tuple[str, ...] = field(default_factory=tuple)
@@ -437,9 +373,9 @@ class Indicator:
         return self.kind == COUNT
 
     def available(self) -> bool:
-        if self.kind == RATE:
-            return REGISTRY[self.numerator].available() and REGISTRY[self.denominator].available()
-        return SOURCES[self.source].available() and all(model(m) is not None for m in self.requires)
+        """Always: the registry imports every app it reads (kept for the pages and the API
+        that still ask)."""
+        return True
 
     @property
     def list_code(self) -> str:
@@ -456,12 +392,12 @@ class Indicator:
     def unit(self) -> str:
         return SOURCES[REGISTRY[self.list_code].source].unit
 
-    def rows(self, period: Period) -> QuerySet:
+    def rows(self, period: ReportingPeriod) -> QuerySet:
         """Every row the figure counts, county-wide (callers narrow to a place and a user)."""
         counted = REGISTRY[self.list_code]
         return SOURCES[counted.source].rows(period).filter(counted.where(period))
 
-    def where(self, period: Period) -> Q:
+    def where(self, period: ReportingPeriod) -> Q:
         """The count's condition on its source rows (person formulas with flags expanded)."""
         condition = self.condition(period)
         if self.source == "persons":
@@ -469,31 +405,19 @@ class Indicator:
         return condition
 
 
-def _all(period: Period) -> Q:
+def _all(period: ReportingPeriod) -> Q:
     return Q()
-
-
-SIGNING = ("signing.Contract", "signing.UnsignedRecord")
-CHRONIC = ("signing.ChronicRegistration", "signing.Disease")
 
 
 def _treatment_target(field_name: str, direction: str):
     def target(year: int) -> tuple[Decimal, str] | None:
-        Policy = model("treatment.TreatmentPolicy")
-        if Policy is None:
-            return None
-        return getattr(Policy.for_year(year), field_name), direction
+        return getattr(TreatmentPolicy.for_year(year), field_name), direction
 
     return target
 
 
 def _stay_paid():
-    return (
-        F("basic_insurance")
-        + F("critical_insurance")
-        + F("medical_assistance")
-        + F("supplementary_insurance")
-    )
+    return InpatientStay.paid_expression()
 
 
 INDICATORS: list[Indicator] = [
@@ -512,7 +436,7 @@ INDICATORS: list[Indicator] = [
         _("Households not yet out of poverty"),
         COUNT,
         "households",
-        lambda p: Q(poverty_status="not_out"),
+        lambda p: Q(poverty_status=PovertyStatus.NOT_OUT),
     ),
     Indicator(
         "illness_caused_persons",
@@ -522,7 +446,7 @@ INDICATORS: list[Indicator] = [
         _flag("illness"),
     ),
     # Signing.
-    Indicator("signed", _("Signed"), COUNT, "persons", _flag("signed"), requires=SIGNING),
+    Indicator("signed", _("Signed"), COUNT, "persons", _flag("signed")),
     Indicator(
         "signing_rate", _("Signing rate"), RATE, numerator="signed", denominator="roster_persons"
     ),
@@ -532,7 +456,6 @@ INDICATORS: list[Indicator] = [
         COUNT,
         "persons",
         lambda p: ~flag("signed"),
-        requires=SIGNING,
         auxiliary=True,
     ),
     *[
@@ -542,7 +465,6 @@ INDICATORS: list[Indicator] = [
             COUNT,
             "persons",
             functools.partial(_unsigned, reason=reason),
-            requires=SIGNING,
         )
         for suffix, reason, label in [
             ("away", "away", _("Not signed: away long-term or unreachable")),
@@ -560,7 +482,6 @@ INDICATORS: list[Indicator] = [
         COUNT,
         "persons",
         _flag("e_signed"),
-        requires=SIGNING,
     ),
     Indicator(
         "e_signing_rate",
@@ -575,7 +496,6 @@ INDICATORS: list[Indicator] = [
         COUNT,
         "persons",
         lambda p: flag("e_signed") & flag("elderly"),
-        requires=SIGNING,
     ),
     Indicator(
         "e_signed_hypertension",
@@ -583,7 +503,6 @@ INDICATORS: list[Indicator] = [
         COUNT,
         "persons",
         lambda p: flag("e_signed") & flag("hypertension"),
-        requires=SIGNING + CHRONIC,
     ),
     Indicator(
         "e_signed_diabetes",
@@ -591,7 +510,6 @@ INDICATORS: list[Indicator] = [
         COUNT,
         "persons",
         lambda p: flag("e_signed") & flag("diabetes"),
-        requires=SIGNING + CHRONIC,
     ),
     # Chronic disease follow-up.
     Indicator(
@@ -600,7 +518,6 @@ INDICATORS: list[Indicator] = [
         COUNT,
         "persons",
         _flag("chronic"),
-        requires=CHRONIC,
     ),
     Indicator(
         "followup_compliant",
@@ -608,7 +525,6 @@ INDICATORS: list[Indicator] = [
         COUNT,
         "persons",
         lambda p: flag("chronic") & flag("followup_compliant"),
-        requires=(*CHRONIC, "signing.FulfilmentRecord"),
         auxiliary=True,
     ),
     Indicator(
@@ -625,7 +541,6 @@ INDICATORS: list[Indicator] = [
         COUNT,
         "persons",
         _flag("health_checked"),
-        requires=("signing.HealthCheck",),
     ),
     Indicator(
         "health_check_rate",
@@ -640,7 +555,6 @@ INDICATORS: list[Indicator] = [
         COUNT,
         "persons",
         _flag("special_disease"),
-        requires=("signing.SpecialDiseaseDiagnosis",),
     ),
     Indicator(
         "booklets_handled",
@@ -648,7 +562,6 @@ INDICATORS: list[Indicator] = [
         COUNT,
         "persons",
         lambda p: flag("special_disease") & flag("booklet_valid"),
-        requires=("signing.SpecialDiseaseDiagnosis", "signing.Booklet"),
     ),
     Indicator(
         "booklet_rate",
@@ -663,7 +576,6 @@ INDICATORS: list[Indicator] = [
         COUNT,
         "persons",
         lambda p: flag("special_disease") & ~flag("booklet_valid"),
-        requires=("signing.SpecialDiseaseDiagnosis", "signing.Booklet"),
     ),
     # Major-illness special treatment (cases of the year).
     Indicator("major_screened", _("Major illness: screened"), COUNT, "cases", _all),
@@ -672,12 +584,18 @@ INDICATORS: list[Indicator] = [
         _("Major illness: treated"),
         COUNT,
         "cases",
-        lambda p: Q(status="treated") | Q(status="died", treatment_date__isnull=False),
+        lambda p: MajorIllnessCase.treated_q(),
     ),
     Indicator(
-        "major_refused", _("Major illness: refused"), COUNT, "cases", lambda p: Q(status="refused")
+        "major_refused",
+        _("Major illness: refused"),
+        COUNT,
+        "cases",
+        lambda p: MajorIllnessCase.refused_q(),
     ),
-    Indicator("major_died", _("Major illness: died"), COUNT, "cases", lambda p: Q(status="died")),
+    Indicator(
+        "major_died", _("Major illness: died"), COUNT, "cases", lambda p: MajorIllnessCase.died_q()
+    ),
     Indicator(
         "major_treatment_rate",
         _("Major illness treatment rate"),
@@ -693,12 +611,6 @@ INDICATORS: list[Indicator] = [
         COUNT,
         "persons",
         f_fulfilled,
-        requires=(
-            *SIGNING,
-            "signing.FulfilmentRecord",
-            "signing.HealthCheck",
-            "signing.YearPolicy",
-        ),
         auxiliary=True,
     ),
     Indicator(
@@ -719,7 +631,7 @@ INDICATORS: list[Indicator] = [
         _("Stays settled one-stop"),
         COUNT,
         "stays",
-        lambda p: Q(one_stop=True),
+        lambda p: ~InpatientStay.not_one_stop_q(),
         auxiliary=True,
     ),
     Indicator(
@@ -727,7 +639,7 @@ INDICATORS: list[Indicator] = [
         _("Stays without a deposit"),
         COUNT,
         "stays",
-        lambda p: Q(deposit_taken=False),
+        lambda p: ~InpatientStay.deposit_breach_q(),
         auxiliary=True,
     ),
     Indicator(
@@ -806,7 +718,7 @@ CODES: list[str] = [i.code for i in INDICATORS]
 assert len(REGISTRY) == len(INDICATORS), "indicator codes must be unique"
 
 
-def aggregate_expression(indicator: Indicator, period: Period):
+def aggregate_expression(indicator: Indicator, period: ReportingPeriod):
     """The aggregate one village row of the indicator's source computes."""
     if indicator.kind == COUNT:
         return Count("pk", filter=indicator.condition(period))
@@ -817,8 +729,6 @@ MONEY_PLACES = 2
 
 
 def _money_field():
-    from django.db.models import DecimalField
-
     return DecimalField(max_digits=20, decimal_places=MONEY_PLACES)
 
 

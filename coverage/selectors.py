@@ -14,8 +14,9 @@ from django.db import connection
 from django.db.models import Case, F, Max, Q, QuerySet, Value, When
 
 from coverage import indicators as ind
-from coverage.indicators import COUNT, RATE, SUM, Indicator, Period
+from coverage.indicators import COUNT, RATE, SUM, Indicator
 from coverage.models import IndicatorTarget, Snapshot
+from healthpov.period import ReportingPeriod
 from healthpov.places.models import Place
 
 RATE_PLACES = Decimal("0.000001")
@@ -38,7 +39,7 @@ class PlaceRow:
 
 @dataclass
 class Table:
-    period: Period
+    period: ReportingPeriod
     rows: list[PlaceRow]
 
     def by_place(self) -> dict[int, PlaceRow]:
@@ -51,16 +52,12 @@ class Table:
         return [row for row in self.rows if row.parent_id == place.pk]
 
 
-def available_indicators() -> list[Indicator]:
-    return [i for i in ind.INDICATORS if i.available()]
-
-
 def village_components(
-    period: Period, *, root: Place | None = None
+    period: ReportingPeriod, *, root: Place | None = None
 ) -> dict[int, dict[str, object]]:
     """Counts and sums per village (under ``root``), all of them from one statement
     (:func:`figures_sql`)."""
-    sql, params, kinds = figures_sql(period, available_indicators(), root)
+    sql, params, kinds = figures_sql(period, ind.INDICATORS, root)
     places = Decimal(1).scaleb(-ind.MONEY_PLACES)
     result: dict[int, dict[str, object]] = {}
     with connection.cursor() as cursor:
@@ -85,7 +82,7 @@ def _money(value) -> Decimal:
 
 
 def figures_sql(
-    period: Period, indicators: list[Indicator], root: Place | None
+    period: ReportingPeriod, indicators: list[Indicator], root: Place | None
 ) -> tuple[str, list, dict[str, str]]:
     """Every count and sum of ``indicators`` for every village, in one statement.
 
@@ -98,6 +95,12 @@ def figures_sql(
     its formula, a record figure a sum of the per-person totals (the join keeps roster
     persons' records only, as the source's rows do), and a household figure a count of
     households at their first roster member (``ROW_NUMBER()`` over the household).
+
+    The statement states no rule of its own: the spine is ``households.selectors.
+    roster_persons`` (the year's roster), each flag column is its table's condition from the
+    owning app (``signing.selectors``, ``signing.followups``, ``Booklet.valid_on_q``,
+    ``MajorIllnessCase.treated_q``, ``InpatientStay.*_q``...), and tests/coverage compares
+    every figure with its drill-down list, which applies those conditions as plain filters.
 
     Every join is on the person id, so on PostgreSQL the statement runs as merge joins
     down the tables' person indexes, in a time that grows with the rows and nothing else
@@ -207,7 +210,7 @@ def figures_sql(
 
 
 def _flag_table(
-    period: Period, table_name: str, flag_names: list[str], root: Place | None
+    period: ReportingPeriod, table_name: str, flag_names: list[str], root: Place | None
 ) -> QuerySet:
     """One row per person of the table's rows (under ``root``): column ``_f<k>`` is 1 when
     the k-th flag holds for the person, NULL when it does not."""
@@ -278,20 +281,16 @@ def _tuned_for_aggregates(*, narrow: bool = False):
       read in that order from an index, so merge joins stream the tables in one pass, in a
       time that grows with the rows and nothing else. The planner prefers hash joins, cheaper
       by its cost model, but their hash tables of a million persons outgrow the CPU caches
-      and the time grows faster than the county. On ``bench/coverage.py``'s databases (median
-      of 5, the same minutes, load 2.2 on 2 CPUs): this statement with the planner's hash
-      joins 12.3 s at 1M persons, 11.7 times its 100k time; with merge joins 8.2 s and 10.5
-      times (the five statements it replaced: 14.0 s, 12.4 times).
+      and the time grows faster than the county (``bench/coverage.py`` measures both).
       Nested loops go too: on tables not yet analysed (a county just imported) the planner
-      guessed a handful of rows and looped over contracts for every person (the demo
-      county: 0.65 s instead of 0.04). Except for one village (``narrow``): its few thousand
-      persons' rows are looked up by person (1M persons: 0.3 s instead of 2), and a bad
+      guessed a handful of rows and looped over contracts for every person. Except for one
+      village (``narrow``): its few thousand persons' rows are looked up by person, and a bad
       guess there costs little.
     - ``work_mem``: the two sorts of the spine (by household for its window, back by
       person) and the per-person groupings stay in memory.
     - ``jit = off`` (every connection has it too, see settings; kept so that this statement
       does not depend on it): JIT starts above a plan cost, i.e. at one county size and not
-      the other, and at 1M persons compiling cost more than it saved (8.4 s instead of 6.9).
+      the other, and on a large county compiling cost more than it saved.
     - no parallel workers: a parallel plan repeats the per-person groupings in every worker.
     """
     if connection.vendor == "postgresql":
@@ -304,7 +303,7 @@ def _tuned_for_aggregates(*, narrow: bool = False):
                 cursor.execute("SET LOCAL enable_nestloop = off")
 
 
-def compute_table(period: Period, *, root: Place | None = None) -> Table:
+def compute_table(period: ReportingPeriod, *, root: Place | None = None) -> Table:
     """Every indicator for every place (under ``root``): villages aggregated in SQL, places
     above them summed in Python over the few hundred place rows, rates derived last."""
     from django.db import transaction
@@ -322,7 +321,7 @@ def compute_table(period: Period, *, root: Place | None = None) -> Table:
     # Paths compare as text ("/10/" before "/4/"); order by the numbers, i.e. creation order.
     rows.sort(key=lambda row: [int(part) for part in row.path.strip("/").split("/")])
     by_id = {row.place_id: row for row in rows}
-    summed = [i for i in available_indicators() if i.kind in (COUNT, SUM)]
+    summed = [i for i in ind.INDICATORS if i.kind in (COUNT, SUM)]
     for row in rows:
         for indicator in summed:
             row.values[indicator.code] = 0 if indicator.kind == COUNT else Decimal(0)
@@ -338,17 +337,12 @@ def compute_table(period: Period, *, root: Place | None = None) -> Table:
                 continue
             for code, value in values.items():
                 target.values[code] += value or 0
-    available = {indicator.code: indicator.available() for indicator in ind.INDICATORS}
+    rates = [i for i in ind.INDICATORS if i.kind == RATE]
     for row in rows:
-        for indicator in ind.INDICATORS:
-            if indicator.kind == RATE:
-                row.values[indicator.code] = (
-                    rate(row.values.get(indicator.numerator), row.values.get(indicator.denominator))
-                    if available[indicator.code]
-                    else None
-                )
-            elif indicator.code not in row.values:
-                row.values[indicator.code] = None  # its source app is not installed yet
+        for indicator in rates:
+            row.values[indicator.code] = rate(
+                row.values.get(indicator.numerator), row.values.get(indicator.denominator)
+            )
     return Table(period=period, rows=rows)
 
 
@@ -364,7 +358,9 @@ def rate(numerator, denominator) -> Decimal | None:
 # ---------------------------------------------------------------------------------------
 
 
-def indicator_rows(*, indicator: Indicator, place: Place, period: Period, user) -> QuerySet:
+def indicator_rows(
+    *, indicator: Indicator, place: Place, period: ReportingPeriod, user
+) -> QuerySet:
     """The rows one figure counts for ``place``, limited to what ``user`` may see."""
     counted = ind.REGISTRY[indicator.list_code]
     source = ind.SOURCES[counted.source]

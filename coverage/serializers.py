@@ -1,6 +1,7 @@
 from rest_framework import serializers
 
 from coverage.models import Snapshot
+from healthpov.api_fields import ScopedModelSerializer
 
 
 class IndicatorSerializer(serializers.Serializer):
@@ -16,7 +17,7 @@ class IndicatorSerializer(serializers.Serializer):
     available = serializers.BooleanField()
 
 
-class SnapshotSerializer(serializers.ModelSerializer):
+class SnapshotSerializer(ScopedModelSerializer):
     place_name = serializers.CharField(source="place.name", read_only=True)
     level = serializers.CharField(source="place.level", read_only=True)
     value = serializers.DecimalField(

@@ -5,68 +5,50 @@ from __future__ import annotations
 import datetime
 import logging
 import time
+from collections.abc import Sequence
 
 from django.db import transaction
 from django.utils import timezone
 
 from coverage import indicators as ind
-from coverage.indicators import Period
 from coverage.models import RecomputeRun, Snapshot
 from coverage.selectors import compute_table
+from healthpov.accounts.models import User
 from healthpov.operations.dispatch import enqueue
+from healthpov.period import ReportingPeriod
+from healthpov.places.models import Place
+from households.models import RosterEntry
 
 logger = logging.getLogger(__name__)
 
 
-def default_period(*, year: int | None = None, as_of: datetime.date | None = None) -> Period:
-    """The reporting period: as of today unless told; a past year is seen at its 31 December."""
-    today = timezone.localdate()
-    if year is None:
-        year = (as_of or today).year
-    if as_of is None:
-        as_of = min(today, datetime.date(year, 12, 31))
-    return Period(year=year, as_of=as_of)
-
-
-def period_from_params(params) -> Period:
-    """Year and as-of date from a query string or form; bad values fall back to the defaults."""
-    year = parse_int(params.get("year"))
-    if year is not None and not 2000 <= year <= 2100:
-        year = None
-    return default_period(year=year, as_of=parse_date(params.get("as_of")))
-
-
-def parse_int(value: str | None) -> int | None:
-    try:
-        return int(value) if value else None
-    except ValueError:
-        return None
-
-
-def parse_date(value: str | None) -> datetime.date | None:
-    try:
-        return datetime.date.fromisoformat(value) if value else None
-    except ValueError:
-        return None
-
-
-def recompute_coverage(*, year: int, as_of: datetime.date, run: RecomputeRun | None = None) -> int:
-    """Compute every indicator for every place and store them as the snapshot of ``as_of``.
+def recompute_coverage(
+    *,
+    year: int,
+    as_of: datetime.date,
+    run: RecomputeRun | None = None,
+    roots: Sequence[Place] | None = None,
+) -> int:
+    """Compute every indicator for every place (under ``roots``, every place when ``None``) and
+    store them as the snapshot of ``as_of``.
 
     Running it twice for the same day overwrites that day's snapshot (an upsert), so the
     nightly job and a button press never pile up duplicates. Returns the rows written.
     """
     started = time.monotonic()
-    period = Period(year=year, as_of=as_of)
+    period = ReportingPeriod(year=year, as_of=as_of)
     _progress(run, status=RecomputeRun.Status.RUNNING, progress=10)
-    table = compute_table(period)
+    if roots is None:
+        rows = compute_table(period).rows
+    else:
+        rows = [row for root in roots for row in compute_table(period, root=root).rows]
     _progress(run, progress=70)
     now = timezone.now()
     snapshots = [
         Snapshot(
             date=as_of, year=year, place_id=row.place_id, code=code, value=value, computed_at=now
         )
-        for row in table.rows
+        for row in rows
         for code, value in row.values.items()
         if code in ind.REGISTRY
     ]
@@ -117,13 +99,23 @@ def recompute_run_start(*, year: int, as_of: datetime.date, actor) -> RecomputeR
     return run
 
 
+def _roots_of(user: User | None) -> list[Place] | None:
+    """The places whose subtrees a run started by ``user`` may write (``None``: all of them)."""
+    if user is None:
+        return None  # started by the system (nightly job, command)
+    paths = user.visible_place_paths() if user.is_active else []
+    if paths is None:
+        return None
+    return list(Place.objects.filter(path__in=paths))
+
+
 def recompute_run_execute(*, run_id: int) -> RecomputeRun:
     """Carry out a queued run (the task calls this); a finished run is left alone."""
     run = RecomputeRun.objects.get(pk=run_id)
     if run.is_finished:
         return run
     try:
-        recompute_coverage(year=run.year, as_of=run.as_of, run=run)
+        recompute_coverage(year=run.year, as_of=run.as_of, run=run, roots=_roots_of(run.started_by))
     except Exception as exc:
         # Record the failure on the run so the page stops polling, then let the task fail.
         _progress(
@@ -138,18 +130,16 @@ def recompute_run_execute(*, run_id: int) -> RecomputeRun:
 
 def roster_years() -> list[int]:
     """Years that have anything to report on (the roster years, else this year)."""
-    from households.models import RosterEntry
-
     years = sorted(set(RosterEntry.objects.order_by().values_list("year", flat=True).distinct()))
-    return years or [timezone.localdate().year]
+    return years or [ReportingPeriod.current().year]
 
 
 def recompute_all() -> int:
     """The nightly job: every roster year, as of today (a past year as of its 31 December)."""
     written = 0
     for year in roster_years():
-        period = default_period(year=year)
-        if period.as_of < period.start:
+        period = ReportingPeriod.for_year(year)
+        if period.start > timezone.localdate():
             continue  # a future roster year has nothing to count yet
         written += recompute_coverage(year=period.year, as_of=period.as_of)
     return written

@@ -2,20 +2,20 @@
 
 from __future__ import annotations
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from coverage import exports, selectors
 from coverage import indicators as ind
-from coverage.indicators import Period
 from coverage.models import RecomputeRun
-from coverage.services import parse_date, parse_int, period_from_params, recompute_run_start
+from coverage.services import recompute_run_start
 from healthpov.exports import XLSX_CONTENT_TYPE
+from healthpov.period import FIRST_YEAR, ReportingPeriod, last_year_allowed, period_for_page
 from healthpov.places.models import Place
 from healthpov.places.scoping import get_visible_or_404, places_visible_to
 
@@ -78,10 +78,6 @@ def _require_county_level(request: HttpRequest) -> None:
         raise PermissionDenied
 
 
-def _period_from(request: HttpRequest) -> Period:
-    return period_from_params(request.GET)
-
-
 @login_required
 def dashboard(request: HttpRequest) -> HttpResponse:
     """Send each user to the dashboard of the place they look after."""
@@ -107,17 +103,23 @@ def place_dashboard(request: HttpRequest, pk: int) -> HttpResponse:
     """A place's figures from the latest snapshot, its children ranked, charts and trends."""
     place = _get_place(request, pk)
     years = selectors.snapshot_years(place)
-    year = parse_int(request.GET.get("year")) or (years[0] if years else timezone.localdate().year)
-    on_or_before = parse_date(request.GET.get("as_of"))
+    period = period_for_page(request, default_year=years[0] if years else None)
+    year = period.year
+    # Without ?as_of= the dashboard shows the year's latest snapshot, whatever its date.
+    on_or_before = period.as_of if request.GET.get("as_of") else None
     date = selectors.latest_snapshot_date(year=year, place=place, on_or_before=on_or_before)
     children = list(places_visible_to(request.user).filter(parent=place).order_by("pk"))
+    # "Up" only where the user may go: a township's user does not see the county.
+    parent = places_visible_to(request.user).filter(pk=place.parent_id).first()
     context = {
         "place": place,
+        "parent": parent,
         "year": year,
         "years": years or [year],
         "date": date,
         "children": children,
         "can_recompute": request.user.is_county_level,
+        "year_range": (FIRST_YEAR, last_year_allowed()),
         "latest_run": RecomputeRun.objects.first() if request.user.is_county_level else None,
     }
     if date is not None:
@@ -196,7 +198,7 @@ def drilldown(request: HttpRequest, code: str, pk: int) -> HttpResponse:
     if indicator is None or not indicator.available():
         raise Http404
     place = _get_place(request, pk)
-    period = _period_from(request)
+    period = period_for_page(request)
     rows = selectors.indicator_rows(
         indicator=indicator, place=place, period=period, user=request.user
     )
@@ -224,7 +226,7 @@ def _form_context(request: HttpRequest, slug: str, pk: int):
     if form is None:
         raise Http404
     place = _get_place(request, pk)
-    period = _period_from(request)
+    period = period_for_page(request)
     table = selectors.compute_table(period, root=place)
     return form, place, period, table
 
@@ -267,7 +269,14 @@ def form_xlsx(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 def recompute(request: HttpRequest) -> HttpResponse:
     """A county user asks for fresh snapshots; the answer is the run's progress fragment."""
     _require_county_level(request)
-    period = period_from_params(request.POST)
+    found = ReportingPeriod.from_params(request.POST)
+    if found.errors:  # recompute exactly what was asked for, or nothing
+        if request.htmx:
+            return HttpResponseBadRequest(found.error)
+        for error in found.errors:
+            messages.error(request, error)
+        return redirect("coverage:dashboard")
+    period = found.period
     run = recompute_run_start(year=period.year, as_of=period.as_of, actor=request.user)
     run.refresh_from_db()
     if request.htmx:

@@ -1,9 +1,10 @@
 """Choice labels without Django's per-call cost.
 
 Django's ``get_FOO_display()`` builds ``dict(make_hashable(field.flatchoices))`` on every call,
-and hashing a lazily translated label translates it: the roster page (50 persons, three such
-columns) made about 1,400 gettext calls, a quarter of its CPU time at 60,000 persons
-(bench/load.py). :class:`ChoiceLabels` keeps one ``{value: label}`` dict per field and language.
+and hashing a lazily translated label translates it: a list page with a few such columns made
+a gettext call per label per row, a large share of its CPU time (docs/architecture.md
+"Performance choices"). :class:`ChoiceLabels` keeps one ``{value: label}`` dict per field and
+language.
 
 Put it first in the bases of every model with a ``choices`` field: Django binds
 ``get_FOO_display`` to the class's ``_get_FIELD_display`` when the class is built, so it cannot

@@ -13,14 +13,21 @@ may see the full value.
 from __future__ import annotations
 
 import io
+import re
 from collections.abc import Iterable, Sequence
 from typing import Any
 from urllib.parse import quote
 
 from django.http import HttpResponse
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
+from openpyxl.worksheet.page import PageMargins
+from openpyxl.worksheet.properties import PageSetupProperties
+from openpyxl.worksheet.worksheet import Worksheet
 
 from healthpov.accounts.masking import mask_id_number, mask_phone
 
@@ -56,6 +63,46 @@ def neutralise(value: Any) -> Any:
     return value
 
 
+def sheet_name(title: str) -> str:
+    """A title made a valid sheet name: Excel refuses []:*?/\\ and more than 31 characters."""
+    return re.sub(r"[\[\]:*?/\\]", "-", title).strip("'")[:31] or "Sheet1"
+
+
+def _header_text(text: str) -> str:
+    # "&" starts a code in Excel's header/footer language (&P is the page number).
+    return text.replace("&", "&&")
+
+
+def print_as_form(
+    sheet: Worksheet, *, title_rows: int, unit: str = "", period: str = "", landscape: bool = True
+) -> None:
+    """Page setup of a form meant to be printed, stamped and filed.
+
+    A4, landscape unless told, scaled to one page wide (as many pages down as the rows need),
+    the title and header rows (``1..title_rows``) repeated on every page, the reporting unit
+    and period in the page header, the print date and "page n of m" in the footer.
+    """
+    setup = sheet.page_setup
+    setup.paperSize = sheet.PAPERSIZE_A4
+    setup.orientation = sheet.ORIENTATION_LANDSCAPE if landscape else sheet.ORIENTATION_PORTRAIT
+    setup.fitToWidth = 1
+    setup.fitToHeight = 0  # as many pages down as needed
+    sheet.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
+    sheet.print_title_rows = f"1:{title_rows}"
+    sheet.print_options.horizontalCentered = True
+    sheet.page_margins = PageMargins(
+        left=0.4, right=0.4, top=0.7, bottom=0.7, header=0.3, footer=0.3
+    )
+    if unit:
+        sheet.oddHeader.left.text = _header_text(unit)
+    if period:
+        sheet.oddHeader.right.text = _header_text(period)
+    printed = date_format(timezone.localdate(), "DATE_FORMAT")
+    sheet.oddFooter.left.text = _header_text(_("Printed on %(date)s") % {"date": printed})
+    # &P and &N are Excel's page number and page count.
+    sheet.oddFooter.right.text = _("Page &P of &N")
+
+
 def personal_value(value: str, *, kind: str, reveal: bool) -> str:
     """The full value when ``reveal`` (the user may see it), else the masked one."""
     if reveal:
@@ -68,7 +115,7 @@ def write_xlsx(
 ) -> bytes:
     """An .xlsx with a bold header row; every text cell neutralised, IDs kept as text."""
     workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(title=sheet_title[:31])
+    sheet = workbook.create_sheet(title=sheet_name(sheet_title))
     bold = Font(bold=True)
     header_cells = []
     for header in headers:

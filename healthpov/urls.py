@@ -1,3 +1,6 @@
+"""The ground's URLs (accounts, notifications, the admin, the API schema and token);
+desk.urls, the root URLconf, includes them with every app's."""
+
 from django.conf import settings
 from django.contrib import admin
 from django.templatetags.static import static
@@ -7,7 +10,6 @@ from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from healthpov.accounts import api as account_api
-from healthpov.accounts import views as account_views
 
 urlpatterns = [
     # Browsers ask for /favicon.ico on pages that name no icon (the admin): answer, don't 404.
@@ -17,16 +19,10 @@ urlpatterns = [
         RedirectView.as_view(url=lazy(static, str)("favicon.svg"), permanent=True),
         name="favicon",
     ),
-    path("", account_views.home, name="home"),
     path("accounts/", include("healthpov.accounts.urls")),
+    path("notifications/", include("healthpov.notifications.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
-    path("households/", include("households.urls")),
-    path("signing/", include("signing.urls")),
-    path("treatment/", include("treatment.urls")),
-    path("coverage/", include("coverage.urls")),
-    path("inspections/", include("inspections.urls")),
-    path("remediation/", include("remediation.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     # The split view loads its start-up script from a URL: our CSP forbids inline scripts.
     path(
@@ -38,12 +34,6 @@ urlpatterns = [
     ),
     path("api/token/", account_api.obtain_token, name="api-token"),
     path("api/", include("healthpov.accounts.api")),
-    path("api/", include("households.api")),
-    path("api/", include("signing.api")),
-    path("api/", include("treatment.api")),
-    path("api/", include("coverage.api")),
-    path("api/", include("inspections.api")),
-    path("api/", include("remediation.api")),
 ]
 
 if settings.DEBUG:

@@ -8,8 +8,10 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from healthpov.period import ReportingPeriod
 from households.idnumber import normalise_id_text, parse_resident_id
 from households.imports import normalise
+from households.messages import HOUSEHOLD_NUMBER_NOT_REGISTRABLE, ID_NOT_REGISTRABLE
 from households.models import Household, Person, PersonStatus, PovertyStatus
 from households.selectors import villages_visible_to
 
@@ -59,6 +61,12 @@ class HouseholdForm(forms.ModelForm):
             return Household.objects.get(pk=self.instance.pk).phone
         return value
 
+    def clean_number(self) -> str:
+        number = self.cleaned_data["number"]
+        if Household.objects.filter(number=number).exclude(pk=self.instance.pk).exists():
+            raise ValidationError(HOUSEHOLD_NUMBER_NOT_REGISTRABLE)
+        return number
+
 
 class PersonForm(forms.ModelForm):
     id_number = forms.CharField(
@@ -87,7 +95,7 @@ class PersonForm(forms.ModelForm):
         resident = parse_resident_id(raw)  # ValidationError in Chinese
         clash = Person.objects.filter(id_number=resident.number).exclude(pk=self.instance.pk)
         if clash.exists():
-            raise ValidationError(_("A person with this ID number is already registered."))
+            raise ValidationError(ID_NOT_REGISTRABLE)
         return resident.number
 
     def clean_phone(self) -> str:
@@ -120,8 +128,6 @@ class PersonStatusForm(forms.Form):
 
 class SearchForm(forms.Form):
     q = forms.CharField(label=_("name or household number"), required=False, max_length=50)
-    village = forms.IntegerField(required=False)
-    township = forms.IntegerField(required=False)
     status = forms.ChoiceField(
         label=_("person status"), choices=[("", ""), *PersonStatus.choices], required=False
     )
@@ -149,7 +155,7 @@ class UploadForm(forms.Form):
     def __init__(self, *args, kinds: list[tuple[str, str]], **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.fields["kind"].choices = kinds
-        self.fields["year"].initial = timezone.localdate().year
+        self.fields["year"].initial = ReportingPeriod.current().year
 
     def clean_file(self):
         from django.conf import settings

@@ -41,6 +41,14 @@ _SPACES = {" ", "\u3000", "\u00a0", "\t", "\r", "\n", "\u200b", "\ufeff"}
 _CLEAN_ID = re.compile(r"[0-9]{17}[0-9X]\Z")  # \Z: "$" would let a trailing newline through
 
 
+_ID_SHAPE = re.compile(r"[0-9]{15}|[0-9]{17}[0-9X]")
+
+
+def looks_like_id_number(value: str) -> bool:
+    """Whether ``value`` is shaped like a resident ID (15 or 18 characters), valid or not."""
+    return bool(_ID_SHAPE.fullmatch(normalise_id_text(value or "")))
+
+
 def normalise_id_text(value: str) -> str:
     """Remove every kind of space, turn full-width digits half-width and x into X."""
     if _CLEAN_ID.match(value):

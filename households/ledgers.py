@@ -1,6 +1,6 @@
 """The roster (花名册) as a ledger of the import engine: upsert households and persons by ID.
 
-Semantics (DOMAIN.md "Dynamic management"): a person is matched by resident ID and updated;
+Semantics (docs/domain.md "Registry"): a person is matched by resident ID and updated;
 changes of person status, poverty status, household and village are kept as
 :class:`~households.models.StatusChange` rows whose source is this import; every person on the
 file gets a :class:`~households.models.RosterEntry` for the roster year; persons of the same
@@ -33,6 +33,7 @@ from households.imports.bulk import (
     stream_values,
     update_rows,
 )
+from households.messages import HOUSEHOLD_NUMBER_NOT_REGISTRABLE, ID_NOT_REGISTRABLE
 from households.models import (
     Cause,
     ChangeSource,
@@ -446,7 +447,7 @@ class RosterLedger(Ledger):
                 if household is not None and household[3] not in visible:  # its village
                     row.error(
                         "household_number",
-                        _("This household number belongs to a township outside your area."),
+                        str(HOUSEHOLD_NUMBER_NOT_REGISTRABLE),
                     )
         household_ids = {number: stored[1] for number, stored in self.existing_households.items()}
         # Every stored person named in the file (also on rows with errors): never "left".
@@ -463,9 +464,7 @@ class RosterLedger(Ledger):
             person_id = stored[1]
             file_person_ids.add(person_id)
             if visible is not None and stored[-1] not in visible:
-                row.error(
-                    "id_number", _("This person is registered in a township outside your area.")
-                )
+                row.error("id_number", str(ID_NOT_REGISTRABLE))
             name, household_number, relation, phone, insured, health, status = _PERSON_FIELDS(
                 row.cells
             )

@@ -376,6 +376,20 @@ class RosterEntry(models.Model):
     def __str__(self) -> str:
         return f"{self.person_id} {self.year}"
 
+    # The rule "on the year's roster as of a date", in its two forms:
+    # ``current_on_q`` for SQL, ``is_current_on`` for one loaded entry; the year is the
+    # entry's own. households.selectors.roster_entries/roster_persons build on the Q.
+
+    @staticmethod
+    def current_on_q(as_of, *, prefix: str = "") -> models.Q:
+        """The entry had not left its roster by ``as_of`` (``prefix``: path to the entry)."""
+        return models.Q(**{f"{prefix}left_on__isnull": True}) | models.Q(
+            **{f"{prefix}left_on__gt": as_of}
+        )
+
+    def is_current_on(self, as_of) -> bool:
+        return self.left_on is None or self.left_on > as_of
+
 
 class RevealLog(models.Model):
     """Every time a full ID number or phone was revealed on a page, and to whom."""

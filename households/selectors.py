@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from healthpov.accounts.masking import mask_id_number, mask_phone
 from healthpov.places.models import Place
@@ -16,6 +17,42 @@ from households.models import Household, ImportBatch, Person, RosterEntry, Statu
 
 if TYPE_CHECKING:
     from healthpov.accounts.models import User
+
+
+# --- the year's roster ------------------------------------------------------------------------
+# The one rule every figure's base reads: a person is on ``year``'s roster as of a date when
+# they are listed for the year and no newer roster had dropped them by that date
+# (``RosterEntry.current_on_q`` / ``RosterEntry.is_current_on``), whatever their status.
+
+
+def roster_entries(*, year: int, as_of: datetime.date) -> QuerySet[RosterEntry]:
+    """The entries of ``year``'s roster still current on ``as_of``."""
+    return RosterEntry.objects.filter(year=year).filter(RosterEntry.current_on_q(as_of))
+
+
+def roster_persons(*, year: int, as_of: datetime.date) -> QuerySet[Person]:
+    """Persons on ``year``'s roster as of ``as_of`` (unscoped: callers add ``visible_to``)."""
+    return Person.objects.filter(pk__in=roster_entries(year=year, as_of=as_of).values("person_id"))
+
+
+def roster_households(*, year: int, as_of: datetime.date) -> QuerySet[Household]:
+    """Households with at least one member on ``year``'s roster as of ``as_of``."""
+    return Household.objects.filter(
+        pk__in=roster_persons(year=year, as_of=as_of).values("household_id")
+    )
+
+
+def on_roster(*, year: int, as_of: datetime.date, person: str = "pk") -> Exists:
+    """A condition on a row whose ``person`` path leads to a person on the roster (a
+    correlated ``EXISTS``, for lists that read a few rows at a time)."""
+    return Exists(roster_entries(year=year, as_of=as_of).filter(person=OuterRef(person)))
+
+
+def is_on_roster(person: Person, *, year: int, as_of: datetime.date) -> bool:
+    """The same rule for one person (reads their entries, prefetched or not)."""
+    return any(
+        entry.year == year and entry.is_current_on(as_of) for entry in person.roster_entries.all()
+    )
 
 
 @dataclass

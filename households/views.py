@@ -10,8 +10,9 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -19,7 +20,7 @@ from healthpov.accounts.masking import mask_id_number
 from healthpov.accounts.uploads import uploaded_file_download_allow
 from healthpov.exports import XLSX_CONTENT_TYPE, xlsx_response
 from healthpov.operations.dispatch import enqueue
-from healthpov.places.scoping import get_visible_or_404
+from healthpov.places.scoping import get_visible_or_404, id_for_page
 from households import selectors, services, tasks
 from households.forms import (
     ApplyForm,
@@ -30,6 +31,7 @@ from households.forms import (
     SearchForm,
     UploadForm,
 )
+from households.idnumber import looks_like_id_number, normalise_id_text
 from households.imports import build_error_report, ledger_kinds
 from households.models import Household, ImportBatch, Person
 
@@ -66,26 +68,51 @@ def _may_import(user) -> bool:
 # ------------------------------------------------------------------ search
 
 
-def _filters(request: HttpRequest) -> selectors.PersonFilters:
-    form = SearchForm(request.GET)
-    data = form.cleaned_data if form.is_valid() else {}
+def _filters(request: HttpRequest, params) -> selectors.PersonFilters:
+    form = SearchForm(params)
+    form.is_valid()  # a bad field is left out; the valid ones still filter
+    data = form.cleaned_data
     return selectors.PersonFilters(
         q=data.get("q") or "",
-        village_id=data.get("village"),
-        township_id=data.get("township"),
+        village_id=id_for_page(request, "village", params),
+        township_id=id_for_page(request, "township", params),
         status=data.get("status") or "",
         poverty_status=data.get("poverty_status") or "",
     )
 
 
+def _search_url(filters: selectors.PersonFilters) -> str:
+    query = filters.query_string()
+    return reverse("households:search") + (f"?{query}" if query else "")
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def search(request: HttpRequest) -> HttpResponse:
-    """The roster: filters in the query string; an ID number only ever in a POST body."""
-    filters = _filters(request)
-    id_form = IdSearchForm(request.POST or None)
-    if request.method == "POST" and id_form.is_valid():
-        filters.id_number = id_form.cleaned_data["id_number"]
+    """The roster: filters in the query string; an ID number only ever in a POST body.
+
+    The filter form is posted and its filters sent on to the query string (bookmarks, pages),
+    except an ID number typed into the name box: that is searched like the ID search, and the
+    address bar is left alone. An ID-shaped name in a query string is dropped, never echoed.
+    """
+    push_url = ""
+    if request.method == "POST" and "id_number" not in request.POST:
+        filters = _filters(request, request.POST)
+        if looks_like_id_number(filters.q):
+            filters.id_number, filters.q = normalise_id_text(filters.q), ""
+            push_url = "false"
+        else:
+            push_url = _search_url(filters)
+            if not request.htmx:
+                return HttpResponseRedirect(push_url, status=303)
+    else:
+        filters = _filters(request, request.GET)
+        if looks_like_id_number(filters.q):
+            filters.q = ""
+            return HttpResponseRedirect(_search_url(filters), status=303)
+        id_form = IdSearchForm(request.POST or None)
+        if request.method == "POST" and id_form.is_valid():
+            filters.id_number = id_form.cleaned_data["id_number"]
     persons = selectors.person_search(user=request.user, filters=filters)
     page = Paginator(persons, PAGE_SIZE).get_page(request.GET.get("page"))
     context = {
@@ -98,15 +125,20 @@ def search(request: HttpRequest) -> HttpResponse:
         "townships": selectors.townships_visible_to(request.user),
         "id_search": bool(filters.id_number),
     }
-    if request.htmx:
-        return render(request, "households/snippets/results.html", context)
-    return render(request, "households/search.html", context)
+    template = "households/snippets/results.html" if request.htmx else "households/search.html"
+    response = render(request, template, context)
+    if push_url:
+        response["HX-Push-Url"] = push_url
+    return response
 
 
 @login_required
 def export(request: HttpRequest) -> HttpResponse:
     """The filtered roster as .xlsx; ID numbers and phones masked."""
-    persons = selectors.person_search(user=request.user, filters=_filters(request))
+    filters = _filters(request, request.GET)
+    if looks_like_id_number(filters.q):
+        filters.q = ""
+    persons = selectors.person_search(user=request.user, filters=filters)
     rows = selectors.roster_export_rows(persons=persons, reveal=False)
     return xlsx_response("花名册.xlsx", selectors.EXPORT_HEADERS, rows, sheet_title="花名册")
 
@@ -115,12 +147,16 @@ def export(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def household_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def household_detail(
+    request: HttpRequest, pk: int, template_name: str = "households/household_detail.html"
+) -> HttpResponse:
+    """The household's case file; the root URLconf (desk.urls) gives it a template that adds
+    the signing and treatment sections."""
     household = _household_for(request, pk)
     case_file = selectors.household_case_file(household=household)
     return render(
         request,
-        "households/household_detail.html",
+        template_name,
         {"household": household, "members": case_file.members, "case_file": case_file},
     )
 

@@ -10,17 +10,18 @@ from __future__ import annotations
 from rest_framework import serializers, viewsets
 from rest_framework.routers import SimpleRouter
 
+from healthpov.api_fields import ScopedModelSerializer
 from inspections import selectors
 from inspections.models import Campaign, ChecklistItem, Finding
 
 
-class ChecklistItemSerializer(serializers.ModelSerializer):
+class ChecklistItemSerializer(ScopedModelSerializer):
     class Meta:
         model = ChecklistItem
         fields = ["id", "number", "title", "deduction"]
 
 
-class CampaignSerializer(serializers.ModelSerializer):
+class CampaignSerializer(ScopedModelSerializer):
     checklist_items = ChecklistItemSerializer(many=True, read_only=True)
     finding_count = serializers.IntegerField(read_only=True)
 
@@ -39,7 +40,7 @@ class CampaignSerializer(serializers.ModelSerializer):
         ]
 
 
-class FindingSerializer(serializers.ModelSerializer):
+class FindingSerializer(ScopedModelSerializer):
     township_name = serializers.CharField(source="township.name", read_only=True)
     place_name = serializers.CharField(source="place.name", read_only=True)
     deduction = serializers.DecimalField(max_digits=8, decimal_places=2, read_only=True)
@@ -65,6 +66,7 @@ class FindingSerializer(serializers.ModelSerializer):
             "inspector",
             "photo_count",
         ]
+        read_only_fields = fields  # the API only reads findings (they are recorded on pages)
 
 
 class CampaignViewSet(viewsets.ReadOnlyModelViewSet):

@@ -11,6 +11,7 @@ from django.utils.translation import pgettext_lazy
 from healthpov.accounts.models import User
 from healthpov.places.models import Institution, Place
 from healthpov.places.scoping import places_visible_to
+from households.models import Household, Person
 from inspections.models import Campaign, ChecklistItem, FindingCategory, InspectionGroup
 
 
@@ -155,8 +156,6 @@ class FindingForm(BootstrapMixin, forms.Form):
         self.fields["checklist_item"].queryset = campaign.checklist_items.all()
 
     def clean(self):
-        from households.models import Household, Person
-
         data = super().clean()
         number = (data.get("household_number") or "").strip()
         id_number = (data.get("id_number") or "").strip().upper()

@@ -154,7 +154,7 @@ class ChecklistItem(models.Model):
 
 
 class FindingCategory(models.TextChoices):
-    """Free categories for findings outside the checklist (DOMAIN.md "Inspections")."""
+    """Free categories for findings outside the checklist (docs/domain.md "Inspections")."""
 
     SIGNED_NOT_SERVED = "signed_not_served", _("Signed but not served")  # 只签约不服务
     LEDGER_INCOMPLETE = "ledger_incomplete", _("Ledger incomplete")  # 台账不健全

@@ -13,11 +13,11 @@ from healthpov.accounts.uploads import image_reencoded
 
 
 def max_photo_bytes() -> int:
-    return getattr(settings, "EVIDENCE_PHOTO_MAX_BYTES", 5 * 1024 * 1024)
+    return settings.EVIDENCE_PHOTO_MAX_BYTES
 
 
 def max_photo_side() -> int:
-    return getattr(settings, "EVIDENCE_PHOTO_MAX_SIDE", 1600)
+    return settings.EVIDENCE_PHOTO_MAX_SIDE
 
 
 def process_photo(upload: UploadedFile) -> tuple[ContentFile, int, int]:

@@ -20,7 +20,7 @@ from django.db.models.functions import Coalesce
 from healthpov.accounts.models import User
 from healthpov.places.models import Institution, Place
 from healthpov.places.scoping import places_visible_to
-from inspections.models import Campaign, ChecklistItem, Finding
+from inspections.models import Campaign, ChecklistItem, Finding, FindingCategory
 
 DEDUCTION = ExpressionWrapper(
     Coalesce(F("checklist_item__deduction"), Value(Decimal("0"))) * F("person_times"),
@@ -162,8 +162,6 @@ def checklist_summary(campaign: Campaign, user: User) -> list[ItemRow]:
 
 
 def category_summary(campaign: Campaign, user: User) -> list[tuple[str, int]]:
-    from inspections.models import FindingCategory
-
     labels = dict(FindingCategory.choices)
     rows = (
         Finding.objects.visible_to(user)

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from healthpov.accounts.models import User
 from healthpov.places.models import Institution, Place
 from healthpov.places.scoping import places_visible_to
+from households.models import Person
 from inspections.models import (
     Campaign,
     ChecklistItem,
@@ -257,17 +258,17 @@ def finding_add_photos(
 def finding_raise(
     *,
     source_kind: str,
-    record,
+    source_id: int,
+    person: Person,
+    category: str,
+    description: str,
     actor: User,
     campaign: Campaign | None = None,
 ) -> Finding:
-    """Raise a problem found in the registry (a stay breach, an unsigned person, an overdue
-    follow-up) as a finding of a running campaign, in one step."""
-    from inspections.sources import SOURCES
+    """Raise a problem found in the registry as a finding of a running campaign, in one step.
 
-    source = SOURCES[source_kind]
-    description = source.describe(record)
-    person = source.person(record)
+    The caller (desk.services.finding_raise) has checked that the record is still a problem
+    and described it; this records it once per campaign and source record."""
     village = person.household.village
     today = timezone.localdate()
     if campaign is None:
@@ -277,11 +278,11 @@ def finding_raise(
         place=village,
         description=description,
         found_on=min(today, campaign.ends_on),
-        category=source.category,
+        category=category,
         household=person.household,
         person=person,
         source_kind=source_kind,
-        source_id=record.pk,
+        source_id=source_id,
         actor=actor,
     )
 

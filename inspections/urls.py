@@ -22,5 +22,4 @@ urlpatterns = [
     path("findings/<int:pk>/", views.finding_detail, name="finding_detail"),
     path("findings/<int:pk>/photos/", views.finding_photos_add, name="finding_photos_add"),
     path("photos/<int:pk>/", views.photo, name="photo"),
-    path("raise/", views.raise_finding, name="raise_finding"),
 ]

@@ -5,18 +5,20 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 from django.views.decorators.http import require_POST
 
 from healthpov.accounts.uploads import uploaded_photo_response
 from healthpov.places.models import Place
-from healthpov.places.scoping import get_visible_or_404, places_visible_to
+from healthpov.places.scoping import (
+    get_visible_or_404,
+    id_for_page,
+    places_visible_to,
+)
 from healthpov.service_errors import add_service_errors
 from inspections import selectors, services
 from inspections.forms import (
@@ -164,11 +166,11 @@ def checklist_item_create(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def finding_list(request: HttpRequest) -> HttpResponse:
     campaign = township = None
-    if request.GET.get("campaign", "").isdigit():
-        campaign = _get_campaign(request, int(request.GET["campaign"]))
+    if (campaign_id := id_for_page(request, "campaign")) is not None:
+        campaign = _get_campaign(request, campaign_id)
     townships = places_visible_to(request.user).filter(level=Place.Level.TOWNSHIP).order_by("path")
-    if request.GET.get("township", "").isdigit():
-        township = townships.filter(pk=int(request.GET["township"])).first()
+    if (township_id := id_for_page(request, "township")) is not None:
+        township = townships.filter(pk=township_id).first()
     findings = selectors.findings_for(request.user, campaign=campaign, township=township)[:500]
     return render(
         request,
@@ -215,20 +217,16 @@ def finding_create(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def finding_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def finding_detail(
+    request: HttpRequest, pk: int, template_name: str = "inspections/finding_detail.html"
+) -> HttpResponse:
+    """The finding with its photos; the root URLconf (desk.urls) gives it a template that adds
+    the remediation items."""
     finding = _get_finding(request, pk)
-    from remediation.models import Item
-
-    items = Item.objects.visible_to(request.user).filter(finding=finding)
     return render(
         request,
-        "inspections/finding_detail.html",
-        {
-            "finding": finding,
-            "photos": finding.photos.all(),
-            "photo_form": PhotoUploadForm(),
-            "items": items,
-        },
+        template_name,
+        {"finding": finding, "photos": finding.photos.all(), "photo_form": PhotoUploadForm()},
     )
 
 
@@ -258,47 +256,6 @@ def photo(request: HttpRequest, pk: int) -> FileResponse:
     return uploaded_photo_response(
         request.user, get_visible_or_404(FindingPhoto, request.user, pk=pk)
     )
-
-
-@login_required
-@require_POST
-def raise_finding(request: HttpRequest) -> HttpResponse:
-    """One click from a registry page: the record becomes a finding of a running campaign."""
-    from inspections.sources import SOURCES
-
-    back = request.POST.get("next", "")
-    if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
-        back = reverse("inspections:finding_list")
-    source = SOURCES.get(request.POST.get("source_kind", ""))
-    model = source.model_class() if source else None
-    if model is None or not request.POST.get("source_id", "").isdigit():
-        raise Http404
-    record = get_visible_or_404(model, request.user, pk=int(request.POST["source_id"]))
-    campaign = None
-    if request.POST.get("campaign", "").isdigit():
-        campaign = _get_campaign(request, int(request.POST["campaign"]))
-    existing = Finding.objects.visible_to(request.user).filter(
-        source_kind=request.POST["source_kind"], source_id=record.pk
-    )
-    if campaign is not None:
-        existing = existing.filter(campaign=campaign)
-    try:
-        finding = services.finding_raise(
-            source_kind=request.POST["source_kind"],
-            record=record,
-            campaign=campaign,
-            actor=request.user,
-        )
-    except ValidationError as exc:
-        already = existing.order_by("-id").first()
-        if already is not None:
-            messages.info(request, _("This problem has already been raised in this campaign."))
-            return redirect("inspections:finding_detail", pk=already.pk)
-        for message in exc.messages:
-            messages.error(request, message)
-        return redirect(back)
-    messages.success(request, _("Problem raised as a finding."))
-    return redirect("inspections:finding_detail", pk=finding.pk)
 
 
 def _report_context(request: HttpRequest, campaign: Campaign) -> dict:

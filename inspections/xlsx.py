@@ -18,7 +18,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, Side
 from openpyxl.utils import get_column_letter
 
-from healthpov.exports import XLSX_CONTENT_TYPE, neutralise
+from healthpov.exports import XLSX_CONTENT_TYPE, neutralise, print_as_form, sheet_name
 
 
 def safe_cell(value):
@@ -61,7 +61,7 @@ def _write_sheet(ws, sheet: Sheet) -> None:
     if sheet.numbered:
         columns = [Column("序号", 6), *columns]
     ncols = len(columns)
-    ws.title = sheet.name[:31]
+    ws.title = sheet_name(sheet.name)
     row = 1
     ws.cell(row=row, column=1, value=safe_cell(sheet.title)).font = Font(bold=True, size=16)
     ws.cell(row=row, column=1).alignment = CENTRE
@@ -102,7 +102,7 @@ def _write_sheet(ws, sheet: Sheet) -> None:
             ws.cell(row=r, column=c).alignment = CENTRE
             ws.cell(row=r, column=c).border = BORDER
     row += header_rows
-    ws.print_title_rows = f"1:{row - 1}"
+    title_rows = row - 1
     ws.freeze_panes = ws.cell(row=row, column=1)
     for number, values in enumerate(sheet.rows, start=1):
         values = [number, *values] if sheet.numbered else list(values)
@@ -117,7 +117,7 @@ def _write_sheet(ws, sheet: Sheet) -> None:
         ws.cell(row=row, column=1, value=safe_cell(line))
         ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=ncols)
         row += 1
-    ws.page_setup.orientation = "landscape"
+    print_as_form(ws, title_rows=title_rows, unit=sheet.subtitle or "")
 
 
 def workbook_bytes(sheets: Sequence[Sheet]) -> bytes:

@@ -15,12 +15,13 @@ from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 from rest_framework.routers import SimpleRouter
 
+from healthpov.api_fields import ScopedModelSerializer
 from healthpov.places.scoping import get_visible_or_404
 from remediation import selectors, services
 from remediation.models import Item, ItemTransition
 
 
-class ItemSerializer(serializers.ModelSerializer):
+class ItemSerializer(ScopedModelSerializer):
     township_name = serializers.CharField(source="township.name", read_only=True, default="")
     responsible_unit = serializers.CharField(read_only=True)
     source_label = serializers.CharField(read_only=True)

@@ -1,11 +1,11 @@
 """Remediation (整改): items on the ledger, their transitions, evidence, accountability,
-notifications, progress reports and six-month revisits (回头看)."""
+progress reports and six-month revisits (回头看). Its notifications live in
+healthpov.notifications."""
 
 from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
@@ -230,60 +230,6 @@ class Accountability(ChoiceLabels, models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.place}"
-
-
-class NotificationQuerySet(ScopedQuerySet):
-    def for_user(self, user) -> NotificationQuerySet:
-        return self.filter(recipient=user)
-
-    def unread(self) -> NotificationQuerySet:
-        return self.filter(read_at__isnull=True)
-
-
-class Notification(ChoiceLabels, models.Model):
-    class Kind(models.TextChoices):
-        NEW_ITEM = "new_item", _("New item")
-        DUE_SOON = "due_soon", _("Due within 7 days")
-        OVERDUE = "overdue", pgettext_lazy("remediation", "Overdue")
-        SENT_BACK = "sent_back", _("Sent back")
-        SUBMITTED = "submitted", _("Awaiting verification")
-        REVISIT = "revisit", _("Revisit due")
-        WORK_DUE = "work_due", _("Work due")  # the morning reminder (signing.reminders)
-
-    # One reminder per item and recipient for these kinds, however often the job runs.
-    ONCE_PER_ITEM = {Kind.DUE_SOON, Kind.OVERDUE, Kind.NEW_ITEM, Kind.REVISIT}
-
-    recipient = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
-    )
-    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
-    item = models.ForeignKey(
-        Item, null=True, blank=True, on_delete=models.CASCADE, related_name="notifications"
-    )
-    message = models.CharField(pgettext_lazy("notification", "message"), max_length=300)
-    once_key = models.CharField(max_length=60, blank=True, editable=False)
-    created_at = models.DateTimeField(_("time"), default=timezone.now)
-    read_at = models.DateTimeField(_("read at"), null=True, blank=True)
-    emailed_at = models.DateTimeField(null=True, blank=True, editable=False)
-
-    objects = NotificationQuerySet.as_manager()
-    scope_place_lookup = "item__place"
-
-    class Meta:
-        verbose_name = _("notification")
-        verbose_name_plural = _("notifications")
-        ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["recipient", "read_at"])]
-        constraints = [
-            models.UniqueConstraint(
-                fields=["recipient", "once_key"],
-                condition=~Q(once_key=""),
-                name="notification_once_per_key",
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return self.message
 
 
 class ProgressReport(ChoiceLabels, models.Model):

@@ -10,11 +10,11 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from healthpov.accounts.models import User
+from inspections.models import Finding
 from remediation.models import (
     Accountability,
     Item,
     ItemState,
-    Notification,
     ProgressReport,
     Revisit,
 )
@@ -118,14 +118,8 @@ def accountability_for(user: User) -> QuerySet[Accountability]:
     )
 
 
-def notifications_for(user: User) -> QuerySet[Notification]:
-    return Notification.objects.for_user(user).select_related("item")
-
-
-def unread_count(user: User) -> int:
-    if not user.is_authenticated:
-        return 0
-    return Notification.objects.for_user(user).unread().count()
+def items_of_finding(*, finding: Finding, user: User) -> QuerySet[Item]:
+    return Item.objects.visible_to(user).filter(finding=finding)
 
 
 def reports_for(user: User) -> QuerySet[ProgressReport]:

@@ -10,11 +10,13 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import Count, F, Q
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from healthpov.accounts.models import User
-from healthpov.operations.dispatch import enqueue
+from healthpov.notifications.models import Notification
+from healthpov.notifications.services import notifications_create
 from healthpov.places.models import Institution, Place
 from inspections.photos import process_photo
 from remediation.models import (
@@ -24,7 +26,6 @@ from remediation.models import (
     ItemSource,
     ItemState,
     ItemTransition,
-    Notification,
     ProgressReport,
     Revisit,
 )
@@ -61,13 +62,22 @@ def add_months(day: dt.date, months: int) -> dt.date:
 
 
 def unit_users(item: Item) -> list[User]:
-    """Staff of the item's township and of its responsible institution."""
+    """Staff of the item's township and of its responsible institution who can see the item.
+
+    A notification carries the item's problem text, so staff of a responsible institution
+    whose place does not contain the item's place (another township's health centre) get none.
+    """
     q = Q(pk__in=[])
     if item.township_id:
         q |= Q(place_id=item.township_id, role=User.Role.TOWNSHIP_STAFF)
     if item.responsible_institution_id:
         q |= Q(institution_id=item.responsible_institution_id)
-    return list(User.objects.filter(q, is_active=True).exclude(role=User.Role.INSPECTOR))
+    candidates = User.objects.filter(q, is_active=True).exclude(role=User.Role.INSPECTOR)
+    return [
+        user
+        for user in candidates.select_related("place")
+        if Item.objects.visible_to(user).filter(pk=item.pk).exists()
+    ]
 
 
 def county_users(item: Item) -> list[User]:
@@ -82,89 +92,26 @@ def county_users(item: Item) -> list[User]:
     )
 
 
+# Kinds sent at most once per item and recipient, however often the job runs.
+ONCE_PER_ITEM = {
+    Notification.Kind.DUE_SOON,
+    Notification.Kind.OVERDUE,
+    Notification.Kind.NEW_ITEM,
+    Notification.Kind.REVISIT,
+}
+
+
 def notify(*, recipients: Iterable[User], kind: str, item: Item | None, message: str) -> int:
-    """Create in-app notifications (at most once per item and kind where that applies).
-
-    Must run inside the caller's transaction; e-mails are queued on commit.
-    """
-    once = kind in Notification.ONCE_PER_ITEM and item is not None
-    rows = [
-        Notification(
-            recipient=user,
-            kind=kind,
-            item=item,
-            message=message[:300],
-            once_key=f"{kind}:{item.pk}" if once else "",
-        )
-        for user in {u.pk: u for u in recipients}.values()
-    ]
-    if not rows:
-        return 0
-    if not once:
-        created = Notification.objects.bulk_create(rows)
-        _queue_emails([n.pk for n in created])
-        return len(created)
-    key = rows[0].once_key
-    existing = set(Notification.objects.filter(once_key=key).values_list("recipient_id", flat=True))
-    rows = [r for r in rows if r.recipient_id not in existing]
-    # ignore_conflicts: a concurrent run may have sent the same reminder meanwhile.
-    Notification.objects.bulk_create(rows, ignore_conflicts=True)
-    ids = Notification.objects.filter(
-        once_key=key, recipient__in=[r.recipient_id for r in rows], emailed_at__isnull=True
-    ).values_list("pk", flat=True)
-    _queue_emails(list(ids))
-    return len(rows)
-
-
-def _queue_emails(notification_ids: list[int]) -> None:
-    from django.conf import settings
-
-    if not notification_ids or not settings.EMAIL_NOTIFICATIONS:
-        return
-    from remediation.tasks import send_notification_emails
-
-    enqueue(send_notification_emails, notification_ids)  # kept if Redis is down
-
-
-def notifications_send_emails(*, notification_ids: Sequence[int]) -> int:
-    """Send the e-mail copy of notifications not yet e-mailed; safe to run twice."""
-    from django.conf import settings
-    from django.core.mail import send_mail
-
-    sent = 0
-    with transaction.atomic():
-        pending = (
-            Notification.objects.select_for_update()
-            .filter(pk__in=notification_ids, emailed_at__isnull=True)
-            .select_related("recipient")
-        )
-        for note in pending:
-            if note.recipient.email:
-                send_mail(
-                    subject=f"[健康扶贫] {note.get_kind_display()}",
-                    message=note.message,
-                    from_email=settings.DEFAULT_FROM_EMAIL,
-                    recipient_list=[note.recipient.email],
-                )
-                sent += 1
-            note.emailed_at = timezone.now()
-            note.save(update_fields=["emailed_at"])
-    return sent
-
-
-def notification_mark_read(*, notification: Notification, actor: User) -> None:
-    if notification.recipient_id != actor.pk:
-        raise PermissionError
-    if notification.read_at is None:
-        with transaction.atomic():
-            Notification.objects.filter(pk=notification.pk, read_at__isnull=True).update(
-                read_at=timezone.now()
-            )
-
-
-def notifications_mark_all_read(*, actor: User) -> int:
-    with transaction.atomic():
-        return Notification.objects.for_user(actor).unread().update(read_at=timezone.now())
+    """Create in-app notifications about ``item`` (at most once per item and kind where that
+    applies). Must run inside the caller's transaction; e-mails are queued on commit."""
+    once = kind in ONCE_PER_ITEM and item is not None
+    return notifications_create(
+        recipients=recipients,
+        kind=kind,
+        message=message,
+        link=reverse("remediation:item_detail", args=[item.pk]) if item is not None else "",
+        once_key=f"{kind}:{item.pk}" if once else "",
+    )
 
 
 # --- items ---------------------------------------------------------------------------------

@@ -44,8 +44,3 @@ def build_monthly_report(county_id: int | None = None) -> list[int]:
 def create_due_revisits() -> int:
     """Daily: a revisit (回头看) for every item closed six months ago."""
     return services.revisits_create_due()
-
-
-@shared_task(autoretry_for=(ConnectionError, OSError), retry_backoff=True, max_retries=5)
-def send_notification_emails(notification_ids: list[int]) -> int:
-    return services.notifications_send_emails(notification_ids=notification_ids)

@@ -6,7 +6,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
@@ -32,7 +32,6 @@ from remediation.models import (
     ItemSource,
     ItemState,
     ItemTransition,
-    Notification,
     ProgressReport,
     Revisit,
 )
@@ -290,39 +289,6 @@ def accountability_create(request: HttpRequest) -> HttpResponse:
         "remediation/item_form.html",
         {"form": form, "title": _("Record a notice or a talk")},
     )
-
-
-# --- notifications -------------------------------------------------------------------------
-
-
-@login_required
-def notification_list(request: HttpRequest) -> HttpResponse:
-    notes = selectors.notifications_for(request.user)[:200]
-    return render(request, "remediation/notification_list.html", {"notifications": notes})
-
-
-@login_required
-def notification_count(request: HttpRequest) -> HttpResponse:
-    """The bell's badge, fetched by HTMX after the page has loaded."""
-    unread = selectors.unread_count(request.user)
-    return render(request, "remediation/snippets/unread_count.html", {"unread": unread})
-
-
-@login_required
-@require_POST
-def notification_read(request: HttpRequest, pk: int) -> HttpResponse:
-    note = get_object_or_404(Notification, pk=pk, recipient=request.user)
-    services.notification_mark_read(notification=note, actor=request.user)
-    if note.item_id and Item.objects.visible_to(request.user).filter(pk=note.item_id).exists():
-        return redirect("remediation:item_detail", pk=note.item_id)
-    return redirect("remediation:notification_list")
-
-
-@login_required
-@require_POST
-def notifications_read_all(request: HttpRequest) -> HttpResponse:
-    services.notifications_mark_all_read(actor=request.user)
-    return redirect("remediation:notification_list")
 
 
 # --- reports and revisits ------------------------------------------------------------------

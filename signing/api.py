@@ -10,7 +10,6 @@ from __future__ import annotations
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils import timezone
-from django.utils.dateparse import parse_date
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, serializers, viewsets
@@ -20,6 +19,8 @@ from rest_framework.response import Response
 from rest_framework.routers import SimpleRouter
 
 from healthpov.accounts.masking import mask_id_number
+from healthpov.api_fields import HospitalField, ScopedModelSerializer, ScopedRelatedField
+from healthpov.period import period_for_api
 from households.models import Person
 from signing import followups, services
 from signing.models import (
@@ -44,20 +45,10 @@ def _service_call(function, **kwargs):
         raise PermissionDenied(str(error)) from None
 
 
-class VisiblePersonField(serializers.PrimaryKeyRelatedField):
-    def get_queryset(self):
-        return Person.objects.visible_to(self.context["request"].user)
-
-
-class VisibleTeamField(serializers.PrimaryKeyRelatedField):
-    def get_queryset(self):
-        return Team.objects.visible_to(self.context["request"].user)
-
-
-class PersonRecordSerializer(serializers.ModelSerializer):
+class PersonRecordSerializer(ScopedModelSerializer):
     """Common fields of a person's record: the person (any visible one), name, masked ID."""
 
-    person = VisiblePersonField()
+    person = ScopedRelatedField(queryset=Person.objects.all())
     person_name = serializers.CharField(source="person.name", read_only=True)
     person_id_number = serializers.SerializerMethodField()
 
@@ -66,7 +57,7 @@ class PersonRecordSerializer(serializers.ModelSerializer):
 
 
 class ContractSerializer(PersonRecordSerializer):
-    team = VisibleTeamField(required=False, allow_null=True)
+    team = ScopedRelatedField(queryset=Team.objects.all(), required=False, allow_null=True)
 
     class Meta:
         model = Contract
@@ -139,6 +130,10 @@ class FulfilmentSerializer(PersonRecordSerializer):
 
 
 class HealthCheckSerializer(PersonRecordSerializer):
+    institution = HospitalField(
+        required=False, allow_null=True, model_field=HealthCheck._meta.get_field("institution")
+    )
+
     class Meta:
         model = HealthCheck
         fields = [
@@ -155,7 +150,7 @@ class HealthCheckSerializer(PersonRecordSerializer):
         ]
 
 
-class BookletSerializer(serializers.ModelSerializer):
+class BookletSerializer(ScopedModelSerializer):
     class Meta:
         model = Booklet
         fields = ["status", "applied_on", "number", "issued_on", "expires_on"]
@@ -189,7 +184,7 @@ class DiagnosisSerializer(PersonRecordSerializer):
             return False
 
 
-class TeamSerializer(serializers.ModelSerializer):
+class TeamSerializer(ScopedModelSerializer):
     institution_name = serializers.CharField(source="institution.name", read_only=True)
 
     class Meta:
@@ -197,7 +192,7 @@ class TeamSerializer(serializers.ModelSerializer):
         fields = ["id", "name", "institution", "institution_name", "lead_doctor_name", "villages"]
 
 
-class DiseaseSerializer(serializers.ModelSerializer):
+class DiseaseSerializer(ScopedModelSerializer):
     class Meta:
         model = Disease
         fields = [
@@ -404,27 +399,22 @@ class FollowupViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     filter_backends: list = []
 
     def as_of(self):
-        return min(
-            parse_date(self.request.query_params.get("as_of") or "") or timezone.localdate(),
-            timezone.localdate(),
-        )
+        return period_for_api(self.request).as_of
 
     def get_queryset(self):
         queryset = followups.chronic_patients(
             Person.objects.visible_to(self.request.user), self.as_of()
         ).order_by("pk")
         state = self.request.query_params.get("state")
-        if state == followups.DUE:
-            queryset = queryset.filter(followup_due=True)
-        elif state == followups.OVERDUE:
-            queryset = queryset.filter(followup_overdue=True)
-        elif state == "compliant":
-            queryset = queryset.filter(followup_overdue=False)
-        return queryset
+        if state not in (followups.DUE, followups.OVERDUE, followups.COMPLIANT):
+            return queryset
+        return followups.in_state(queryset, state)
 
     @extend_schema(
         parameters=[
-            OpenApiParameter("as_of", OpenApiTypes.DATE, description="Default: today."),
+            OpenApiParameter(
+                "as_of", OpenApiTypes.DATE, description="Default: today; 400 if bad or future."
+            ),
             OpenApiParameter("state", str, enum=["due", "overdue", "compliant"]),
         ]
     )

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from signing.models import ChronicKind, Disease
 
-#: DOMAIN.md's default special outpatient disease list (a county replaces it with its province's).
+#: The starting special outpatient disease list (a county replaces it with its province's).
 DEFAULT_SPECIAL_DISEASES = (
     "高血压",
     "糖尿病",

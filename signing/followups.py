@@ -2,30 +2,33 @@
 
 Patients with one of the four key chronic diseases (``Disease.is_key_chronic``) need a
 follow-up visit (a :class:`~signing.models.FulfilmentRecord` of kind ``follow_up``) in every
-period of the year; the year's :class:`~signing.models.YearPolicy` says how many periods
-(4 → quarters). Periods are counted from the later of 1 January and the patient's first
-registration (the earliest ``diagnosed_on`` of their key chronic registrations): the period
-that holds the registration date counts, earlier ones do not.
+quarter of the year; the year's :class:`~signing.models.YearPolicy` says how many (4 →
+quarters; a policy of 2 makes each "quarter" a half-year). Quarters are counted from the
+later of 1 January and the patient's first registration (the earliest ``diagnosed_on`` of
+their key chronic registrations): the quarter that holds the registration date counts,
+earlier ones do not.
 
-As of a date, each period of that date's year is
+As of a date, each quarter of that date's year is
 
-- ``done``: a follow-up dated inside the period and not after the as-of date;
-- ``overdue``: the period ended before the as-of date without a follow-up;
-- ``due``: the period holds the as-of date and has no follow-up yet;
-- ``not_required``: the period ended before the patient was registered;
-- ``upcoming``: the period starts after the as-of date.
+- ``done``: a follow-up dated inside the quarter and not after the as-of date;
+- ``overdue``: the quarter ended before the as-of date without a follow-up;
+- ``due``: the quarter holds the as-of date and has no follow-up yet;
+- ``not_required``: the quarter ended before the patient was registered;
+- ``upcoming``: the quarter starts after the as-of date.
 
-A patient is *compliant* when no period is overdue (a follow-up in every elapsed period):
+A patient is *compliant* when no quarter is overdue (a follow-up in every elapsed quarter):
 this is the ``followup_compliance`` indicator.
 
 Public functions (everything else in the project goes through them):
 
-- :func:`periods_of_year` — the periods of a year under its policy.
+- :func:`quarters_of_year` — the quarters of a year under its policy.
 - :func:`with_followup_status` — annotate a ``Person`` queryset in SQL with
   ``chronic_since``, ``followup_overdue``, ``followup_due`` (and ``followup_done_current``);
   rows that are not patients get ``chronic_since = None`` and both flags false.
 - :func:`chronic_patients` — a ``Person`` queryset of the patients as of a date, annotated.
-- :func:`patient_followup_status` — one patient's periods for a page;
+- :func:`compliant_registrations_q` — the same compliance rule for a whole county at once,
+  as a condition on ``ChronicRegistration`` rows (the indicator registry reads it);
+- :func:`patient_followup_status` — one patient's quarters for a page;
   :func:`status_from_records` — the same from records already loaded (household pages).
 """
 
@@ -59,10 +62,12 @@ DUE = "due"
 OVERDUE = "overdue"
 NOT_REQUIRED = "not_required"
 UPCOMING = "upcoming"
+DUE_OR_OVERDUE = "due_or_overdue"
+COMPLIANT = "compliant"
 
 
 @dataclass(frozen=True)
-class Period:
+class Quarter:
     index: int  # 1-based: Q1..Q4 when quarterly
     start: datetime.date
     end: datetime.date
@@ -71,8 +76,8 @@ class Period:
         return f"{self.start:%m-%d}~{self.end:%m-%d}"
 
 
-def periods_of_year(year: int, per_year: int | None = None) -> list[Period]:
-    """The follow-up periods of ``year`` (quarters when the policy asks for 4 a year)."""
+def quarters_of_year(year: int, per_year: int | None = None) -> list[Quarter]:
+    """The follow-up quarters of ``year`` (half-years when the policy asks for 2 a year)."""
     if per_year is None:
         per_year = YearPolicy.for_year(year).followups_per_year
     months = 12 // per_year
@@ -84,15 +89,14 @@ def periods_of_year(year: int, per_year: int | None = None) -> list[Period]:
             end = datetime.date(year, 12, 31)
         else:
             end = datetime.date(year, first_month + months, 1) - datetime.timedelta(days=1)
-        result.append(Period(index + 1, start, end))
+        result.append(Quarter(index + 1, start, end))
     return result
 
 
 def _chronic_since(as_of: datetime.date) -> Subquery:
     # The key chronic diseases as a list of ids (one small query) rather than a join: the join
     # was planned inside the per-person subquery, and every list row hashed the disease table
-    # again (a township's follow-up list at 60,000 persons: 86 -> 52 ms; the county's: 480 ->
-    # 241 ms; bench/page_costs.py).
+    # again (docs/architecture.md "Performance choices").
     key_chronic = list(Disease.objects.filter(is_key_chronic=True).values_list("pk", flat=True))
     return Subquery(
         ChronicRegistration.objects.filter(
@@ -128,13 +132,13 @@ def with_followup_status(
     current_name = None
     overdue_q = None
     aliases = {}
-    for period in periods_of_year(as_of.year, per_year):
-        if period.start > as_of:
+    for quarter in quarters_of_year(as_of.year, per_year):
+        if quarter.start > as_of:
             break
-        name = f"_followup_p{period.index}"
-        aliases[name] = _followup_in(period.start, min(period.end, as_of))
-        if period.end < as_of:
-            missed = Q(chronic_since__lte=period.end, **{name: False})
+        name = f"_followup_p{quarter.index}"
+        aliases[name] = _followup_in(quarter.start, min(quarter.end, as_of))
+        if quarter.end < as_of:
+            missed = Q(chronic_since__lte=quarter.end, **{name: False})
             overdue_q = missed if overdue_q is None else overdue_q | missed
         else:
             current_name = name
@@ -170,9 +174,47 @@ def chronic_patients(
     return with_followup_status(persons, as_of, per_year).filter(chronic_since__isnull=False)
 
 
+def in_state(patients: QuerySet, state: str) -> QuerySet:
+    """Annotated patients (:func:`chronic_patients`) narrowed to a state: ``due``,
+    ``overdue``, ``due_or_overdue`` or ``compliant`` (no quarter overdue); any other value
+    leaves them all."""
+    if state == DUE:
+        return patients.filter(followup_due=True)
+    if state == OVERDUE:
+        return patients.filter(followup_overdue=True)
+    if state == DUE_OR_OVERDUE:
+        return patients.filter(Q(followup_due=True) | Q(followup_overdue=True))
+    if state == COMPLIANT:
+        return patients.filter(followup_overdue=False)
+    return patients
+
+
+def compliant_registrations_q(as_of: datetime.date, per_year: int | None = None) -> Q:
+    """Key chronic registrations (by ``as_of``) of patients compliant on ``as_of``: a
+    condition on ``ChronicRegistration`` rows, for counting a whole county in one pass.
+
+    The same rule as :func:`with_followup_status` (a patient registered by a quarter's end
+    that ended before ``as_of`` needs a follow-up inside it), written as set operations, one
+    per elapsed quarter, rather than as correlated sub-queries per person
+    (tests/signing/test_followups.py checks both agree person by person).
+    """
+    compliant = Q(disease__is_key_chronic=True, diagnosed_on__lte=as_of)
+    for quarter in quarters_of_year(as_of.year, per_year):
+        if quarter.end >= as_of:
+            break
+        followed = FulfilmentRecord.objects.filter(
+            kind=FulfilmentKind.FOLLOW_UP, served_on__gte=quarter.start, served_on__lte=quarter.end
+        ).values("person_id")
+        registered = ChronicRegistration.objects.filter(
+            disease__is_key_chronic=True, diagnosed_on__lte=min(quarter.end, as_of)
+        )
+        compliant &= Q(person_id__in=followed) | ~Q(person_id__in=registered.values("person_id"))
+    return compliant
+
+
 @dataclass
-class PeriodStatus:
-    period: Period
+class QuarterStatus:
+    quarter: Quarter
     state: str
     followups: list[datetime.date] = field(default_factory=list)
 
@@ -181,7 +223,7 @@ class PeriodStatus:
 class PatientFollowupStatus:
     as_of: datetime.date
     chronic_since: datetime.date | None
-    periods: list[PeriodStatus]
+    quarters: list[QuarterStatus]
 
     @property
     def is_patient(self) -> bool:
@@ -189,30 +231,30 @@ class PatientFollowupStatus:
 
     @property
     def overdue(self) -> bool:
-        return any(p.state == OVERDUE for p in self.periods)
+        return any(q.state == OVERDUE for q in self.quarters)
 
     @property
     def due(self) -> bool:
-        return any(p.state == DUE for p in self.periods)
+        return any(q.state == DUE for q in self.quarters)
 
     @property
     def compliant(self) -> bool:
         return self.is_patient and not self.overdue
 
 
-def period_state(
-    period: Period,
+def quarter_state(
+    quarter: Quarter,
     as_of: datetime.date,
     chronic_since: datetime.date,
     followups: list[datetime.date],
 ) -> str:
-    if period.start > as_of:
+    if quarter.start > as_of:
         return UPCOMING
-    if period.end < chronic_since:
+    if quarter.end < chronic_since:
         return NOT_REQUIRED
     if followups:
         return DONE
-    return OVERDUE if period.end < as_of else DUE
+    return OVERDUE if quarter.end < as_of else DUE
 
 
 def status_from_records(
@@ -232,20 +274,22 @@ def status_from_records(
         if r.disease.is_key_chronic and r.diagnosed_on <= as_of
     ]
     if not since:
-        return PatientFollowupStatus(as_of=as_of, chronic_since=None, periods=[])
+        return PatientFollowupStatus(as_of=as_of, chronic_since=None, quarters=[])
     first = min(since)
     dates = [d for d in followup_dates if d.year == as_of.year and d <= as_of]
     statuses = []
-    for period in periods_of_year(as_of.year, per_year):
-        inside = sorted(d for d in dates if period.start <= d <= period.end)
-        statuses.append(PeriodStatus(period, period_state(period, as_of, first, inside), inside))
-    return PatientFollowupStatus(as_of=as_of, chronic_since=first, periods=statuses)
+    for quarter in quarters_of_year(as_of.year, per_year):
+        inside = sorted(d for d in dates if quarter.start <= d <= quarter.end)
+        statuses.append(
+            QuarterStatus(quarter, quarter_state(quarter, as_of, first, inside), inside)
+        )
+    return PatientFollowupStatus(as_of=as_of, chronic_since=first, quarters=statuses)
 
 
 def patient_followup_status(
     person, as_of: datetime.date, per_year: int | None = None
 ) -> PatientFollowupStatus:
-    """One person's follow-up periods of ``as_of``'s year; for pages and the API."""
+    """One person's follow-up quarters of ``as_of``'s year; for pages and the API."""
     registrations = list(
         ChronicRegistration.objects.filter(person=person).select_related("disease")
     )

@@ -7,6 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from healthpov.places.models import Institution
+from healthpov.places.scoping import hospitals_choosable_by
 from signing.models import (
     BookletStatus,
     Disease,
@@ -126,7 +127,7 @@ class HealthCheckForm(HouseholdForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["institution"].queryset = Institution.objects.visible_to(self.user)
+        self.fields["institution"].queryset = hospitals_choosable_by(self.user)
 
 
 class ChronicForm(HouseholdForm):

@@ -1,7 +1,7 @@
 """The six ledgers (台账) of the signing app, as declarations for the registry's import engine.
 
 ``manage.py import_ledger KIND PATH [--dry-run]`` with KIND one of ``contracts``, ``unsigned``,
-``chronic``, ``fulfilment``, ``health_checks``, ``special_diseases`` (headers as in DOMAIN.md).
+``chronic``, ``fulfilment``, ``health_checks``, ``special_diseases`` (headers: docs/domain.md).
 Every ledger is an upsert keyed by what identifies a record (a person's contract of a year, a
 person's check on a day...): the same file imported twice changes nothing. Team, doctor and
 institution names are matched to known records where they match and kept as text otherwise;
@@ -20,7 +20,6 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
-from healthpov.places.models import Institution
 from households.imports import Column, PersonLedger, Row, normalise, register
 from signing.catalogue import Catalogue
 from signing.models import (
@@ -422,7 +421,8 @@ class HealthCheckLedger(UpsertLedger):
         for row in rows:
             _check_day(row, "checked_on", self.context.today)
         self.institutions = _by_name(
-            Institution.objects.all(), (r["institution"] for r in rows if r["institution"])
+            self.context.hospitals(),
+            (r["institution"] for r in rows if r["institution"]),
         )
 
     def existing(self, rows):

@@ -600,6 +600,23 @@ class Booklet(ChoiceLabels, models.Model):
     def __str__(self) -> str:
         return f"{self.diagnosis} {self.get_status_display()}"
 
+    # The rule "booklet valid on a date" in its two forms: ``valid_on_q`` for SQL,
+    # ``is_valid_on`` for one booklet (tests/signing check that both agree).
+
+    @staticmethod
+    def valid_on_q(day: datetime.date, *, prefix: str = "") -> models.Q:
+        """Issued by ``day`` and not expired on it (``prefix``: the path to the booklet, e.g.
+        ``"booklet__"`` from a diagnosis)."""
+        return models.Q(
+            **{
+                f"{prefix}status": BookletStatus.ISSUED,
+                f"{prefix}issued_on__lte": day,
+            }
+        ) & (
+            models.Q(**{f"{prefix}expires_on__isnull": True})
+            | models.Q(**{f"{prefix}expires_on__gte": day})
+        )
+
     def is_valid_on(self, day: datetime.date) -> bool:
         """Issued, and not expired on ``day`` (an expired booklet counts as pending again)."""
         return (

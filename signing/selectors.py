@@ -12,13 +12,14 @@ from typing import TYPE_CHECKING
 
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 
-from households.models import Household, Person, PersonStatus, RosterEntry
+from households.models import Household, Person, PersonStatus
+from households.selectors import on_roster
 from signing import followups
 from signing.models import (
     Booklet,
-    BookletStatus,
     ChronicRegistration,
     Contract,
+    FulfilmentKind,
     FulfilmentRecord,
     HealthCheck,
     SpecialDiseaseDiagnosis,
@@ -57,16 +58,38 @@ def _has_contract(year: int) -> Exists:
     return Exists(Contract.objects.filter(person=OuterRef("pk"), year=year))
 
 
-# --- work lists ------------------------------------------------------------------------------
+# --- signed / not signed as of a date ----------------------------------------------------------
+# A contract or a not-signed record counts from the day it was signed or recorded. The rule
+# "unsigned without a reason" is ``unsigned_without_reason_q`` (SQL, over Person) and
+# ``is_unsigned_without_reason`` (one person); the indicator registry counts it from the same
+# two tables (``contracts_as_of``, ``unsigned_records_as_of``).
 
 
-def on_roster(year: int, as_of: datetime.date) -> Exists:
-    """The person is on ``year``'s roster and had not left it by ``as_of``."""
-    return Exists(
-        RosterEntry.objects.filter(person=OuterRef("pk"), year=year).filter(
-            Q(left_on__isnull=True) | Q(left_on__gt=as_of)
-        )
+def contracts_as_of(year: int, as_of: datetime.date) -> QuerySet[Contract]:
+    """Contracts for service year ``year`` signed by ``as_of``."""
+    return Contract.objects.filter(year=year, signed_on__lte=as_of)
+
+
+def unsigned_records_as_of(year: int, as_of: datetime.date) -> QuerySet[UnsignedRecord]:
+    """Reasons for not signing in ``year`` recorded by ``as_of``."""
+    return UnsignedRecord.objects.filter(year=year, recorded_on__lte=as_of)
+
+
+def unsigned_without_reason_q(year: int, as_of: datetime.date) -> Q:
+    """Persons with neither a contract for ``year`` nor a recorded reason, as of ``as_of``."""
+    return ~Q(Exists(contracts_as_of(year, as_of).filter(person=OuterRef("pk")))) & ~Q(
+        Exists(unsigned_records_as_of(year, as_of).filter(person=OuterRef("pk")))
     )
+
+
+def is_unsigned_without_reason(person: Person, year: int, as_of: datetime.date) -> bool:
+    return (
+        not contracts_as_of(year, as_of).filter(person=person).exists()
+        and not unsigned_records_as_of(year, as_of).filter(person=person).exists()
+    )
+
+
+# --- work lists ------------------------------------------------------------------------------
 
 
 def unsigned_without_reason(
@@ -76,22 +99,18 @@ def unsigned_without_reason(
     the ``unsigned_no_reason`` indicator counts)."""
     return (
         _persons(user, filters)
-        .filter(on_roster(year, as_of))
-        .exclude(_has_contract(year))
-        .exclude(Exists(UnsignedRecord.objects.filter(person=OuterRef("pk"), year=year)))
+        .filter(on_roster(year=year, as_of=as_of))
+        .filter(unsigned_without_reason_q(year, as_of))
     )
 
 
 def followups_due(user: User, as_of: datetime.date, filters: ListFilters) -> QuerySet[Person]:
-    """Chronic patients with a follow-up due this period or overdue (``state``: due/overdue)."""
+    """Chronic patients with a follow-up due this quarter or overdue (``state``: due/overdue)."""
     qs = followups.chronic_patients(
         _persons(user, filters).exclude(status__in=GONE_STATUSES), as_of
     )
-    if filters.state == followups.DUE:
-        return qs.filter(followup_due=True)
-    if filters.state == followups.OVERDUE:
-        return qs.filter(followup_overdue=True)
-    return qs.filter(Q(followup_due=True) | Q(followup_overdue=True))
+    state = filters.state if filters.state in (followups.DUE, followups.OVERDUE) else ""
+    return followups.in_state(qs, state or followups.DUE_OR_OVERDUE)
 
 
 def booklets_to_handle(
@@ -100,9 +119,7 @@ def booklets_to_handle(
     """Diagnoses whose booklet is not valid (pending, applied, expired) or expires within 30
     days (``state``: pending/expiring)."""
     soon = as_of + datetime.timedelta(days=EXPIRY_WINDOW_DAYS)
-    valid = Q(booklet__status=BookletStatus.ISSUED, booklet__issued_on__lte=as_of) & (
-        Q(booklet__expires_on__isnull=True) | Q(booklet__expires_on__gte=as_of)
-    )
+    valid = Booklet.valid_on_q(as_of, prefix="booklet__")
     expiring = valid & Q(booklet__expires_on__lte=soon)
     persons = _persons(user, filters).exclude(status__in=GONE_STATUSES)
     qs = (
@@ -212,7 +229,9 @@ def household_records(
         contracts = {c.year: c for c in person.contracts.all()}
         unsigned = [u for u in person.unsigned_records.all() if u.year == year]
         chronic = list(person.chronic_registrations.all())
-        followup_dates = [f.served_on for f in person.fulfilments.all() if f.kind == "follow_up"]
+        followup_dates = [
+            f.served_on for f in person.fulfilments.all() if f.kind == FulfilmentKind.FOLLOW_UP
+        ]
         result.append(
             MemberRecords(
                 person=person,

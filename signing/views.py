@@ -15,15 +15,15 @@ from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from healthpov.accounts.masking import mask_id_number
 from healthpov.exports import xlsx_response
+from healthpov.period import ReportingPeriod, period_for_page
 from healthpov.places.models import Place
-from healthpov.places.scoping import get_visible_or_404, places_visible_to
+from healthpov.places.scoping import get_visible_or_404, id_for_page, places_visible_to
 from households.models import Household
 from signing import forms, selectors, services
 from signing.followups import DUE, OVERDUE
@@ -63,16 +63,11 @@ def _get_contract(request: HttpRequest, pk: int) -> Contract:
     return contract
 
 
-def _year_and_as_of(request: HttpRequest) -> tuple[int, datetime.date]:
-    """The year shown (``?year=``) and the as-of date: today, or 31 December of a past year."""
-    today = timezone.localdate()
-    try:
-        year = int(request.GET.get("year") or request.POST.get("year") or today.year)
-    except ValueError:
-        year = today.year
-    year = max(2000, min(year, today.year + 1))
-    as_of = today if year >= today.year else datetime.date(year, 12, 31)
-    return year, as_of
+def _period(request: HttpRequest) -> ReportingPeriod:
+    """The period shown: ``?year=`` (or the posted year) and ``?as_of=``, the defaults of
+    :mod:`healthpov.period` otherwise."""
+    query = request.GET if request.GET.get("year") or request.method != "POST" else request.POST
+    return period_for_page(request, query)
 
 
 # --- the household section -------------------------------------------------------------------
@@ -92,8 +87,8 @@ def _section_context(household: Household, year: int, as_of: datetime.date) -> d
 def household_section(request: HttpRequest, pk: int) -> HttpResponse:
     """The signing records of one household: a fragment for HTMX, else a page of its own."""
     household = _get_household(request, pk)
-    year, as_of = _year_and_as_of(request)
-    context = _section_context(household, year, as_of)
+    period = _period(request)
+    context = _section_context(household, period.year, period.as_of)
     if request.htmx:
         return render(request, "signing/snippets/section_body.html", context)
     return render(request, "signing/household.html", context)
@@ -237,7 +232,7 @@ def _render_form(request, template_context: dict[str, Any], status: int = 200) -
 
 def _after_save(request, household: Household, year: int, message: str) -> HttpResponse:
     if request.htmx:
-        context = _section_context(household, year, _year_and_as_of(request)[1])
+        context = _section_context(household, year, ReportingPeriod.for_year(year).as_of)
         context["saved_message"] = message
         return render(request, "signing/snippets/saved.html", context)
     from django.contrib import messages
@@ -261,7 +256,7 @@ def household_form(request: HttpRequest, pk: int, form_name: str) -> HttpRespons
         from django.http import Http404
 
         raise Http404
-    year, _as_of = _year_and_as_of(request)
+    year = _period(request).year
     members = list(household.members.order_by("id"))
     kwargs = {"members": members, "user": request.user, "year": year}
     if request.method == "POST":
@@ -276,10 +271,10 @@ def household_form(request: HttpRequest, pk: int, form_name: str) -> HttpRespons
                 return _after_save(request, household, year, str(spec.success))
     else:
         initial = {}
-        person = request.GET.get("person")
-        if person and person.isdigit():
-            initial["person"] = int(person)
-            initial["persons"] = [int(person)]
+        person = id_for_page(request, "person")
+        if person is not None:
+            initial["person"] = person
+            initial["persons"] = [person]
         form = spec.form_class(initial=initial, **kwargs)
     context = {
         "household": household,
@@ -297,7 +292,7 @@ def booklet_form(request: HttpRequest, pk: int) -> HttpResponse:
     """Move one special-disease booklet along (applied, issued with number and dates)."""
     diagnosis = _get_diagnosis(request, pk)
     household = diagnosis.person.household
-    year, _as_of = _year_and_as_of(request)
+    year = _period(request).year
     booklet = selectors.booklet_of(diagnosis)
     kwargs = {"members": [], "user": request.user, "year": year}
     if request.method == "POST":
@@ -347,7 +342,9 @@ def contract_renew(request: HttpRequest, pk: int) -> HttpResponse:
         )
     except ValidationError as exc:
         if request.htmx:
-            context = _section_context(household, contract.year + 1, timezone.localdate())
+            context = _section_context(
+                household, contract.year + 1, ReportingPeriod.for_year(contract.year + 1).as_of
+            )
             context["error_messages"] = exc.messages
             return render(request, "signing/snippets/section_body.html", context)
         from django.contrib import messages
@@ -467,16 +464,13 @@ WORKLISTS: dict[str, WorkList] = {
 
 
 def _list_params(request: HttpRequest) -> tuple[int, datetime.date, selectors.ListFilters]:
-    today = timezone.localdate()
-    as_of = parse_date(request.GET.get("as_of") or "") or today
-    as_of = min(as_of, today)
-    village = request.GET.get("village") or ""
+    period = period_for_page(request)
     filters = selectors.ListFilters(
-        village_id=int(village) if village.isdigit() else None,
-        search=(request.GET.get("q") or "").strip()[:50],
+        village_id=id_for_page(request, "village"),
+        search=(request.GET.get("q") or "").replace("\x00", "").strip()[:50],
         state=request.GET.get("state") or "",
     )
-    return as_of.year, as_of, filters
+    return period.year, period.as_of, filters
 
 
 def _get_worklist(slug: str) -> WorkList:
@@ -563,13 +557,18 @@ def worklist_export(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 @login_required
-def household_sheet(request: HttpRequest, pk: int) -> HttpResponse:
+def household_sheet(
+    request: HttpRequest, pk: int, template_name: str = "signing/household_sheet.html"
+) -> HttpResponse:
+    """The printable sheet; the root URLconf (desk.urls) gives it a template that adds the
+    treatment section."""
     household = _get_household(request, pk)
-    year, as_of = _year_and_as_of(request)
+    period = _period(request)
+    year, as_of = period.year, period.as_of
     members = list(household.members.order_by("id"))
     return render(
         request,
-        "signing/household_sheet.html",
+        template_name,
         {
             "household": household,
             "members": members,

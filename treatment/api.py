@@ -13,6 +13,7 @@ from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.routers import SimpleRouter
 
 from healthpov.accounts.masking import mask_id_number
+from healthpov.api_fields import HospitalField, ScopedModelSerializer, ScopedRelatedField
 from households.models import Person
 from treatment import services
 from treatment.models import FollowUpCall, InpatientStay, MajorIllnessCase
@@ -29,20 +30,13 @@ def _service_call(function, **kwargs):
         raise PermissionDenied(str(error)) from None
 
 
-class VisiblePersonField(serializers.PrimaryKeyRelatedField):
-    def get_queryset(self):
-        return Person.objects.visible_to(self.context["request"].user)
-
-
-class VisibleCaseField(serializers.PrimaryKeyRelatedField):
-    def get_queryset(self):
-        return MajorIllnessCase.objects.visible_to(self.context["request"].user)
-
-
-class CaseSerializer(serializers.ModelSerializer):
-    person = VisiblePersonField()
+class CaseSerializer(ScopedModelSerializer):
+    person = ScopedRelatedField(queryset=Person.objects.all())
     person_name = serializers.CharField(source="person.name", read_only=True)
     person_id_number = serializers.SerializerMethodField()
+    hospital = HospitalField(
+        required=False, allow_null=True, model_field=MajorIllnessCase._meta.get_field("hospital")
+    )
     disease_name = serializers.CharField(source="disease.name", read_only=True)
     hospital_display = serializers.CharField(read_only=True)
     counts_as_treated = serializers.BooleanField(read_only=True)
@@ -74,8 +68,8 @@ class CaseSerializer(serializers.ModelSerializer):
         return mask_id_number(case.person.id_number)
 
 
-class CallSerializer(serializers.ModelSerializer):
-    case = VisibleCaseField()
+class CallSerializer(ScopedModelSerializer):
+    case = ScopedRelatedField(queryset=MajorIllnessCase.objects.all())
     caller_display = serializers.CharField(read_only=True)
 
     class Meta:
@@ -84,10 +78,15 @@ class CallSerializer(serializers.ModelSerializer):
         read_only_fields = ["caller", "caller_name"]
 
 
-class StaySerializer(serializers.ModelSerializer):
-    person = VisiblePersonField()
-    case = VisibleCaseField(required=False, allow_null=True)
+class StaySerializer(ScopedModelSerializer):
+    person = ScopedRelatedField(queryset=Person.objects.all())
+    case = ScopedRelatedField(
+        queryset=MajorIllnessCase.objects.all(), required=False, allow_null=True
+    )
     person_name = serializers.CharField(source="person.name", read_only=True)
+    hospital = HospitalField(
+        required=False, allow_null=True, model_field=InpatientStay._meta.get_field("hospital")
+    )
     hospital_display = serializers.CharField(read_only=True)
     personal_share = serializers.DecimalField(max_digits=7, decimal_places=4, read_only=True)
     reimbursement_ratio = serializers.DecimalField(max_digits=7, decimal_places=4, read_only=True)

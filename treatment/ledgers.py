@@ -17,6 +17,7 @@ from simple_history.utils import bulk_create_with_history, bulk_update_with_hist
 
 from healthpov.places.models import Institution
 from households.imports import Column, PersonLedger, Row, normalise, register
+from households.imports.ledgers import ImportContext
 from signing.catalogue import Catalogue
 from treatment.models import CaseStatus, InpatientStay, MajorIllnessCase
 
@@ -44,10 +45,12 @@ MONEY_PARTS = (
 MONEY_FIELDS = ("total_cost", "policy_cost", *MONEY_PARTS)
 
 
-def _hospitals_by_name(names: set[str]) -> dict[str, Institution]:
-    """Known institutions among ``names`` (one query; hospital names are not confidential)."""
+def _hospitals_by_name(names: set[str], context: ImportContext) -> dict[str, Institution]:
+    """Institutions among ``names`` that the importing user may name as a hospital (one
+    query). Any other name (another township's health centre, an unknown hospital) is kept
+    as text."""
     found: dict[str, Institution] = {}
-    for institution in Institution.objects.filter(name__in=names).order_by("-pk"):
+    for institution in context.hospitals().filter(name__in=names).order_by("-pk"):
         found[institution.name] = institution
     return found
 
@@ -135,7 +138,9 @@ class MajorIllnessLedger(PersonLedger):
                 disease__in={row.extra["disease"].pk for row in rows},
             )
         }
-        hospitals = _hospitals_by_name({row["hospital"] for row in rows if row["hospital"]})
+        hospitals = _hospitals_by_name(
+            {row["hospital"] for row in rows if row["hospital"]}, self.context
+        )
         new, changed, unchanged = [], [], 0
         for row in rows:
             disease = row.extra["disease"]
@@ -259,7 +264,7 @@ class StayLedger(PersonLedger):
             existing.add(
                 (stay.person_id, stay.admitted_on, stay.discharged_on, stay.hospital_display)
             )
-        hospitals = _hospitals_by_name({row["hospital"] for row in rows})
+        hospitals = _hospitals_by_name({row["hospital"] for row in rows}, self.context)
         latest_case = {}
         for case in MajorIllnessCase.objects.filter(person__in=persons).order_by("year", "pk"):
             latest_case[case.person_id] = case

@@ -14,7 +14,8 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import ExpressionWrapper, F, Q, Value
+from django.db.models.expressions import CombinedExpression
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -26,6 +27,10 @@ from signing.catalogue import catalogue_year_in_force
 ZERO = Decimal("0.00")
 NOT_NEGATIVE = MinValueValidator(ZERO, message=_("An amount cannot be negative."))
 MONEY = {"max_digits": 12, "decimal_places": 2, "validators": [NOT_NEGATIVE]}
+
+# Wide enough for a total cost times a cap (SQL keeps the product's scale).
+CAP_FIELD = models.DecimalField(max_digits=14, decimal_places=2)
+BREACH_DEPOSIT, BREACH_NOT_ONE_STOP, BREACH_OVER_CAP = "deposit", "not_one_stop", "over_cap"
 
 DEFAULT_PERSONAL_SHARE_CAP = Decimal("0.1000")
 DEFAULT_RISK_THRESHOLD = Decimal("10000.00")
@@ -175,12 +180,38 @@ class MajorIllnessCase(ChoiceLabels, models.Model):
     def hospital_display(self) -> str:
         return self.hospital.name if self.hospital_id else self.hospital_name
 
+    # The rules "case treated / refused / died", each in its two forms: a Q for SQL and a
+    # property of one case (tests/treatment/test_models.py checks that they agree).
+
+    @staticmethod
+    def treated_q() -> Q:
+        """Treated, or died after a recorded treatment (counts as treated)."""
+        return Q(status=CaseStatus.TREATED) | Q(
+            status=CaseStatus.DIED, treatment_date__isnull=False
+        )
+
+    @staticmethod
+    def refused_q() -> Q:
+        return Q(status=CaseStatus.REFUSED)
+
+    @staticmethod
+    def died_q() -> Q:
+        return Q(status=CaseStatus.DIED)
+
     @property
     def counts_as_treated(self) -> bool:
         """The indicator rule: treated, or died after a recorded treatment."""
         return self.status == CaseStatus.TREATED or (
             self.status == CaseStatus.DIED and self.treatment_date is not None
         )
+
+    @property
+    def counts_as_refused(self) -> bool:
+        return self.status == CaseStatus.REFUSED
+
+    @property
+    def counts_as_died(self) -> bool:
+        return self.status == CaseStatus.DIED
 
     def clean(self) -> None:
         errors: dict[str, list[str]] = {}
@@ -318,13 +349,15 @@ class InpatientStay(models.Model):
     objects = ScopedQuerySet.as_manager()
     scope_place_lookup = "person__household__village"
 
-    PART_FIELDS = (
+    # What insurance and assistance paid: the reimbursed part of the cost.
+    PAID_FIELDS = (
         "basic_insurance",
         "critical_insurance",
         "medical_assistance",
         "supplementary_insurance",
-        "personal_payment",
     )
+    # The parts that make up the total cost.
+    PART_FIELDS = (*PAID_FIELDS, "personal_payment")
 
     class Meta:
         verbose_name = _("inpatient stay")
@@ -358,13 +391,51 @@ class InpatientStay(models.Model):
     def hospital_display(self) -> str:
         return self.hospital.name if self.hospital_id else self.hospital_name
 
+    # The money parts of a stay and its breaches, each rule in its two forms: an expression
+    # or Q for SQL (``paid_expression``, ``*_q``) and a property or method of one stay
+    # (tests/treatment/test_models.py checks that they agree). The personal share is personal
+    # payment / total cost, the reimbursement ratio paid / cost within policy: over a set of
+    # stays both are ratios of sums (treatment.selectors.stay_figures, the indicator registry).
+
+    @staticmethod
+    def paid_expression() -> CombinedExpression:
+        """Paid by insurance and assistance (``reimbursed`` in SQL)."""
+        fields = [F(name) for name in InpatientStay.PAID_FIELDS]
+        paid = fields[0]
+        for part in fields[1:]:
+            paid = paid + part
+        return paid
+
+    @staticmethod
+    def over_cap_q(cap: Decimal) -> Q:
+        """Personal payment above ``cap`` (a fraction) of the total cost."""
+        return Q(personal_payment__gt=ExpressionWrapper(F("total_cost") * Value(cap), CAP_FIELD))
+
+    @staticmethod
+    def deposit_breach_q() -> Q:
+        """A deposit was taken: treat first, pay later (先诊疗后付费) not applied."""
+        return Q(deposit_taken=True)
+
+    @staticmethod
+    def not_one_stop_q() -> Q:
+        return Q(one_stop=False)
+
+    @staticmethod
+    def breach_q(cap: Decimal) -> Q:
+        """Any breach: a deposit, no one-stop settlement, or a personal share above the cap."""
+        return (
+            InpatientStay.deposit_breach_q()
+            | InpatientStay.not_one_stop_q()
+            | InpatientStay.over_cap_q(cap)
+        )
+
     @property
     def parts_sum(self) -> Decimal:
         return sum((getattr(self, name) or ZERO for name in self.PART_FIELDS), ZERO)
 
     @property
     def reimbursed(self) -> Decimal:
-        return self.parts_sum - (self.personal_payment or ZERO)
+        return sum((getattr(self, name) or ZERO for name in self.PAID_FIELDS), ZERO)
 
     @property
     def personal_share(self) -> Decimal | None:
@@ -377,6 +448,20 @@ class InpatientStay(models.Model):
         if not self.policy_cost:
             return None
         return self.reimbursed / self.policy_cost
+
+    def is_over_cap(self, cap: Decimal) -> bool:
+        return self.personal_payment > self.total_cost * cap
+
+    def breaches(self, cap: Decimal) -> list[str]:
+        """The stay's breaches (``BREACH_*``), in that order; empty when it has none."""
+        found = []
+        if self.deposit_taken:
+            found.append(BREACH_DEPOSIT)
+        if not self.one_stop:
+            found.append(BREACH_NOT_ONE_STOP)
+        if self.is_over_cap(cap):
+            found.append(BREACH_OVER_CAP)
+        return found
 
     def clean(self) -> None:
         errors: dict[str, list[str]] = {}

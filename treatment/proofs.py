@@ -24,7 +24,7 @@ PROOF_PHOTO_MAX_SIDE = 2400
 
 
 def proof_max_bytes() -> int:
-    return getattr(settings, "TREATMENT_PROOF_MAX_BYTES", 5 * 1024 * 1024)
+    return settings.TREATMENT_PROOF_MAX_BYTES
 
 
 def sniff_content_type(head: bytes) -> str | None:

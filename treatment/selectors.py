@@ -1,12 +1,18 @@
 """Reads of the treatment app. Every figure is an SQL aggregate over a scoped queryset.
 
-Figures (codes as in DOMAIN.md):
+Figures (codes as in docs/domain.md "Indicators"):
 - personal_share: personal payment ÷ total cost, over the stays;
 - reimbursement_ratio: (basic + critical-illness + assistance + supplementary) ÷ cost within policy;
 - in_county_rate, one_stop_rate, no_deposit_rate: stays in county / settled one-stop / without
   deposit ÷ stays;
 - breaches of a stay: deposit taken (先诊疗后付费 not applied), not settled one-stop, personal
   share above the year's cap.
+
+The rules behind them live on the models (``InpatientStay.paid_expression``, ``breach_q``...,
+``MajorIllnessCase.treated_q``...). The stays and cases a year's figures count are those of
+persons on that year's roster (``households.selectors.roster_persons``), as in the registry:
+:func:`stays_in_period` / :func:`cases_in_period` are the period's rows, the registry and
+the summaries narrow them to the roster.
 """
 
 from __future__ import annotations
@@ -21,8 +27,6 @@ from django.db.models import (
     Count,
     DateField,
     DecimalField,
-    ExpressionWrapper,
-    F,
     Max,
     OuterRef,
     Q,
@@ -36,6 +40,7 @@ from django.db.models.functions import Coalesce
 
 from healthpov.accounts.models import User
 from households.models import Household
+from households.selectors import roster_persons
 from treatment.models import (
     ZERO,
     CaseStatus,
@@ -48,8 +53,6 @@ from treatment.models import (
 MONEY_FIELD = DecimalField(max_digits=14, decimal_places=2)
 NO_CALL_DAYS = 90
 
-TREATED_Q = Q(status=CaseStatus.TREATED) | Q(status=CaseStatus.DIED, treatment_date__isnull=False)
-
 
 def _ratio(numerator: Decimal | None, denominator: Decimal | int | None) -> Decimal | None:
     if not denominator:
@@ -57,7 +60,20 @@ def _ratio(numerator: Decimal | None, denominator: Decimal | int | None) -> Deci
     return Decimal(numerator or 0) / Decimal(denominator)
 
 
+def _roster_date(year: int, as_of: datetime.date | None) -> datetime.date:
+    """The date a year's roster is read at: the as-of date, or the year's last day."""
+    return as_of if as_of is not None else datetime.date(year, 12, 31)
+
+
 # --- stays --------------------------------------------------------------------------------
+
+
+def stays_in_period(year: int, as_of: datetime.date) -> QuerySet:
+    """Every stay discharged in ``year`` and not after ``as_of`` (unscoped, any person)."""
+    return InpatientStay.objects.filter(
+        discharged_on__gte=datetime.date(year, 1, 1),
+        discharged_on__lte=min(as_of, datetime.date(year, 12, 31)),
+    )
 
 
 def stays_of_year(
@@ -67,11 +83,14 @@ def stays_of_year(
     *,
     township_id: int | None = None,
 ) -> QuerySet:
-    """Stays the user may see discharged in ``year`` (and not after ``as_of``), optionally
-    narrowed to one township."""
-    qs = InpatientStay.objects.visible_to(user).filter(discharged_on__year=year)
-    if as_of is not None:
-        qs = qs.filter(discharged_on__lte=as_of)
+    """Stays the user may see discharged in ``year`` (and not after ``as_of``) of persons on
+    the year's roster (as of ``as_of``, or at the year's end), optionally narrowed to one
+    township: the stays the year's figures count."""
+    qs = (
+        stays_in_period(year, _roster_date(year, as_of))
+        .filter(person__in=roster_persons(year=year, as_of=_roster_date(year, as_of)))
+        .visible_to(user)
+    )
     if township_id:
         qs = qs.filter(person__household__township_id=township_id)
     return qs
@@ -79,24 +98,17 @@ def stays_of_year(
 
 def stays_with_breaches(qs: QuerySet, *, cap: Decimal) -> QuerySet:
     """Annotate each stay with its breach flags (``over_cap``, ``breach``), computed in SQL."""
-    over_cap = Q(personal_payment__gt=ExpressionWrapper(F("total_cost") * Value(cap), MONEY_FIELD))
     return qs.annotate(
         over_cap=Case(
-            When(over_cap, then=Value(True)), default=Value(False), output_field=BooleanField()
-        ),
-        breach=Case(
-            When(over_cap | Q(deposit_taken=True) | Q(one_stop=False), then=Value(True)),
+            When(InpatientStay.over_cap_q(cap), then=Value(True)),
             default=Value(False),
             output_field=BooleanField(),
         ),
-    )
-
-
-def breach_q(cap: Decimal) -> Q:
-    return (
-        Q(deposit_taken=True)
-        | Q(one_stop=False)
-        | Q(personal_payment__gt=ExpressionWrapper(F("total_cost") * Value(cap), MONEY_FIELD))
+        breach=Case(
+            When(InpatientStay.breach_q(cap), then=Value(True)),
+            default=Value(False),
+            output_field=BooleanField(),
+        ),
     )
 
 
@@ -123,26 +135,19 @@ class StayFigures:
 
 def _stay_aggregates(cap: Decimal) -> dict:
     """Aggregates named ``agg_<figure>`` (a bare field name would clash with the model's)."""
-    over_cap = Q(personal_payment__gt=ExpressionWrapper(F("total_cost") * Value(cap), MONEY_FIELD))
-    reimbursed = (
-        F("basic_insurance")
-        + F("critical_insurance")
-        + F("medical_assistance")
-        + F("supplementary_insurance")
-    )
     return {
         "agg_total_cost": Sum("total_cost", output_field=MONEY_FIELD),
         "agg_policy_cost": Sum("policy_cost", output_field=MONEY_FIELD),
-        "agg_reimbursed": Sum(reimbursed, output_field=MONEY_FIELD),
+        "agg_reimbursed": Sum(InpatientStay.paid_expression(), output_field=MONEY_FIELD),
         "agg_personal_payment": Sum("personal_payment", output_field=MONEY_FIELD),
         "agg_stays": Count("id"),
         "agg_in_county": Count("id", filter=Q(in_county=True)),
-        "agg_one_stop": Count("id", filter=Q(one_stop=True)),
-        "agg_no_deposit": Count("id", filter=Q(deposit_taken=False)),
-        "agg_deposit_taken": Count("id", filter=Q(deposit_taken=True)),
-        "agg_not_one_stop": Count("id", filter=Q(one_stop=False)),
-        "agg_over_cap": Count("id", filter=over_cap),
-        "agg_breaches": Count("id", filter=breach_q(cap)),
+        "agg_one_stop": Count("id", filter=~InpatientStay.not_one_stop_q()),
+        "agg_no_deposit": Count("id", filter=~InpatientStay.deposit_breach_q()),
+        "agg_deposit_taken": Count("id", filter=InpatientStay.deposit_breach_q()),
+        "agg_not_one_stop": Count("id", filter=InpatientStay.not_one_stop_q()),
+        "agg_over_cap": Count("id", filter=InpatientStay.over_cap_q(cap)),
+        "agg_breaches": Count("id", filter=InpatientStay.breach_q(cap)),
     }
 
 
@@ -184,9 +189,9 @@ def _case_aggregates() -> dict:
     return {
         "agg_screened": Count("id"),
         "agg_in_treatment": Count("id", filter=Q(status=CaseStatus.IN_TREATMENT)),
-        "agg_treated": Count("id", filter=TREATED_Q),
-        "agg_refused": Count("id", filter=Q(status=CaseStatus.REFUSED)),
-        "agg_died": Count("id", filter=Q(status=CaseStatus.DIED)),
+        "agg_treated": Count("id", filter=MajorIllnessCase.treated_q()),
+        "agg_refused": Count("id", filter=MajorIllnessCase.refused_q()),
+        "agg_died": Count("id", filter=MajorIllnessCase.died_q()),
     }
 
 
@@ -201,11 +206,22 @@ def case_figures(qs: QuerySet) -> CaseFigures:
     return _case_figures_from_row(qs.aggregate(**_case_aggregates()))
 
 
-def cases_of_year(user: User, year: int, as_of: datetime.date | None = None) -> QuerySet:
-    qs = MajorIllnessCase.objects.visible_to(user).filter(year=year)
+def cases_in_period(year: int, as_of: datetime.date | None = None) -> QuerySet:
+    """Every case of ``year`` screened by ``as_of`` (unscoped, any person)."""
+    qs = MajorIllnessCase.objects.filter(year=year)
     if as_of is not None:
         qs = qs.filter(screening_date__lte=as_of)
     return qs
+
+
+def cases_of_year(user: User, year: int, as_of: datetime.date | None = None) -> QuerySet:
+    """Cases the user may see of ``year`` (screened by ``as_of``) of persons on the year's
+    roster (as of ``as_of``, or at the year's end): the cases the year's figures count."""
+    return (
+        cases_in_period(year, as_of)
+        .filter(person__in=roster_persons(year=year, as_of=_roster_date(year, as_of)))
+        .visible_to(user)
+    )
 
 
 def case_list(
@@ -220,7 +236,7 @@ def case_list(
     if year:
         qs = qs.filter(year=year)
     if status == "counted_treated":
-        qs = qs.filter(TREATED_Q)
+        qs = qs.filter(MajorIllnessCase.treated_q())
     elif status:
         qs = qs.filter(status=status)
     if township_id:

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 
 from healthpov.accounts.models import User
 from healthpov.places.models import Institution
+from healthpov.places.scoping import hospitals_choosable_by
 from households.models import Person
 from signing.models import Disease
 from treatment.models import (
@@ -48,22 +49,22 @@ def _require_person_in_scope(person: Person, actor: User) -> None:
         raise ValidationError({"person": _("This person is not on the roster of your places.")})
 
 
-def hospital_match(name: str) -> Institution | None:
-    """The known institution written as ``name`` (exact, after trimming), if any.
-
-    Hospital names are not confidential, so any institution of the install may match.
-    """
+def hospital_match(name: str, *, actor: User) -> Institution | None:
+    """The institution written as ``name`` (exact, after trimming) that ``actor`` may name as a
+    hospital (``hospitals_choosable_by``), if any; any other name is kept as text."""
     name = (name or "").strip()
     if not name:
         return None
-    return Institution.objects.filter(name=name).order_by("pk").first()
+    return hospitals_choosable_by(actor).filter(name=name).order_by("pk").first()
 
 
 def _hospital_fields(
-    hospital: Institution | None, hospital_name: str
+    hospital: Institution | None, hospital_name: str, actor: User
 ) -> tuple[Institution | None, str]:
+    if hospital is not None and not hospitals_choosable_by(actor).filter(pk=hospital.pk).exists():
+        raise ValidationError({"hospital": _("Choose a hospital you may record.")})
     if hospital is None:
-        hospital = hospital_match(hospital_name)
+        hospital = hospital_match(hospital_name, actor=actor)
     return hospital, ("" if hospital else (hospital_name or "").strip())
 
 
@@ -82,7 +83,7 @@ def case_create(
 ) -> MajorIllnessCase:
     _require_editor(actor)
     _require_person_in_scope(person, actor)
-    hospital, hospital_name = _hospital_fields(hospital, hospital_name)
+    hospital, hospital_name = _hospital_fields(hospital, hospital_name, actor)
     case = MajorIllnessCase(
         person=person,
         disease=disease,
@@ -116,7 +117,9 @@ def case_update(*, case: MajorIllnessCase, actor: User, **changes) -> MajorIllne
     for field, value in changes.items():
         setattr(case, field, value)
     if "hospital" in changes or "hospital_name" in changes:
-        case.hospital, case.hospital_name = _hospital_fields(case.hospital, case.hospital_name)
+        case.hospital, case.hospital_name = _hospital_fields(
+            case.hospital, case.hospital_name, actor
+        )
     if "screening_date" in changes:
         case.year = case.screening_date.year
     if case.status != CaseStatus.REFUSED:
@@ -203,7 +206,7 @@ def stay_record(
     _require_person_in_scope(person, actor)
     if case is not None and case.person_id != person.pk:
         raise ValidationError({"case": _("The case belongs to another person.")})
-    hospital, hospital_name = _hospital_fields(hospital, hospital_name)
+    hospital, hospital_name = _hospital_fields(hospital, hospital_name, actor)
     stay = InpatientStay(
         person=person,
         case=case,

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import datetime
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -13,14 +11,14 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from healthpov.accounts.models import User
 from healthpov.accounts.uploads import uploaded_file_download_allow
+from healthpov.period import ReportingPeriod, period_for_page
 from healthpov.places.models import Institution
-from healthpov.places.scoping import get_visible_or_404
+from healthpov.places.scoping import get_visible_or_404, hospitals_choosable_by, id_for_page
 from healthpov.service_errors import add_service_errors
 from households.models import Person
 from treatment import selectors, services
@@ -60,24 +58,18 @@ def _person_from_query(request: HttpRequest) -> Person | None:
     return get_visible_or_404(Person.objects.select_related("household"), request.user, pk=raw)
 
 
-def _as_of(request: HttpRequest) -> datetime.date:
-    return parse_date(request.GET.get("as_of") or "") or timezone.localdate()
+def _period(request: HttpRequest) -> ReportingPeriod:
+    """The period asked for; without a year, the latest year with a case the user may see."""
 
+    def latest() -> int | None:
+        return MajorIllnessCase.objects.visible_to(request.user).aggregate(y=Max("year"))["y"]
 
-def _year(request: HttpRequest, default: int | None = None) -> int:
-    raw = request.GET.get("year") or ""
-    if raw.isdigit() and 1990 < int(raw) < 2100:
-        return int(raw)
-    if default is not None:
-        return default
-    latest = MajorIllnessCase.objects.visible_to(request.user).aggregate(y=Max("year"))["y"]
-    return latest or timezone.localdate().year
+    return period_for_page(request, default_year=latest)
 
 
 def _township_id(request: HttpRequest) -> int | None:
     """An optional township narrowing a list; the list stays scoped to the user's places."""
-    raw = request.GET.get("township") or ""
-    return int(raw) if raw.isdigit() else None
+    return id_for_page(request, "township")
 
 
 def _render(request: HttpRequest, page: str, fragment: str, context: dict) -> HttpResponse:
@@ -88,13 +80,14 @@ def _render(request: HttpRequest, page: str, fragment: str, context: dict) -> Ht
     return render(request, template, context)
 
 
-def _hospital_names() -> list[str]:
+def _hospital_names(user) -> list[str]:
     kinds = [
         Institution.Kind.COUNTY_HOSPITAL,
         Institution.Kind.DESIGNATED_HOSPITAL,
         Institution.Kind.HEALTH_CENTRE,
     ]
-    return list(Institution.objects.filter(kind__in=kinds).values_list("name", flat=True))
+    hospitals = hospitals_choosable_by(user).filter(kind__in=kinds)
+    return list(hospitals.values_list("name", flat=True))
 
 
 # --- cases --------------------------------------------------------------------------------
@@ -102,7 +95,7 @@ def _hospital_names() -> list[str]:
 
 @login_required
 def case_list(request: HttpRequest) -> HttpResponse:
-    year = _year(request)
+    year = _period(request).year
     status = request.GET.get("status") or ""
     if status not in [*CaseStatus.values, "counted_treated"]:
         status = ""
@@ -166,7 +159,7 @@ def case_create(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "treatment/case_form.html",
-        {"form": form, "person": form.person, "hospital_names": _hospital_names()},
+        {"form": form, "person": form.person, "hospital_names": _hospital_names(request.user)},
     )
 
 
@@ -205,7 +198,12 @@ def case_edit(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "treatment/case_form.html",
-        {"form": form, "case": case, "person": case.person, "hospital_names": _hospital_names()},
+        {
+            "form": form,
+            "case": case,
+            "person": case.person,
+            "hospital_names": _hospital_names(request.user),
+        },
     )
 
 
@@ -294,7 +292,7 @@ def call_create(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def no_call_list(request: HttpRequest) -> HttpResponse:
-    as_of = _as_of(request)
+    as_of = period_for_page(request).as_of
     cases = selectors.cases_without_recent_call(request.user, as_of=as_of)
     page = Paginator(cases, PAGE_SIZE).get_page(request.GET.get("page"))
     return _render(
@@ -310,14 +308,14 @@ def no_call_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def stay_list(request: HttpRequest) -> HttpResponse:
-    year = _year(request, default=None)
+    year = _period(request).year
     only_breaches = request.GET.get("breach") == "1"
     cap = TreatmentPolicy.for_year(year).personal_share_cap
     township = _township_id(request)
     stays = selectors.stays_of_year(request.user, year, township_id=township)
     figures = selectors.stay_figures(stays, cap=cap)
     if only_breaches:
-        stays = stays.filter(selectors.breach_q(cap))
+        stays = stays.filter(InpatientStay.breach_q(cap))
     stays = selectors.stays_with_breaches(
         stays.select_related("person__household__village", "hospital"), cap=cap
     )
@@ -360,7 +358,7 @@ def stay_create(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "treatment/stay_form.html",
-        {"form": form, "person": form.person, "hospital_names": _hospital_names()},
+        {"form": form, "person": form.person, "hospital_names": _hospital_names(request.user)},
     )
 
 
@@ -369,10 +367,8 @@ def stay_create(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def township_summary(request: HttpRequest) -> HttpResponse:
-    year = _year(request)
-    as_of = parse_date(request.GET.get("as_of") or "") or min(
-        timezone.localdate(), datetime.date(year, 12, 31)
-    )
+    period = _period(request)
+    year, as_of = period.year, period.as_of
     policy = TreatmentPolicy.for_year(year)
     rows = selectors.township_summary(request.user, year=year, as_of=as_of)
     total_cases = selectors.case_figures(selectors.cases_of_year(request.user, year, as_of))
@@ -395,7 +391,7 @@ def township_summary(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def risk_watch(request: HttpRequest) -> HttpResponse:
-    as_of = _as_of(request)
+    as_of = period_for_page(request).as_of
     watch = selectors.return_to_poverty_watch(request.user, as_of=as_of)
     latest = InpatientStay.objects.visible_to(request.user).aggregate(d=Max("discharged_on"))["d"]
     return render(

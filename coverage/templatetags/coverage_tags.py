@@ -8,6 +8,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 
 from coverage import indicators as ind
+from healthpov.accounts.masking import mask_id_number
 
 register = template.Library()
 
@@ -58,6 +59,4 @@ def get_item(mapping, key):
 
 @register.filter
 def masked_id(value: str) -> str:
-    from healthpov.accounts.masking import mask_id_number
-
     return mask_id_number(value)

@@ -4,6 +4,7 @@ from django.urls import path
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, viewsets
+from rest_framework.authtoken.models import Token
 from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.decorators import api_view
 from rest_framework.exceptions import PermissionDenied, ValidationError
@@ -11,6 +12,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.routers import SimpleRouter
 
+from healthpov.accounts.authentication import token_expired
+from healthpov.api_fields import ScopedModelSerializer
 from healthpov.places.models import Place
 from healthpov.places.scoping import places_visible_to
 
@@ -20,7 +23,7 @@ LOCKED_MESSAGE = _(
 )
 
 
-class PlaceSerializer(serializers.ModelSerializer):
+class PlaceSerializer(ScopedModelSerializer):
     class Meta:
         model = Place
         fields = ["id", "name", "level", "parent", "code"]
@@ -62,13 +65,20 @@ class ObtainTokenView(ObtainAuthToken):
 
     def post(self, request: Request, *args, **kwargs) -> Response:
         try:
-            return super().post(request, *args, **kwargs)
+            serializer = self.get_serializer(data=request.data)
+            serializer.is_valid(raise_exception=True)
         except ValidationError:
             # Axes marks the request it was given (DRF's, not Django's), so its middleware
             # cannot answer for us: say plainly that the account is locked.
             if getattr(request, "axes_locked_out", False):
                 raise PermissionDenied(LOCKED_MESSAGE) from None
             raise
+        user = serializer.validated_data["user"]
+        token, created = Token.objects.get_or_create(user=user)
+        if not created and token_expired(token):
+            token.delete()
+            token = Token.objects.create(user=user)
+        return Response({"token": token.key})
 
 
 obtain_token = ObtainTokenView.as_view()

@@ -10,6 +10,7 @@ class AccountsConfig(AppConfig):
     def ready(self) -> None:
         # django.contrib.admin (first in INSTALLED_APPS) has imported every app's admin.py by
         # now; models that still have no admin page get a plain one.
+        from healthpov.accounts import signals  # noqa: F401  (connects the token receivers)
         from healthpov.accounts.admin_fallback import register_remaining_models
 
         register_remaining_models()

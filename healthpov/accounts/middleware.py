@@ -1,8 +1,11 @@
+import time
 from collections.abc import Callable
 
 from django.conf import settings
+from django.contrib.auth import logout
 from django.http import HttpRequest, HttpResponse
 from django.middleware.locale import LocaleMiddleware
+from django.shortcuts import resolve_url
 from django.utils import translation
 
 
@@ -36,3 +39,45 @@ class ChosenLanguageMiddleware(LocaleMiddleware):
             language = settings.LANGUAGE_CODE
         translation.activate(language)
         request.LANGUAGE_CODE = translation.get_language()
+
+
+BACKGROUND_POLL_HEADER = "X-Background-Poll"
+LAST_ACTIVITY_KEY = "last_activity"
+
+
+def is_background_poll(request: HttpRequest) -> bool:
+    """A request an open page makes by itself (``hx-trigger="every ..."``), not the user."""
+    return request.headers.get(BACKGROUND_POLL_HEADER) == "1"
+
+
+class IdleTimeoutMiddleware:
+    """Sign out a session idle for ``SESSION_IDLE_SECONDS``; only what the user does counts.
+
+    The time of the user's last request is kept in the session. Background polls (the bell's
+    badge, progress of an import or recompute) are signed out like any request once the limit
+    has passed, but never move the time forward, so an open page ends on time. The time is
+    rewritten at most once a minute (1/30 of the limit when that is shorter), so the session is
+    not saved on every request and the limit holds to that resolution.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        limit = settings.SESSION_IDLE_SECONDS
+        now = int(time.time())
+        if request.user.is_authenticated:
+            last = request.session.get(LAST_ACTIVITY_KEY)
+            if last is not None and now - last >= limit:
+                logout(request)
+        if is_background_poll(request) and not request.user.is_authenticated:
+            # Swapping the login page into the badge would help nobody: send the page there.
+            response = HttpResponse(status=204)
+            response["HX-Redirect"] = resolve_url(settings.LOGIN_URL)
+            return response
+        response = self.get_response(request)
+        if request.user.is_authenticated and not is_background_poll(request):
+            last = request.session.get(LAST_ACTIVITY_KEY)
+            if last is None or now - last >= min(60, limit // 30):
+                request.session[LAST_ACTIVITY_KEY] = now
+        return response

@@ -1,7 +1,11 @@
 from __future__ import annotations
 
+from datetime import timedelta
+
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import models
+from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
@@ -53,8 +57,13 @@ class User(ChoiceLabels, AbstractUser):
         if self.is_superuser or self.role == self.Role.ADMIN:
             return None
         if self.role == self.Role.INSPECTOR:
-            # Inspectors see only the places assigned to their inspection groups.
-            paths = self.inspection_groups.values_list("places__path", flat=True)
+            # Inspectors see only the places assigned to their inspection groups, until the
+            # group's campaign has ended plus INSPECTION_ACCESS_GRACE_DAYS (time to finish the
+            # write-up); after that the group opens nothing.
+            grace = timedelta(days=settings.INSPECTION_ACCESS_GRACE_DAYS)
+            paths = self.inspection_groups.filter(
+                campaign__ends_on__gte=timezone.localdate() - grace
+            ).values_list("places__path", flat=True)
             return sorted({p for p in paths if p})
         if self.place_id is None:
             return []

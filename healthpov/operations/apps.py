@@ -1,4 +1,7 @@
 from django.apps import AppConfig
+from django.core.checks import register
+
+from healthpov.checks import celery_visibility_timeout_exceeds_task_time_limit
 
 
 class OperationsConfig(AppConfig):
@@ -7,3 +10,6 @@ class OperationsConfig(AppConfig):
     name = "healthpov.operations"
     label = "operations"
     verbose_name = "Operations"
+
+    def ready(self) -> None:
+        register(celery_visibility_timeout_exceeds_task_time_limit)

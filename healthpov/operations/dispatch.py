@@ -56,7 +56,7 @@ def send(pending_id: int) -> bool:
         return True
     try:
         # ignore_result: progress lives in the database; subscribing to a Redis result channel
-        # would retry for about 20 s while Redis is down (measured), hanging the request.
+        # would keep retrying while Redis is down, hanging the request.
         task.apply_async(args=pending.args, kwargs=pending.kwargs, retry=False, ignore_result=True)
     except BROKER_DOWN as exc:
         PendingDispatch.objects.filter(pk=pending_id).update(

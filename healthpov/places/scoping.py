@@ -12,11 +12,15 @@ guessed URL tells nothing about whether a record exists.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, TypeVar
+import re
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, TypeVar
 
+from django.contrib import messages
 from django.db import models
 from django.db.models import Q
 from django.http import Http404
+from django.utils.translation import gettext as _
 
 if TYPE_CHECKING:
     from healthpov.accounts.models import User
@@ -72,5 +76,88 @@ def get_visible_or_404(queryset: models.QuerySet[M] | type[M], user: User, **loo
         queryset = queryset.visible_to(user)
     try:
         return queryset.get(**lookup)
-    except (queryset.model.DoesNotExist, ValueError, TypeError):
+    except (queryset.model.DoesNotExist, ValueError, TypeError, OverflowError):
         raise Http404 from None
+
+
+def choosable_by(user: User, queryset: models.QuerySet[M]) -> models.QuerySet[M]:
+    """The part of ``queryset`` that ``user`` may pick for a foreign key (forms and API alike).
+
+    Places and scoped models: what the user may see. Models that hold no data of a place
+    (diseases, service packages: the county's reference lists) are left as they are.
+    """
+    model = queryset.model
+    if model.__name__ == "Place" and model._meta.app_label == "places":
+        return queryset & places_visible_to(user)
+    if getattr(model, "scope_place_lookup", None) is None:
+        return queryset
+    return queryset.visible_to(user)
+
+
+def hospitals_choosable_by(user: User) -> models.QuerySet:
+    """Institutions ``user`` may name as the hospital of a stay, case or health check.
+
+    The institutions of the user's own places, plus every county general hospital and
+    designated hospital of the install: those serve patients from every township (and from
+    other counties on referral), so naming one tells nothing about another township. A health
+    centre or clinic of another township is not offered; a stay there is written as text.
+    """
+    from healthpov.places.models import Institution
+
+    county_level = Q(
+        kind__in=[Institution.Kind.COUNTY_HOSPITAL, Institution.Kind.DESIGNATED_HOSPITAL]
+    )
+    if not user.is_authenticated or not user.is_active:
+        return Institution.objects.none()
+    return Institution.objects.filter(county_level | scope_q(user, "place"))
+
+
+# -- ids asked for in a query string -----------------------------------------------------------
+
+_ID = re.compile(r"[0-9]{1,18}")  # below 2**63: every primary key is a BigAutoField
+_MAX_SHOWN = 40
+
+
+def parse_id(raw: Any) -> int | None:
+    """A record id from a query string, or None when it is not one (never raises).
+
+    Only ASCII digits, at most 18 of them: ``int()`` also takes "²", "٣" or a 30-digit
+    number, which the database then refuses.
+    """
+    value = str(raw).strip() if raw is not None else ""
+    if not _ID.fullmatch(value):
+        return None
+    return int(value) or None
+
+
+def id_param(query: Mapping[str, Any] | None, key: str) -> tuple[int | None, str]:
+    """The id asked for by ``?key=``, and a message when a value was given but ignored.
+
+    A value repeated with different values is ignored too (an id names one record).
+    """
+    if not query:
+        return None, ""
+    if hasattr(query, "getlist"):
+        values = [str(v).strip() for v in query.getlist(key)]
+    else:
+        raw = query.get(key)
+        raw = raw if isinstance(raw, list | tuple) else [raw]
+        values = [str(v).strip() for v in raw if v is not None]
+    values = [v for v in values if v]
+    if not values:
+        return None, ""
+    if len(set(values)) == 1 and (found := parse_id(values[0])) is not None:
+        return found, ""
+    shown = values[0] if len(values[0]) <= _MAX_SHOWN else values[0][:_MAX_SHOWN] + "…"
+    return None, _("The value “%(value)s” of “%(name)s” was ignored: it is not a valid number.") % {
+        "value": shown.replace("\x00", ""),
+        "name": key,
+    }
+
+
+def id_for_page(request, key: str, query: Mapping[str, Any] | None = None) -> int | None:
+    """The id of ``?key=`` on a page; an ignored value is shown to the user as a warning."""
+    found, error = id_param(request.GET if query is None else query, key)
+    if error:
+        messages.warning(request, error, fail_silently=True)
+    return found

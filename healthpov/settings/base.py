@@ -75,12 +75,14 @@ INSTALLED_APPS = [
     "healthpov.places",
     "healthpov.accounts",
     "healthpov.operations",
+    "healthpov.notifications",
     "households",
     "signing",
     "treatment",
     "coverage",
     "inspections",
     "remediation",
+    "desk",
 ]
 
 MIDDLEWARE = [
@@ -91,6 +93,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "healthpov.accounts.middleware.IdleTimeoutMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -101,7 +104,7 @@ MIDDLEWARE = [
     "axes.middleware.AxesMiddleware",
 ]
 
-ROOT_URLCONF = "healthpov.urls"
+ROOT_URLCONF = "desk.urls"
 WSGI_APPLICATION = "healthpov.wsgi.application"
 
 TEMPLATES = [
@@ -126,8 +129,8 @@ DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DATABASES["default"].setdefault("CONN_MAX_AGE", env_int("CONN_MAX_AGE", 0))
 if DATABASES["default"]["ENGINE"].startswith("django.db.backends.postgresql"):
     # No JIT: PostgreSQL compiles a query whose estimated cost passes jit_above_cost, and the
-    # signing work lists' correlated subqueries are estimated far above it, so each page paid
-    # about 3 s of compilation for 0.1 s of execution at 60,000 persons (bench/load.py).
+    # signing work lists' correlated subqueries are estimated far above it, so pages paid far
+    # more to compile than to run (docs/architecture.md "Performance choices").
     # Pages run short queries; JIT only pays off for long analytical ones.
     _options = DATABASES["default"].setdefault("OPTIONS", {})
     _options["options"] = f"{_options.get('options', '')} -c jit=off".strip()
@@ -155,12 +158,19 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
-# Idle sessions end after 30 minutes: every request pushes the expiry forward.
-SESSION_COOKIE_AGE = env_int("SESSION_IDLE_SECONDS", 30 * 60)
-SESSION_SAVE_EVERY_REQUEST = True
+# Idle sessions end after 30 minutes. healthpov.accounts.middleware.IdleTimeoutMiddleware keeps
+# the time of the user's last request (background polls do not count) and saves the session
+# when it moves, at most once a minute; the stored session expires after the same time.
+SESSION_IDLE_SECONDS = env_int("SESSION_IDLE_SECONDS", 30 * 60)
+SESSION_COOKIE_AGE = SESSION_IDLE_SECONDS
+SESSION_SAVE_EVERY_REQUEST = False
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False  # HTMX reads the token from the page, not the cookie.
+
+# An inspector's access through an inspection group ends this many days after the group's
+# campaign ends.
+INSPECTION_ACCESS_GRACE_DAYS = env_int("INSPECTION_ACCESS_GRACE_DAYS", 30)
 
 # Offices share one IP address, so lock by username only.
 AXES_FAILURE_LIMIT = 5
@@ -193,11 +203,26 @@ IMPORT_MAX_FILE_BYTES = env_int("IMPORT_MAX_FILE_BYTES", 20 * 1024 * 1024)
 IMPORT_MEMORY_LIMIT_MB = env_int("IMPORT_MEMORY_LIMIT_MB", 512)
 if IMPORT_MEMORY_LIMIT_MB < 32:
     raise ImproperlyConfigured("IMPORT_MEMORY_LIMIT_MB must be at least 32 (megabytes)")
+# An .xlsx is a zip: its members together may not inflate beyond this (a zip bomb otherwise).
+IMPORT_MAX_UNCOMPRESSED_BYTES = env_int("IMPORT_MAX_UNCOMPRESSED_BYTES", 15 * IMPORT_MAX_FILE_BYTES)
+# Rows times columns of the used range of a sheet; checked before anything is parsed.
+IMPORT_MAX_CELLS = env_int("IMPORT_MAX_CELLS", 5_000_000)
+# Evidence photos of inspection findings: largest accepted upload, and the longest side they are
+# resized to before being stored.
+EVIDENCE_PHOTO_MAX_BYTES = env_int("EVIDENCE_PHOTO_MAX_BYTES", 5 * 1024 * 1024)
+EVIDENCE_PHOTO_MAX_SIDE = env_int("EVIDENCE_PHOTO_MAX_SIDE", 1600)
+# Proof files of a refused major-illness treatment (PDF, PNG or JPEG): largest accepted upload.
+TREATMENT_PROOF_MAX_BYTES = env_int("TREATMENT_PROOF_MAX_BYTES", 5 * 1024 * 1024)
+
+# API tokens expire this many hours after they were issued (POST /api/token/ gives a new one);
+# logout, lockout, deactivation and a change of role or place revoke them at once.
+API_TOKEN_TTL_HOURS = env_int("API_TOKEN_TTL_HOURS", 12)
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        # The token class first: its WWW-Authenticate header makes anonymous calls a 401.
+        "healthpov.accounts.authentication.ExpiringTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
-        "rest_framework.authentication.TokenAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
@@ -301,8 +326,8 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
         "task": "remediation.tasks.create_due_revisits",
         "schedule": crontab(hour=0, minute=45),
     },
-    "signing-work-reminders": {
-        "task": "signing.tasks.send_work_reminders",
+    "desk-work-reminders": {
+        "task": "desk.tasks.send_work_reminders",
         "schedule": crontab(hour=6, minute=30),
     },
 }

@@ -1,4 +1,9 @@
-"""Production: PostgreSQL and Redis from the environment; refuses to start without secrets."""
+"""Production: PostgreSQL and Redis from the environment; refuses to start without them.
+
+A server that lost ``DATABASE_URL`` or ``REDIS_URL`` must not quietly come up on an empty SQLite
+file with jobs run inside the web process. A one-box install that wants exactly that says so with
+``HEALTHPOV_SINGLE_BOX=true``.
+"""
 
 from django.core.exceptions import ImproperlyConfigured
 
@@ -6,6 +11,14 @@ from .base import *  # noqa: F403
 from .base import env, env_bool, env_int
 
 DEBUG = False
+SINGLE_BOX = env_bool("HEALTHPOV_SINGLE_BOX", False)
+if not SINGLE_BOX:
+    for _name, _what in (("DATABASE_URL", "PostgreSQL"), ("REDIS_URL", "the Redis job broker")):
+        if not env.str(_name, default="").strip():
+            raise ImproperlyConfigured(
+                f"{_name} must point at {_what} in production "
+                "(set HEALTHPOV_SINGLE_BOX=true to run on SQLite with jobs in process on one box)"
+            )
 SECRET_KEY = env.str("SECRET_KEY", default="")
 if len(SECRET_KEY) < 50:
     raise ImproperlyConfigured("SECRET_KEY must be set to a random string of 50 characters or more")

@@ -232,7 +232,7 @@ class ImportRun:
             return result
         with transaction.atomic():
             if connection.vendor == "postgresql":
-                # JIT makes large bulk UPDATEs many times slower here (see TESTING.md).
+                # No JIT for bulk writes (docs/architecture.md "Performance choices").
                 with connection.cursor() as cursor:
                     cursor.execute("SET LOCAL jit = off")
             result.counts = self.ledger.apply(valid)

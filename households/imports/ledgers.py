@@ -14,6 +14,8 @@ from django.utils import timezone
 from django.utils.module_loading import autodiscover_modules
 from django.utils.translation import gettext as _
 
+from healthpov.places.models import Institution
+from healthpov.places.scoping import hospitals_choosable_by
 from households.imports.normalise import Parser, text
 
 if TYPE_CHECKING:
@@ -106,6 +108,13 @@ class ImportContext:
         if self.user is None:
             return queryset
         return queryset.visible_to(self.user)
+
+    def hospitals(self):
+        """Institutions a row may name as a hospital (``hospitals_choosable_by``; all for
+        commands)."""
+        if self.user is None:
+            return Institution.objects.all()
+        return hospitals_choosable_by(self.user)
 
 
 class Ledger:

@@ -2,8 +2,8 @@
 
 They serve only ``LIKE 'prefix%'`` lookups. Nothing looks up ID numbers or household numbers by
 prefix (searches use ``contains``, which no B-tree serves; exact lookups use the unique index),
-while every imported person and household pays for one more index entry: about a sixth of
-the server's work of copying 100,000 persons in (bench/import_roster.py).
+while every imported person and household pays for one more index entry, a noticeable share
+of the server's work of copying a roster in (docs/architecture.md "Performance choices").
 """
 
 from django.db import migrations

@@ -3,6 +3,8 @@
 from django import template
 
 from healthpov.accounts.masking import mask_id_number, mask_phone
+from healthpov.places.models import Place
+from households.models import Household, PersonStatus, PovertyStatus, StatusChange
 
 register = template.Library()
 
@@ -20,9 +22,6 @@ def mask_phone_filter(value: str | None) -> str:
 @register.filter
 def change_value(change, which: str) -> str:
     """The old or new value of a status change, in words."""
-    from healthpov.places.models import Place
-    from households.models import Household, PersonStatus, PovertyStatus, StatusChange
-
     value = change.old_value if which == "old" else change.new_value
     if not value:
         return "—"

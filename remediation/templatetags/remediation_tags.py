@@ -1,6 +1,14 @@
 from django import template
 
+from remediation.selectors import items_of_finding as select_items_of_finding
+
 register = template.Library()
+
+
+@register.simple_tag
+def items_of_finding(finding, user):
+    """The remediation items of a finding that ``user`` may see."""
+    return select_items_of_finding(finding=finding, user=user)
 
 
 @register.filter

@@ -1,21 +1,25 @@
 """Tags that let other apps' pages show the signing records of a household."""
 
 from django import template
-from django.utils import timezone
 
+from healthpov.period import ReportingPeriod
 from signing import selectors
+from signing.models import BookletStatus
+from signing.views import FORM_SPECS
 
 register = template.Library()
+
+
+def _period(year) -> ReportingPeriod:
+    """The year a page passed (this year if none), as of the default date of that year."""
+    return ReportingPeriod.from_params({"year": year}).period if year else ReportingPeriod.current()
 
 
 @register.inclusion_tag("signing/snippets/section_body.html", takes_context=True)
 def signing_household_section(context, household, year=None):
     """The signing section of the household page (records of the current year)."""
-    today = timezone.localdate()
-    year = int(year or today.year)
-    as_of = today if year >= today.year else today.replace(year=year, month=12, day=31)
-    from signing.views import FORM_SPECS
-
+    period = _period(year)
+    year, as_of = period.year, period.as_of
     return {
         "request": context.get("request"),
         "user": context.get("user"),
@@ -31,9 +35,8 @@ def signing_household_section(context, household, year=None):
 @register.inclusion_tag("signing/snippets/sheet_body.html")
 def signing_household_sheet(household, year=None):
     """The signing part of the printable household sheet (every year's records)."""
-    today = timezone.localdate()
-    year = int(year or today.year)
-    as_of = today if year >= today.year else today.replace(year=year, month=12, day=31)
+    period = _period(year)
+    year, as_of = period.year, period.as_of
     return {
         "household": household,
         "year": year,
@@ -46,8 +49,6 @@ def signing_household_sheet(household, year=None):
 def booklet_state(diagnosis, as_of):
     """``{"label", "valid"}`` of a diagnosis' booklet on ``as_of`` (expired shows as pending)."""
     from django.utils.translation import gettext as _
-
-    from signing.models import BookletStatus
 
     booklet = selectors.booklet_of(diagnosis)
     if booklet is None:

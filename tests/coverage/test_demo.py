@@ -7,9 +7,9 @@ from openpyxl import load_workbook
 
 from coverage import exports
 from coverage.demo import DEMO_AS_OF, DEMO_YEAR
-from coverage.indicators import Period
 from coverage.models import Snapshot
 from coverage.selectors import compute_table
+from healthpov.period import ReportingPeriod
 
 # Seed 000 (泰卫〔2018〕89号), the county as of 2018-06-04.
 SEED_000 = {
@@ -61,7 +61,7 @@ def demo(django_db_setup, django_db_blocker):
         from healthpov.places.models import Place
 
         county = Place.objects.get(name="泰宁县", level="county")
-        table = compute_table(Period(DEMO_YEAR, DEMO_AS_OF), root=county)
+        table = compute_table(ReportingPeriod(DEMO_YEAR, DEMO_AS_OF), root=county)
         workbook = exports.form_xlsx(exports.WORK_FORM, table, county)
         snapshots = {
             s.code: s.value

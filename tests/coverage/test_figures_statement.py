@@ -13,8 +13,8 @@ from decimal import Decimal
 import pytest
 
 from coverage import indicators as ind
-from coverage.indicators import Period
 from coverage.selectors import compute_table, indicator_rows
+from healthpov.period import ReportingPeriod
 from signing.models import (
     ChronicRegistration,
     Disease,
@@ -36,7 +36,7 @@ from tests.coverage.factories import (
 )
 from treatment.models import CaseStatus, MajorIllnessCase
 
-PERIOD = Period(YEAR, AS_OF)
+PERIOD = ReportingPeriod(YEAR, AS_OF)
 
 
 def _case(p, disease, status=CaseStatus.TREATED):

@@ -3,11 +3,11 @@ import datetime
 import pytest
 
 from coverage import indicators as ind
-from coverage.indicators import Period
 from coverage.selectors import compute_table, indicator_rows
+from healthpov.period import ReportingPeriod
 from tests.coverage.factories import AS_OF, EXPECTED, YEAR, build_world
 
-PERIOD = Period(YEAR, AS_OF)
+PERIOD = ReportingPeriod(YEAR, AS_OF)
 
 
 @pytest.fixture
@@ -55,7 +55,7 @@ def test_rate_with_zero_denominator_is_none(world, village_b):
 
 
 def test_records_after_the_as_of_date_do_not_count(world, county):
-    later = compute_table(Period(YEAR, datetime.date(2018, 12, 31))).row_for(county)
+    later = compute_table(ReportingPeriod(YEAR, datetime.date(2018, 12, 31))).row_for(county)
     assert later.values["signed"] == 5  # the July contract now counts
     assert later.values["brochures"] == 3
 
@@ -118,6 +118,6 @@ def test_followup_flag_agrees_with_the_signing_engine(world, as_of):
         .values_list("pk", flat=True)
     )
     flagged = set(
-        ind.FLAGS["followup_compliant"](Period(YEAR, as_of)).values_list("pid", flat=True)
+        ind.FLAGS["followup_compliant"](ReportingPeriod(YEAR, as_of)).values_list("pid", flat=True)
     )
     assert flagged == engine

@@ -200,3 +200,19 @@ def test_township_user_cannot_recompute(client_a):
     response = client_a.post(reverse("coverage:recompute"), {"year": YEAR})
     assert response.status_code == 403
     assert not RecomputeRun.objects.exists()
+
+
+def test_up_link_is_shown_only_where_the_user_may_go(client_a, township_a, village_a, world):
+    own = client_a.get(reverse("coverage:place", kwargs={"pk": village_a.pk}), {"year": YEAR})
+    up = reverse("coverage:place", kwargs={"pk": township_a.pk})
+    assert up in own.content.decode()
+    assert client_a.get(up).status_code == 200
+    # The township's parent is the county, which a township user cannot open: no link to it.
+    top = client_a.get(up, {"year": YEAR}).content.decode()
+    assert reverse("coverage:place", kwargs={"pk": township_a.parent_id}) not in top
+
+
+def test_county_user_goes_up_from_a_township(client, county_user, county, township_a, world):
+    client.force_login(county_user)
+    page = client.get(reverse("coverage:place", kwargs={"pk": township_a.pk}), {"year": YEAR})
+    assert reverse("coverage:place", kwargs={"pk": county.pk}) in page.content.decode()

@@ -43,8 +43,7 @@ def test_token_endpoint_locks_after_five_failures(user_a):
 def test_bad_token_is_refused(user_a):
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION="Token not-a-real-key")
-    # 403 rather than 401: session authentication comes first and sends no WWW-Authenticate.
-    assert client.get(reverse("api-me")).status_code in {401, 403}
+    assert client.get(reverse("api-me")).status_code == 401
 
 
 def test_places_api_lists_own_subtree_only(user_a, township_a, village_a, village_b, county):

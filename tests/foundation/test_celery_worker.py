@@ -58,7 +58,7 @@ def broker(django_db_setup) -> str:
     try:
         redis.Redis.from_url(BROKER_URL, socket_connect_timeout=2).ping()
     except redis.RedisError as exc:
-        message = f"Redis at {BROKER_URL} is unreachable ({exc}); start it: see TESTING.md"
+        message = f"Redis at {BROKER_URL} is unreachable ({exc}); start it (bin/test starts it)"
         if _in_ci():
             pytest.fail(message)
         pytest.skip(message)
@@ -69,7 +69,7 @@ def broker(django_db_setup) -> str:
 def worker(broker, tmp_path_factory):
     """A real worker process consuming a queue of its own; stopped (warm shutdown) afterwards.
 
-    Module-scoped: it starts once (about 3 s) for every test here. ``django_db_setup`` has run, so
+    Module-scoped: it starts once for every test here. ``django_db_setup`` has run, so
     ``connection.settings_dict`` already names the test database.
     """
     queue = f"healthpov-test-{uuid.uuid4().hex[:12]}"

@@ -75,6 +75,8 @@ def test_app_services_run_production_settings(compose, name):
     assert environment["DJANGO_SETTINGS_MODULE"] == "healthpov.settings.production"
     assert environment["REDIS_URL"].startswith("redis://redis:")
     assert environment["DATABASE_URL"].startswith("postgres://")
+    # The stack has PostgreSQL and Redis: production's fail-loud check stays on.
+    assert "HEALTHPOV_SINGLE_BOX" not in environment
 
 
 def test_postgres_gets_only_its_image_variables(compose):

@@ -12,6 +12,8 @@ from django.contrib.sessions.models import Session
 from django.urls import reverse
 from django.utils import timezone
 
+from healthpov.accounts.middleware import LAST_ACTIVITY_KEY
+
 RIGHT = "pw-for-tests-1"  # tests/factories.py
 LOCKED_TEXT = "15"  # the locked page names the lock time, in any language
 
@@ -73,27 +75,53 @@ def test_other_user_name_from_the_same_ip_is_not_locked(client, user_a, user_b):
     assert is_signed_in(client)
 
 
-@pytest.mark.parametrize("name", ["SESSION_COOKIE_AGE", "SESSION_SAVE_EVERY_REQUEST"])
-def test_idle_timeout_settings(name):
-    expected = {"SESSION_COOKIE_AGE": 30 * 60, "SESSION_SAVE_EVERY_REQUEST": True}[name]
-    assert getattr(settings, name) == expected
+def test_idle_timeout_is_thirty_minutes_and_the_session_is_not_saved_on_every_request():
+    assert settings.SESSION_IDLE_SECONDS == 30 * 60
+    assert settings.SESSION_SAVE_EVERY_REQUEST is False
 
 
 def _stored_session(client) -> Session:
     return Session.objects.get(session_key=client.session.session_key)
 
 
-def test_each_request_moves_the_expiry_thirty_minutes_ahead(client, user_a):
-    log_in(client, "staff_a", RIGHT)
-    # Pretend the user last did something 25 minutes ago: 5 minutes of the session are left.
-    Session.objects.filter(session_key=client.session.session_key).update(
+def _pretend_last_activity(client, seconds_ago: int) -> None:
+    session = client.session
+    session[LAST_ACTIVITY_KEY] -= seconds_ago
+    session.save()
+    Session.objects.filter(session_key=session.session_key).update(
         expire_date=timezone.now() + timedelta(minutes=5)
     )
+
+
+def test_a_request_after_a_minute_moves_the_expiry_thirty_minutes_ahead(client, user_a):
+    log_in(client, "staff_a", RIGHT)
+    _pretend_last_activity(client, 25 * 60)  # 5 minutes of the session are left
 
     assert client.get(reverse("home")).status_code == 200
 
     left = _stored_session(client).expire_date - timezone.now()
     assert timedelta(minutes=29) < left <= timedelta(minutes=30)
+
+
+def test_requests_within_the_same_minute_do_not_save_the_session(client, user_a):
+    log_in(client, "staff_a", RIGHT)
+    _pretend_last_activity(client, 0)
+
+    assert client.get(reverse("home")).status_code == 200
+
+    left = _stored_session(client).expire_date - timezone.now()
+    assert left <= timedelta(minutes=5)
+
+
+def test_thirty_minutes_without_a_request_sign_out(client, user_a):
+    log_in(client, "staff_a", RIGHT)
+    _pretend_last_activity(client, 30 * 60)
+
+    response = client.get(reverse("home"))
+
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("login"))
+    assert not is_signed_in(client)
 
 
 def test_idle_session_is_signed_out(client, user_a):

@@ -18,7 +18,7 @@ CASES = all_cases()
 # URL names without a PermissionCase, each with the reason and where it is tested instead.
 EXEMPT: dict[str, str] = {
     "favicon": "public redirect to the static icon",
-    "login": "public by nature; tests/foundation/test_pages.py",
+    "login": "public by nature; tests/foundation/test_login.py",
     "logout": "only ends the caller's own session",
     "set_language": "public; stores a cookie only (tests/foundation/test_i18n.py)",
     "api-schema": "the schema, auth required (tests/foundation/test_api.py)",

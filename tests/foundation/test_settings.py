@@ -6,17 +6,27 @@ environment, as a server would. ``check --deploy`` on production settings is cov
 """
 
 import os
+import re
 import subprocess
 import sys
 
 import pytest
 from django.conf import settings
+from django.core.checks import run_checks
+from django.test import override_settings
 
+from healthpov.checks import VISIBILITY_TIMEOUT_TOO_SHORT
 from tests.foundation.envscan import ROOT, clean_environ
 
 PRODUCTION = "healthpov.settings.production"
 LOCAL = "healthpov.settings.local"
 GOOD_SECRET = "s" * 30 + "-a-long-enough-random-looking-secret-0123456789"
+# Nothing connects at start-up, so these need not answer.
+SERVICES = {
+    "DATABASE_URL": "postgres://healthpov@127.0.0.1:5432/healthpov",
+    "REDIS_URL": "redis://127.0.0.1:6379/0",
+}
+SECRETS = {"SECRET_KEY": GOOD_SECRET, "ALLOWED_HOSTS": "healthpov.example.cn"}
 
 
 def start(tmp_path, module: str, code: str = "", **variables: str) -> subprocess.CompletedProcess:
@@ -42,6 +52,7 @@ def start(tmp_path, module: str, code: str = "", **variables: str) -> subprocess
         ("SESSION_IDLE_SECONDS", "half an hour"),
         ("EMAIL_NOTIFICATIONS", "sometimes"),
         ("CELERY_TASK_TIME_LIMIT", "1.5"),
+        ("IMPORT_MAX_CELLS", "many"),
     ],
 )
 def test_bad_value_stops_the_start_naming_the_variable(tmp_path, variable, value):
@@ -68,7 +79,8 @@ def test_good_values_start(tmp_path):
 
 
 def test_postgresql_connections_turn_jit_off_keeping_the_url_options(tmp_path):
-    # JIT compilation cost ~3 s per signing work-list page at 60,000 persons (bench/load.py).
+    # Work-list pages paid more for JIT compilation than for running their queries
+    # (docs/architecture.md "Performance choices").
     result = start(
         tmp_path,
         LOCAL,
@@ -100,7 +112,7 @@ def test_the_database_runs_without_jit():
     ],
 )
 def test_production_refuses_to_start_without_secrets(tmp_path, variables, named):
-    result = start(tmp_path, PRODUCTION, **variables)
+    result = start(tmp_path, PRODUCTION, **SERVICES, **variables)
 
     assert result.returncode != 0
     assert named in result.stderr.strip().splitlines()[-1]
@@ -111,12 +123,116 @@ def test_production_starts_with_secret_key_and_allowed_hosts(tmp_path):
         tmp_path,
         PRODUCTION,
         "from django.conf import settings; print(settings.DEBUG, settings.ALLOWED_HOSTS)",
+        **SERVICES,
         SECRET_KEY=GOOD_SECRET,
         ALLOWED_HOSTS="healthpov.example.cn,www.healthpov.example.cn",
     )
 
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "False ['healthpov.example.cn', 'www.healthpov.example.cn']"
+
+
+@pytest.mark.parametrize("missing", ["DATABASE_URL", "REDIS_URL"])
+def test_production_refuses_to_start_without_a_service_url(tmp_path, missing):
+    variables = {name: url for name, url in SERVICES.items() if name != missing}
+
+    result = start(tmp_path, PRODUCTION, **SECRETS, **variables)
+
+    assert result.returncode != 0
+    last_line = result.stderr.strip().splitlines()[-1]
+    assert "ImproperlyConfigured" in last_line
+    assert missing in last_line
+
+
+def test_production_refuses_an_empty_service_url(tmp_path):
+    result = start(tmp_path, PRODUCTION, **SECRETS, **{**SERVICES, "REDIS_URL": " "})
+
+    assert result.returncode != 0
+    assert "REDIS_URL" in result.stderr.strip().splitlines()[-1]
+
+
+def test_single_box_opt_in_runs_production_on_sqlite_with_jobs_in_process(tmp_path):
+    result = start(
+        tmp_path,
+        PRODUCTION,
+        "from django.conf import settings as s;"
+        "print(s.DATABASES['default']['ENGINE'], s.CELERY_TASK_ALWAYS_EAGER, s.DEBUG)",
+        **SECRETS,
+        HEALTHPOV_SINGLE_BOX="true",
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["django.db.backends.sqlite3", "True", "False"]
+
+
+def test_single_box_opt_in_is_a_strict_boolean(tmp_path):
+    result = start(tmp_path, PRODUCTION, **SECRETS, HEALTHPOV_SINGLE_BOX="perhaps")
+
+    assert result.returncode != 0
+    assert "HEALTHPOV_SINGLE_BOX" in result.stderr.strip().splitlines()[-1]
+
+
+def test_production_with_both_urls_uses_the_real_broker(tmp_path):
+    result = start(
+        tmp_path,
+        PRODUCTION,
+        "from django.conf import settings as s;"
+        "print(s.DATABASES['default']['ENGINE'], s.CELERY_TASK_ALWAYS_EAGER)",
+        **SECRETS,
+        **SERVICES,
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["django.db.backends.postgresql", "False"]
+
+
+def test_check_fails_when_the_visibility_timeout_does_not_exceed_the_task_time_limit():
+    options = {**settings.CELERY_BROKER_TRANSPORT_OPTIONS, "visibility_timeout": 1800}
+
+    with override_settings(CELERY_BROKER_TRANSPORT_OPTIONS=options, CELERY_TASK_TIME_LIMIT=1800):
+        errors = run_checks()
+
+    assert VISIBILITY_TIMEOUT_TOO_SHORT in {error.id for error in errors}
+
+
+def test_check_passes_with_the_default_visibility_timeout_and_time_limit():
+    assert VISIBILITY_TIMEOUT_TOO_SHORT not in {error.id for error in run_checks()}
+
+
+def test_manage_py_check_refuses_a_short_visibility_timeout(tmp_path):
+    result = start(
+        tmp_path,
+        LOCAL,
+        "from django.core.management import call_command; call_command('check')",
+        CELERY_VISIBILITY_TIMEOUT="600",
+        CELERY_TASK_TIME_LIMIT="900",
+    )
+
+    assert result.returncode != 0
+    assert VISIBILITY_TIMEOUT_TOO_SHORT in result.stderr
+
+
+def test_code_outside_the_settings_package_reads_no_setting_with_a_default():
+    # A default there would hide the setting from .env.example, the README and these tests.
+    pattern = re.compile(r"getattr\(\s*(?:django_)?settings\s*,")
+    offenders = [
+        str(path.relative_to(ROOT))
+        for top in (
+            "healthpov",
+            "households",
+            "signing",
+            "treatment",
+            "coverage",
+            "inspections",
+            "remediation",
+            "desk",
+        )
+        for path in (ROOT / top).rglob("*.py")
+        if "settings" not in path.relative_to(ROOT).parts[:2]
+        and pattern.search(path.read_text(encoding="utf-8"))
+    ]
+
+    assert offenders == []
 
 
 def test_manage_py_defaults_to_local_settings(tmp_path):
@@ -176,6 +292,7 @@ def test_collectstatic_works_with_production_storage(tmp_path):
         DJANGO_SETTINGS_MODULE=PRODUCTION,
         SECRET_KEY=GOOD_SECRET,
         ALLOWED_HOSTS="build",
+        HEALTHPOV_SINGLE_BOX="true",
         STATIC_ROOT=str(tmp_path / "static"),
         HEALTHPOV_VAR_DIR=str(tmp_path / "var"),
     )

@@ -74,7 +74,7 @@ def known_problem(kind_name: str, file_name: str) -> str | None:
     return KNOWN_PROBLEMS.get(f"{kind_name}/{file_name}") or KNOWN_PROBLEMS.get(f"*/{file_name}")
 
 
-# Plausible cell values for ledger headers (DOMAIN.md); anything else gets a short text.
+# Plausible cell values for ledger headers (docs/domain.md); anything else gets a short text.
 SAMPLE_VALUES = {
     "年度": "2024", "签约日期": "2024-03-01", "签约方式": "纸质", "服务包": "基础包",
     "签约团队": "杉城镇家庭医生团队", "签约医生": "李医生", "未签约原因": "长期外出",

@@ -23,6 +23,8 @@ PRODUCTION_ENV = {
     "SECRET_KEY": "k" * 20 + "-production-like-secret-for-the-deploy-check-0123456789",
     "ALLOWED_HOSTS": "healthpov.example.cn",
     "DATABASE_URL": "sqlite:////tmp/healthpov-deploy-check.sqlite3",
+    # Production needs a broker URL; nothing connects to it during these checks.
+    "REDIS_URL": "redis://127.0.0.1:6379/15",
 }
 SKIP_PATHS = ("/admin/logout/", "/admin/autocomplete/")
 

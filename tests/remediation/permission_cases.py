@@ -7,7 +7,7 @@ import datetime as dt
 from django.utils import timezone
 
 from remediation import services
-from remediation.models import ItemState, Notification, ProgressReport, Revisit
+from remediation.models import ItemState, ProgressReport, Revisit
 from tests.inspections.factories import CampaignFactory, FindingFactory, image_upload
 from tests.permissions import PermissionCase, Target
 from tests.remediation.factories import ItemFactory
@@ -78,24 +78,6 @@ def accountability_b(cast) -> Target:
     return Target(marker=MARKER)
 
 
-def notification_b(cast) -> Target:
-    """A notification (the county user's, about B's item): anybody else gets 404."""
-    note = Notification.objects.create(
-        recipient=cast.county_user, kind="overdue", item=_item_b(cast), message=MARKER
-    )
-    return Target(kwargs={"pk": note.pk})
-
-
-def notifications_listed(cast) -> Target:
-    """A's list never shows B's notifications; the county user sees theirs (about B's item)."""
-    item = _item_b(cast)
-    Notification.objects.create(recipient=cast.user_b, kind="new_item", item=item, message=MARKER)
-    Notification.objects.create(
-        recipient=cast.county_user, kind="overdue", item=item, message=MARKER
-    )
-    return Target(marker=MARKER)
-
-
 def report(cast) -> Target:
     report = services.progress_report_build(
         kind=ProgressReport.Kind.WEEKLY, county_id=cast.county.pk
@@ -139,10 +121,6 @@ CASES = [
     PermissionCase("remediation:accountability_list", "list", accountability_b),
     PermissionCase("remediation:accountability_xlsx", "list", accountability_b),
     PermissionCase("remediation:accountability_create", "county_only", methods=("get", "post")),
-    PermissionCase("remediation:notification_list", "list", notifications_listed),
-    PermissionCase("remediation:notification_read", "detail", notification_b, methods=("post",)),
-    PermissionCase("remediation:notifications_read_all", "own", methods=("post",)),
-    PermissionCase("remediation:notification_count", "own"),
     PermissionCase("remediation:report_list", "list", reports_listed),
     PermissionCase("remediation:report_detail", "detail", report),
     PermissionCase("remediation:report_xlsx", "detail", report),

@@ -3,8 +3,10 @@ import datetime as dt
 import pytest
 from django.core import mail
 from django.core.exceptions import ValidationError
+from django.urls import reverse
 from django.utils import timezone
 
+from healthpov.notifications.models import Notification
 from remediation import services
 from remediation.models import (
     Item,
@@ -12,7 +14,6 @@ from remediation.models import (
     ItemSource,
     ItemState,
     ItemTransition,
-    Notification,
     ProgressReport,
     Revisit,
 )
@@ -161,7 +162,9 @@ def test_deadlines_mark_overdue_once_and_notify_unit_and_county(county_user, use
     item.refresh_from_db()
     assert item.overdue_since == today
     assert first["marked_overdue"] == 1 and second["marked_overdue"] == 0
-    overdue = Notification.objects.filter(kind=Notification.Kind.OVERDUE, item=item)
+    overdue = Notification.objects.filter(
+        kind=Notification.Kind.OVERDUE, link=reverse("remediation:item_detail", args=[item.pk])
+    )
     assert set(overdue.values_list("recipient__username", flat=True)) == {
         user_a.username,
         county_user.username,

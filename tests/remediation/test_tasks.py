@@ -4,8 +4,9 @@ import datetime as dt
 
 from django.utils import timezone
 
+from healthpov.notifications.models import Notification
 from remediation import tasks
-from remediation.models import Notification, ProgressReport, Revisit
+from remediation.models import ProgressReport, Revisit
 from tests.remediation.factories import ItemFactory
 
 

@@ -6,8 +6,9 @@ from django.utils import timezone
 from openpyxl import load_workbook
 
 from healthpov.accounts.models import FileDownloadLog, User
+from healthpov.notifications.models import Notification
 from remediation import services
-from remediation.models import Item, ItemState, Notification
+from remediation.models import Item, ItemState
 from tests.factories import UserFactory
 from tests.inspections.factories import CampaignFactory, FindingFactory, image_upload
 from tests.remediation.factories import ItemFactory
@@ -128,15 +129,14 @@ def test_stale_page_is_told(client, county_user, township_a):
     assert "其他用户刚刚处理" in response.content.decode()
 
 
-def test_bell_shows_unread_count_and_mark_read(client, user_a, township_a):
+def test_a_notification_about_an_item_opens_the_item_and_is_read(client, user_a, township_a):
     item = ItemFactory(township=township_a)
-    note = Notification.objects.create(
-        recipient=user_a, kind="new_item", item=item, message="新整改事项"
-    )
+    services.notify(recipients=[user_a], kind="new_item", item=item, message="新整改事项")
+    note = Notification.objects.get(recipient=user_a)
     client.force_login(user_a)
-    badge = client.get(reverse("remediation:notification_count")).content.decode()
+    badge = client.get(reverse("notifications:notification_count")).content.decode()
     assert 'data-testid="unread-count">1<' in badge
-    response = client.post(reverse("remediation:notification_read", args=[note.pk]))
+    response = client.post(reverse("notifications:notification_read", args=[note.pk]))
     assert response["Location"] == reverse("remediation:item_detail", args=[item.pk])
     note.refresh_from_db()
     assert note.read_at is not None

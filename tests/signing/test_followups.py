@@ -36,11 +36,11 @@ def annotated(person, as_of):
 
 
 def states(person, as_of):
-    return [p.state for p in followups.patient_followup_status(person, as_of).periods]
+    return [p.state for p in followups.patient_followup_status(person, as_of).quarters]
 
 
-def test_periods_are_quarters_by_default(db):
-    quarters = followups.periods_of_year(2018)
+def test_quarters_are_calendar_quarters_by_default(db):
+    quarters = followups.quarters_of_year(2018)
     assert [(p.start, p.end) for p in quarters] == [
         (D(2018, 1, 1), D(2018, 3, 31)),
         (D(2018, 4, 1), D(2018, 6, 30)),
@@ -49,9 +49,9 @@ def test_periods_are_quarters_by_default(db):
     ]
 
 
-def test_periods_follow_the_year_policy(db):
+def test_quarters_follow_the_year_policy(db):
     YearPolicy.objects.create(year=2018, followups_per_year=2)
-    assert [p.end for p in followups.periods_of_year(2018)] == [D(2018, 6, 30), D(2018, 12, 31)]
+    assert [p.end for p in followups.quarters_of_year(2018)] == [D(2018, 6, 30), D(2018, 12, 31)]
 
 
 def test_missed_first_quarter_is_overdue_in_the_second(household):
@@ -66,7 +66,7 @@ def test_followup_in_every_quarter_is_compliant(household):
     FulfilmentFactory(person=person, served_on=D(2018, 3, 31))
     FulfilmentFactory(person=person, served_on=D(2018, 4, 1))
     status = followups.patient_followup_status(person, D(2018, 6, 4))
-    assert [p.state for p in status.periods] == [DONE, DONE, UPCOMING, UPCOMING]
+    assert [p.state for p in status.quarters] == [DONE, DONE, UPCOMING, UPCOMING]
     assert status.compliant
     row = annotated(person, D(2018, 6, 4))
     assert not row.followup_overdue

@@ -7,6 +7,7 @@ from django.utils import timezone
 from openpyxl import load_workbook
 
 from signing.models import BookletStatus, Contract, FulfilmentKind, FulfilmentRecord, SignMethod
+from signing.views import WORKLISTS
 from tests.signing.factories import (
     BookletFactory,
     ChronicRegistrationFactory,
@@ -261,3 +262,11 @@ def test_every_work_list_has_a_fixed_number_of_queries(
         response = client_a.get(reverse("signing:worklist", args=[slug]))
     assert response.status_code == 200
     assert response.content.decode().count(f"/households/{household.pk}/") == 4
+
+
+@pytest.mark.parametrize("slug", list(WORKLISTS))
+def test_every_worklist_exports_a_workbook(client_a, members, slug):
+    # The follow-up list's title holds a "/", which Excel does not allow in a sheet name.
+    response = client_a.get(reverse("signing:worklist_export", args=[slug]))
+    assert response.status_code == 200
+    assert load_workbook(io.BytesIO(response.content)).active.max_row >= 1

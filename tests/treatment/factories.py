@@ -6,7 +6,7 @@ from decimal import Decimal
 import factory
 from factory.django import DjangoModelFactory
 
-from households.models import Household, Person, Relation, Sex
+from households.models import Household, Person, Relation, RosterEntry, Sex
 from signing.models import Disease
 from tests.factories import VillageFactory
 from treatment.models import CaseStatus, FollowUpCall, InpatientStay, MajorIllnessCase
@@ -34,6 +34,7 @@ class HouseholdFactory(DjangoModelFactory):
 class PersonFactory(DjangoModelFactory):
     class Meta:
         model = Person
+        skip_postgeneration_save = True
 
     id_number = factory.Sequence(lambda n: valid_id_number(n, birth=f"19{50 + n // 1000 % 50}0101"))
     name = factory.Sequence(lambda n: f"病人{n}")
@@ -45,6 +46,13 @@ class PersonFactory(DjangoModelFactory):
     )
     household = factory.SubFactory(HouseholdFactory)
     relation = Relation.HEAD
+
+    @factory.post_generation
+    def roster_year(obj, create, extracted, **kwargs):
+        """On the 2018 roster unless told another year (``roster_year=False``: on none): the
+        year's figures count only stays and cases of roster persons."""
+        if create and extracted is not False:
+            RosterEntry.objects.create(person=obj, year=extracted or 2018)
 
 
 class MajorDiseaseFactory(DjangoModelFactory):

@@ -4,6 +4,8 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django import template
 
+from treatment.selectors import household_treatment as select_household_treatment
+
 register = template.Library()
 
 
@@ -25,6 +27,4 @@ def yuan(value) -> str:
 @register.simple_tag
 def household_treatment(household):
     """Cases and stays of a household's members (the household page already checked access)."""
-    from treatment.selectors import household_treatment as select
-
-    return select(household)
+    return select_household_treatment(household)

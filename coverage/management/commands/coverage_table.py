@@ -12,7 +12,7 @@ from django.core.management.base import BaseCommand, CommandError
 from coverage.exports import table_csv, table_json_rows, table_xlsx
 from coverage.management.commands.recompute_coverage import parse_date
 from coverage.selectors import compute_table
-from coverage.services import default_period
+from healthpov.period import ReportingPeriod
 from healthpov.places.models import Place
 
 
@@ -33,7 +33,7 @@ class Command(BaseCommand):
     def handle(
         self, *args, year, as_of=None, format="json", county=None, output=None, **options
     ) -> None:
-        period = default_period(year=year, as_of=as_of)
+        period = ReportingPeriod.of(year=year, as_of=as_of)
         root = None
         if county:
             root = Place.objects.filter(level=Place.Level.COUNTY, name=county).first()

@@ -4,7 +4,8 @@ import datetime
 
 from django.core.management.base import BaseCommand, CommandError
 
-from coverage.services import default_period, recompute_coverage
+from coverage.services import recompute_coverage
+from healthpov.period import ReportingPeriod
 
 
 def parse_date(value: str) -> datetime.date:
@@ -28,7 +29,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, year=None, as_of=None, **options) -> None:
-        period = default_period(year=year, as_of=as_of)
+        period = ReportingPeriod.of(year=year, as_of=as_of)
         written = recompute_coverage(year=period.year, as_of=period.as_of)
         self.stdout.write(
             f"coverage {period.year} as of {period.as_of}: {written} snapshot values written"
