@@ -31,13 +31,34 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from healthpov.accounts.masking import mask_id_number, mask_phone
 
-FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "\n")
+FORMULA_TRIGGERS = (
+    "=",
+    "+",
+    "-",
+    "@",
+    "\t",
+    "\r",
+    "\n",
+    # Full-width and small-form look-alikes: spreadsheet programs with East Asian input read
+    # them as = + - @.
+    "\uff1d",  # ＝
+    "\uff0b",  # ＋
+    "\uff0d",  # －
+    "\uff20",  # ＠
+    "\ufe66",  # ﹦
+    "\ufe62",  # ﹢
+    "\ufe63",  # ﹣
+    "\ufe6b",  # ﹫
+)
+# Spaces a spreadsheet program skips before it looks for a formula (ASCII and ideographic).
+LEADING_SPACES = " \u3000"
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def neutralise(value: Any) -> Any:
-    """A text starting with = + - @ TAB CR LF gets a leading apostrophe so it stays text."""
-    if isinstance(value, str) and value.startswith(FORMULA_TRIGGERS):
+    """A text starting (after spaces) with = + - @ TAB CR LF or a full-width look-alike gets a
+    leading apostrophe so it stays text. The one rule for every export and report."""
+    if isinstance(value, str) and value.lstrip(LEADING_SPACES).startswith(FORMULA_TRIGGERS):
         return "'" + value
     return value
 

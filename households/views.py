@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from healthpov.accounts.models import User
+from healthpov.accounts.uploads import uploaded_file_download_allow
 from healthpov.exports import XLSX_CONTENT_TYPE, xlsx_response
 from healthpov.operations.dispatch import enqueue
 from healthpov.places.scoping import get_visible_or_404, id_for_page
@@ -355,6 +356,9 @@ def import_report(request: HttpRequest, pk: int) -> HttpResponse:
     counts = batch.counts or {}
     if not batch.errors or not counts.get("sheet_name"):
         raise Http404
+    uploaded_file_download_allow(
+        user=request.user, uploaded_by_id=batch.created_by_id, file_name=batch.file.name
+    )
     data = build_error_report(
         Path(batch.file.path),
         file_format=counts["file_format"],

@@ -13,6 +13,7 @@ from django.utils.translation import pgettext
 from django.views.decorators.http import require_POST
 
 from healthpov.accounts.models import User
+from healthpov.accounts.uploads import uploaded_photo_response
 from healthpov.places.models import Place
 from healthpov.places.scoping import (
     get_visible_or_404,
@@ -29,7 +30,6 @@ from inspections.forms import (
     PhotoUploadForm,
 )
 from inspections.models import Campaign, Finding, FindingPhoto, InspectionGroup
-from inspections.photos import photo_response
 from inspections.xlsx import Column, Sheet, xlsx_response
 
 
@@ -254,7 +254,9 @@ def finding_photos_add(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def photo(request: HttpRequest, pk: int) -> FileResponse:
     """Serve an evidence photo only to users who may see its finding."""
-    return photo_response(get_visible_or_404(FindingPhoto, request.user, pk=pk))
+    return uploaded_photo_response(
+        request.user, get_visible_or_404(FindingPhoto, request.user, pk=pk)
+    )
 
 
 def _report_context(request: HttpRequest, campaign: Campaign) -> dict:

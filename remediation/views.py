@@ -13,10 +13,10 @@ from django.utils.translation import pgettext
 from django.views.decorators.http import require_POST
 
 from healthpov.accounts.models import User
+from healthpov.accounts.uploads import uploaded_photo_response
 from healthpov.places.scoping import get_visible_or_404
 from healthpov.service_errors import add_service_errors
 from inspections.models import Finding
-from inspections.photos import photo_response
 from inspections.xlsx import Column, Sheet, xlsx_response
 from remediation import selectors, services
 from remediation.forms import (
@@ -221,7 +221,9 @@ def item_transition(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def evidence(request: HttpRequest, pk: int) -> FileResponse:
-    return photo_response(get_visible_or_404(ItemEvidence, request.user, pk=pk))
+    return uploaded_photo_response(
+        request.user, get_visible_or_404(ItemEvidence, request.user, pk=pk)
+    )
 
 
 # --- accountability ------------------------------------------------------------------------

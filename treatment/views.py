@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from healthpov.accounts.models import User
+from healthpov.accounts.uploads import uploaded_file_download_allow
 from healthpov.period import ReportingPeriod, period_for_page
 from healthpov.places.models import Institution
 from healthpov.places.scoping import get_visible_or_404, hospitals_choosable_by, id_for_page
@@ -233,19 +234,26 @@ def case_refuse(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def refusal_proof(request: HttpRequest, pk: int) -> FileResponse:
-    """The proof file, only to users who may see the case; never a public media URL."""
+    """The proof file, only to users who may see the case and may download what its uploader
+    sent (:mod:`healthpov.accounts.uploads`); never a public media URL."""
     case = _case_for_user_or_404(request.user, pk)
     if not case.refusal_proof:
         raise Http404
+    uploaded_file_download_allow(
+        user=request.user,
+        uploaded_by_id=case.refusal_proof_by_id,
+        file_name=case.refusal_proof.name,
+    )
     handle = case.refusal_proof.open("rb")
     content_type = sniff_content_type(handle.read(16)) or "application/octet-stream"
     handle.seek(0)
     extension = case.refusal_proof.name.rsplit(".", 1)[-1]
     response = FileResponse(
-        handle, content_type=content_type, filename=f"refusal-proof-{case.pk}.{extension}"
-    )
-    response["Content-Disposition"] = response["Content-Disposition"].replace(
-        "attachment", "inline"
+        handle,
+        content_type=content_type,
+        filename=f"refusal-proof-{case.pk}.{extension}",
+        # Photos (re-encoded by us) are shown; a PDF may carry scripts: saved, never shown here.
+        as_attachment=content_type not in {"image/jpeg", "image/png"},
     )
     response["Cache-Control"] = "private, no-store"
     return response

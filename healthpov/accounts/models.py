@@ -100,3 +100,22 @@ class User(ChoiceLabels, AbstractUser):
             self.Role.COUNTY_BUREAU,
             self.Role.ADMIN,
         }
+
+
+class FileDownloadLog(models.Model):
+    """Every download of a file a user uploaded (import workbooks and their error reports,
+    proofs, evidence photos), and by whom: these files hold personal data in full."""
+
+    user = models.ForeignKey(
+        User, verbose_name=_("user"), on_delete=models.PROTECT, related_name="+"
+    )
+    file = models.CharField(_("file"), max_length=255)
+    downloaded_at = models.DateTimeField(_("downloaded at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("download of an uploaded file")
+        verbose_name_plural = _("downloads of uploaded files")
+        ordering = ["-downloaded_at"]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.file} {self.downloaded_at:%Y-%m-%d %H:%M}"

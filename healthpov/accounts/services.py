@@ -8,6 +8,8 @@ from django.contrib.sessions.models import Session
 from django.db import transaction
 from django.utils import timezone
 
+from healthpov.accounts.models import FileDownloadLog, User
+
 
 def sessions_clear_expired(*, now: datetime | None = None) -> int:
     """Delete the stored sessions whose expiry has passed; return how many went.
@@ -18,3 +20,12 @@ def sessions_clear_expired(*, now: datetime | None = None) -> int:
     with transaction.atomic():
         deleted, _ = Session.objects.filter(expire_date__lt=now or timezone.now()).delete()
     return deleted
+
+
+@transaction.atomic
+def file_download_record(*, actor: User, file_name: str) -> FileDownloadLog:
+    """Record that ``actor`` downloaded the uploaded file stored as ``file_name``."""
+    log = FileDownloadLog(user=actor, file=file_name[:255])
+    log.full_clean()
+    log.save()
+    return log

@@ -37,6 +37,8 @@ REVEAL_URL_NAMES: set[str] = {
     "households:household_reveal",
     "person-reveal",
     "household-reveal",
+    # The user's own workbook back, only to its uploader or a user who may reveal; audited.
+    "households:import_report",
 }
 # URL prefixes never scanned for CSP: third-party pages we do not render ourselves.
 CSP_EXEMPT_PREFIXES: tuple[str, ...] = ("/static/",)

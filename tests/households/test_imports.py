@@ -18,6 +18,8 @@ from households.models import (
     RosterEntry,
     StatusChange,
 )
+from tests.hardening.bad_files import SheetSpec
+from tests.hardening.bad_files import Workbook as BadWorkbook
 from tests.households.workbooks import HEADER, person_id, roster_row, write_roster
 
 
@@ -520,3 +522,12 @@ def test_a_duplicate_job_leaves_a_batch_being_applied_alone(tmp_path, places, co
     assert Person.objects.count() == 0
     batch.refresh_from_db()
     assert (batch.status, batch.apply_claim) == (ImportBatch.Status.APPLYING, "job-1")
+
+
+def test_a_file_needing_more_memory_than_the_ceiling_is_refused(tmp_path, places, settings):
+    # One 32,000-character shared string in 10,000 cells: 24 KB on disk, 320 MB once read.
+    settings.IMPORT_MEMORY_LIMIT_MB = 64
+    rows = [HEADER, *[["x" * 32_000] * 10 for _ in range(1000)]]
+    path = BadWorkbook([SheetSpec(rows)]).save(tmp_path / "r.xlsx")
+    assert path.stat().st_size < 100_000
+    assert "内存" in _file_error(path)
