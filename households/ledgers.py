@@ -243,10 +243,11 @@ LEAVERS_LISTED = 200
 
 
 def _jsonable(value: Any) -> Any:
-    """A stored value as JSON keeps it: dates and datetimes as ISO text (both databases read
-    that back exactly), everything else as the driver returned it."""
+    """A stored value as JSON keeps it: dates and datetimes as the text each database stores
+    and reads back exactly (``str``: SQLite's own format, with a space and, on PostgreSQL, the
+    offset), everything else as the driver returned it."""
     if isinstance(value, datetime.date):
-        return value.isoformat()
+        return str(value)
     return value
 
 

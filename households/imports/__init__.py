@@ -91,7 +91,7 @@ from households.imports.ledgers import (
 )
 from households.imports.normalise import CellError
 from households.imports.reading import FileRejected
-from households.imports.report import ErrorGroup, build_error_report, group_errors
+from households.imports.report import ErrorGroup, build_error_report, group_errors, row_ranges
 
 __all__ = [
     "ID_NUMBER_COLUMN",
@@ -116,4 +116,5 @@ __all__ = [
     "ledger_kinds",
     "normalise",
     "register",
+    "row_ranges",
 ]
