@@ -6,7 +6,10 @@ changes of person status, poverty status, household and village are kept as
 file gets a :class:`~households.models.RosterEntry` for the roster year; persons of the same
 year who are missing from the new file are marked as having left it (never deleted). Only
 townships that appear in the file are compared, so a file of one township does not make the
-others "leave".
+others "leave". A file taking more than ``LEAVERS_CONFIRM_SHARE`` of the roster (the county's
+or a township's) off it is applied only with that number typed (``confirm_leavers``). The
+apply keeps what it changed (:class:`~households.models.ImportUndoRecord`) for
+``households.services.roster_batch_undo``.
 """
 
 from __future__ import annotations

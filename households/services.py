@@ -354,7 +354,8 @@ def roster_batch_undo(*, batch: ImportBatch, actor: User) -> ImportBatch:
     reopened restored, and its status changes are deleted. Histories are left exactly as they
     were (the import wrote none). Refused, with the reason, when a later roster batch touched
     the same persons or households, when someone edited them since, or when records now refer
-    to what it created. The batch stays, marked undone (who, when)."""
+    to what it created. The batch stays, marked undone (who, when). Places created with the
+    import (``import_roster --create-places``) stay: they hold nothing once it is undone."""
     if not actor.is_county_level:
         raise PermissionError("only county users undo imports")
     batch = ImportBatch.objects.select_for_update().get(pk=batch.pk)
