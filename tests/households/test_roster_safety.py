@@ -7,6 +7,7 @@ import datetime
 import io
 from pathlib import Path
 
+import openpyxl
 import pytest
 from django.core.files import File
 from django.core.management import call_command
@@ -18,7 +19,7 @@ from healthpov.accounts.masking import mask_id_number
 from healthpov.service_errors import ServiceConflict
 from households import services
 from households.imports import ImportContext, row_ranges
-from households.models import ImportBatch, Person, RosterEntry, StatusChange
+from households.models import ImportBatch, Person, RosterEntry
 from tests.households.checksums import registry_checksums
 from tests.households.factories import PersonFactory
 from tests.households.workbooks import person_id, roster_row, write_roster
@@ -106,8 +107,6 @@ def test_the_error_workbook_still_marks_every_row(tmp_path, places, client, coun
     client.force_login(county_user)
 
     response = client.get(reverse("households:import_report", args=[batch.pk]))
-
-    import openpyxl
 
     sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
     messages = [sheet.cell(row=r, column=sheet.max_column).value for r in range(4, 9)]
@@ -306,7 +305,7 @@ def test_undo_puts_every_registry_table_back_exactly(tmp_path, places, county_us
 def test_an_older_batch_that_a_later_one_depends_on_is_not_undone(tmp_path, places, county_user):
     rows = base_roster(tmp_path, a=6, b=0)
     first = ImportBatch.objects.get()
-    _result, later = import_roster(
+    _result, _later = import_roster(
         write_roster(tmp_path / "phones.xlsx", [{**r, "联系电话": "13912345678"} for r in rows])
     )
     before = registry_checksums()
@@ -406,7 +405,7 @@ def test_the_figures_follow_an_apply_and_an_undo(
 ):
     rows = [_a(n) for n in range(9)]
     with django_capture_on_commit_callbacks(execute=True):
-        _result, first = import_roster(write_roster(tmp_path / "a.xlsx", rows))
+        _result, _first = import_roster(write_roster(tmp_path / "a.xlsx", rows))
     assert _figure("roster_persons", county) == 9
     assert _figure("roster_households", county) == 3
 
