@@ -527,8 +527,7 @@ def _unsigned_reasons(persons: list, period: ReportingPeriod) -> list[str]:
         )
     }
     return [
-        "" if p.pk in signed else str(reasons.get(p.pk) or _("No reason recorded"))
-        for p in persons
+        "" if p.pk in signed else str(reasons.get(p.pk) or _("No reason recorded")) for p in persons
     ]
 
 
@@ -568,7 +567,9 @@ def _quarters_missed(persons: list, period: ReportingPeriod) -> list[str]:
             registrations[person.pk], dates[person.pk], period.end
         )
         missed = [q.quarter.label() for q in status.quarters if q.state == followups.OVERDUE]
-        cells.append("、".join(missed) if missed else ("" if not status.is_patient else str(_("None"))))
+        cells.append(
+            "、".join(missed) if missed else ("" if not status.is_patient else str(_("None")))
+        )
     return cells
 
 

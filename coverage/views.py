@@ -223,9 +223,7 @@ def drilldown(request: HttpRequest, code: str, pk: int) -> HttpResponse:
             "period": period,
             "page": page,
             "headers": selectors.drilldown_headers(indicator, period),
-            "rows": selectors.drilldown_rows(
-                page.object_list, indicator=indicator, period=period
-            ),
+            "rows": selectors.drilldown_rows(page.object_list, indicator=indicator, period=period),
             "query": query.urlencode(),
         },
     )

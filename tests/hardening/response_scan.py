@@ -6,7 +6,8 @@ Registered from ``tests/conftest.py``, so it runs in every test of the project. 
   full mobile number (11 digits starting 13-19) in a response body or a log record fails the test
   that produced it, naming the URL or logger. The audited reveal views are allowed to show
   them (``REVEAL_URL_NAMES``), and so are exports POSTed with ``reveal=1``
-  (``REVEAL_EXPORT_URL_NAMES``, audited per file). ``.xlsx`` downloads are unzipped and their XML read too.
+  (``REVEAL_EXPORT_URL_NAMES``, audited per file). ``.xlsx`` downloads are unzipped and their
+  XML read too.
 - **CSP**: an HTML page holding an inline ``<script>`` (other than ``type="application/json"``
   data), an ``on*=`` handler attribute, a ``style="..."`` attribute, a ``<style>`` block or a
   ``javascript:`` URL fails the test that rendered it: the strict Content-Security-Policy blocks

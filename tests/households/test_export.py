@@ -106,7 +106,9 @@ def roster(village_a):
 def _rows(response) -> list[dict]:
     sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
     headers = [cell.value for cell in sheet[1]]
-    return [dict(zip(headers, row, strict=True)) for row in sheet.iter_rows(min_row=2, values_only=True)]
+    return [
+        dict(zip(headers, row, strict=True)) for row in sheet.iter_rows(min_row=2, values_only=True)
+    ]
 
 
 def _stored() -> list[tuple]:
