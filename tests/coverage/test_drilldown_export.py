@@ -14,8 +14,8 @@ from openpyxl import load_workbook
 
 from coverage import indicators as ind
 from healthpov.accounts.models import ExportReveal
-from tests.coverage.factories import AS_OF, EXPECTED, YEAR, build_world
 from signing.models import UnsignedReason
+from tests.coverage.factories import AS_OF, EXPECTED, YEAR, build_world
 from tests.factories import UserFactory
 
 QUERY = {"year": YEAR, "as_of": AS_OF.isoformat()}
