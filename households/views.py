@@ -18,7 +18,11 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from healthpov.accounts.models import User
 from healthpov.accounts.uploads import uploaded_file_download_allow
-from healthpov.exports import XLSX_CONTENT_TYPE, xlsx_response
+from healthpov.exports import (
+    XLSX_CONTENT_TYPE,
+    personal_xlsx_response,
+    reveal_requested,
+)
 from healthpov.operations.dispatch import enqueue
 from healthpov.places.scoping import get_visible_or_404, id_for_page
 from households import selectors, services, tasks
@@ -133,14 +137,20 @@ def search(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@require_http_methods(["GET", "POST"])
 def export(request: HttpRequest) -> HttpResponse:
-    """The filtered roster as .xlsx; ID numbers and phones masked."""
+    """The filtered roster as .xlsx in the roster file's columns, so it can be imported again.
+    ID numbers and phones are masked unless a user who may reveal them POSTs ``reveal=1``
+    (recorded in the audit)."""
+    reveal = reveal_requested(request)
     filters = _filters(request, request.GET)
     if looks_like_id_number(filters.q):
         filters.q = ""
     persons = selectors.person_search(user=request.user, filters=filters)
-    rows = selectors.roster_export_rows(persons=persons, reveal=False)
-    return xlsx_response("花名册.xlsx", selectors.EXPORT_HEADERS, rows, sheet_title="花名册")
+    rows = selectors.roster_export_rows(persons=persons, reveal=reveal)
+    return personal_xlsx_response(
+        request, "花名册.xlsx", selectors.EXPORT_HEADERS, rows, reveal=reveal, sheet_title="花名册"
+    )
 
 
 # --------------------------------------------------------------- case file

@@ -46,7 +46,9 @@ class ListFilters:
 
 
 def _persons(user: User, filters: ListFilters) -> QuerySet[Person]:
-    qs = Person.objects.visible_to(user).select_related("household", "household__village")
+    qs = Person.objects.visible_to(user).select_related(
+        "household", "household__village", "household__township"
+    )
     if filters.village_id:
         qs = qs.filter(household__village_id=filters.village_id)
     if filters.search:
@@ -125,7 +127,13 @@ def booklets_to_handle(
     qs = (
         SpecialDiseaseDiagnosis.objects.visible_to(user)
         .filter(person__in=persons, diagnosed_on__lte=as_of)
-        .select_related("person", "person__household", "person__household__village", "disease")
+        .select_related(
+            "person",
+            "person__household",
+            "person__household__village",
+            "person__household__township",
+            "disease",
+        )
         .select_related("booklet")
         .order_by("person__household__village__name", "person__household__number", "person_id")
     )
@@ -158,7 +166,13 @@ def contracts_expiring(
         Contract.objects.visible_to(user)
         .filter(person__in=persons, year=as_of.year, valid_until__lte=soon)
         .exclude(Exists(renewed))
-        .select_related("person", "person__household", "person__household__village", "team")
+        .select_related(
+            "person",
+            "person__household",
+            "person__household__village",
+            "person__household__township",
+            "team",
+        )
         .order_by("valid_until", "person__household__number", "person_id")
     )
 

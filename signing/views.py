@@ -17,11 +17,14 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
-from healthpov.accounts.masking import mask_id_number
 from healthpov.accounts.models import User
-from healthpov.exports import xlsx_response
+from healthpov.exports import (
+    personal_value,
+    personal_xlsx_response,
+    reveal_requested,
+)
 from healthpov.period import ReportingPeriod, period_for_page
 from healthpov.places.models import Place
 from healthpov.places.scoping import get_visible_or_404, id_for_page, places_visible_to
@@ -363,15 +366,19 @@ def contract_renew(request: HttpRequest, pk: int) -> HttpResponse:
 # --- work lists ------------------------------------------------------------------------------
 
 
-def _id(person) -> str:
-    return mask_id_number(person.id_number)
-
-
-def _person_cells(person) -> list[Any]:
-    return [person.household.village.name, person.household.number, person.name, _id(person)]
+def _person_cells(person, reveal: bool = False) -> list[Any]:
+    household = person.household
+    return [
+        household.township.name,
+        household.village.name,
+        household.number,
+        person.name,
+        personal_value(person.id_number, kind="id_number", reveal=reveal),
+    ]
 
 
 PERSON_HEADERS = [
+    gettext_lazy("township"),
     gettext_lazy("village"),
     gettext_lazy("household number"),
     gettext_lazy("name"),
@@ -385,7 +392,7 @@ class WorkList:
     title: Any
     headers: list[Any]
     query: Callable[[Any, int, datetime.date, selectors.ListFilters], Any]
-    cells: Callable[[Any, datetime.date], list[Any]]
+    cells: Callable[[Any, datetime.date, bool], list[Any]]
     household: Callable[[Any], Household]
     states: tuple[tuple[str, Any], ...] = ()
     village_path: str = "household__village__name"
@@ -412,7 +419,10 @@ WORKLISTS: dict[str, WorkList] = {
             query=lambda user, year, as_of, f: selectors.unsigned_without_reason(
                 user, year, as_of, f
             ),
-            cells=lambda p, as_of: [*_person_cells(p), p.get_status_display()],
+            cells=lambda p, as_of, reveal=False: [
+                *_person_cells(p, reveal),
+                p.get_status_display(),
+            ],
             household=lambda p: p.household,
         ),
         WorkList(
@@ -420,8 +430,8 @@ WORKLISTS: dict[str, WorkList] = {
             title=gettext_lazy("Follow-ups due or overdue"),
             headers=[*PERSON_HEADERS, gettext_lazy("chronic since"), gettext_lazy("follow-up")],
             query=lambda user, year, as_of, f: selectors.followups_due(user, as_of, f),
-            cells=lambda p, as_of: [
-                *_person_cells(p),
+            cells=lambda p, as_of, reveal=False: [
+                *_person_cells(p, reveal),
                 p.chronic_since,
                 _("Overdue") if p.followup_overdue else _("Due this quarter"),
             ],
@@ -433,8 +443,8 @@ WORKLISTS: dict[str, WorkList] = {
             title=gettext_lazy("Booklets pending or expiring"),
             headers=[*PERSON_HEADERS, gettext_lazy("disease"), gettext_lazy("booklet")],
             query=lambda user, year, as_of, f: selectors.booklets_to_handle(user, as_of, f),
-            cells=lambda d, as_of: [
-                *_person_cells(d.person),
+            cells=lambda d, as_of, reveal=False: [
+                *_person_cells(d.person, reveal),
                 d.disease.name,
                 _booklet_state(d, as_of),
             ],
@@ -450,7 +460,10 @@ WORKLISTS: dict[str, WorkList] = {
             title=gettext_lazy("Health check not done this year"),
             headers=[*PERSON_HEADERS, gettext_lazy("person status")],
             query=lambda user, year, as_of, f: selectors.health_checks_missing(user, year, f),
-            cells=lambda p, as_of: [*_person_cells(p), p.get_status_display()],
+            cells=lambda p, as_of, reveal=False: [
+                *_person_cells(p, reveal),
+                p.get_status_display(),
+            ],
             household=lambda p: p.household,
         ),
         WorkList(
@@ -458,7 +471,11 @@ WORKLISTS: dict[str, WorkList] = {
             title=gettext_lazy("Contracts expiring"),
             headers=[*PERSON_HEADERS, gettext_lazy("valid until"), gettext_lazy("team")],
             query=lambda user, year, as_of, f: selectors.contracts_expiring(user, as_of, f),
-            cells=lambda c, as_of: [*_person_cells(c.person), c.valid_until, c.team_display],
+            cells=lambda c, as_of, reveal=False: [
+                *_person_cells(c.person, reveal),
+                c.valid_until,
+                c.team_display,
+            ],
             household=lambda c: c.person.household,
             village_path="person__household__village__name",
         ),
@@ -541,17 +558,22 @@ def worklist(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 @login_required
+@require_http_methods(["GET", "POST"])
 def worklist_export(request: HttpRequest, slug: str) -> HttpResponse:
-    """The whole list as .xlsx (IDs masked, formula-safe)."""
+    """The whole list as .xlsx (formula-safe); IDs masked unless a user who may reveal them
+    POSTs ``reveal=1`` (recorded in the audit)."""
     item = _get_worklist(slug)
+    reveal = reveal_requested(request)
     year, as_of, filters = _list_params(request)
     queryset = item.query(request.user, year, as_of, filters)
-    rows = (item.cells(obj, as_of) for obj in queryset.iterator(chunk_size=2000))
+    rows = (item.cells(obj, as_of, reveal) for obj in queryset.iterator(chunk_size=2000))
     title = str(item.title)
-    return xlsx_response(
+    return personal_xlsx_response(
+        request,
         f"{title}-{as_of.isoformat()}.xlsx",
         [str(h) for h in item.headers],
         rows,
+        reveal=reveal,
         sheet_title=title,
     )
 
