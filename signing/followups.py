@@ -31,8 +31,8 @@ Public functions (everything else in the project goes through them):
 - :func:`quarters_of_year` — the quarters of a year under its policy.
 - :func:`with_followup_status` — annotate a ``Person`` queryset in SQL with
   ``chronic_since``, ``followup_overdue``, ``followup_due`` (quarter or recheck),
-  ``followup_quarter_overdue`` (compliance), ``followup_recheck_from`` (and
-  ``followup_done_current``); rows that are not patients get ``chronic_since = None`` and every
+  ``followup_quarter_overdue`` (compliance), ``followup_recheck_from``,
+  ``followup_quarter_end`` (and ``followup_done_current``); rows that are not patients get ``chronic_since = None`` and every
   flag false.
 - :func:`next_due_on` — the date a listed patient's next follow-up is due by.
 - :func:`chronic_patients` — a ``Person`` queryset of the patients as of a date, annotated.
@@ -147,6 +147,7 @@ def with_followup_status(
     ``with_followup_status(qs, day).filter(followup_overdue=True)``.
     """
     current_name = None
+    current_end = None
     overdue_q = None
     aliases = {}
     for quarter in quarters_of_year(as_of.year, per_year):
@@ -158,7 +159,7 @@ def with_followup_status(
             missed = Q(chronic_since__lte=quarter.end, **{name: False})
             overdue_q = missed if overdue_q is None else overdue_q | missed
         else:
-            current_name = name
+            current_name, current_end = name, quarter.end
     last = FulfilmentRecord.objects.filter(
         person=OuterRef("pk"), kind=FulfilmentKind.FOLLOW_UP, served_on__lte=as_of
     ).order_by("-served_on", "-pk")
@@ -187,6 +188,7 @@ def with_followup_status(
     quarter_overdue = None if overdue_q is None else is_patient & overdue_q
     quarter_due = None if current_name is None else is_patient & Q(**{current_name: False})
     return qs.annotate(
+        followup_quarter_end=Value(current_end, output_field=DateField()),
         followup_quarter_overdue=_flag(quarter_overdue),
         followup_overdue=_flag(
             is_patient & recheck_overdue
@@ -348,15 +350,12 @@ def visit_of(record: FulfilmentRecord) -> FollowUpVisit | None:
         return None
 
 
-def next_due_on(patient, as_of: datetime.date, per_year: int | None = None) -> datetime.date:
+def next_due_on(patient) -> datetime.date | None:
     """The date a patient annotated by :func:`with_followup_status` is next due by: two weeks
     after an unsatisfactory last visit, else the end of the as-of date's quarter."""
     if patient.followup_recheck_from is not None:
         return patient.followup_recheck_from + datetime.timedelta(days=RECHECK_DAYS)
-    for quarter in quarters_of_year(as_of.year, per_year):
-        if quarter.start <= as_of <= quarter.end:
-            return quarter.end
-    return as_of
+    return patient.followup_quarter_end
 
 
 def status_from_records(
