@@ -10,6 +10,7 @@ from __future__ import annotations
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, serializers, viewsets
@@ -28,9 +29,12 @@ from signing.models import (
     ChronicRegistration,
     Contract,
     Disease,
+    FollowUpVisit,
+    FulfilmentKind,
     FulfilmentRecord,
     HealthCheck,
     SpecialDiseaseDiagnosis,
+    Symptom,
     Team,
     UnsignedRecord,
 )
@@ -40,6 +44,8 @@ def _service_call(function, **kwargs):
     try:
         return function(**kwargs)
     except DjangoValidationError as error:
+        if hasattr(error, "error_dict"):  # messages by field: answered by field
+            raise ValidationError(error.message_dict) from None
         raise ValidationError(error.messages) from None
     except DjangoPermissionDenied as error:
         raise PermissionDenied(str(error)) from None
@@ -113,7 +119,25 @@ class ChronicSerializer(PersonRecordSerializer):
         ]
 
 
+class FollowUpVisitSerializer(serializers.ModelSerializer):
+    """What a follow-up visit found (range checks: the service, answered by field)."""
+
+    symptoms = serializers.ListField(
+        child=serializers.ChoiceField(choices=Symptom.choices), required=False
+    )
+
+    class Meta:
+        model = FollowUpVisit
+        fields = list(services.VISIT_FIELDS)
+
+
 class FulfilmentSerializer(PersonRecordSerializer):
+    visit = FollowUpVisitSerializer(
+        required=False,
+        allow_null=True,
+        help_text="Only for kind follow_up: what the visit found.",
+    )
+
     class Meta:
         model = FulfilmentRecord
         fields = [
@@ -125,6 +149,7 @@ class FulfilmentSerializer(PersonRecordSerializer):
             "served_on",
             "staff_name",
             "note",
+            "visit",
         ]
         read_only_fields = ["staff_name"]
 
@@ -308,7 +333,21 @@ class FulfilmentViewSet(RecordViewSet):
     model = FulfilmentRecord
     filterset_fields = ["kind", "served_on", "person"]
 
+    related = ("person", "visit")
+
     def create_record(self, data, user):
+        visit = data.get("visit")
+        if data["kind"] == FulfilmentKind.FOLLOW_UP:
+            return _service_call(
+                services.followup_record,
+                person=data["person"],
+                served_on=data["served_on"],
+                note=data.get("note", ""),
+                visit=visit,
+                actor=user,
+            )
+        if visit:
+            raise ValidationError({"visit": [_("Only a follow-up has visit details.")]})
         records = _service_call(
             services.fulfilment_record,
             persons=[data["person"]],

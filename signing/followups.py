@@ -32,8 +32,8 @@ Public functions (everything else in the project goes through them):
 - :func:`with_followup_status` — annotate a ``Person`` queryset in SQL with
   ``chronic_since``, ``followup_overdue``, ``followup_due`` (quarter or recheck),
   ``followup_quarter_overdue`` (compliance), ``followup_recheck_from``,
-  ``followup_quarter_end`` (and ``followup_done_current``); rows that are not patients get ``chronic_since = None`` and every
-  flag false.
+  ``followup_quarter_end`` (and ``followup_done_current``); rows that are not patients get
+  ``chronic_since = None`` and every flag false.
 - :func:`next_due_on` — the date a listed patient's next follow-up is due by.
 - :func:`chronic_patients` — a ``Person`` queryset of the patients as of a date, annotated.
 - :func:`compliant_registrations_q` — the same compliance rule for a whole county at once,

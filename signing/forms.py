@@ -5,6 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from healthpov.places.models import Institution
 from healthpov.places.scoping import hospitals_choosable_by
@@ -153,7 +154,10 @@ class FollowupForm(HouseholdForm):
     adherence = _choice("adherence", Adherence.choices)
     adverse_reaction = forms.TypedChoiceField(
         label=_("adverse drug reaction"),
-        choices=[("0", _("None")), ("1", _("Yes"))],
+        choices=[
+            ("0", pgettext_lazy("adverse reaction", "None")),
+            ("1", pgettext_lazy("adverse reaction", "Yes")),
+        ],
         coerce=lambda value: value == "1",
         empty_value=False,
         required=False,

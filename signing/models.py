@@ -14,6 +14,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from healthpov.choices import ChoiceLabels
@@ -637,31 +638,61 @@ class Booklet(ChoiceLabels, models.Model):
 
 
 class VisitMethod(models.TextChoices):
-    CLINIC = "clinic", _("Clinic")  # 门诊
-    HOME = "home", _("Home visit")  # 家庭
-    PHONE = "phone", _("Phone")  # 电话
+    CLINIC = "clinic", pgettext_lazy("follow-up visit", "Clinic")  # 门诊
+    HOME = "home", pgettext_lazy("follow-up visit", "Home visit")  # 家庭
+    PHONE = "phone", pgettext_lazy("follow-up visit", "Phone")  # 电话
 
 
 class Symptom(models.TextChoices):
-    NONE = "none", _("No symptoms")  # 无症状
+    NONE = "none", pgettext_lazy("follow-up visit", "No symptoms")  # 无症状
     # hypertension
-    HEADACHE_DIZZINESS = "headache_dizziness", _("Headache, dizziness")  # 头痛头晕
-    NAUSEA_VOMITING = "nausea_vomiting", _("Nausea, vomiting")  # 恶心呕吐
-    VISION_TINNITUS = "vision_tinnitus", _("Blurred vision, tinnitus")  # 眼花耳鸣
-    DYSPNOEA = "dyspnoea", _("Difficulty breathing")  # 呼吸困难
-    PALPITATIONS = "palpitations", _("Palpitations, chest tightness")  # 心悸胸闷
-    NOSEBLEED = "nosebleed", _("Nosebleed that does not stop")  # 鼻衄出血不止
-    LIMB_NUMBNESS = "limb_numbness", _("Numb limbs")  # 四肢发麻
-    LEG_OEDEMA = "leg_oedema", _("Oedema of the lower limbs")  # 下肢水肿
+    HEADACHE_DIZZINESS = (
+        "headache_dizziness",
+        pgettext_lazy("follow-up visit", "Headache, dizziness"),
+    )  # 头痛头晕
+    NAUSEA_VOMITING = (
+        "nausea_vomiting",
+        pgettext_lazy("follow-up visit", "Nausea, vomiting"),
+    )  # 恶心呕吐
+    VISION_TINNITUS = (
+        "vision_tinnitus",
+        pgettext_lazy("follow-up visit", "Blurred vision, tinnitus"),
+    )  # 眼花耳鸣
+    DYSPNOEA = "dyspnoea", pgettext_lazy("follow-up visit", "Difficulty breathing")  # 呼吸困难
+    PALPITATIONS = (
+        "palpitations",
+        pgettext_lazy("follow-up visit", "Palpitations, chest tightness"),
+    )  # 心悸胸闷
+    NOSEBLEED = (
+        "nosebleed",
+        pgettext_lazy("follow-up visit", "Nosebleed that does not stop"),
+    )  # 鼻衄出血不止
+    LIMB_NUMBNESS = "limb_numbness", pgettext_lazy("follow-up visit", "Numb limbs")  # 四肢发麻
+    LEG_OEDEMA = (
+        "leg_oedema",
+        pgettext_lazy("follow-up visit", "Oedema of the lower limbs"),
+    )  # 下肢水肿
     # type 2 diabetes
-    POLYDIPSIA = "polydipsia", _("Drinking much")  # 多饮
-    POLYPHAGIA = "polyphagia", _("Eating much")  # 多食
-    POLYURIA = "polyuria", _("Urinating much")  # 多尿
-    BLURRED_VISION = "blurred_vision", _("Blurred vision")  # 视力模糊
-    INFECTION = "infection", _("Infection")  # 感染
-    HAND_FOOT_NUMBNESS = "hand_foot_numbness", _("Numb hands and feet")  # 手脚麻木
-    LEG_SWELLING = "leg_swelling", _("Swelling of the lower limbs")  # 下肢浮肿
-    WEIGHT_LOSS = "weight_loss", _("Marked weight loss")  # 体重明显下降
+    POLYDIPSIA = "polydipsia", pgettext_lazy("follow-up visit", "Drinking much")  # 多饮
+    POLYPHAGIA = "polyphagia", pgettext_lazy("follow-up visit", "Eating much")  # 多食
+    POLYURIA = "polyuria", pgettext_lazy("follow-up visit", "Urinating much")  # 多尿
+    BLURRED_VISION = (
+        "blurred_vision",
+        pgettext_lazy("follow-up visit", "Blurred vision"),
+    )  # 视力模糊
+    INFECTION = "infection", pgettext_lazy("follow-up visit", "Infection")  # 感染
+    HAND_FOOT_NUMBNESS = (
+        "hand_foot_numbness",
+        pgettext_lazy("follow-up visit", "Numb hands and feet"),
+    )  # 手脚麻木
+    LEG_SWELLING = (
+        "leg_swelling",
+        pgettext_lazy("follow-up visit", "Swelling of the lower limbs"),
+    )  # 下肢浮肿
+    WEIGHT_LOSS = (
+        "weight_loss",
+        pgettext_lazy("follow-up visit", "Marked weight loss"),
+    )  # 体重明显下降
 
 
 HYPERTENSION_SYMPTOMS = (
@@ -689,16 +720,25 @@ DIABETES_SYMPTOMS = (
 
 
 class Adherence(models.TextChoices):
-    REGULAR = "regular", _("Regular")  # 规律
-    INTERMITTENT = "intermittent", _("Intermittent")  # 间断
-    NONE = "none", _("Not taking")  # 不服药
+    REGULAR = "regular", pgettext_lazy("follow-up visit", "Regular")  # 规律
+    INTERMITTENT = "intermittent", pgettext_lazy("follow-up visit", "Intermittent")  # 间断
+    NONE = "none", pgettext_lazy("follow-up visit", "Not taking")  # 不服药
 
 
 class VisitClassification(models.TextChoices):
-    SATISFACTORY = "satisfactory", _("Control satisfactory")  # 控制满意
-    UNSATISFACTORY = "unsatisfactory", _("Control unsatisfactory")  # 控制不满意
-    ADVERSE_REACTION = "adverse_reaction", _("Adverse drug reaction")  # 不良反应
-    COMPLICATION = "complication", _("Complication")  # 并发症
+    SATISFACTORY = (
+        "satisfactory",
+        pgettext_lazy("follow-up visit", "Control satisfactory"),
+    )  # 控制满意
+    UNSATISFACTORY = (
+        "unsatisfactory",
+        pgettext_lazy("follow-up visit", "Control unsatisfactory"),
+    )  # 控制不满意
+    ADVERSE_REACTION = (
+        "adverse_reaction",
+        pgettext_lazy("follow-up visit", "Adverse drug reaction"),
+    )  # 不良反应
+    COMPLICATION = "complication", pgettext_lazy("follow-up visit", "Complication")  # 并发症
 
 
 #: Classifications after which the next follow-up is due within two weeks
@@ -852,13 +892,12 @@ class FollowUpVisit(ChoiceLabels, models.Model):
             add("symptoms", _("Unknown symptoms: %(codes)s.") % {"codes": ", ".join(unknown)})
         if Symptom.NONE in (self.symptoms or []) and len(self.symptoms) > 1:
             add("symptoms", _("Symptoms: “no symptoms” cannot go with other symptoms."))
-        if self.next_visit_on is not None and served_on is not None:
-            if self.next_visit_on <= served_on:
-                add(
-                    "next_visit_on",
-                    _("The next follow-up date must be after the date of the visit (%(day)s).")
-                    % {"day": served_on.isoformat()},
-                )
+        if self.next_visit_on and served_on and self.next_visit_on <= served_on:
+            add(
+                "next_visit_on",
+                _("The next follow-up date must be after the date of the visit (%(day)s).")
+                % {"day": served_on.isoformat()},
+            )
         if self.adverse_reaction and not self.adverse_reaction_note.strip():
             add("adverse_reaction_note", _("Adverse drug reaction: say which reaction."))
         return errors

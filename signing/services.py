@@ -259,7 +259,9 @@ def followup_visit_build(values: Mapping[str, Any]) -> FollowUpVisit:
     ""), texts stripped, decimals to one place and BMI computed from weight and height."""
     unknown = set(values) - set(VISIT_FIELDS)
     if unknown:
-        raise ValidationError(_("Unknown follow-up fields: %(names)s.") % {"names": ", ".join(sorted(unknown))})
+        raise ValidationError(
+            _("Unknown follow-up fields: %(names)s.") % {"names": ", ".join(sorted(unknown))}
+        )
     visit = FollowUpVisit()
     for name, value in values.items():
         field = FollowUpVisit._meta.get_field(name)

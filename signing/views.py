@@ -23,8 +23,8 @@ from healthpov.accounts.masking import mask_id_number
 from healthpov.exports import xlsx_response
 from healthpov.period import ReportingPeriod, period_for_page
 from healthpov.places.models import Place
-from healthpov.service_errors import add_service_errors
 from healthpov.places.scoping import get_visible_or_404, id_for_page, places_visible_to
+from healthpov.service_errors import add_service_errors
 from households.models import Household
 from signing import forms, selectors, services
 from signing.followups import DUE, OVERDUE, next_due_on
