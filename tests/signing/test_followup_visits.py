@@ -24,6 +24,7 @@ from tests.signing.test_ledgers import run, workbook
 pytestmark = pytest.mark.django_db
 D = datetime.date
 HTMX = {"HTTP_HX_REQUEST": "true"}
+VISIT_DAY = D(2018, 5, 2)
 
 
 @pytest.fixture
@@ -38,7 +39,7 @@ def record(patient, actor, served_on, **visit):
     return services.followup_record(person=patient, served_on=served_on, actor=actor, visit=visit)
 
 
-def refusal(patient, actor, served_on=D(2018, 5, 2), **visit) -> dict[str, list[str]]:
+def refusal(patient, actor, served_on=VISIT_DAY, **visit) -> dict[str, list[str]]:
     with translation.override("zh-hans"), pytest.raises(ValidationError) as caught:
         record(patient, actor, served_on, **visit)
     return caught.value.message_dict
