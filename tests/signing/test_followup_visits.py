@@ -308,3 +308,12 @@ def test_the_api_answers_an_implausible_value_by_field(api_a, patient):
     response = api_a.post(reverse("signing-fulfilment-list"), payload, format="json")
     assert response.status_code == 400
     assert "fasting_glucose" in response.json()
+
+
+def test_the_household_page_shows_the_recheck_due_date(client_a, today_patient, user_a):
+    visited = timezone.localdate() - datetime.timedelta(days=2)
+    record(today_patient, user_a, visited, classification=VisitClassification.UNSATISFACTORY)
+    with translation.override("zh-hans"):
+        response = client_a.get(reverse("signing:household", args=[today_patient.household.pk]))
+    due = (visited + datetime.timedelta(days=14)).isoformat()
+    assert f"{due} 前复查" in response.content.decode()
