@@ -231,9 +231,11 @@ def household_records(
             ),
             Prefetch(
                 "fulfilments",
-                queryset=FulfilmentRecord.objects.all()
-                if all_years
-                else FulfilmentRecord.objects.filter(served_on__year=year),
+                queryset=(
+                    FulfilmentRecord.objects.all()
+                    if all_years
+                    else FulfilmentRecord.objects.filter(served_on__year=year)
+                ).select_related("visit"),
             ),
         )
     )
@@ -243,9 +245,8 @@ def household_records(
         contracts = {c.year: c for c in person.contracts.all()}
         unsigned = [u for u in person.unsigned_records.all() if u.year == year]
         chronic = list(person.chronic_registrations.all())
-        followup_dates = [
-            f.served_on for f in person.fulfilments.all() if f.kind == FulfilmentKind.FOLLOW_UP
-        ]
+        fulfilments = list(person.fulfilments.all())
+        followup_dates = [f.served_on for f in fulfilments if f.kind == FulfilmentKind.FOLLOW_UP]
         result.append(
             MemberRecords(
                 person=person,
@@ -253,12 +254,18 @@ def household_records(
                 previous_contract=contracts.get(year - 1),
                 unsigned=unsigned[0] if unsigned else None,
                 chronic=chronic,
-                followup=followups.status_from_records(chronic, followup_dates, as_of, per_year)
+                followup=followups.status_from_records(
+                    chronic,
+                    followup_dates,
+                    as_of,
+                    per_year,
+                    recheck_from=followups.recheck_from(fulfilments, as_of),
+                )
                 if chronic
                 else None,
                 checks=list(person.health_checks.all()),
                 diagnoses=list(person.special_diagnoses.all()),
-                fulfilments=list(person.fulfilments.all()),
+                fulfilments=fulfilments,
             )
         )
     return result

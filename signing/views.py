@@ -28,9 +28,10 @@ from healthpov.exports import (
 from healthpov.period import ReportingPeriod, period_for_page
 from healthpov.places.models import Place
 from healthpov.places.scoping import get_visible_or_404, id_for_page, places_visible_to
+from healthpov.service_errors import add_service_errors
 from households.models import Household
 from signing import forms, selectors, services
-from signing.followups import DUE, OVERDUE
+from signing.followups import DUE, OVERDUE, next_due_on
 from signing.models import BookletStatus, Contract, SpecialDiseaseDiagnosis
 
 # --- access helpers --------------------------------------------------------------------------
@@ -148,7 +149,11 @@ def _fulfilment(form, user, year):
 def _followup(form, user, year):
     data = form.cleaned_data
     services.followup_record(
-        person=data["person"], served_on=data["served_on"], note=data["note"], actor=user
+        person=data["person"],
+        served_on=data["served_on"],
+        note=data["note"],
+        visit=form.visit_values(),
+        actor=user,
     )
 
 
@@ -271,8 +276,7 @@ def household_form(request: HttpRequest, pk: int, form_name: str) -> HttpRespons
             try:
                 spec.save(form, request.user, year)
             except ValidationError as exc:
-                for message in exc.messages:
-                    form.add_error(None, message)
+                add_service_errors(form, exc)
             else:
                 return _after_save(request, household, year, str(spec.success))
     else:
@@ -409,6 +413,16 @@ def _booklet_state(diagnosis: SpecialDiseaseDiagnosis, as_of: datetime.date) -> 
     return booklet.get_status_display()
 
 
+def _followup_state(patient) -> str:
+    if patient.followup_quarter_overdue:
+        return _("Overdue")
+    if patient.followup_recheck_from is not None:
+        if patient.followup_overdue:
+            return _("Recheck overdue (unsatisfactory visit)")
+        return _("Recheck due (unsatisfactory visit)")
+    return _("Due this quarter")
+
+
 WORKLISTS: dict[str, WorkList] = {
     item.slug: item
     for item in [
@@ -428,12 +442,18 @@ WORKLISTS: dict[str, WorkList] = {
         WorkList(
             slug="followups",
             title=gettext_lazy("Follow-ups due or overdue"),
-            headers=[*PERSON_HEADERS, gettext_lazy("chronic since"), gettext_lazy("follow-up")],
+            headers=[
+                *PERSON_HEADERS,
+                gettext_lazy("chronic since"),
+                gettext_lazy("follow-up"),
+                gettext_lazy("next follow-up due by"),
+            ],
             query=lambda user, year, as_of, f: selectors.followups_due(user, as_of, f),
             cells=lambda p, as_of, reveal=False: [
                 *_person_cells(p, reveal),
                 p.chronic_since,
-                _("Overdue") if p.followup_overdue else _("Due this quarter"),
+                _followup_state(p),
+                next_due_on(p),
             ],
             household=lambda p: p.household,
             states=((DUE, gettext_lazy("Due this quarter")), (OVERDUE, gettext_lazy("Overdue"))),
