@@ -26,7 +26,7 @@ from healthpov.places.models import Place
 from healthpov.places.scoping import get_visible_or_404, id_for_page, places_visible_to
 from households.models import Household
 from signing import forms, selectors, services
-from signing.followups import DUE, OVERDUE
+from signing.followups import DUE, DUE_SOON, OVERDUE
 from signing.models import BookletStatus, Contract, SpecialDiseaseDiagnosis
 
 # --- access helpers --------------------------------------------------------------------------
@@ -399,6 +399,20 @@ def _booklet_state(diagnosis: SpecialDiseaseDiagnosis, as_of: datetime.date) -> 
     return booklet.get_status_display()
 
 
+VISIT_REASONS = (
+    (selectors.VISIT_FOLLOWUP, gettext_lazy("Follow-up due or overdue")),
+    (selectors.VISIT_UNSIGNED, gettext_lazy("Not signed, no reason recorded")),
+    (selectors.VISIT_BOOKLET, gettext_lazy("Booklet to handle")),
+)
+
+
+def _visit_reasons(household: Household) -> str:
+    """The reasons ``selectors.households_to_visit`` annotated, as words."""
+    return "；".join(
+        str(label) for value, label in VISIT_REASONS if getattr(household, f"visit_{value}")
+    )
+
+
 WORKLISTS: dict[str, WorkList] = {
     item.slug: item
     for item in [
@@ -423,7 +437,11 @@ WORKLISTS: dict[str, WorkList] = {
                 _("Overdue") if p.followup_overdue else _("Due this quarter"),
             ],
             household=lambda p: p.household,
-            states=((DUE, gettext_lazy("Due this quarter")), (OVERDUE, gettext_lazy("Overdue"))),
+            states=(
+                (DUE, gettext_lazy("Due this quarter")),
+                (DUE_SOON, gettext_lazy("Due within 7 days")),
+                (OVERDUE, gettext_lazy("Overdue")),
+            ),
         ),
         WorkList(
             slug="booklets",
@@ -458,6 +476,21 @@ WORKLISTS: dict[str, WorkList] = {
             cells=lambda c, as_of: [*_person_cells(c.person), c.valid_until, c.team_display],
             household=lambda c: c.person.household,
             village_path="person__household__village__name",
+        ),
+        WorkList(
+            slug="visits",
+            title=gettext_lazy("Households to visit"),
+            headers=[
+                gettext_lazy("village"),
+                gettext_lazy("household number"),
+                gettext_lazy("head of household"),
+                gettext_lazy("to do"),
+            ],
+            query=lambda user, year, as_of, f: selectors.households_to_visit(user, year, as_of, f),
+            cells=lambda h, as_of: [h.village.name, h.number, h.head_name, _visit_reasons(h)],
+            household=lambda h: h,
+            village_path="village__name",
+            states=VISIT_REASONS,
         ),
     ]
 }
