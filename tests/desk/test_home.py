@@ -12,23 +12,11 @@ from django.utils import timezone
 
 from coverage.models import IndicatorTarget, Snapshot
 from desk import selectors
-from healthpov import period as period_module
 from inspections.models import Campaign, InspectionGroup
 from remediation.models import ItemState
-from tests.factories import VillageFactory
+from tests.desk.work import TODAY, add_work
 from tests.households.factories import HouseholdFactory, PersonFactory
 from tests.remediation.factories import ItemFactory
-from tests.signing.factories import (
-    ChronicRegistrationFactory,
-    ContractFactory,
-    DiagnosisFactory,
-    FulfilmentFactory,
-    HealthCheckFactory,
-    RosterEntryFactory,
-)
-
-# The last week of the second quarter: follow-ups still due this quarter are due soon.
-TODAY = datetime.date(2018, 6, 25)
 
 
 @pytest.fixture
@@ -38,58 +26,6 @@ def registry(village_a, village_b):
     PersonFactory.create_batch(2, household=first)
     PersonFactory(household=HouseholdFactory(village=village_a))
     PersonFactory(household=HouseholdFactory(village=village_b))
-
-
-@pytest.fixture
-def working_day(monkeypatch):
-    """The reporting period's today (the home page's and the work lists' as-of date)."""
-    monkeypatch.setattr(period_module, "today", lambda: TODAY)
-    return TODAY
-
-
-def _work(village, *, prefix: str) -> None:
-    """A village's work as of TODAY, one household per kind of work (and one with none):
-    an overdue chronic patient without a health check, a roster person with neither contract
-    nor reason, a special-disease patient without a booklet, a patient followed up in the
-    first quarter only (due soon), and a signed, checked person with nothing to do."""
-    overdue = PersonFactory(household=HouseholdFactory(village=village, number=f"{prefix}1"))
-    ChronicRegistrationFactory(person=overdue)
-    ContractFactory(person=overdue)
-
-    unsigned = PersonFactory(household=HouseholdFactory(village=village, number=f"{prefix}2"))
-    RosterEntryFactory(person=unsigned, year=2018)
-
-    booklet = PersonFactory(household=HouseholdFactory(village=village, number=f"{prefix}3"))
-    DiagnosisFactory(person=booklet)
-    ContractFactory(person=booklet)
-    HealthCheckFactory(person=booklet)
-
-    due = PersonFactory(household=HouseholdFactory(village=village, number=f"{prefix}4"))
-    ChronicRegistrationFactory(person=due)
-    FulfilmentFactory(person=due, served_on=datetime.date(2018, 2, 1))
-
-    done = PersonFactory(household=HouseholdFactory(village=village, number=f"{prefix}5"))
-    ContractFactory(person=done)
-    HealthCheckFactory(person=done)
-
-
-@pytest.fixture
-def work(working_day, township_a, township_b, village_a, village_b):
-    """The same work in A's village, in another village of A, and in B's village; remediation
-    items due soon, overdue and awaiting verification in both townships."""
-    _work(village_a, prefix="A")
-    _work(VillageFactory(name="北山村", parent=township_a), prefix="N")
-    _work(village_b, prefix="B")
-    today = timezone.localdate()
-    for township in (township_a, township_b):
-        ItemFactory(township=township, deadline=today + datetime.timedelta(days=3))
-        ItemFactory(
-            township=township,
-            deadline=today - datetime.timedelta(days=5),
-            overdue_since=today - datetime.timedelta(days=4),
-        )
-        ItemFactory(township=township, state=ItemState.SUBMITTED)
-    ItemFactory(township=township_b, state=ItemState.SUBMITTED)
 
 
 def _tiles(response) -> dict[str, selectors.Tile]:
@@ -182,7 +118,7 @@ def test_township_home_shows_each_tile_as_a_link_with_its_count(client_a, work):
 
 
 def test_township_home_counts_nothing_of_another_township(client, user_b, working_day, village_a):
-    _work(village_a, prefix="A")
+    add_work(village_a, prefix="A")
     ItemFactory(township=village_a.parent, state=ItemState.IN_PROGRESS)
     client.force_login(user_b)
     assert set(_counts(client.get(reverse("home"))).values()) == {0}
