@@ -73,6 +73,7 @@ class FilterForm(BootstrapMixin, forms.Form):
         label=_("source"), choices=[("", _("All sources")), *ItemSource.choices], required=False
     )
     overdue = forms.BooleanField(label=_("overdue only"), required=False)
+    due_soon = forms.BooleanField(label=_("due within 7 days"), required=False)
     q = forms.CharField(label=_("search"), required=False, max_length=100)
 
     def __init__(self, *args, user: User, **kwargs):

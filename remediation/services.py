@@ -30,9 +30,9 @@ from remediation.models import (
     ProgressReport,
     Revisit,
 )
+from remediation.selectors import due_soon_q
 
 MAX_EVIDENCE_PER_UPLOAD = 10
-DUE_SOON_DAYS = 7
 REVISIT_AFTER_MONTHS = 6
 
 Action = ItemTransition.Action
@@ -322,9 +322,7 @@ def items_process_deadlines(*, today: dt.date | None = None) -> dict[str, int]:
                 % {"deadline": f"{item.deadline:%Y-%m-%d}", "problem": item.problem[:80]},
             )
             marked += 1
-        due_soon = open_items.filter(
-            deadline__gte=today, deadline__lte=today + dt.timedelta(days=DUE_SOON_DAYS)
-        )
+        due_soon = open_items.filter(due_soon_q(today))
         for item in due_soon:
             reminded += notify(
                 recipients=unit_users(item),

@@ -36,6 +36,7 @@ Public functions (everything else in the project goes through them):
   ``chronic_since = None`` and every flag false.
 - :func:`next_due_on` — the date a listed patient's next follow-up is due by.
 - :func:`chronic_patients` — a ``Person`` queryset of the patients as of a date, annotated.
+- :func:`in_state` and :func:`due_soon` — those patients narrowed to a state.
 - :func:`compliant_registrations_q` — the same compliance rule for a whole county at once,
   as a condition on ``ChronicRegistration`` rows (the indicator registry reads it);
 - :func:`patient_followup_status` — one patient's quarters for a page;
@@ -81,6 +82,11 @@ NOT_REQUIRED = "not_required"
 UPCOMING = "upcoming"
 DUE_OR_OVERDUE = "due_or_overdue"
 COMPLIANT = "compliant"
+DUE_SOON = "due_soon"
+
+#: A follow-up still due is *due soon* when its quarter ends within this many days: it must be
+#: done this week or it is overdue.
+DUE_SOON_DAYS = 7
 
 
 @dataclass(frozen=True)
@@ -238,6 +244,20 @@ def in_state(patients: QuerySet, state: str) -> QuerySet:
     if state == COMPLIANT:
         return patients.filter(followup_quarter_overdue=False)
     return patients
+
+
+def current_quarter(as_of: datetime.date, per_year: int | None = None) -> Quarter:
+    """The quarter (under the year's policy) that holds ``as_of``."""
+    return next(q for q in quarters_of_year(as_of.year, per_year) if q.start <= as_of <= q.end)
+
+
+def due_soon(patients: QuerySet, as_of: datetime.date, per_year: int | None = None) -> QuerySet:
+    """Annotated patients whose follow-up is ``due`` in a quarter that ends within
+    :data:`DUE_SOON_DAYS` days of ``as_of``: done by then, or overdue. Every due patient shares
+    the quarter's end, so this is all of them in a quarter's last week and none before."""
+    if (current_quarter(as_of, per_year).end - as_of).days > DUE_SOON_DAYS:
+        return patients.none()
+    return in_state(patients, DUE)
 
 
 def compliant_registrations_q(as_of: datetime.date, per_year: int | None = None) -> Q:

@@ -107,10 +107,13 @@ def unsigned_without_reason(
 
 
 def followups_due(user: User, as_of: datetime.date, filters: ListFilters) -> QuerySet[Person]:
-    """Chronic patients with a follow-up due this quarter or overdue (``state``: due/overdue)."""
+    """Chronic patients with a follow-up due this quarter or overdue (``state``: due/overdue,
+    or due_soon: due in a quarter ending within a week)."""
     qs = followups.chronic_patients(
         _persons(user, filters).exclude(status__in=GONE_STATUSES), as_of
     )
+    if filters.state == followups.DUE_SOON:
+        return followups.due_soon(qs, as_of)
     state = filters.state if filters.state in (followups.DUE, followups.OVERDUE) else ""
     return followups.in_state(qs, state or followups.DUE_OR_OVERDUE)
 
@@ -175,6 +178,44 @@ def contracts_expiring(
         )
         .order_by("valid_until", "person__household__number", "person_id")
     )
+
+
+# Why a household is to be visited; ``households_to_visit``'s ``state`` picks one.
+VISIT_FOLLOWUP = "followup"
+VISIT_UNSIGNED = "unsigned"
+VISIT_BOOKLET = "booklet"
+
+
+def households_to_visit(
+    user: User, year: int, as_of: datetime.date, filters: ListFilters
+) -> QuerySet[Household]:
+    """Households with a member on one of the person work lists (docs/domain.md "Households
+    to visit"): a follow-up due or overdue, on the roster with neither contract nor reason, or
+    a booklet to handle. Each row carries the three reasons as booleans (``visit_followup``,
+    ``visit_unsigned``, ``visit_booklet``); ``state`` keeps the households with one of them."""
+    members = ListFilters(village_id=filters.village_id)
+    reasons = {
+        "visit_followup": Exists(
+            followups_due(user, as_of, members).filter(household=OuterRef("pk"))
+        ),
+        "visit_unsigned": Exists(
+            unsigned_without_reason(user, year, as_of, members).filter(household=OuterRef("pk"))
+        ),
+        "visit_booklet": Exists(
+            booklets_to_handle(user, as_of, members).filter(person__household=OuterRef("pk"))
+        ),
+    }
+    qs = Household.objects.visible_to(user).select_related("village").annotate(**reasons)
+    if filters.village_id:
+        qs = qs.filter(village_id=filters.village_id)
+    if filters.search:
+        qs = qs.filter(Q(number=filters.search) | Q(head_name__contains=filters.search))
+    chosen = f"visit_{filters.state}"
+    if chosen in reasons:
+        qs = qs.filter(**{chosen: True})
+    else:
+        qs = qs.filter(Q(visit_followup=True) | Q(visit_unsigned=True) | Q(visit_booklet=True))
+    return qs.order_by("village__name", "number", "id")
 
 
 # --- the household page ----------------------------------------------------------------------

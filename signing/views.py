@@ -31,7 +31,7 @@ from healthpov.places.scoping import get_visible_or_404, id_for_page, places_vis
 from healthpov.service_errors import add_service_errors
 from households.models import Household
 from signing import forms, selectors, services
-from signing.followups import DUE, OVERDUE, next_due_on
+from signing.followups import DUE, DUE_SOON, OVERDUE, next_due_on
 from signing.models import BookletStatus, Contract, SpecialDiseaseDiagnosis
 
 # --- access helpers --------------------------------------------------------------------------
@@ -423,6 +423,20 @@ def _followup_state(patient) -> str:
     return _("Due this quarter")
 
 
+VISIT_REASONS = (
+    (selectors.VISIT_FOLLOWUP, gettext_lazy("Follow-up due or overdue")),
+    (selectors.VISIT_UNSIGNED, gettext_lazy("Not signed, no reason recorded")),
+    (selectors.VISIT_BOOKLET, gettext_lazy("Booklet to handle")),
+)
+
+
+def _visit_reasons(household: Household) -> str:
+    """The reasons ``selectors.households_to_visit`` annotated, as words."""
+    return "；".join(
+        str(label) for value, label in VISIT_REASONS if getattr(household, f"visit_{value}")
+    )
+
+
 WORKLISTS: dict[str, WorkList] = {
     item.slug: item
     for item in [
@@ -456,7 +470,11 @@ WORKLISTS: dict[str, WorkList] = {
                 next_due_on(p),
             ],
             household=lambda p: p.household,
-            states=((DUE, gettext_lazy("Due this quarter")), (OVERDUE, gettext_lazy("Overdue"))),
+            states=(
+                (DUE, gettext_lazy("Due this quarter")),
+                (DUE_SOON, gettext_lazy("Due within 7 days")),
+                (OVERDUE, gettext_lazy("Overdue")),
+            ),
         ),
         WorkList(
             slug="booklets",
@@ -498,6 +516,21 @@ WORKLISTS: dict[str, WorkList] = {
             ],
             household=lambda c: c.person.household,
             village_path="person__household__village__name",
+        ),
+        WorkList(
+            slug="visits",
+            title=gettext_lazy("Households to visit"),
+            headers=[
+                gettext_lazy("village"),
+                gettext_lazy("household number"),
+                gettext_lazy("head of household"),
+                gettext_lazy("to do"),
+            ],
+            query=lambda user, year, as_of, f: selectors.households_to_visit(user, year, as_of, f),
+            cells=lambda h, as_of: [h.village.name, h.number, h.head_name, _visit_reasons(h)],
+            household=lambda h: h,
+            village_path="village__name",
+            states=VISIT_REASONS,
         ),
     ]
 }
