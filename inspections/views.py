@@ -287,8 +287,8 @@ def campaign_report_xlsx(request: HttpRequest, pk: int) -> HttpResponse:
         Column(_("Score"), 10),
     ]
     score_sheets = [
-        (_("scores by township"), _("Townships"), ctx["townships"]),
-        (_("scores by institution"), _("Institutions"), ctx["institutions"]),
+        (_("scores by township"), pgettext("scores", "Townships"), ctx["townships"]),
+        (_("scores by institution"), pgettext("scores", "Institutions"), ctx["institutions"]),
     ]
     sheets = [
         Sheet(

@@ -12,6 +12,7 @@ from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from healthpov.choices import ChoiceLabels
@@ -226,7 +227,10 @@ class TeamMember(ChoiceLabels, models.Model):
         related_name="signing_team_memberships",
     )
     name = models.CharField(
-        _("name"), max_length=50, blank=True, help_text=_("For staff without a user.")
+        pgettext_lazy("person", "name"),
+        max_length=50,
+        blank=True,
+        help_text=_("For staff without a user."),
     )
     role = models.CharField(_("role"), max_length=20, choices=Role.choices, default=Role.DOCTOR)
     history = HistoricalRecords()

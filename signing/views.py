@@ -16,7 +16,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.decorators.http import require_POST
 
 from healthpov.accounts.masking import mask_id_number
@@ -371,7 +371,7 @@ def _person_cells(person) -> list[Any]:
 PERSON_HEADERS = [
     gettext_lazy("village"),
     gettext_lazy("household number"),
-    gettext_lazy("name"),
+    pgettext_lazy("person", "name"),
     gettext_lazy("resident ID number"),
 ]
 
