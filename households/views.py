@@ -19,6 +19,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from healthpov.accounts.masking import mask_id_number
 from healthpov.exports import XLSX_CONTENT_TYPE, xlsx_response
 from healthpov.operations.dispatch import enqueue
+from healthpov.places.models import label_places
 from healthpov.places.scoping import get_visible_or_404, id_for_page
 from households import selectors, services, tasks
 from households.forms import (
@@ -120,7 +121,7 @@ def search(request: HttpRequest) -> HttpResponse:
         "query": filters.query_string(),
         "search_form": SearchForm(request.GET),
         "id_form": IdSearchForm(),
-        "villages": selectors.villages_visible_to(request.user),
+        "villages": label_places(selectors.villages_visible_to(request.user)),
         "townships": selectors.townships_visible_to(request.user),
         "id_search": bool(filters.id_number),
     }

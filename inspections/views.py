@@ -304,7 +304,7 @@ def campaign_report_xlsx(request: HttpRequest, pk: int) -> HttpResponse:
         Sheet(
             title=_("%(campaign)s findings") % {"campaign": campaign.name},
             subtitle=subtitle,
-            name=_("Findings"),
+            name=pgettext("page title", "Findings"),
             columns=[
                 Column(_("Township"), 12),
                 Column(_("Place"), 12),

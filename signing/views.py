@@ -22,7 +22,7 @@ from django.views.decorators.http import require_POST
 from healthpov.accounts.masking import mask_id_number
 from healthpov.exports import xlsx_response
 from healthpov.period import ReportingPeriod, period_for_page
-from healthpov.places.models import Place
+from healthpov.places.models import Place, label_places
 from healthpov.places.scoping import get_visible_or_404, id_for_page, places_visible_to
 from households.models import Household
 from signing import forms, selectors, services
@@ -519,7 +519,9 @@ def worklist(request: HttpRequest, slug: str) -> HttpResponse:
     page = Paginator(queryset, 50).get_page(request.GET.get("page"))
     # The record itself rides along for the "raise as a finding" button of the inspections app.
     rows = [(item.household(obj), item.cells(obj, as_of), obj) for obj in page.object_list]
-    villages = places_visible_to(request.user).filter(level=Place.Level.VILLAGE).order_by("name")
+    villages = label_places(
+        places_visible_to(request.user).filter(level=Place.Level.VILLAGE).order_by("path")
+    )
     query = request.GET.copy()
     query.pop("page", None)
     return render(
