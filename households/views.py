@@ -308,7 +308,10 @@ def import_upload(request: HttpRequest) -> HttpResponse:
             )
             enqueue(tasks.check_import_batch, batch.pk)  # kept if Redis is down
         return redirect("households:import_detail", pk=batch.pk)
-    batches = selectors.import_batches_visible_to(request.user)[:20]
+    batches = list(selectors.import_batches_visible_to(request.user)[:20])
+    labels = dict(kinds)
+    for batch in batches:
+        batch.kind_label = labels.get(batch.kind, batch.kind)
     return render(request, "households/import_upload.html", {"form": form, "batches": batches})
 
 
