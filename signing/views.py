@@ -520,7 +520,10 @@ def worklist(request: HttpRequest, slug: str) -> HttpResponse:
     # The record itself rides along for the "raise as a finding" button of the inspections app.
     rows = [(item.household(obj), item.cells(obj, as_of), obj) for obj in page.object_list]
     villages = label_places(
-        places_visible_to(request.user).filter(level=Place.Level.VILLAGE).order_by("path")
+        places_visible_to(request.user)
+        .filter(level=Place.Level.VILLAGE)
+        .select_related("parent")
+        .order_by("path")
     )
     query = request.GET.copy()
     query.pop("page", None)

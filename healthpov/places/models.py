@@ -92,14 +92,36 @@ LABEL_SEPARATOR = "·"
 
 
 def label_places(places: Iterable[Place]) -> list[Place]:
-    """Evaluate ``places`` and give each its :attr:`Place.label`, reading ancestors in one query."""
+    """Evaluate ``places`` and give each its :attr:`Place.label`, reading ancestors in one query.
+
+    Ancestors already at hand (in ``places`` or loaded with ``select_related("parent")``) are
+    not read again, so a village list that selects its parents needs no query at all.
+    """
     places = list(places)
-    wanted = {pk for place in places for pk in place.ancestor_ids}
-    names = dict(
-        Place.objects.filter(pk__in=wanted, level__in=LABELLED_LEVELS).values_list("pk", "name")
-    )
+    levels: dict[int, str] = {}
+    names: dict[int, str] = {}
     for place in places:
-        parts = [names[pk] for pk in place.ancestor_ids if pk in names]
+        node: Place | None = place
+        while node is not None and node.pk not in levels:
+            levels[node.pk], names[node.pk] = node.level, node.name
+            node = node.parent if Place.parent.is_cached(node) else None
+
+    def needed(place: Place) -> list[int]:
+        """Ancestor ids from the township down; the walk up stops at the county."""
+        ids = []
+        for pk in reversed(place.ancestor_ids):
+            if pk in levels and levels[pk] not in LABELLED_LEVELS:
+                break
+            ids.append(pk)
+            if levels.get(pk) == LABELLED_LEVELS[0]:
+                break
+        return ids[::-1]
+
+    missing = {pk for place in places for pk in needed(place)} - levels.keys()
+    for pk, level, name in Place.objects.filter(pk__in=missing).values_list("pk", "level", "name"):
+        levels[pk], names[pk] = level, name
+    for place in places:
+        parts = [names[pk] for pk in needed(place) if levels.get(pk) in LABELLED_LEVELS]
         place._label = LABEL_SEPARATOR.join([*parts, place.name])
     return places
 

@@ -41,3 +41,10 @@ def test_labelling_many_places_reads_their_ancestors_in_one_query(two_longhu_vil
 def test_a_place_picker_offers_labels(two_longhu_villages):
     field = PlaceChoiceField(queryset=Place.objects.filter(level=Place.Level.VILLAGE))
     assert [label for _value, label in field.choices][1:] == ["杉城镇·龙湖村", "翠江镇·龙湖村"]
+
+
+def test_villages_read_with_their_townships_need_no_query_for_labels(two_longhu_villages):
+    villages = list(Place.objects.filter(level=Place.Level.VILLAGE).select_related("parent"))
+    with CaptureQueriesContext(connection) as queries:
+        label_places(villages)
+    assert len(queries) == 0
