@@ -18,8 +18,13 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from healthpov.accounts.models import User
 from healthpov.accounts.uploads import uploaded_file_download_allow
-from healthpov.exports import XLSX_CONTENT_TYPE, xlsx_response
+from healthpov.exports import (
+    XLSX_CONTENT_TYPE,
+    personal_xlsx_response,
+    reveal_requested,
+)
 from healthpov.operations.dispatch import enqueue
+from healthpov.places.models import label_places
 from healthpov.places.scoping import get_visible_or_404, id_for_page
 from healthpov.service_errors import ServiceConflict
 from households import selectors, services, tasks
@@ -124,7 +129,7 @@ def search(request: HttpRequest) -> HttpResponse:
         "query": filters.query_string(),
         "search_form": SearchForm(request.GET),
         "id_form": IdSearchForm(),
-        "villages": selectors.villages_visible_to(request.user),
+        "villages": label_places(selectors.villages_visible_to(request.user)),
         "townships": selectors.townships_visible_to(request.user),
         "id_search": bool(filters.id_number),
     }
@@ -136,14 +141,20 @@ def search(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@require_http_methods(["GET", "POST"])
 def export(request: HttpRequest) -> HttpResponse:
-    """The filtered roster as .xlsx; ID numbers and phones masked."""
+    """The filtered roster as .xlsx in the roster file's columns, so it can be imported again.
+    ID numbers and phones are masked unless a user who may reveal them POSTs ``reveal=1``
+    (recorded in the audit)."""
+    reveal = reveal_requested(request)
     filters = _filters(request, request.GET)
     if looks_like_id_number(filters.q):
         filters.q = ""
     persons = selectors.person_search(user=request.user, filters=filters)
-    rows = selectors.roster_export_rows(persons=persons, reveal=False)
-    return xlsx_response("花名册.xlsx", selectors.EXPORT_HEADERS, rows, sheet_title="花名册")
+    rows = selectors.roster_export_rows(persons=persons, reveal=reveal)
+    return personal_xlsx_response(
+        request, "花名册.xlsx", selectors.EXPORT_HEADERS, rows, reveal=reveal, sheet_title="花名册"
+    )
 
 
 # --------------------------------------------------------------- case file
@@ -311,7 +322,10 @@ def import_upload(request: HttpRequest) -> HttpResponse:
             )
             enqueue(tasks.check_import_batch, batch.pk)  # kept if Redis is down
         return redirect("households:import_detail", pk=batch.pk)
-    batches = selectors.import_batches_visible_to(request.user)[:20]
+    batches = list(selectors.import_batches_visible_to(request.user)[:20])
+    labels = dict(kinds)
+    for batch in batches:
+        batch.kind_label = labels.get(batch.kind, batch.kind)
     return render(request, "households/import_upload.html", {"form": form, "batches": batches})
 
 

@@ -6,9 +6,10 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from healthpov.accounts.models import User
+from healthpov.places.forms import PlaceChoiceField
 from healthpov.places.models import Institution, Place
 from healthpov.places.scoping import places_visible_to
-from inspections.forms import BootstrapMixin, DateInput, MultiplePhotoField
+from inspections.forms import BootstrapMixin, DateInput, MultipleFileInput, MultiplePhotoField
 from remediation.models import Accountability, Item, ItemSource, ItemState, ItemTransition
 
 
@@ -37,9 +38,7 @@ class ItemForm(BootstrapMixin, forms.ModelForm):
 
 class FeedbackItemForm(ItemForm):
     feedback_document = forms.CharField(label=_("feedback document number"), max_length=150)
-    place = forms.ModelChoiceField(
-        label=_("township (or the county)"), queryset=Place.objects.none()
-    )
+    place = PlaceChoiceField(label=_("township (or the county)"), queryset=Place.objects.none())
 
     field_order = ["feedback_document", "place"]
 
@@ -56,13 +55,14 @@ class TransitionForm(forms.Form):
     action = forms.ChoiceField(choices=ItemTransition.Action.choices)
     expected_state = forms.ChoiceField(choices=ItemState.choices)
     note = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
-    photos = MultiplePhotoField(required=False)
+    # Photos or PDF documents; each is checked by content in the service.
+    photos = MultiplePhotoField(
+        required=False, widget=MultipleFileInput(attrs={"accept": "image/*,application/pdf"})
+    )
 
 
 class FilterForm(BootstrapMixin, forms.Form):
-    township = forms.ModelChoiceField(
-        label=_("township"), queryset=Place.objects.none(), required=False
-    )
+    township = PlaceChoiceField(label=_("township"), queryset=Place.objects.none(), required=False)
     state = forms.ChoiceField(
         label=_("state"), choices=[("", _("All states")), *ItemState.choices], required=False
     )
@@ -70,6 +70,7 @@ class FilterForm(BootstrapMixin, forms.Form):
         label=_("source"), choices=[("", _("All sources")), *ItemSource.choices], required=False
     )
     overdue = forms.BooleanField(label=_("overdue only"), required=False)
+    due_soon = forms.BooleanField(label=_("due within 7 days"), required=False)
     q = forms.CharField(label=_("search"), required=False, max_length=100)
 
     def __init__(self, *args, user: User, **kwargs):

@@ -8,10 +8,12 @@ states come from :mod:`signing.followups`.
 from __future__ import annotations
 
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.routers import SimpleRouter
 
@@ -26,9 +28,12 @@ from signing.models import (
     ChronicRegistration,
     Contract,
     Disease,
+    FollowUpVisit,
+    FulfilmentKind,
     FulfilmentRecord,
     HealthCheck,
     SpecialDiseaseDiagnosis,
+    Symptom,
     Team,
     UnsignedRecord,
 )
@@ -102,7 +107,25 @@ class ChronicSerializer(PersonRecordSerializer):
         ]
 
 
+class FollowUpVisitSerializer(serializers.ModelSerializer):
+    """What a follow-up visit found (range checks: the service, answered by field)."""
+
+    symptoms = serializers.ListField(
+        child=serializers.ChoiceField(choices=Symptom.choices), required=False
+    )
+
+    class Meta:
+        model = FollowUpVisit
+        fields = list(services.VISIT_FIELDS)
+
+
 class FulfilmentSerializer(PersonRecordSerializer):
+    visit = FollowUpVisitSerializer(
+        required=False,
+        allow_null=True,
+        help_text="Only for kind follow_up: what the visit found.",
+    )
+
     class Meta:
         model = FulfilmentRecord
         fields = [
@@ -114,6 +137,7 @@ class FulfilmentSerializer(PersonRecordSerializer):
             "served_on",
             "staff_name",
             "note",
+            "visit",
         ]
         read_only_fields = ["staff_name"]
 
@@ -295,7 +319,20 @@ class FulfilmentViewSet(RecordViewSet):
     model = FulfilmentRecord
     filterset_fields = ["kind", "served_on", "person"]
 
+    related = ("person", "visit")
+
     def create_record(self, data, user):
+        visit = data.get("visit")
+        if data["kind"] == FulfilmentKind.FOLLOW_UP:
+            return services.followup_record(
+                person=data["person"],
+                served_on=data["served_on"],
+                note=data.get("note", ""),
+                visit=visit,
+                actor=user,
+            )
+        if visit:
+            raise ValidationError({"visit": [_("Only a follow-up has visit details.")]})
         records = services.fulfilment_record(
             persons=[data["person"]],
             kind=data["kind"],

@@ -1,7 +1,8 @@
-"""The six ledgers (台账) of the signing app, as declarations for the registry's import engine.
+"""The seven ledgers (台账) of the signing app, as declarations for the registry's import engine.
 
 ``manage.py import_ledger KIND PATH [--dry-run]`` with KIND one of ``contracts``, ``unsigned``,
-``chronic``, ``fulfilment``, ``health_checks``, ``special_diseases`` (headers: docs/domain.md).
+``chronic``, ``fulfilment``, ``followups``, ``health_checks``, ``special_diseases`` (headers:
+docs/domain.md).
 Every ledger is an upsert keyed by what identifies a record (a person's contract of a year, a
 person's check on a day...): the same file imported twice changes nothing. Team, doctor and
 institution names are matched to known records where they match and kept as text otherwise;
@@ -12,7 +13,9 @@ after the date on the row), else a row error naming the catalogue.
 from __future__ import annotations
 
 import datetime
+import re
 from collections.abc import Iterable
+from decimal import Decimal, InvalidOperation
 from functools import partial
 from typing import Any
 
@@ -23,28 +26,37 @@ from django.utils.translation import gettext_lazy
 from households.imports import (
     ID_NUMBER_COLUMN,
     Column,
+    PersonLedger,
     Row,
     UpsertLedger,
     Upserts,
     normalise,
     register,
 )
+from households.imports.normalise import CellError
 from signing.catalogue import Catalogue
+from signing.followups import visit_of
 from signing.models import (
+    Adherence,
     Booklet,
     BookletStatus,
     ChronicRegistration,
     Contract,
+    FollowUpVisit,
     FulfilmentKind,
     FulfilmentRecord,
     HealthCheck,
     ServicePackage,
     SignMethod,
     SpecialDiseaseDiagnosis,
+    Symptom,
     Team,
     UnsignedReason,
     UnsignedRecord,
+    VisitClassification,
+    VisitMethod,
 )
+from signing.services import VISIT_FIELDS, followup_visit_build
 
 METHODS = {"纸质": SignMethod.PAPER, "纸质签约": SignMethod.PAPER, "电子": SignMethod.ELECTRONIC}
 METHODS["电子签约"] = SignMethod.ELECTRONIC
@@ -114,6 +126,24 @@ def _catalogue(day_field: str, flag: str, rows: list[Row], label: str) -> None:
             )
         else:
             row.extra["disease"] = disease
+
+
+def _check_patients(rows: list[Row], field: str) -> None:
+    """A follow-up row names a key chronic patient registered by the row's date."""
+    first = dict(
+        ChronicRegistration.objects.filter(
+            person__in={r.person.pk for r in rows if r.person}, disease__is_key_chronic=True
+        )
+        .order_by()
+        .values_list("person_id")
+        .annotate(first=Min("diagnosed_on"))
+    )
+    for row in rows:
+        if row.person is None:
+            continue
+        since = first.get(row.person.pk)
+        if since is None or (row["served_on"] and row["served_on"] < since):
+            row.error(field, _("A follow-up is only for a registered key chronic patient."))
 
 
 @register
@@ -291,23 +321,9 @@ class FulfilmentLedger(UpsertLedger):
         return (row.person.pk, row["kind"], row["served_on"])
 
     def validate_rows(self, rows):
-        first = dict(
-            ChronicRegistration.objects.filter(
-                person__in={r.person.pk for r in rows if r.person}, disease__is_key_chronic=True
-            )
-            .order_by()
-            .values_list("person_id")
-            .annotate(first=Min("diagnosed_on"))
-        )
         for row in rows:
             _check_day(row, "served_on", self.context.today)
-            if row["kind"] == FulfilmentKind.FOLLOW_UP and row.person is not None:
-                since = first.get(row.person.pk)
-                if since is None or (row["served_on"] and row["served_on"] < since):
-                    row.error(
-                        "kind",
-                        _("A follow-up is only for a registered key chronic patient."),
-                    )
+        _check_patients([r for r in rows if r["kind"] == FulfilmentKind.FOLLOW_UP], "kind")
 
     def existing(self, rows):
         return {
@@ -458,4 +474,233 @@ class SpecialDiseaseLedger(UpsertLedger):
             **counts,
             "booklets_created": len(booklets.new),
             "booklets_updated": len(booklets.changed),
+        }
+
+
+# --- the follow-up ledger (随访记录), as the national follow-up records have it ------------------
+
+VISIT_METHODS = {"门诊": VisitMethod.CLINIC, "家庭": VisitMethod.HOME, "电话": VisitMethod.PHONE}
+VISIT_METHODS |= {"家访": VisitMethod.HOME, "电话随访": VisitMethod.PHONE}
+ADHERENCE = {"规律": Adherence.REGULAR, "间断": Adherence.INTERMITTENT, "不服药": Adherence.NONE}
+CLASSIFICATIONS = {
+    "控制满意": VisitClassification.SATISFACTORY,
+    "控制不满意": VisitClassification.UNSATISFACTORY,
+    "不良反应": VisitClassification.ADVERSE_REACTION,
+    "并发症": VisitClassification.COMPLICATION,
+}
+SYMPTOMS = {
+    "无症状": Symptom.NONE,
+    "无": Symptom.NONE,
+    "头痛头晕": Symptom.HEADACHE_DIZZINESS,
+    "恶心呕吐": Symptom.NAUSEA_VOMITING,
+    "眼花耳鸣": Symptom.VISION_TINNITUS,
+    "呼吸困难": Symptom.DYSPNOEA,
+    "心悸胸闷": Symptom.PALPITATIONS,
+    "鼻衄出血不止": Symptom.NOSEBLEED,
+    "四肢发麻": Symptom.LIMB_NUMBNESS,
+    "下肢水肿": Symptom.LEG_OEDEMA,
+    "多饮": Symptom.POLYDIPSIA,
+    "多食": Symptom.POLYPHAGIA,
+    "多尿": Symptom.POLYURIA,
+    "视力模糊": Symptom.BLURRED_VISION,
+    "感染": Symptom.INFECTION,
+    "手脚麻木": Symptom.HAND_FOOT_NUMBNESS,
+    "下肢浮肿": Symptom.LEG_SWELLING,
+    "体重明显下降": Symptom.WEIGHT_LOSS,
+}
+_SEPARATORS = re.compile(r"[、,，;；/\s]+")
+_OTHER = ("其他:", "其他：", "其他")
+
+
+def _symptoms(value: Any) -> tuple[list[str], str]:
+    """``头痛头晕、心悸胸闷、其他:乏力`` → the symptom codes and the other text."""
+    codes, other = [], []
+    for token in _SEPARATORS.split(normalise.clean_text(value)):
+        if not token:
+            continue
+        if token in SYMPTOMS:
+            codes.append(SYMPTOMS[token])
+        elif token.startswith("其他"):
+            other.append(token.removeprefix("其他").lstrip(":：") or token)
+        else:
+            raise CellError(
+                _("Unknown symptom %(value)s; allowed: %(allowed)s, or 其他:…")
+                % {"value": token, "allowed": "、".join(SYMPTOMS)}
+            )
+    return list(dict.fromkeys(codes)), "、".join(other)
+
+
+def _measure(*units: str):
+    """A number with an optional unit written after it (``135``, ``135mmHg``, ``3次/周``)."""
+
+    def parse(value: Any) -> Decimal:
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            raw = repr(value)
+        else:
+            raw = normalise.compact(value)
+            for unit in units:
+                if raw.lower().endswith(unit.lower()):
+                    raw = raw[: -len(unit)]
+                    break
+        try:
+            number = Decimal(raw)
+            if not number.is_finite():
+                raise InvalidOperation
+        except InvalidOperation:
+            raise CellError(
+                _("Not a number: %(value)s.") % {"value": normalise.clean_text(value)}
+            ) from None
+        return number
+
+    return parse
+
+
+def _whole(*units: str):
+    measure = _measure(*units)
+
+    def parse(value: Any) -> int:
+        number = measure(value)
+        if number != number.to_integral_value():
+            raise CellError(
+                _("Not a whole number: %(value)s.") % {"value": normalise.clean_text(value)}
+            )
+        return int(number)
+
+    return parse
+
+
+def _adverse(value: Any) -> tuple[bool, str]:
+    """无 → no reaction; 有 (or 有:皮疹, or just the reaction) → a reaction and what it was."""
+    raw = normalise.clean_text(value)
+    if raw in ("无", "否", "没有", "无不良反应"):
+        return False, ""
+    note = raw.removeprefix("有").lstrip(":：,， ")
+    return True, note
+
+
+@register
+class FollowupLedger(PersonLedger):
+    """Follow-up visits of key chronic patients with what each found; a row is keyed by the
+    person and the date of the visit, so a file imported twice changes nothing."""
+
+    kind = "followups"
+    label = gettext_lazy("Follow-up ledger (随访记录)")
+    columns = [
+        ID_NUMBER_COLUMN,
+        Column("served_on", ("随访日期",), normalise.date, required=True),
+        Column("method", ("随访方式",), normalise.choice(VISIT_METHODS)),
+        Column("symptoms", ("症状",), _symptoms),
+        Column("systolic", ("收缩压",), _whole("mmhg")),
+        Column("diastolic", ("舒张压",), _whole("mmhg")),
+        Column("weight_kg", ("体重",), _measure("kg", "公斤")),
+        Column("height_cm", ("身高",), _measure("cm", "厘米")),
+        Column("bmi", ("体质指数", "bmi"), _measure("kg/m2", "kg/m²")),
+        Column("fasting_glucose", ("空腹血糖",), _measure("mmol/l")),
+        Column("cigarettes_per_day", ("日吸烟量",), _whole("支/日", "支")),
+        Column("alcohol_per_day", ("日饮酒量",), _measure("两/日", "两")),
+        Column("exercise_per_week", ("运动频率",), _whole("次/周", "次")),
+        Column("exercise_minutes", ("每次运动时间", "运动时长"), _whole("分钟/次", "分钟")),
+        Column("adherence", ("服药依从性",), normalise.choice(ADHERENCE)),
+        Column("adverse_reaction", ("药物不良反应",), _adverse),
+        Column("classification", ("此次随访分类", "随访分类"), normalise.choice(CLASSIFICATIONS)),
+        Column("referral_reason", ("转诊原因",), normalise.text(200)),
+        Column("referral_institution", ("转诊机构", "转诊机构及科别"), normalise.text(150)),
+        Column("next_visit_on", ("下次随访日期",), normalise.date),
+        Column("staff", ("随访医生", "随访医生签名"), normalise.text(50)),
+        Column("note", ("备注",), normalise.text(1000)),
+    ]
+
+    def validate(self, rows: list[Row]) -> None:
+        super().validate(rows)
+        today = self.context.today
+        seen: dict[tuple, int] = {}
+        for row in rows:
+            _check_day(row, "served_on", today)
+            if row.person is None or row["served_on"] is None:
+                continue
+            key = (row.person.pk, row["served_on"])
+            if key in seen:
+                row.error(
+                    None,
+                    _("The same person and date are already on row %(row)d.") % {"row": seen[key]},
+                )
+            else:
+                seen[key] = row.number
+            row.data = self._visit(row)
+        _check_patients(rows, "served_on")
+
+    def _visit(self, row: Row) -> FollowUpVisit:
+        """The row's visit, its implausible values reported on their columns."""
+        values = {name: row[name] for name in VISIT_FIELDS if name in self._fields()}
+        symptoms = row["symptoms"]
+        values["symptoms"], values["symptoms_other"] = symptoms or ([], "")
+        adverse = row["adverse_reaction"]
+        values["adverse_reaction"], values["adverse_reaction_note"] = adverse or (False, "")
+        visit = followup_visit_build(values)
+        for name, messages in visit.value_errors(row["served_on"]).items():
+            column = "adverse_reaction" if name == "adverse_reaction_note" else name
+            for message in messages:
+                row.error(column if column in self._fields() else None, message)
+        return visit
+
+    def _fields(self) -> set[str]:
+        return {column.field for column in self.columns}
+
+    def _existing(self, rows: list[Row]) -> dict[tuple, FulfilmentRecord]:
+        return {
+            (r.person_id, r.served_on): r
+            for r in FulfilmentRecord.objects.filter(
+                person__in={row.person.pk for row in rows}, kind=FulfilmentKind.FOLLOW_UP
+            ).select_related("visit")
+        }
+
+    def _split(self, rows: list[Row]) -> tuple[Upserts, Upserts, int]:
+        """The records and the visits to write, and how many rows changed nothing."""
+        existing = self._existing(rows)
+        records, visits = Upserts(), Upserts()
+        unchanged = 0
+        for row in rows:
+            record = existing.get((row.person.pk, row["served_on"]))
+            visit: FollowUpVisit = row.data
+            values = {"staff_name": row["staff"] or "", "note": row["note"] or ""}
+            if record is None:
+                record = FulfilmentRecord(
+                    person=row.person,
+                    kind=FulfilmentKind.FOLLOW_UP,
+                    served_on=row["served_on"],
+                    **values,
+                )
+                records.new.append(record)
+                visit.record = record
+                visits.new.append(visit)
+                continue
+            written = len(records.changed) + len(visits.changed) + len(visits.new)
+            records.add(record, values, list)
+            stored = visit_of(record)
+            if stored is None:
+                visit.record = record
+                visits.new.append(visit)
+            else:
+                visits.add(stored, {name: getattr(visit, name) for name in VISIT_FIELDS}, list)
+            unchanged += written == len(records.changed) + len(visits.changed) + len(visits.new)
+        return records, visits, unchanged
+
+    def plan(self, rows: list[Row]) -> dict[str, int]:
+        records, _visits, unchanged = self._split(rows)
+        return {
+            "created": len(records.new),
+            "updated": len(rows) - len(records.new) - unchanged,
+            "unchanged": unchanged,
+        }
+
+    def apply(self, rows: list[Row]) -> dict[str, int]:
+        records, visits, unchanged = self._split(rows)
+        records.save(FulfilmentRecord, ("staff_name", "note"), self.context.user)
+        for visit in visits.new:
+            visit.record_id = visit.record.pk  # the records were created just above
+        visits.save(FollowUpVisit, VISIT_FIELDS, self.context.user)
+        return {
+            "created": len(records.new),
+            "updated": len(rows) - len(records.new) - unchanged,
+            "unchanged": unchanged,
         }

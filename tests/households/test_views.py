@@ -220,9 +220,12 @@ def test_export_is_masked_and_formula_safe(client_a, village_a):
     )
     response = client_a.get(reverse("households:export"))
     sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
-    names = [row[3].value for row in sheet.iter_rows(min_row=2)]
-    assert names == ["'=HYPERLINK(1)"]
-    assert "*" in sheet.cell(row=2, column=6).value
+    headers = [cell.value for cell in sheet[1]]
+    rows = [
+        dict(zip(headers, row, strict=True)) for row in sheet.iter_rows(min_row=2, values_only=True)
+    ]
+    assert [row["姓名"] for row in rows] == ["'=HYPERLINK(1)"]
+    assert "*" in rows[0]["身份证号"]
 
 
 # ----------------------------------------------------------------- imports

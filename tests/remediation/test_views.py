@@ -57,6 +57,20 @@ def test_filter_by_overdue(client, county_user, township_a):
     assert "按期事项" not in page
 
 
+def test_filter_by_due_within_a_week(client, county_user, township_a):
+    today = timezone.localdate()
+    ItemFactory(township=township_a, problem="本周到期", deadline=today + dt.timedelta(days=7))
+    ItemFactory(township=township_a, problem="下周以后", deadline=today + dt.timedelta(days=8))
+    ItemFactory(township=township_a, problem="已销号", deadline=today, state=ItemState.CLOSED)
+    client.force_login(county_user)
+    page = client.get(
+        reverse("remediation:item_list", args=["ledger"]), {"due_soon": "on"}
+    ).content.decode()
+    assert "本周到期" in page
+    assert "下周以后" not in page
+    assert "已销号" not in page
+
+
 def test_htmx_filter_returns_only_the_table(client, county_user, township_a):
     ItemFactory(township=township_a)
     client.force_login(county_user)
