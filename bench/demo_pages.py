@@ -133,9 +133,7 @@ def seeded_database(tree: Path, kind: str, name: str) -> str:
 
 
 def measure(tree: Path, url: str, repeat: int) -> dict:
-    output = manage(
-        tree, url, "shell", "-c", MEASURE_SNIPPET.format(repeat=repeat, period=PERIOD)
-    )
+    output = manage(tree, url, "shell", "-c", MEASURE_SNIPPET.format(repeat=repeat, period=PERIOD))
     line = next(line for line in output.splitlines() if line.startswith("RESULT "))
     return json.loads(line.removeprefix("RESULT "))
 
