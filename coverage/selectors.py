@@ -387,6 +387,44 @@ def compute_table(period: ReportingPeriod, *, root: Place | None = None) -> Tabl
     return Table(period=period, rows=rows)
 
 
+def snapshot_table(period: ReportingPeriod, place: Place) -> Table | None:
+    """``place`` and its children with the figures of the snapshot of ``period`` (its year,
+    as of its date): what a report form shows, read instead of computed. ``None`` when that
+    snapshot does not hold all of them (never taken, or a place added since)."""
+    places = (
+        Place.objects.filter(Q(pk=place.pk) | Q(parent=place), level__in=LEVELS_SHOWN)
+        .order_by()
+        .values("id", "name", "level", "path", "parent_id")
+    )
+    rows = {
+        p["id"]: PlaceRow(p["id"], p["name"], p["level"], p["path"], p["parent_id"]) for p in places
+    }
+    money = Decimal(1).scaleb(-ind.MONEY_PLACES)
+    for place_id, code, value in Snapshot.objects.filter(
+        year=period.year, date=period.as_of, place_id__in=list(rows)
+    ).values_list("place_id", "code", "value"):
+        indicator = ind.REGISTRY.get(code)
+        if indicator is None:
+            continue
+        if value is not None and indicator.kind == COUNT:
+            value = int(value)
+        elif value is not None and indicator.kind == SUM:
+            value = value.quantize(money)
+        rows[place_id].values[code] = value
+    if not rows or any(not row.values for row in rows.values()):
+        return None
+    ordered = sorted(
+        rows.values(), key=lambda row: [int(part) for part in row.path.strip("/").split("/")]
+    )
+    return Table(period=period, rows=ordered)
+
+
+def form_table(period: ReportingPeriod, place: Place) -> Table:
+    """The figures of a report form: from the period's snapshot when there is one, computed
+    (for ``place``'s subtree only) when there is none."""
+    return snapshot_table(period, place) or compute_table(period, root=place)
+
+
 def rate(numerator, denominator) -> Decimal | None:
     """numerator ÷ denominator as a fraction; None when there is nothing to divide by."""
     if numerator is None or not denominator:

@@ -228,7 +228,7 @@ def _form_context(request: HttpRequest, slug: str, pk: int):
         raise Http404
     place = _place_for_user_or_404(request.user, pk)
     period = period_for_page(request)
-    table = selectors.compute_table(period, root=place)
+    table = selectors.form_table(period, place)
     return form, place, period, table
 
 
