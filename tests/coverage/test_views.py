@@ -224,7 +224,7 @@ def test_form_page_shows_the_snapshot_figures_as_computed(client, county_user, c
     url = reverse("coverage:form", kwargs={"pk": county.pk, "slug": slug})
     from_snapshot = client.get(url, QUERY).context["lines"]
     Snapshot.objects.all().delete()
-    computed = client.get(url, QUERY).context["lines"]
+    computed = client.get(url, QUERY, headers={"HX-Request": "true"}).context["lines"]
     assert [(line.place.name, line.cells) for line in from_snapshot] == [
         (line.place.name, line.cells) for line in computed
     ]
@@ -238,16 +238,28 @@ def test_form_page_reads_the_snapshot_not_the_records(client, county_user, count
     assert f'data-code="roster_persons" data-place="{county.pk}">123<' in response.content.decode()
 
 
-def test_form_page_without_a_snapshot_of_its_day_computes_the_figures(
+def test_form_page_without_a_snapshot_of_its_day_comes_at_once_and_fetches_its_table(
     client, county_user, county, world
 ):
+    client.force_login(county_user)
+    day = AS_OF - datetime.timedelta(days=1)
+    url = reverse("coverage:form", kwargs={"pk": county.pk, "slug": "work"})
+    response = client.get(url, {"year": YEAR, "as_of": day.isoformat()})
+    content = response.content.decode()
+    assert 'data-testid="form-computing"' in content and 'hx-trigger="load"' in content
+    assert 'data-testid="form-table"' not in content
+
+
+def test_form_table_without_a_snapshot_of_its_day_is_computed(client, county_user, county, world):
     client.force_login(county_user)
     day = AS_OF - datetime.timedelta(days=1)
     response = client.get(
         reverse("coverage:form", kwargs={"pk": county.pk, "slug": "work"}),
         {"year": YEAR, "as_of": day.isoformat()},
+        headers={"HX-Request": "true"},
     )
     total = response.context["lines"][-1]
+    assert 'data-testid="form-table"' in response.content.decode()
     assert {i.code: v for i, v in total.cells}["roster_persons"] == sum(EXPECTED["roster_persons"])
 
 
