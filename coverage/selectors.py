@@ -77,13 +77,22 @@ def village_components(
 ) -> dict[int, dict[str, object]]:
     """Counts and sums per village (under ``root``), all of them from one statement
     (:func:`figures_sql`)."""
-    sql, params, kinds = figures_sql(period, ind.INDICATORS, root)
+    statement = figures_sql(period, ind.INDICATORS, root)
+    kinds = statement.kinds
     places = Decimal(1).scaleb(-ind.MONEY_PLACES)
     result: dict[int, dict[str, object]] = {}
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        names = [col[0] for col in cursor.description]
-        for row in cursor.fetchall():
+        try:
+            for name, table_sql, table_params in statement.tables:
+                cursor.execute(f"CREATE TEMP TABLE {name} AS {table_sql}", table_params)
+                cursor.execute(f"CREATE UNIQUE INDEX {name}_pid ON {name} (_pid)")
+            cursor.execute(statement.sql, statement.params)
+            names = [col[0] for col in cursor.description]
+            fetched = cursor.fetchall()
+        finally:
+            for name, _sql, _params in statement.tables:
+                cursor.execute(f"DROP TABLE IF EXISTS {name}")
+        for row in fetched:
             values = dict(zip(names, row, strict=True))
             village = values.pop("_village")
             result[village] = {
@@ -101,9 +110,24 @@ def _money(value) -> Decimal:
     return Decimal(value)
 
 
+@dataclass
+class FiguresStatement:
+    """The figures statement (:func:`figures_sql`), its parameters and each column's kind.
+
+    ``tables`` (SQLite only) are the per-person tables the statement joins by name, each to
+    be stored first as a temporary table with a unique index on ``_pid``: SQLite's planner,
+    given the same tables as sub-queries, scanned some of them in full for every person.
+    """
+
+    sql: str
+    params: list
+    kinds: dict[str, str]
+    tables: list[tuple[str, str, list]] = field(default_factory=list)
+
+
 def figures_sql(
     period: ReportingPeriod, indicators: list[Indicator], root: Place | None
-) -> tuple[str, list, dict[str, str]]:
+) -> FiguresStatement:
     """Every count and sum of ``indicators`` for every village, in one statement.
 
     The spine is the period's roster persons (``q``), one row each with the person's
@@ -124,8 +148,8 @@ def figures_sql(
 
     Every join is on the person id, so on PostgreSQL the statement runs as merge joins
     down the tables' person indexes, in a time that grows with the rows and nothing else
-    (see :func:`_tuned_for_aggregates`). Returns the SQL, its parameters and each column's
-    kind (count or sum).
+    (see :func:`_tuned_for_aggregates`). On SQLite the per-person tables are stored first as
+    temporary tables keyed by person (:class:`FiguresStatement`), so each join is a lookup.
     """
     by_source: dict[str, list[Indicator]] = defaultdict(list)
     for indicator in indicators:
@@ -143,6 +167,17 @@ def figures_sql(
         if name in ind.FLAGS:
             tables[ind.FLAGS[name].table].append(name)
     quote = connection.ops.quote_name
+    tables_first: list[tuple[str, str, list]] = []
+    joins, params_of_joins = [], []
+
+    def join(alias: str, sub_sql: str, sub_params) -> None:
+        if connection.vendor == "sqlite":
+            name = f"_figures_{alias}"
+            tables_first.append((name, sub_sql, list(sub_params)))
+            joins.append(f" LEFT JOIN {name} {alias} ON {alias}._pid = q._pid")
+        else:
+            joins.append(f" LEFT JOIN ({sub_sql}) {alias} ON {alias}._pid = q._pid")
+            params_of_joins.extend(sub_params)
 
     # The spine: roster persons with their household and the flags on their own row.
     leaf = {name: f"(q._c{n} = 1)" for n, name in enumerate(on_row)}
@@ -168,8 +203,8 @@ def figures_sql(
         .values("_pid", "_hid", "_vid", *spine_columns)
         .query.sql_with_params()
     )
-    params = list(params)
     household_columns, household_joins = [], []
+    column_params, join_params = [], []
     for n, name in enumerate(of_household):
         households = ind.HOUSEHOLD_FLAGS[name](period)
         if is_narrow(root):
@@ -178,10 +213,19 @@ def figures_sql(
                 hid__in=Household.objects.filter(village__path__startswith=root.path).values("pk")
             )
         flag_sql, flag_params = households.query.sql_with_params()
-        household_columns.append(f", CASE WHEN g{n}.hid IS NULL THEN 0 ELSE 1 END AS _g{n}")
-        household_joins.append(f" LEFT JOIN ({flag_sql}) g{n} ON g{n}.hid = s._hid")
-        params += flag_params
+        if connection.vendor == "sqlite":
+            # SQLite would scan the whole flag table for every person of a LEFT JOIN here;
+            # a set membership test is looked up in an index it builds once.
+            household_columns.append(
+                f", CASE WHEN s._hid IN ({flag_sql}) THEN 1 ELSE 0 END AS _g{n}"
+            )
+            column_params += flag_params
+        else:
+            household_columns.append(f", CASE WHEN g{n}.hid IS NULL THEN 0 ELSE 1 END AS _g{n}")
+            household_joins.append(f" LEFT JOIN ({flag_sql}) g{n} ON g{n}.hid = s._hid")
+            join_params += flag_params
         leaf[name] = f"(q._g{n} = 1)"
+    params = [*column_params, *params, *join_params]
     # Only generated identifiers and Django-compiled SQL are spliced in; values are bound.
     spine = (
         f"SELECT s.*{''.join(household_columns)}, "  # noqa: S608
@@ -190,12 +234,10 @@ def figures_sql(
     )
 
     # One per-person row per flag table, then per-person totals of each record source.
-    joins = []
     for t, (table_name, flag_names) in enumerate(tables.items()):
         table = _flag_table(period, table_name, flag_names, root)
         table_sql, table_params = table.query.sql_with_params()
-        joins.append(f" LEFT JOIN ({table_sql}) t{t} ON t{t}._pid = q._pid")
-        params += table_params
+        join(f"t{t}", table_sql, table_params)
         leaf.update({name: f"(t{t}._f{k} IS NOT NULL)" for k, name in enumerate(flag_names)})
     columns = [
         f"COUNT(*) FILTER (WHERE {_formula_sql(formula, leaf)}) AS {quote(code)}"
@@ -217,8 +259,7 @@ def figures_sql(
             .annotate(**{i.code: ind.aggregate_expression(i, period) for i in members})
             .query.sql_with_params()
         )
-        joins.append(f" LEFT JOIN ({totals_sql}) r{r} ON r{r}._pid = q._pid")
-        params += totals_params
+        join(f"r{r}", totals_sql, totals_params)
         columns += [f"SUM(r{r}.{quote(i.code)}) AS {quote(i.code)}" for i in members]
         kinds.update({i.code: i.kind for i in members})
     sql = (
@@ -226,7 +267,7 @@ def figures_sql(
         + "".join(joins)
         + " GROUP BY q._vid"
     )
-    return sql, params, kinds
+    return FiguresStatement(sql, [*params, *params_of_joins], kinds, tables_first)
 
 
 def _flag_table(
@@ -249,7 +290,7 @@ def _flag_table(
         # gets NULLs from the LEFT JOIN just the same): leave it out.
         rows = rows.filter(reduce(operator.or_, conditions))
     rows = rows.annotate(_pid=F(table.person))
-    if table.unique:
+    if table.unique and connection.vendor != "sqlite":
         return rows.annotate(**columns).values("_pid", *columns)
     return rows.values("_pid").annotate(**{key: Max(value) for key, value in columns.items()})
 
@@ -364,6 +405,44 @@ def compute_table(period: ReportingPeriod, *, root: Place | None = None) -> Tabl
                 row.values.get(indicator.numerator), row.values.get(indicator.denominator)
             )
     return Table(period=period, rows=rows)
+
+
+def snapshot_table(period: ReportingPeriod, place: Place) -> Table | None:
+    """``place`` and its children with the figures of the snapshot of ``period`` (its year,
+    as of its date): what a report form shows, read instead of computed. ``None`` when that
+    snapshot does not hold all of them (never taken, or a place added since)."""
+    places = (
+        Place.objects.filter(Q(pk=place.pk) | Q(parent=place), level__in=LEVELS_SHOWN)
+        .order_by()
+        .values("id", "name", "level", "path", "parent_id")
+    )
+    rows = {
+        p["id"]: PlaceRow(p["id"], p["name"], p["level"], p["path"], p["parent_id"]) for p in places
+    }
+    money = Decimal(1).scaleb(-ind.MONEY_PLACES)
+    for place_id, code, value in Snapshot.objects.filter(
+        year=period.year, date=period.as_of, place_id__in=list(rows)
+    ).values_list("place_id", "code", "value"):
+        indicator = ind.REGISTRY.get(code)
+        if indicator is None:
+            continue
+        if value is not None and indicator.kind == COUNT:
+            value = int(value)
+        elif value is not None and indicator.kind == SUM:
+            value = value.quantize(money)
+        rows[place_id].values[code] = value
+    if not rows or any(not row.values for row in rows.values()):
+        return None
+    ordered = sorted(
+        rows.values(), key=lambda row: [int(part) for part in row.path.strip("/").split("/")]
+    )
+    return Table(period=period, rows=ordered)
+
+
+def form_table(period: ReportingPeriod, place: Place) -> Table:
+    """The figures of a report form: from the period's snapshot when there is one, computed
+    (for ``place``'s subtree only) when there is none."""
+    return snapshot_table(period, place) or compute_table(period, root=place)
 
 
 def rate(numerator, denominator) -> Decimal | None:

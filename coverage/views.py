@@ -248,40 +248,44 @@ def drilldown_xlsx(request: HttpRequest, code: str, pk: int) -> HttpResponse:
     )
 
 
-def _form_context(request: HttpRequest, slug: str, pk: int):
+def _form_and_place(request: HttpRequest, slug: str, pk: int):
     form = exports.FORMS.get(slug)
     if form is None:
         raise Http404
-    place = _place_for_user_or_404(request.user, pk)
-    period = period_for_page(request)
-    table = selectors.compute_table(period, root=place)
-    return form, place, period, table
+    return form, _place_for_user_or_404(request.user, pk), period_for_page(request)
 
 
 @require_GET
 @login_required
 def form_page(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
-    """The government form as a printable page (A4 landscape), figures linked to their lists."""
-    form, place, period, table = _form_context(request, slug, pk)
-    return render(
-        request,
-        "coverage/form.html",
-        {
-            "form": form,
-            "place": place,
-            "period": period,
-            "title": exports.form_title(form, place, period.year),
-            "unit": exports.reporting_unit(place),
-            "header_rows": exports.header_cells(form),
-            "lines": exports.form_lines(form, table, place),
-        },
-    )
+    """The government form as a printable page (A4 landscape), figures linked to their lists.
+
+    The figures are the period's snapshot. Without one the page comes at once and fetches its
+    table (computed) after it, so nobody looks at a blank screen meanwhile."""
+    form, place, period = _form_and_place(request, slug, pk)
+    table = selectors.snapshot_table(period, place)
+    if table is None and request.htmx:
+        table = selectors.compute_table(period, root=place)
+    lines = None if table is None else exports.form_lines(form, table, place)
+    context = {
+        "form": form,
+        "place": place,
+        "period": period,
+        "header_rows": exports.header_cells(form),
+        "lines": lines,
+    }
+    if request.htmx:
+        return render(request, "coverage/snippets/form_table.html", context)
+    context["title"] = exports.form_title(form, place, period.year)
+    context["unit"] = exports.reporting_unit(place)
+    return render(request, "coverage/form.html", context)
 
 
 @require_GET
 @login_required
 def form_xlsx(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
-    form, place, period, table = _form_context(request, slug, pk)
+    form, place, period = _form_and_place(request, slug, pk)
+    table = selectors.form_table(period, place)
     response = HttpResponse(
         exports.form_xlsx(form, table, place),
         content_type=XLSX_CONTENT_TYPE,

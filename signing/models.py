@@ -312,7 +312,9 @@ class Contract(ChoiceLabels, models.Model):
         ordering = ["-year", "person__household__number", "person_id"]
         constraints = [
             # Covering: coverage reads a year's contracts in person order from this index
-            # alone (coverage.selectors.figures_sql).
+            # alone (coverage.selectors.figures_sql). SQLite cannot build it and gets a
+            # plain one instead (migrations/0006_person_indexes_on_sqlite.py), as do the
+            # other covering constraints below.
             models.UniqueConstraint(
                 fields=["person", "year"],
                 include=["signed_on", "method"],

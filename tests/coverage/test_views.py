@@ -216,3 +216,58 @@ def test_county_user_goes_up_from_a_township(client, county_user, county, townsh
     client.force_login(county_user)
     page = client.get(reverse("coverage:place", kwargs={"pk": township_a.pk}), {"year": YEAR})
     assert reverse("coverage:place", kwargs={"pk": county.pk}) in page.content.decode()
+
+
+@pytest.mark.parametrize("slug", ["work", "signing"])
+def test_form_page_shows_the_snapshot_figures_as_computed(client, county_user, county, world, slug):
+    client.force_login(county_user)
+    url = reverse("coverage:form", kwargs={"pk": county.pk, "slug": slug})
+    from_snapshot = client.get(url, QUERY).context["lines"]
+    Snapshot.objects.all().delete()
+    computed = client.get(url, QUERY, headers={"HX-Request": "true"}).context["lines"]
+    assert [(line.place.name, line.cells) for line in from_snapshot] == [
+        (line.place.name, line.cells) for line in computed
+    ]
+
+
+def test_form_page_reads_the_snapshot_not_the_records(client, county_user, county, world):
+    # What the stored snapshot holds is what the page shows, whatever the records say now.
+    client.force_login(county_user)
+    Snapshot.objects.filter(place=county, code="roster_persons").update(value=123)
+    response = client.get(reverse("coverage:form", kwargs={"pk": county.pk, "slug": "work"}), QUERY)
+    assert f'data-code="roster_persons" data-place="{county.pk}">123<' in response.content.decode()
+
+
+def test_form_page_without_a_snapshot_of_its_day_comes_at_once_and_fetches_its_table(
+    client, county_user, county, world
+):
+    client.force_login(county_user)
+    day = AS_OF - datetime.timedelta(days=1)
+    url = reverse("coverage:form", kwargs={"pk": county.pk, "slug": "work"})
+    response = client.get(url, {"year": YEAR, "as_of": day.isoformat()})
+    content = response.content.decode()
+    assert 'data-testid="form-computing"' in content and 'hx-trigger="load"' in content
+    assert 'data-testid="form-table"' not in content
+
+
+def test_form_table_without_a_snapshot_of_its_day_is_computed(client, county_user, county, world):
+    client.force_login(county_user)
+    day = AS_OF - datetime.timedelta(days=1)
+    response = client.get(
+        reverse("coverage:form", kwargs={"pk": county.pk, "slug": "work"}),
+        {"year": YEAR, "as_of": day.isoformat()},
+        headers={"HX-Request": "true"},
+    )
+    total = response.context["lines"][-1]
+    assert 'data-testid="form-table"' in response.content.decode()
+    assert {i.code: v for i, v in total.cells}["roster_persons"] == sum(EXPECTED["roster_persons"])
+
+
+@pytest.mark.parametrize("view", ["coverage:form", "coverage:form_xlsx"])
+def test_form_from_a_snapshot_takes_a_fixed_number_of_queries(
+    client, county_user, county, world, view, django_assert_num_queries
+):
+    client.force_login(county_user)
+    url = reverse(view, kwargs={"pk": county.pk, "slug": "signing"})
+    with django_assert_num_queries(10):  # session, user, place, places, snapshot, unit...
+        client.get(url, QUERY)
