@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from healthpov.places.models import Institution
 from healthpov.places.scoping import hospitals_choosable_by
+from signing.catalogue import diseases_in_force, packages_in_force
 from signing.models import (
     BookletStatus,
     Disease,
@@ -70,7 +71,7 @@ class ContractForm(HouseholdForm):
         self.fields["team"].queryset = Team.objects.visible_to(self.user).select_related(
             "institution"
         )
-        self.fields["package"].queryset = ServicePackage.objects.filter(year=self.year)
+        self.fields["package"].queryset = packages_in_force(self.year)
 
 
 class UnsignedForm(HouseholdForm):
@@ -140,9 +141,7 @@ class ChronicForm(HouseholdForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["disease"].queryset = Disease.objects.filter(
-            year=self.year, is_key_chronic=True
-        )
+        self.fields["disease"].queryset = diseases_in_force(self.year, is_key_chronic=True)
 
 
 class DiagnosisForm(HouseholdForm):
@@ -152,9 +151,7 @@ class DiagnosisForm(HouseholdForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["disease"].queryset = Disease.objects.filter(
-            year=self.year, is_special_outpatient=True
-        )
+        self.fields["disease"].queryset = diseases_in_force(self.year, is_special_outpatient=True)
 
 
 class BookletForm(HouseholdForm):

@@ -21,7 +21,7 @@ from django.utils.translation import gettext_lazy
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from households.imports import Column, PersonLedger, Row, normalise, register
-from signing.catalogue import Catalogue
+from signing.catalogue import Catalogue, packages_in_force
 from signing.models import (
     Booklet,
     BookletStatus,
@@ -30,7 +30,6 @@ from signing.models import (
     FulfilmentKind,
     FulfilmentRecord,
     HealthCheck,
-    ServicePackage,
     SignMethod,
     SpecialDiseaseDiagnosis,
     Team,
@@ -228,8 +227,9 @@ class ContractLedger(UpsertLedger):
             self.context.scoped(Team.objects.all()), (r["team"] for r in rows if r["team"])
         )
         self.packages = {
-            (p.year, p.name): p
-            for p in ServicePackage.objects.filter(name__in={r["package"] for r in rows})
+            (year, p.name): p
+            for year in {r["year"] for r in rows if r["year"]}
+            for p in packages_in_force(year).filter(name__in={r["package"] for r in rows})
         }
 
     def existing(self, rows):

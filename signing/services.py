@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from healthpov.places.models import Institution
 from households.models import Person
+from signing.catalogue import package_year_in_force, packages_in_force
 from signing.models import (
     Booklet,
     BookletStatus,
@@ -99,7 +100,7 @@ def contract_sign(
         )
     if team is not None and not Team.objects.visible_to(actor).filter(pk=team.pk).exists():
         raise ValidationError(_("That team is not in your area."))
-    if package is not None and package.year != year:
+    if package is not None and package.year != package_year_in_force(year):
         raise ValidationError(_("The package belongs to another year."))
     if Contract.objects.filter(person=person, year=year).exists():
         raise ValidationError(
@@ -137,7 +138,7 @@ def contract_renew(
     year = contract.year + 1
     package = None
     if contract.package_id:
-        package = ServicePackage.objects.filter(year=year, name=contract.package.name).first()
+        package = packages_in_force(year).filter(name=contract.package.name).first()
     return contract_sign(
         person=contract.person,
         year=year,
