@@ -19,6 +19,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from healthpov.accounts.masking import mask_id_number
 from healthpov.exports import XLSX_CONTENT_TYPE, xlsx_response
 from healthpov.operations.dispatch import enqueue
+from healthpov.period import period_for_page
 from healthpov.places.scoping import get_visible_or_404, id_for_page
 from households import selectors, services, tasks
 from households.forms import (
@@ -153,10 +154,17 @@ def household_detail(
     the signing and treatment sections."""
     household = _household_for(request, pk)
     case_file = selectors.household_case_file(household=household)
+    # The sections of other apps show the records of this year (the working year by default).
+    period = period_for_page(request)
     return render(
         request,
         template_name,
-        {"household": household, "members": case_file.members, "case_file": case_file},
+        {
+            "household": household,
+            "members": case_file.members,
+            "case_file": case_file,
+            "period": period,
+        },
     )
 
 
