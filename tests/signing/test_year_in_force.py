@@ -62,9 +62,7 @@ def test_a_year_before_every_package_uses_the_earliest(catalogue_2024):
     assert [p.year for p in packages_in_force(2019)] == [2024]
 
 
-def test_contract_signed_in_a_later_year_takes_the_package_in_force(
-    catalogue_2024, member, user_a
-):
+def test_contract_signed_in_a_later_year_takes_the_package_in_force(catalogue_2024, member, user_a):
     contract = services.contract_sign(
         person=member,
         year=2026,
