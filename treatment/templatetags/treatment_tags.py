@@ -28,4 +28,4 @@ def yuan(value) -> str:
 def household_treatment(household, year=None):
     """Cases and stays of a household's members, of ``year`` when given (the household page
     already checked access)."""
-    return select_household_treatment(household, year=year)
+    return select_household_treatment(household, year=int(year) if year else None)
