@@ -2,7 +2,7 @@
 
 Deterministic (``random.Random(DEMO_SEED)``; the persons are those of seed 000 in 2018, born
 on the same days whatever the year the demo is built in) and idempotent (built once per county;
-a second run changes nothing, a run for another year only adds that year's roster entries).
+a second run changes nothing).
 Every ID is a valid GB 11643 number with region code 350429.
 
 **The demo's year** (:class:`DemoCalendar`). Seed 000 describes the county in 2018 as of
@@ -236,7 +236,6 @@ class _Builder:
 def build_demo(county: Place, calendar: DemoCalendar | None = None) -> None:
     calendar = calendar or DemoCalendar.of()
     if Household.objects.filter(village__path__startswith=county.path).exists():
-        _roster_year(county, calendar.year)
         return
     builder = _Builder()
     rng = builder.rng
@@ -347,12 +346,4 @@ def build_demo(county: Place, calendar: DemoCalendar | None = None) -> None:
             person.pk = person.id = ids[person.id_number]
     RosterEntry.objects.bulk_create(
         [RosterEntry(person=p, year=calendar.year) for p in persons], batch_size=1000
-    )
-
-
-def _roster_year(county: Place, year: int) -> None:
-    """Put the demo persons on the roster of ``year`` too (the registry is built once)."""
-    persons = demo_persons(county).exclude(roster_entries__year=year).values_list("pk", flat=True)
-    RosterEntry.objects.bulk_create(
-        [RosterEntry(person_id=pk, year=year) for pk in persons], batch_size=1000
     )

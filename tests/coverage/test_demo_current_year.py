@@ -90,6 +90,18 @@ def test_seed_demo_twice_changes_nothing(current_demo):
     assert before == after
 
 
+@pytest.mark.django_db
+def test_seed_demo_of_another_year_on_the_same_database_adds_nothing(current_demo):
+    from django.core.management import call_command
+
+    from signing.models import Contract
+
+    err = io.StringIO()
+    call_command("seed_demo", "--year", "2018", stdout=io.StringIO(), stderr=err)
+    assert not Contract.objects.filter(year=2018).exists()
+    assert "fresh database" in err.getvalue()
+
+
 # The rule that moves seed 000's dates into the demo year (households.demo.DemoCalendar).
 SEED_DAYS = [
     datetime.date(2008, 1, 1) + datetime.timedelta(days=n) for n in range(0, 4200, 3)

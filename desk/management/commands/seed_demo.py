@@ -8,7 +8,8 @@ from coverage import demo as coverage_demo
 from healthpov.period import ReportingPeriod, last_year_allowed
 from healthpov.places.demo import DEMO_PASSWORD, build_places, build_users
 from households import demo as households_demo
-from households.demo import DEMO_YEAR, DemoCalendar
+from households.demo import DEMO_YEAR, DemoCalendar, demo_persons
+from households.models import RosterEntry
 from inspections import demo as inspections_demo
 from remediation import demo as remediation_demo
 from signing import demo as signing_demo
@@ -29,7 +30,8 @@ class Command(BaseCommand):
     help = (
         "Build the demo county with one user per role, in the current year as of today (seed"
         " 000's figures hold on that day). --year 2018 builds the historical county as of"
-        " 2018-06-04. Safe to run again; a run for another year adds that year."
+        " 2018-06-04. Safe to run again. A database holds the demo of one year: a run for"
+        " another year changes nothing and says so."
     )
 
     def add_arguments(self, parser) -> None:
@@ -49,17 +51,34 @@ class Command(BaseCommand):
         calendar = self._calendar(year, as_of)
         county = build_places()
         users = build_users(county)
+        built = set(
+            RosterEntry.objects.filter(person__in=demo_persons(county))
+            .values_list("year", flat=True)
+            .distinct()
+        )
+        if built - {calendar.year}:
+            # The demo's records of one year would count in another's figures (registrations
+            # and diagnoses are not per year), so one database holds one demo year.
+            self.stderr.write(
+                self.style.WARNING(
+                    f"The demo county holds the demo of {min(built)}; nothing was added. Build"
+                    f" {calendar.year} in a fresh database (e.g. remove var/healthpov.sqlite3)."
+                )
+            )
+            self._logins(county, users, min(built))
+            return
         for app, module in DEMO_APPS:
             if module in (inspections_demo, remediation_demo):
                 module.build_demo(county)  # campaigns and items are dated from today
             else:
                 module.build_demo(county, calendar)
             self.stdout.write(f"demo: {app} ready")
+        self._logins(county, users, calendar.year, calendar.as_of)
+
+    def _logins(self, county, users, year: int, as_of: datetime.date | None = None) -> None:
+        when = f" as of {as_of.isoformat()}" if as_of else ""
         self.stdout.write(
-            self.style.SUCCESS(
-                f"Demo county {county.name} is ready for {calendar.year}"
-                f" as of {calendar.as_of.isoformat()}. Logins:"
-            )
+            self.style.SUCCESS(f"Demo county {county.name} is ready for {year}{when}. Logins:")
         )
         for username, role, place in users:
             self.stdout.write(f"  {username:<12} {DEMO_PASSWORD}   {role} · {place}")
