@@ -5,19 +5,39 @@ from __future__ import annotations
 import datetime
 import operator
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Context, Decimal
 from functools import reduce
+from typing import Any
 
 from django.db import connection
 from django.db.models import Case, F, Max, Q, QuerySet, Value, When
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
 
 from coverage import indicators as ind
 from coverage.indicators import COUNT, RATE, SUM, Indicator
 from coverage.models import IndicatorTarget, Snapshot
+from healthpov.exports import personal_value
 from healthpov.period import ReportingPeriod
 from healthpov.places.models import Place
+from signing import followups
+from signing import selectors as signing
+from signing.models import (
+    BookletStatus,
+    ChronicRegistration,
+    FulfilmentKind,
+    FulfilmentRecord,
+    HealthCheck,
+    SpecialDiseaseDiagnosis,
+)
+from treatment.models import (
+    BREACH_DEPOSIT,
+    BREACH_NOT_ONE_STOP,
+    BREACH_OVER_CAP,
+    TreatmentPolicy,
+)
 
 RATE_PLACES = Decimal("0.000001")
 LEVELS_SHOWN = ("province", "city", "county", "township", "village")
@@ -379,12 +399,317 @@ def _with_display_relations(qs: QuerySet, unit: str) -> QuerySet:
         )
     if unit == ind.HOUSEHOLD:
         return qs.select_related("village", "township").order_by("number", "pk")
-    related = ["person", "person__household", "person__household__village"]
+    related = [
+        "person",
+        "person__household",
+        "person__household__village",
+        "person__household__township",
+    ]
     if unit == ind.CASE:
         related += ["disease", "hospital"]
     elif unit == ind.STAY:
         related += ["hospital"]
     return qs.select_related(*related).order_by("person__household__number", "pk")
+
+
+# ---------------------------------------------------------------------------------------
+# The drill-down table: the same columns on the page and in its .xlsx. Each row names its
+# township and village and links to its household; the columns that explain a row (why a
+# person is unsigned, which quarters a follow-up was missed, the booklet's state, a stay's
+# breaches) are read from the rules of the app that owns the records.
+# ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DrilldownColumn:
+    header: Promise | str
+    value: Callable[[Any, bool], Any]  # (row, reveal) -> cell
+
+
+@dataclass(frozen=True)
+class Explanation:
+    """A column computed for a batch of rows at once (one or two queries a batch)."""
+
+    header: Promise | str
+    cells: Callable[[list, ReportingPeriod], list[str]]
+
+
+@dataclass
+class DrilldownRow:
+    household_id: int
+    person_id: int | None
+    cells: list[Any]
+
+
+@dataclass
+class DrilldownTable:
+    headers: list[str]
+    rows: list[DrilldownRow]
+
+
+def _id_number(person, reveal: bool) -> str:
+    return personal_value(person.id_number, kind="id_number", reveal=reveal)
+
+
+def _phone(phone: str, reveal: bool) -> str:
+    return personal_value(phone, kind="phone", reveal=reveal)
+
+
+def _person_columns(person_of: Callable[[Any], Any]) -> list[DrilldownColumn]:
+    return [
+        DrilldownColumn(_("Township"), lambda r, v: person_of(r).household.township.name),
+        DrilldownColumn(_("Village"), lambda r, v: person_of(r).household.village.name),
+        DrilldownColumn(_("Household number"), lambda r, v: person_of(r).household.number),
+        DrilldownColumn(_("Name"), lambda r, v: person_of(r).name),
+        DrilldownColumn(_("ID number"), lambda r, v: _id_number(person_of(r), v)),
+        DrilldownColumn(_("Phone"), lambda r, v: _phone(person_of(r).phone, v)),
+    ]
+
+
+def _of_record(row):
+    return row.person
+
+
+def _itself(row):
+    return row
+
+
+UNIT_COLUMNS: dict[str, list[DrilldownColumn]] = {
+    ind.PERSON: [
+        *_person_columns(_itself),
+        DrilldownColumn(_("Sex"), lambda p, v: p.get_sex_display()),
+        DrilldownColumn(_("Birth date"), lambda p, v: p.birth_date),
+        DrilldownColumn(_("Poverty status"), lambda p, v: p.household.get_poverty_status_display()),
+    ],
+    ind.HOUSEHOLD: [
+        DrilldownColumn(_("Township"), lambda h, v: h.township.name),
+        DrilldownColumn(_("Village"), lambda h, v: h.village.name),
+        DrilldownColumn(_("Household number"), lambda h, v: h.number),
+        DrilldownColumn(_("Head of household"), lambda h, v: h.head_name),
+        DrilldownColumn(_("Phone"), lambda h, v: _phone(h.phone, v)),
+        DrilldownColumn(_("Poverty status"), lambda h, v: h.get_poverty_status_display()),
+        DrilldownColumn(_("Main cause"), lambda h, v: h.get_main_cause_display()),
+    ],
+    ind.CASE: [
+        *_person_columns(_of_record),
+        DrilldownColumn(_("Disease"), lambda c, v: c.disease.name),
+        DrilldownColumn(_("Screening date"), lambda c, v: c.screening_date),
+        DrilldownColumn(_("Status"), lambda c, v: c.get_status_display()),
+        DrilldownColumn(_("Treatment date"), lambda c, v: c.treatment_date),
+    ],
+    ind.STAY: [
+        *_person_columns(_of_record),
+        DrilldownColumn(_("Hospital"), lambda s, v: s.hospital_display),
+        DrilldownColumn(_("Discharged"), lambda s, v: s.discharged_on),
+        DrilldownColumn(_("Total cost"), lambda s, v: s.total_cost),
+        DrilldownColumn(_("Personal payment"), lambda s, v: s.personal_payment),
+    ],
+    ind.RECORD: [
+        *_person_columns(_of_record),
+        DrilldownColumn(_("Date"), lambda r, v: r.served_on),
+    ],
+}
+
+
+def _unsigned_reasons(persons: list, period: ReportingPeriod) -> list[str]:
+    """Why each person is not signed: the reason recorded, or that none is (signing's two
+    tables, as the figure counts them)."""
+    ids = [p.pk for p in persons]
+    signed = set(
+        signing.contracts_as_of(period.year, period.as_of)
+        .filter(person_id__in=ids)
+        .values_list("person_id", flat=True)
+    )
+    reasons = {
+        record.person_id: record.get_reason_display()
+        for record in signing.unsigned_records_as_of(period.year, period.as_of).filter(
+            person_id__in=ids
+        )
+    }
+    return [
+        "" if p.pk in signed else str(reasons.get(p.pk) or _("No reason recorded")) for p in persons
+    ]
+
+
+def _contracts(persons: list, period: ReportingPeriod) -> list[str]:
+    contracts = {
+        c.person_id: c
+        for c in signing.contracts_as_of(period.year, period.as_of).filter(
+            person_id__in=[p.pk for p in persons]
+        )
+    }
+    cells = []
+    for person in persons:
+        contract = contracts.get(person.pk)
+        cells.append(
+            f"{contract.signed_on:%Y-%m-%d} {contract.get_method_display()}" if contract else ""
+        )
+    return cells
+
+
+def _quarters_missed(persons: list, period: ReportingPeriod) -> list[str]:
+    """The follow-up quarters of the year missed by the figure's day: signing's follow-up
+    engine (``status_from_records``) over the records of the batch, loaded at once."""
+    ids = [p.pk for p in persons]
+    registrations: dict[int, list] = defaultdict(list)
+    for registration in ChronicRegistration.objects.filter(person_id__in=ids).select_related(
+        "disease"
+    ):
+        registrations[registration.person_id].append(registration)
+    dates: dict[int, list] = defaultdict(list)
+    for person_id, served_on in FulfilmentRecord.objects.filter(
+        person_id__in=ids, kind=FulfilmentKind.FOLLOW_UP, served_on__year=period.year
+    ).values_list("person_id", "served_on"):
+        dates[person_id].append(served_on)
+    cells = []
+    for person in persons:
+        status = followups.status_from_records(
+            registrations[person.pk], dates[person.pk], period.end
+        )
+        missed = [q.quarter.label() for q in status.quarters if q.state == followups.OVERDUE]
+        cells.append(
+            "、".join(missed) if missed else ("" if not status.is_patient else str(_("None")))
+        )
+    return cells
+
+
+def _booklet_states(persons: list, period: ReportingPeriod) -> list[str]:
+    """Each special-disease diagnosis with its booklet's state on the day (an expired
+    booklet is pending again: ``Booklet.effective_status``)."""
+    states: dict[int, list[str]] = defaultdict(list)
+    diagnoses = (
+        SpecialDiseaseDiagnosis.objects.filter(
+            person_id__in=[p.pk for p in persons],
+            diagnosed_on__lte=period.as_of,
+            disease__is_special_outpatient=True,
+        )
+        .select_related("disease", "booklet")
+        .order_by("diagnosed_on", "pk")
+    )
+    for diagnosis in diagnoses:
+        booklet = signing.booklet_of(diagnosis)
+        status = booklet.effective_status(period.as_of) if booklet else BookletStatus.PENDING
+        states[diagnosis.person_id].append(
+            f"{diagnosis.disease.name}: {BookletStatus(status).label}"
+        )
+    return ["；".join(states[p.pk]) for p in persons]
+
+
+def _health_checks(persons: list, period: ReportingPeriod) -> list[str]:
+    last = dict(
+        HealthCheck.objects.filter(
+            person_id__in=[p.pk for p in persons],
+            checked_on__gte=period.start,
+            checked_on__lte=period.end,
+        )
+        .values("person_id")
+        .annotate(last=Max("checked_on"))
+        .values_list("person_id", "last")
+    )
+    return [f"{last[p.pk]:%Y-%m-%d}" if p.pk in last else "" for p in persons]
+
+
+BREACH_LABELS = {
+    BREACH_DEPOSIT: _("Deposit taken"),
+    BREACH_NOT_ONE_STOP: _("Not settled one-stop"),
+    BREACH_OVER_CAP: _("Personal share above the cap"),
+}
+
+
+def _stay_breaches(stays: list, period: ReportingPeriod) -> list[str]:
+    """A stay's breaches as treatment's rule finds them (``InpatientStay.breaches``)."""
+    cap = TreatmentPolicy.for_year(period.year).personal_share_cap
+    return ["、".join(str(BREACH_LABELS[b]) for b in stay.breaches(cap)) for stay in stays]
+
+
+UNSIGNED_REASON = Explanation(_("Reason not signed"), _unsigned_reasons)
+CONTRACT = Explanation(_("Contract signed"), _contracts)
+QUARTERS_MISSED = Explanation(_("Follow-up quarters missed"), _quarters_missed)
+BOOKLETS = Explanation(_("Booklet"), _booklet_states)
+HEALTH_CHECK = Explanation(_("Health check"), _health_checks)
+BREACHES = Explanation(_("Breaches"), _stay_breaches)
+
+# Person flags (coverage.indicators) and the column that explains a row counted by them.
+FLAG_EXPLANATIONS: dict[str, Explanation] = {
+    "signed": CONTRACT,
+    "e_signed": CONTRACT,
+    "chronic": QUARTERS_MISSED,
+    "hypertension": QUARTERS_MISSED,
+    "diabetes": QUARTERS_MISSED,
+    "followup_compliant": QUARTERS_MISSED,
+    "special_disease": BOOKLETS,
+    "booklet_valid": BOOKLETS,
+    "health_checked": HEALTH_CHECK,
+}
+
+
+def explanations(indicator: Indicator, period: ReportingPeriod) -> list[Explanation]:
+    """The columns that explain the rows of ``indicator``'s list."""
+    counted = ind.REGISTRY[indicator.list_code]
+    unit = ind.SOURCES[counted.source].unit
+    if unit == ind.STAY:
+        return [BREACHES]
+    if unit != ind.PERSON:
+        return []
+    flags = ind.flags_of(counted.condition(period))
+    if counted.code.startswith("unsigned"):
+        return [UNSIGNED_REASON]
+    found: list[Explanation] = []
+    for name in flags:
+        explanation = FLAG_EXPLANATIONS.get(name)
+        if explanation is not None and explanation not in found:
+            found.append(explanation)
+    return found
+
+
+def drilldown_headers(indicator: Indicator, period: ReportingPeriod) -> list[str]:
+    columns = UNIT_COLUMNS[indicator.unit]
+    return [str(c.header) for c in columns] + [
+        str(e.header) for e in explanations(indicator, period)
+    ]
+
+
+def drilldown_rows(
+    rows: Iterable, *, indicator: Indicator, period: ReportingPeriod, reveal: bool = False
+) -> list[DrilldownRow]:
+    """One batch of a drill-down's rows (a page, or a chunk of the export) as cells."""
+    rows = list(rows)
+    unit = indicator.unit
+    columns = UNIT_COLUMNS[unit]
+    extra = [e.cells(rows, period) for e in explanations(indicator, period)]
+    result = []
+    for index, row in enumerate(rows):
+        if unit == ind.HOUSEHOLD:
+            household_id, person_id = row.pk, None
+        elif unit == ind.PERSON:
+            household_id, person_id = row.household_id, row.pk
+        else:
+            household_id, person_id = row.person.household_id, row.person_id
+        cells = [c.value(row, reveal) for c in columns] + [cells[index] for cells in extra]
+        result.append(DrilldownRow(household_id, person_id, cells))
+    return result
+
+
+def drilldown_export_rows(
+    rows: QuerySet, *, indicator: Indicator, period: ReportingPeriod, reveal: bool
+) -> Iterator[list[Any]]:
+    """Every row of a drill-down as export cells, read a chunk at a time."""
+    batch: list = []
+    for row in rows.iterator(chunk_size=EXPORT_CHUNK):
+        batch.append(row)
+        if len(batch) == EXPORT_CHUNK:
+            yield from _cells_of(batch, indicator, period, reveal)
+            batch = []
+    if batch:
+        yield from _cells_of(batch, indicator, period, reveal)
+
+
+EXPORT_CHUNK = 2000
+
+
+def _cells_of(batch, indicator, period, reveal) -> Iterator[list[Any]]:
+    for row in drilldown_rows(batch, indicator=indicator, period=period, reveal=reveal):
+        yield row.cells
 
 
 # ---------------------------------------------------------------------------------------

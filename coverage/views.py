@@ -8,13 +8,14 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from coverage import exports, selectors
 from coverage import indicators as ind
 from coverage.models import RecomputeRun
 from coverage.services import recompute_run_start
-from healthpov.exports import XLSX_CONTENT_TYPE
+from healthpov.accounts.models import User
+from healthpov.exports import XLSX_CONTENT_TYPE, personal_xlsx_response, reveal_requested
 from healthpov.period import FIRST_YEAR, ReportingPeriod, last_year_allowed, period_for_page
 from healthpov.places.models import Place
 from healthpov.places.scoping import get_visible_or_404, places_visible_to
@@ -68,9 +69,9 @@ TREND_CODES = [
 ]
 
 
-def _get_place(request: HttpRequest, pk: int) -> Place:
+def _place_for_user_or_404(user: User, pk: int) -> Place:
     """The one access helper for places: outside the user's subtrees is a 404."""
-    return get_visible_or_404(Place, request.user, pk=pk)
+    return get_visible_or_404(Place, user, pk=pk)
 
 
 def _require_county_level(request: HttpRequest) -> None:
@@ -101,7 +102,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 @login_required
 def place_dashboard(request: HttpRequest, pk: int) -> HttpResponse:
     """A place's figures from the latest snapshot, its children ranked, charts and trends."""
-    place = _get_place(request, pk)
+    place = _place_for_user_or_404(request.user, pk)
     years = selectors.snapshot_years(place)
     period = period_for_page(request, default_year=years[0] if years else None)
     year = period.year
@@ -190,18 +191,24 @@ def _card(code: str, values: dict, targets: dict) -> dict:
     }
 
 
-@require_GET
-@login_required
-def drilldown(request: HttpRequest, code: str, pk: int) -> HttpResponse:
-    """The persons / households / cases / stays one figure counts; as many as the figure."""
+def _drilldown_of(request: HttpRequest, code: str, pk: int):
+    """The indicator, place, period and rows of one figure's list, scoped to the user."""
     indicator = ind.REGISTRY.get(code)
     if indicator is None or not indicator.available():
         raise Http404
-    place = _get_place(request, pk)
+    place = _place_for_user_or_404(request.user, pk)
     period = period_for_page(request)
     rows = selectors.indicator_rows(
         indicator=indicator, place=place, period=period, user=request.user
     )
+    return indicator, place, period, rows
+
+
+@require_GET
+@login_required
+def drilldown(request: HttpRequest, code: str, pk: int) -> HttpResponse:
+    """The persons / households / cases / stays one figure counts; as many as the figure."""
+    indicator, place, period, rows = _drilldown_of(request, code, pk)
     page = Paginator(rows, 100).get_page(request.GET.get("page"))
     counted = ind.REGISTRY[indicator.list_code]
     query = request.GET.copy()
@@ -216,8 +223,28 @@ def drilldown(request: HttpRequest, code: str, pk: int) -> HttpResponse:
             "place": place,
             "period": period,
             "page": page,
+            "headers": selectors.drilldown_headers(indicator, period),
+            "rows": selectors.drilldown_rows(page.object_list, indicator=indicator, period=period),
             "query": query.urlencode(),
         },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def drilldown_xlsx(request: HttpRequest, code: str, pk: int) -> HttpResponse:
+    """The drill-down list as .xlsx: the same rows and columns, masked unless a user who may
+    reveal personal data POSTs ``reveal=1`` (recorded in the audit)."""
+    indicator, place, period, rows = _drilldown_of(request, code, pk)
+    reveal = reveal_requested(request)
+    title = f"{indicator.label}-{place.name}"
+    return personal_xlsx_response(
+        request,
+        f"{title}-{period.as_of.isoformat()}.xlsx",
+        selectors.drilldown_headers(indicator, period),
+        selectors.drilldown_export_rows(rows, indicator=indicator, period=period, reveal=reveal),
+        reveal=reveal,
+        sheet_title=str(indicator.label),
     )
 
 
@@ -225,7 +252,7 @@ def _form_context(request: HttpRequest, slug: str, pk: int):
     form = exports.FORMS.get(slug)
     if form is None:
         raise Http404
-    place = _get_place(request, pk)
+    place = _place_for_user_or_404(request.user, pk)
     period = period_for_page(request)
     table = selectors.compute_table(period, root=place)
     return form, place, period, table

@@ -10,63 +10,37 @@ selectors as the work lists, scoped the same way; users who see the same places 
 from __future__ import annotations
 
 import datetime
-from collections.abc import Callable
 
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
+from desk.selectors import WORK_COUNTS
 from healthpov.accounts.models import User
 from healthpov.notifications.models import Notification
 from healthpov.notifications.services import notifications_create_each
-from signing import selectors
-from signing.selectors import ListFilters
-from treatment.selectors import cases_without_recent_call
+from healthpov.period import ReportingPeriod
 
-# (key, label, count of a user's list on a day); each count is one SQL query (plus the year's
-# follow-up policy).
-COUNTERS: list[tuple[str, str, Callable[[User, datetime.date], int]]] = [
-    (
-        "followups_due",
-        gettext_lazy("follow-ups due"),
-        lambda user, day: selectors.followups_due(user, day, ListFilters()).count(),
-    ),
-    (
-        "contracts_expiring",
-        gettext_lazy("contracts expiring"),
-        lambda user, day: selectors.contracts_expiring(user, day, ListFilters()).count(),
-    ),
-    (
-        "booklets_to_handle",
-        gettext_lazy("booklets to handle"),
-        lambda user, day: selectors.booklets_to_handle(user, day, ListFilters()).count(),
-    ),
-    (
-        "health_checks_missing",
-        gettext_lazy("health checks missing"),
-        lambda user, day: selectors.health_checks_missing(user, day.year, ListFilters()).count(),
-    ),
-    (
-        "unsigned_without_reason",
-        gettext_lazy("unsigned without a reason"),
-        lambda user, day: selectors.unsigned_without_reason(
-            user, day.year, day, ListFilters()
-        ).count(),
-    ),
-    (
-        "cases_without_call",
-        gettext_lazy("major-illness cases without a call for 90 days"),
-        lambda user, day: cases_without_recent_call(user, as_of=day).count(),
-    ),
+# The work lists the reminder names, counted by the same entries as the home page's tiles;
+# each count is one SQL query (plus the year's follow-up policy).
+REMINDED_WORK = [
+    "followups_due",
+    "contracts_expiring",
+    "booklets_to_handle",
+    "health_checks_missing",
+    "unsigned_without_reason",
+    "cases_without_call",
 ]
-
 
 REMINDED_ROLES = (User.Role.TOWNSHIP_STAFF, User.Role.VILLAGE_DOCTOR)
 
 
 def work_due_counts(user: User, day: datetime.date) -> list[tuple[str, str, int]]:
     """(key, label, count) of every work list of ``user`` on ``day``."""
-    return [(key, str(label), count(user, day)) for key, label, count in COUNTERS]
+    period = ReportingPeriod.of(as_of=day)
+    return [
+        (key, str(WORK_COUNTS[key].label), WORK_COUNTS[key].count(user, period))
+        for key in REMINDED_WORK
+    ]
 
 
 def send_work_reminders(day: datetime.date | None = None) -> int:

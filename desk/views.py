@@ -29,17 +29,34 @@ def home(request: HttpRequest) -> HttpResponse:
     if user.role == user.Role.INSPECTOR:
         groups = selectors.inspection_assignments(user)
         return render(request, "desk/home_inspector.html", {"groups": groups})
+    period = ReportingPeriod.current()
     if user.is_county_level:
         rows = selectors.township_counts(user)
+        snapshot_date, gaps = selectors.indicators_below_target(user.place, period)
         context = {
+            "period": period,
+            "tiles": selectors.work_tiles(user, selectors.COUNTY_WORK, period),
+            "overdue_by_township": selectors.overdue_items_by_township(user),
+            "snapshot_date": snapshot_date,
+            "gaps": gaps,
             "rows": rows,
             "total": selectors.totals(rows),
             # A city or province user sees several counties: name each township's county.
             "show_parent": len({row.place.parent_id for row in rows}) > 1,
         }
         return render(request, "desk/home_county.html", context)
+    work = (
+        selectors.VILLAGE_DOCTOR_WORK
+        if user.role == user.Role.VILLAGE_DOCTOR
+        else selectors.TOWNSHIP_WORK
+    )
     rows = selectors.village_counts(user)
-    context = {"rows": rows, "total": selectors.totals(rows)}
+    context = {
+        "period": period,
+        "tiles": selectors.work_tiles(user, work, period),
+        "rows": rows,
+        "total": selectors.totals(rows),
+    }
     return render(request, "desk/home_township.html", context)
 
 

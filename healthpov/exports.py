@@ -8,6 +8,12 @@ may see the full value.
 
     from healthpov.exports import xlsx_response
     return xlsx_response("花名册.xlsx", headers, rows, sheet_title="花名册")
+
+Exports of persons offer full ID numbers and phones to users who may reveal them: the export
+view answers GET with masked values and a POST carrying ``reveal=1`` (never a URL parameter)
+with full ones, refused (403) to anyone else. :func:`reveal_requested` reads that choice and
+:func:`personal_xlsx_response` records the reveal in the audit with the number of rows
+(``healthpov.accounts.models.ExportReveal``). Template: ``snippets/export_reveal_form.html``.
 """
 
 from __future__ import annotations
@@ -18,7 +24,8 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 from urllib.parse import quote
 
-from django.http import HttpResponse
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
@@ -30,14 +37,37 @@ from openpyxl.worksheet.properties import PageSetupProperties
 from openpyxl.worksheet.worksheet import Worksheet
 
 from healthpov.accounts.masking import mask_id_number, mask_phone
+from healthpov.accounts.services import export_reveal_record
 
-FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "\n")
+REVEAL_FIELD = "reveal"
+FORMULA_TRIGGERS = (
+    "=",
+    "+",
+    "-",
+    "@",
+    "\t",
+    "\r",
+    "\n",
+    # Full-width and small-form look-alikes: spreadsheet programs with East Asian input read
+    # them as = + - @.
+    "\uff1d",  # ＝
+    "\uff0b",  # ＋
+    "\uff0d",  # －
+    "\uff20",  # ＠
+    "\ufe66",  # ﹦
+    "\ufe62",  # ﹢
+    "\ufe63",  # ﹣
+    "\ufe6b",  # ﹫
+)
+# Spaces a spreadsheet program skips before it looks for a formula (ASCII and ideographic).
+LEADING_SPACES = " \u3000"
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def neutralise(value: Any) -> Any:
-    """A text starting with = + - @ TAB CR LF gets a leading apostrophe so it stays text."""
-    if isinstance(value, str) and value.startswith(FORMULA_TRIGGERS):
+    """A text starting (after spaces) with = + - @ TAB CR LF or a full-width look-alike gets a
+    leading apostrophe so it stays text. The one rule for every export and report."""
+    if isinstance(value, str) and value.lstrip(LEADING_SPACES).startswith(FORMULA_TRIGGERS):
         return "'" + value
     return value
 
@@ -120,4 +150,52 @@ def xlsx_response(
         write_xlsx(headers, rows, sheet_title=sheet_title), content_type=XLSX_CONTENT_TYPE
     )
     response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename)}"
+    return response
+
+
+def reveal_requested(request: HttpRequest) -> bool:
+    """Whether an export is to carry full ID numbers and phones: only when POSTed with
+    ``reveal=1``; a user who may not reveal personal data is refused (403)."""
+    if request.method != "POST" or request.POST.get(REVEAL_FIELD) != "1":
+        return False
+    if not request.user.may_reveal_personal_data:
+        raise PermissionDenied
+    return True
+
+
+class _Counted:
+    """Passes rows through, counting them."""
+
+    def __init__(self, rows: Iterable[Sequence[Any]]) -> None:
+        self.rows = rows
+        self.count = 0
+
+    def __iter__(self):
+        for row in self.rows:
+            self.count += 1
+            yield row
+
+
+def personal_xlsx_response(
+    request: HttpRequest,
+    filename: str,
+    headers: Sequence[str],
+    rows: Iterable[Sequence[Any]],
+    *,
+    reveal: bool,
+    sheet_title: str = "Sheet1",
+) -> HttpResponse:
+    """``xlsx_response`` for an export of persons; when ``reveal`` (the rows carry full
+    values, see :func:`reveal_requested`) the export is recorded as a reveal: who, when,
+    which export (its URL name and query) and how many rows."""
+    counted = _Counted(rows)
+    response = xlsx_response(filename, headers, counted, sheet_title=sheet_title)
+    if reveal:
+        match = request.resolver_match
+        export_reveal_record(
+            actor=request.user,
+            export=match.view_name if match else request.path,
+            rows=counted.count,
+            parameters=request.GET.urlencode(),
+        )
     return response

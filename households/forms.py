@@ -9,9 +9,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from healthpov.period import ReportingPeriod
+from households import services
 from households.idnumber import normalise_id_text, parse_resident_id
-from households.imports import normalise
-from households.messages import HOUSEHOLD_NUMBER_NOT_REGISTRABLE, ID_NOT_REGISTRABLE
+from households.messages import HOUSEHOLD_NUMBER_NOT_REGISTRABLE
 from households.models import Household, Person, PersonStatus, PovertyStatus
 from households.selectors import villages_visible_to
 
@@ -21,15 +21,6 @@ class NoEchoTextInput(forms.TextInput):
 
     def format_value(self, value):
         return None
-
-
-def clean_phone(value: str) -> str:
-    if not value:
-        return ""
-    try:
-        return normalise.phone(value)
-    except normalise.CellError as exc:
-        raise ValidationError(exc.message) from None
 
 
 class VillageChoiceField(forms.ModelChoiceField):
@@ -56,7 +47,7 @@ class HouseholdForm(forms.ModelForm):
             self.fields["phone"].help_text = _("Leave blank to keep the stored phone.")
 
     def clean_phone(self) -> str:
-        value = clean_phone(self.cleaned_data.get("phone", ""))
+        value = services.checked_phone(self.cleaned_data.get("phone", ""))
         if not value and self.instance.pk:
             return Household.objects.get(pk=self.instance.pk).phone
         return value
@@ -92,14 +83,10 @@ class PersonForm(forms.ModelForm):
         raw = self.cleaned_data.get("id_number", "")
         if not raw and self.instance.pk:
             return Person.objects.get(pk=self.instance.pk).id_number
-        resident = parse_resident_id(raw)  # ValidationError in Chinese
-        clash = Person.objects.filter(id_number=resident.number).exclude(pk=self.instance.pk)
-        if clash.exists():
-            raise ValidationError(ID_NOT_REGISTRABLE)
-        return resident.number
+        return services.checked_resident_id(id_number=raw, person_pk=self.instance.pk).number
 
     def clean_phone(self) -> str:
-        value = clean_phone(self.cleaned_data.get("phone", ""))
+        value = services.checked_phone(self.cleaned_data.get("phone", ""))
         if not value and self.instance.pk:
             return Person.objects.get(pk=self.instance.pk).phone
         return value
@@ -120,10 +107,7 @@ class PersonStatusForm(forms.Form):
     reason = forms.CharField(label=_("reason"), max_length=200)
 
     def clean_changed_on(self):
-        value = self.cleaned_data["changed_on"]
-        if value > timezone.localdate():
-            raise ValidationError(_("The date cannot be in the future."))
-        return value
+        return services.checked_change_date(self.cleaned_data["changed_on"])
 
 
 class SearchForm(forms.Form):

@@ -21,10 +21,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from healthpov.accounts.masking import mask_phone
 from healthpov.places.models import Place
 from healthpov.places.scoping import places_visible_to
 from households.idnumber import cross_check
-from households.imports import Column, Ledger, Row, normalise, register
+from households.imports import ID_NUMBER_COLUMN, Column, Ledger, Row, normalise, register
 from households.imports.bulk import (
     chunks,
     db_value,
@@ -48,8 +49,6 @@ from households.models import (
     Sex,
     StatusChange,
 )
-
-ID_HEADERS = ("身份证号", "身份证号码", "证件号码", "公民身份号码", "身份证")
 
 SEX_VALUES = {
     "男": Sex.MALE,
@@ -183,6 +182,34 @@ HOUSEHOLD_FIELDS = (
     "poverty_status",
     "main_cause",
 )
+# Fields whose change by an import is kept as a StatusChange besides the statuses, household
+# and village (a re-import leaves a visible history per person and household).
+PERSON_HISTORY = {
+    "name": StatusChange.Field.NAME,
+    "relation": StatusChange.Field.RELATION,
+    "phone": StatusChange.Field.PHONE,
+    "insured": StatusChange.Field.INSURED,
+    "health": StatusChange.Field.HEALTH,
+}
+HOUSEHOLD_HISTORY = {
+    "head_name": StatusChange.Field.HEAD_NAME,
+    "phone": StatusChange.Field.PHONE,
+    "registration_year": StatusChange.Field.REGISTRATION_YEAR,
+    "household_type": StatusChange.Field.HOUSEHOLD_TYPE,
+    "main_cause": StatusChange.Field.MAIN_CAUSE,
+}
+
+
+def _history_pair(name: str, old: Any, new: Any) -> tuple[str, str]:
+    """Old and new value as a StatusChange keeps them: phones masked (the full number stays on
+    the person alone), yes/no as ``True``/``False`` (SQLite reads booleans back as 0/1)."""
+    if name == "phone":
+        return mask_phone(old), mask_phone(new)
+    if name == "insured":
+        return str(bool(old)), str(bool(new))
+    return ("" if old is None else str(old)), ("" if new is None else str(new))
+
+
 TOWNSHIP_SUFFIXES = ("镇", "乡", "街道", "民族乡", "街道办事处")
 VILLAGE_SUFFIXES = ("村", "社区", "村委会", "居委会", "村民委员会", "社区居委会")
 
@@ -215,7 +242,7 @@ class RosterLedger(Ledger):
     label = gettext_lazy("Poverty roster (花名册)")
     key = "id_number"
     columns = [
-        Column("id_number", ID_HEADERS, normalise.id_number, required=True),
+        ID_NUMBER_COLUMN,
         Column("name", ("姓名", "人员姓名"), normalise.text(50), required=True),
         Column("sex", ("性别",), normalise.choice(SEX_VALUES)),
         Column("birth_date", ("出生日期", "出生年月日"), normalise.date),
@@ -664,6 +691,9 @@ class RosterLedger(Ledger):
                     old["village_id"],
                     new["village_id"],
                 )
+            for name, field in HOUSEHOLD_HISTORY.items():
+                if old[name] != new[name]:
+                    change(stored[1], None, field, *_history_pair(name, old[name], new[name]))
             household_updates.append((stored[1], *values, db_now))
         update_rows(Household, [*HOUSEHOLD_FIELDS, "updated_at"], household_updates)
         context.progress(0.7)
@@ -715,6 +745,11 @@ class RosterLedger(Ledger):
                     old["household_id"],
                     household_id,
                 )
+            for name, field in PERSON_HISTORY.items():
+                if old[name] != new[name]:
+                    change(
+                        household_id, person_id, field, *_history_pair(name, old[name], new[name])
+                    )
             person_updates.append((person_id, *new.values(), db_now))
         update_rows(Person, [*PERSON_FIELDS, "updated_at"], person_updates)
         context.progress(0.85)

@@ -270,6 +270,16 @@ class StatusChange(ChoiceLabels, models.Model):
         HOUSEHOLD = "household", _("household")
         VILLAGE = "village", _("village")
         ROSTER = "roster", _("roster")
+        # Other fields a roster import changed (a person's, or a household's when no person).
+        NAME = "name", pgettext_lazy("person", "name")
+        RELATION = "relation", _("relation to head")
+        PHONE = "phone", _("phone")
+        INSURED = "insured", _("insured")
+        HEALTH = "health", _("health")
+        HEAD_NAME = "head_name", _("head of household")
+        REGISTRATION_YEAR = "registration_year", _("registration year")
+        HOUSEHOLD_TYPE = "household_type", _("household type")
+        MAIN_CAUSE = "main_cause", _("main cause")
 
     household = models.ForeignKey(
         Household,

@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
-from healthpov.accounts.masking import mask_id_number, mask_phone
+from healthpov.exports import personal_value
 from healthpov.places.models import Place
 from healthpov.places.scoping import places_visible_to
+from households import ledgers
 from households.idnumber import normalise_id_text
 from households.models import Household, ImportBatch, Person, RosterEntry, StatusChange
 
@@ -99,6 +100,29 @@ def person_search(*, user: User, filters: PersonFilters) -> QuerySet[Person]:
     return persons.order_by("household__number", "relation", "id")
 
 
+@dataclass
+class HouseholdFilters:
+    q: str = ""  # household number or head of household
+    village_id: int | None = None
+    township_id: int | None = None
+    poverty_status: str = ""
+
+
+def household_search(*, user: User, filters: HouseholdFilters) -> QuerySet[Household]:
+    households = Household.objects.visible_to(user).select_related("village", "township")
+    if filters.q:
+        households = households.filter(
+            Q(number__contains=filters.q) | Q(head_name__contains=filters.q)
+        )
+    if filters.village_id:
+        households = households.filter(village_id=filters.village_id)
+    if filters.township_id:
+        households = households.filter(township_id=filters.township_id)
+    if filters.poverty_status:
+        households = households.filter(poverty_status=filters.poverty_status)
+    return households.order_by("number", "id")
+
+
 def villages_visible_to(user: User) -> QuerySet[Place]:
     return (
         places_visible_to(user)
@@ -137,33 +161,52 @@ def household_case_file(*, household: Household) -> CaseFile:
     )
 
 
-EXPORT_HEADERS = [
-    "户编号", "乡镇", "行政村", "姓名", "与户主关系", "身份证号码", "性别", "出生日期", "联系电话",
-    "贫困户属性", "脱贫状态", "主要致贫原因", "健康状况", "人员状态", "是否参保",
-]  # fmt: skip
+# The roster export is a roster file: its columns are the roster ledger's (headers and order),
+# and every value is written in a spelling the ledger reads back, so an export with full
+# values re-imports with nothing changed.
+def _spelling(mapping: dict[str, Any]) -> dict[Any, str]:
+    """The first spelling the ledger accepts for each stored value."""
+    spellings: dict[Any, str] = {}
+    for spelling, stored in mapping.items():
+        spellings.setdefault(stored, spelling)
+    return spellings
+
+
+_SEX = _spelling(ledgers.SEX_VALUES)
+_RELATION = _spelling(ledgers.RELATION_VALUES)
+_HOUSEHOLD_TYPE = _spelling(ledgers.HOUSEHOLD_TYPE_VALUES)
+_POVERTY = _spelling(ledgers.POVERTY_VALUES)
+_CAUSE = _spelling(ledgers.CAUSE_VALUES)
+_HEALTH = _spelling(ledgers.HEALTH_VALUES)
+_PERSON_STATUS = _spelling(ledgers.PERSON_STATUS_VALUES)
+
+ROSTER_EXPORT_VALUES: dict[str, Callable[[Person, bool], Any]] = {
+    "id_number": lambda p, reveal: personal_value(p.id_number, kind="id_number", reveal=reveal),
+    "name": lambda p, reveal: p.name,
+    "sex": lambda p, reveal: _SEX.get(p.sex, ""),
+    "birth_date": lambda p, reveal: p.birth_date,
+    "household_number": lambda p, reveal: p.household.number,
+    "relation": lambda p, reveal: _RELATION.get(p.relation, ""),
+    "township": lambda p, reveal: p.household.township.name,
+    "village": lambda p, reveal: p.household.village.name,
+    "phone": lambda p, reveal: personal_value(p.phone, kind="phone", reveal=reveal),
+    "household_type": lambda p, reveal: _HOUSEHOLD_TYPE.get(p.household.household_type, ""),
+    "poverty_status": lambda p, reveal: _POVERTY.get(p.household.poverty_status, ""),
+    "cause": lambda p, reveal: _CAUSE.get(p.household.main_cause, ""),
+    "health": lambda p, reveal: _HEALTH.get(p.health, ""),
+    "person_status": lambda p, reveal: _PERSON_STATUS.get(p.status, ""),
+    "insured": lambda p, reveal: "是" if p.insured else "否",
+    "year": lambda p, reveal: p.household.registration_year,
+}
+EXPORT_HEADERS = [column.label for column in ledgers.RosterLedger.columns]
+_EXPORT_VALUES = [ROSTER_EXPORT_VALUES[column.field] for column in ledgers.RosterLedger.columns]
 
 
 def roster_export_rows(*, persons: QuerySet[Person], reveal: bool) -> Iterator[list[Any]]:
-    """Rows of the roster export in EXPORT_HEADERS order, personal data masked unless ``reveal``."""
+    """Rows of the roster export in EXPORT_HEADERS order (the roster ledger's columns),
+    personal data masked unless ``reveal``."""
     for person in persons.iterator(chunk_size=2000):
-        household = person.household
-        yield [
-            household.number,
-            household.township.name,
-            household.village.name,
-            person.name,
-            person.get_relation_display(),
-            person.id_number if reveal else mask_id_number(person.id_number),
-            person.get_sex_display(),
-            person.birth_date,
-            person.phone if reveal else mask_phone(person.phone),
-            household.get_household_type_display(),
-            household.get_poverty_status_display(),
-            household.get_main_cause_display(),
-            person.get_health_display(),
-            person.get_status_display(),
-            "是" if person.insured else "否",
-        ]
+        yield [value(person, reveal) for value in _EXPORT_VALUES]
 
 
 def import_batches_visible_to(user: User) -> QuerySet[ImportBatch]:

@@ -4,22 +4,29 @@ from __future__ import annotations
 
 import datetime
 import hashlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.core.files.uploadedfile import UploadedFile
-from django.db import transaction
+from django.db import models, transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from households.imports import ImportContext, ImportResult, ImportRun, get_ledger
+from households.idnumber import ResidentId, parse_resident_id
+from households.imports import ImportContext, ImportResult, ImportRun, get_ledger, normalise
+from households.messages import HOUSEHOLD_NUMBER_NOT_REGISTRABLE, ID_NOT_REGISTRABLE
 from households.models import (
     ChangeSource,
     Household,
     ImportBatch,
     Person,
+    PersonStatus,
+    PovertyStatus,
     RevealLog,
     StatusChange,
 )
@@ -204,6 +211,61 @@ def import_file(
 
 
 # ------------------------------------------------------------ registry edits
+#
+# The rules of a registry edit live here, so the pages, the API and any other caller refuse
+# the same input with the same message. The ``checked_*`` functions raise a ValidationError of
+# no field (a form's ``clean_<field>`` calls them as they are); the services below raise them
+# under the field's name.
+
+
+def checked_resident_id(*, id_number: str, person_pk: int | None = None) -> ResidentId:
+    """The number, checked (households.idnumber) and normalised; refused when another person
+    holds it."""
+    resident = parse_resident_id(id_number)
+    if Person.objects.filter(id_number=resident.number).exclude(pk=person_pk).exists():
+        raise ValidationError(ID_NOT_REGISTRABLE)
+    return resident
+
+
+def checked_phone(value: str) -> str:
+    """The phone as the roster import stores it ("" for none)."""
+    if not value:
+        return ""
+    try:
+        return normalise.phone(value)
+    except normalise.CellError as exc:
+        raise ValidationError(exc.message) from None
+
+
+def checked_change_date(value: datetime.date) -> datetime.date:
+    if value > timezone.localdate():
+        raise ValidationError(_("The date cannot be in the future."))
+    return value
+
+
+def _checked_choice(value: str, choices: type[models.TextChoices]) -> str:
+    if value not in choices.values:
+        raise ValidationError(
+            models.Field.default_error_messages["invalid_choice"], params={"value": value}
+        )
+    return value
+
+
+def _checked_reason(value: str) -> str:
+    if not value.strip():
+        raise ValidationError(models.Field.default_error_messages["blank"])
+    return value
+
+
+@contextmanager
+def _on_field(field: str) -> Iterator[None]:
+    """Raise a field-less ValidationError of the block under ``field``."""
+    try:
+        yield
+    except ValidationError as error:
+        if hasattr(error, "error_dict"):
+            raise
+        raise ValidationError({field: error.error_list}) from None
 
 
 def _record(
@@ -235,8 +297,9 @@ def _record(
 
 @transaction.atomic
 def household_save(*, household: Household, actor: User, reason: str = "") -> Household:
-    """Create or update a household from a validated form; poverty status and village changes
-    go into the history."""
+    """Create or update a household; poverty status and village changes go into the history."""
+    with _on_field("phone"):
+        household.phone = checked_phone(household.phone)
     household.township = household.village.parent
     if household.pk:
         before = Household.objects.select_for_update().get(pk=household.pk)
@@ -263,6 +326,9 @@ def household_save(*, household: Household, actor: User, reason: str = "") -> Ho
                 reason=reason,
                 actor=actor,
             )
+    clash = Household.objects.filter(number=household.number).exclude(pk=household.pk)
+    if household.number and clash.exists():
+        raise ValidationError({"number": HOUSEHOLD_NUMBER_NOT_REGISTRABLE})
     household.full_clean()
     household._change_reason = reason or "staff edit"
     household.save()
@@ -270,11 +336,47 @@ def household_save(*, household: Household, actor: User, reason: str = "") -> Ho
 
 
 @transaction.atomic
+def household_change_poverty_status(
+    *,
+    household: Household,
+    poverty_status: str,
+    changed_on: datetime.date,
+    reason: str,
+    actor: User,
+) -> StatusChange | None:
+    """Change a household's poverty status (未脱贫, 已脱贫 …) with the date and reason."""
+    with _on_field("poverty_status"):
+        _checked_choice(poverty_status, PovertyStatus)
+    with _on_field("changed_on"):
+        checked_change_date(changed_on)
+    with _on_field("reason"):
+        _checked_reason(reason)
+    household = Household.objects.select_for_update().get(pk=household.pk)
+    if household.poverty_status == poverty_status:
+        return None
+    change = _record(
+        household=household,
+        person=None,
+        field=StatusChange.Field.POVERTY_STATUS,
+        old=household.poverty_status,
+        new=poverty_status,
+        changed_on=changed_on,
+        reason=reason,
+        actor=actor,
+    )
+    household.poverty_status = poverty_status
+    household._change_reason = reason
+    household.save(update_fields=["poverty_status", "updated_at"])
+    return change
+
+
+@transaction.atomic
 def person_save(*, person: Person, actor: User, reason: str = "") -> Person:
     """Create or update a person (sex and birth date always follow the ID number)."""
-    from households.idnumber import parse_resident_id
-
-    resident = parse_resident_id(person.id_number)
+    with _on_field("id_number"):
+        resident = checked_resident_id(id_number=person.id_number, person_pk=person.pk)
+    with _on_field("phone"):
+        person.phone = checked_phone(person.phone)
     person.id_number, person.sex, person.birth_date = (
         resident.number,
         resident.sex,
@@ -306,6 +408,12 @@ def person_change_status(
     *, person: Person, status: str, changed_on: datetime.date, reason: str, actor: User
 ) -> StatusChange | None:
     """Change a person's status (正常, 死亡, 外迁 …) with the date and reason it happened."""
+    with _on_field("status"):
+        _checked_choice(status, PersonStatus)
+    with _on_field("changed_on"):
+        checked_change_date(changed_on)
+    with _on_field("reason"):
+        _checked_reason(reason)
     person = Person.objects.select_for_update().get(pk=person.pk)
     if person.status == status:
         return None

@@ -16,8 +16,13 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from healthpov.accounts.masking import mask_id_number
-from healthpov.exports import XLSX_CONTENT_TYPE, xlsx_response
+from healthpov.accounts.models import User
+from healthpov.accounts.uploads import uploaded_file_download_allow
+from healthpov.exports import (
+    XLSX_CONTENT_TYPE,
+    personal_xlsx_response,
+    reveal_requested,
+)
 from healthpov.operations.dispatch import enqueue
 from healthpov.period import period_for_page
 from healthpov.places.scoping import get_visible_or_404, id_for_page
@@ -41,24 +46,24 @@ PAGE_SIZE = 50
 # ------------------------------------------------------------------ access
 
 
-def _household_for(request: HttpRequest, pk: int, *, edit: bool = False) -> Household:
+def _household_for_user_or_404(user: User, pk: int, *, edit: bool = False) -> Household:
     household = get_visible_or_404(
-        Household.objects.select_related("village", "township"), request.user, pk=pk
+        Household.objects.select_related("village", "township"), user, pk=pk
     )
-    if edit and not request.user.can_edit_registry:
+    if edit and not user.can_edit_registry:
         raise PermissionDenied
     return household
 
 
-def _person_for(request: HttpRequest, pk: int, *, edit: bool = False) -> Person:
-    person = get_visible_or_404(Person.objects.select_related("household"), request.user, pk=pk)
-    if edit and not request.user.can_edit_registry:
+def _person_for_user_or_404(user: User, pk: int, *, edit: bool = False) -> Person:
+    person = get_visible_or_404(Person.objects.select_related("household"), user, pk=pk)
+    if edit and not user.can_edit_registry:
         raise PermissionDenied
     return person
 
 
-def _batch_for(request: HttpRequest, pk: int) -> ImportBatch:
-    return get_visible_or_404(ImportBatch, request.user, pk=pk)
+def _batch_for_user_or_404(user: User, pk: int) -> ImportBatch:
+    return get_visible_or_404(ImportBatch, user, pk=pk)
 
 
 def _may_import(user) -> bool:
@@ -133,14 +138,20 @@ def search(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@require_http_methods(["GET", "POST"])
 def export(request: HttpRequest) -> HttpResponse:
-    """The filtered roster as .xlsx; ID numbers and phones masked."""
+    """The filtered roster as .xlsx in the roster file's columns, so it can be imported again.
+    ID numbers and phones are masked unless a user who may reveal them POSTs ``reveal=1``
+    (recorded in the audit)."""
+    reveal = reveal_requested(request)
     filters = _filters(request, request.GET)
     if looks_like_id_number(filters.q):
         filters.q = ""
     persons = selectors.person_search(user=request.user, filters=filters)
-    rows = selectors.roster_export_rows(persons=persons, reveal=False)
-    return xlsx_response("花名册.xlsx", selectors.EXPORT_HEADERS, rows, sheet_title="花名册")
+    rows = selectors.roster_export_rows(persons=persons, reveal=reveal)
+    return personal_xlsx_response(
+        request, "花名册.xlsx", selectors.EXPORT_HEADERS, rows, reveal=reveal, sheet_title="花名册"
+    )
 
 
 # --------------------------------------------------------------- case file
@@ -152,7 +163,7 @@ def household_detail(
 ) -> HttpResponse:
     """The household's case file; the root URLconf (desk.urls) gives it a template that adds
     the signing and treatment sections."""
-    household = _household_for(request, pk)
+    household = _household_for_user_or_404(request.user, pk)
     case_file = selectors.household_case_file(household=household)
     # The sections of other apps show the records of this year (the working year by default).
     period = period_for_page(request)
@@ -188,7 +199,7 @@ def household_create(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def household_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    household = _household_for(request, pk, edit=True)
+    household = _household_for_user_or_404(request.user, pk, edit=True)
     form = HouseholdForm(request.POST or None, instance=household, user=request.user)
     if request.method == "POST" and form.is_valid():
         services.household_save(household=form.save(commit=False), actor=request.user)
@@ -206,7 +217,7 @@ def household_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def person_create(request: HttpRequest, pk: int) -> HttpResponse:
-    household = _household_for(request, pk, edit=True)
+    household = _household_for_user_or_404(request.user, pk, edit=True)
     form = PersonForm(request.POST or None, instance=Person(household=household))
     if request.method == "POST" and form.is_valid():
         services.person_save(person=form.save(commit=False), actor=request.user)
@@ -222,7 +233,7 @@ def person_create(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def person_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    person = _person_for(request, pk, edit=True)
+    person = _person_for_user_or_404(request.user, pk, edit=True)
     form = PersonForm(request.POST or None, instance=person)
     if request.method == "POST" and form.is_valid():
         services.person_save(person=form.save(commit=False), actor=request.user)
@@ -235,7 +246,7 @@ def person_edit(request: HttpRequest, pk: int) -> HttpResponse:
             "form": form,
             "title": _("Edit %(name)s") % {"name": person.name},
             "household": person.household,
-            "masked_id": mask_id_number(person.id_number),
+            "person": person,
         },
     )
 
@@ -243,7 +254,7 @@ def person_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def person_status(request: HttpRequest, pk: int) -> HttpResponse:
-    person = _person_for(request, pk, edit=True)
+    person = _person_for_user_or_404(request.user, pk, edit=True)
     form = PersonStatusForm(request.POST or None, initial={"status": person.status})
     if request.method == "POST" and form.is_valid():
         services.person_change_status(person=person, actor=request.user, **form.cleaned_data)
@@ -264,7 +275,7 @@ def person_status(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def person_reveal(request: HttpRequest, pk: int) -> HttpResponse:
     """Show one person's full ID number and phone (POST only, audited)."""
-    person = _person_for(request, pk)
+    person = _person_for_user_or_404(request.user, pk)
     if not request.user.may_reveal_personal_data:
         raise PermissionDenied
     services.personal_data_reveal(
@@ -280,7 +291,7 @@ def person_reveal(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def household_reveal(request: HttpRequest, pk: int) -> HttpResponse:
-    household = _household_for(request, pk)
+    household = _household_for_user_or_404(request.user, pk)
     if not request.user.may_reveal_personal_data:
         raise PermissionDenied
     services.personal_data_reveal(
@@ -321,7 +332,7 @@ def import_upload(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    batch = _batch_for(request, pk)
+    batch = _batch_for_user_or_404(request.user, pk)
     earlier = (
         selectors.import_batches_visible_to(request.user)
         .filter(sha256=batch.sha256, kind=batch.kind, status=ImportBatch.Status.APPLIED)
@@ -342,7 +353,7 @@ def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def import_apply(request: HttpRequest, pk: int) -> HttpResponse:
-    batch = _batch_for(request, pk)
+    batch = _batch_for_user_or_404(request.user, pk)
     if not _may_import(request.user):
         raise PermissionDenied
     form = ApplyForm(request.POST)
@@ -359,10 +370,13 @@ def import_apply(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def import_report(request: HttpRequest, pk: int) -> HttpResponse:
     """The uploaded workbook back with bad cells highlighted and a message column."""
-    batch = _batch_for(request, pk)
+    batch = _batch_for_user_or_404(request.user, pk)
     counts = batch.counts or {}
     if not batch.errors or not counts.get("sheet_name"):
         raise Http404
+    uploaded_file_download_allow(
+        user=request.user, uploaded_by_id=batch.created_by_id, file_name=batch.file.name
+    )
     data = build_error_report(
         Path(batch.file.path),
         file_format=counts["file_format"],

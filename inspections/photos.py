@@ -1,34 +1,15 @@
-"""Evidence photos: accepted by content (Pillow), size-capped, resized and re-encoded.
-
-Re-encoding to JPEG drops EXIF (GPS position, camera serial) and anything hidden after the
-image data; the file name is ours, never the uploader's.
-"""
+"""Evidence photos: size-capped, then checked and re-encoded without metadata by
+:func:`healthpov.accounts.uploads.image_reencoded` (the one helper for every stored image)."""
 
 from __future__ import annotations
-
-import io
-import uuid
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
-from django.http import FileResponse, Http404
 from django.utils.translation import gettext as _
-from PIL import Image, ImageOps, UnidentifiedImageError
 
-ACCEPTED_FORMATS = {"JPEG", "PNG", "WEBP", "GIF", "BMP"}
-
-
-def photo_response(photo) -> FileResponse:
-    """Serve an evidence photo the caller has already been allowed to see."""
-    try:
-        handle = photo.image.open("rb")
-    except FileNotFoundError:
-        raise Http404 from None
-    response = FileResponse(handle, content_type="image/jpeg")
-    response["Cache-Control"] = "private, no-store"
-    return response
+from healthpov.accounts.uploads import image_reencoded
 
 
 def max_photo_bytes() -> int:
@@ -48,28 +29,4 @@ def process_photo(upload: UploadedFile) -> tuple[ContentFile, int, int]:
             % {"name": upload.name, "limit": limit // (1024 * 1024)},
             code="too_large",
         )
-    not_an_image = ValidationError(
-        _("“%(name)s” is not a photo (JPEG, PNG, WebP, GIF or BMP).") % {"name": upload.name},
-        code="not_image",
-    )
-    try:
-        upload.seek(0)
-        with Image.open(upload) as probe:
-            if probe.format not in ACCEPTED_FORMATS:
-                raise not_an_image
-            probe.verify()
-        upload.seek(0)
-        with Image.open(upload) as image:
-            if image.width * image.height > 60_000_000:
-                raise not_an_image
-            image.load()
-            image = ImageOps.exif_transpose(image)
-            image.thumbnail((max_photo_side(), max_photo_side()))
-            if image.mode not in {"RGB", "L"}:
-                image = image.convert("RGB")
-            out = io.BytesIO()
-            image.save(out, format="JPEG", quality=85, optimize=True)
-            width, height = image.size
-    except (UnidentifiedImageError, OSError, SyntaxError, Image.DecompressionBombError, ValueError):
-        raise not_an_image from None
-    return ContentFile(out.getvalue(), name=f"{uuid.uuid4().hex}.jpg"), width, height
+    return image_reencoded(upload, max_side=max_photo_side())

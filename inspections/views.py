@@ -12,6 +12,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 from django.views.decorators.http import require_POST
 
+from healthpov.accounts.models import User
+from healthpov.accounts.uploads import uploaded_photo_response
 from healthpov.places.models import Place
 from healthpov.places.scoping import (
     get_visible_or_404,
@@ -28,20 +30,19 @@ from inspections.forms import (
     PhotoUploadForm,
 )
 from inspections.models import Campaign, Finding, FindingPhoto, InspectionGroup
-from inspections.photos import photo_response
 from inspections.xlsx import Column, Sheet, xlsx_response
 
 
-def _get_campaign(request: HttpRequest, pk: int) -> Campaign:
-    return get_visible_or_404(Campaign, request.user, pk=pk)
+def _campaign_for_user_or_404(user: User, pk: int) -> Campaign:
+    return get_visible_or_404(Campaign, user, pk=pk)
 
 
-def _get_finding(request: HttpRequest, pk: int) -> Finding:
+def _finding_for_user_or_404(user: User, pk: int) -> Finding:
     return get_visible_or_404(
         Finding.objects.select_related(
             "campaign", "place", "township", "institution", "checklist_item", "inspector"
         ),
-        request.user,
+        user,
         pk=pk,
     )
 
@@ -80,7 +81,7 @@ def campaign_create(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def campaign_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    campaign = _get_campaign(request, pk)
+    campaign = _campaign_for_user_or_404(request.user, pk)
     groups = InspectionGroup.objects.filter(campaign=campaign).prefetch_related(
         "members", "places", "institutions"
     )
@@ -103,7 +104,7 @@ def campaign_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def group_create(request: HttpRequest, pk: int) -> HttpResponse:
     _require_county(request)
-    campaign = _get_campaign(request, pk)
+    campaign = _campaign_for_user_or_404(request.user, pk)
     return _group_form(request, campaign, None)
 
 
@@ -141,7 +142,7 @@ def _group_form(
 @login_required
 def checklist_item_create(request: HttpRequest, pk: int) -> HttpResponse:
     _require_county(request)
-    campaign = _get_campaign(request, pk)
+    campaign = _campaign_for_user_or_404(request.user, pk)
     next_number = (
         campaign.checklist_items.order_by("-number").values_list("number", flat=True).first() or 0
     ) + 1
@@ -167,7 +168,7 @@ def checklist_item_create(request: HttpRequest, pk: int) -> HttpResponse:
 def finding_list(request: HttpRequest) -> HttpResponse:
     campaign = township = None
     if (campaign_id := id_for_page(request, "campaign")) is not None:
-        campaign = _get_campaign(request, campaign_id)
+        campaign = _campaign_for_user_or_404(request.user, campaign_id)
     townships = places_visible_to(request.user).filter(level=Place.Level.TOWNSHIP).order_by("path")
     if (township_id := id_for_page(request, "township")) is not None:
         township = townships.filter(pk=township_id).first()
@@ -187,7 +188,7 @@ def finding_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def finding_create(request: HttpRequest, pk: int) -> HttpResponse:
-    campaign = _get_campaign(request, pk)
+    campaign = _campaign_for_user_or_404(request.user, pk)
     form = FindingForm(
         request.POST or None, request.FILES or None, campaign=campaign, user=request.user
     )
@@ -222,7 +223,7 @@ def finding_detail(
 ) -> HttpResponse:
     """The finding with its photos; the root URLconf (desk.urls) gives it a template that adds
     the remediation items."""
-    finding = _get_finding(request, pk)
+    finding = _finding_for_user_or_404(request.user, pk)
     return render(
         request,
         template_name,
@@ -233,7 +234,7 @@ def finding_detail(
 @login_required
 @require_POST
 def finding_photos_add(request: HttpRequest, pk: int) -> HttpResponse:
-    finding = _get_finding(request, pk)
+    finding = _finding_for_user_or_404(request.user, pk)
     form = PhotoUploadForm(request.POST, request.FILES)
     if form.is_valid():
         try:
@@ -253,7 +254,9 @@ def finding_photos_add(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def photo(request: HttpRequest, pk: int) -> FileResponse:
     """Serve an evidence photo only to users who may see its finding."""
-    return photo_response(get_visible_or_404(FindingPhoto, request.user, pk=pk))
+    return uploaded_photo_response(
+        request.user, get_visible_or_404(FindingPhoto, request.user, pk=pk)
+    )
 
 
 def _report_context(request: HttpRequest, campaign: Campaign) -> dict:
@@ -268,13 +271,13 @@ def _report_context(request: HttpRequest, campaign: Campaign) -> dict:
 
 @login_required
 def campaign_report(request: HttpRequest, pk: int) -> HttpResponse:
-    campaign = _get_campaign(request, pk)
+    campaign = _campaign_for_user_or_404(request.user, pk)
     return render(request, "inspections/campaign_report.html", _report_context(request, campaign))
 
 
 @login_required
 def campaign_report_xlsx(request: HttpRequest, pk: int) -> HttpResponse:
-    campaign = _get_campaign(request, pk)
+    campaign = _campaign_for_user_or_404(request.user, pk)
     ctx = _report_context(request, campaign)
     period = f"{campaign.starts_on:%Y-%m-%d}—{campaign.ends_on:%Y-%m-%d}"
     exported = _("Exported on %(date)s") % {"date": f"{timezone.localdate():%Y-%m-%d}"}

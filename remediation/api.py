@@ -7,16 +7,15 @@ Items are read by everyone within their places; a state change is a POST to
 
 from __future__ import annotations
 
-from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.utils import extend_schema
-from rest_framework import serializers, status, viewsets
+from rest_framework import serializers, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 from rest_framework.routers import SimpleRouter
 
 from healthpov.api_fields import ScopedModelSerializer
 from healthpov.places.scoping import get_visible_or_404
+from healthpov.service_errors import api_errors
 from remediation import selectors, services
 from remediation.models import Item, ItemTransition
 
@@ -75,17 +74,10 @@ class ItemViewSet(viewsets.ReadOnlyModelViewSet):
         item = get_visible_or_404(Item, request.user, pk=pk)
         data = TransitionSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        try:
+        with api_errors():
             item = services.item_transition(
                 item_id=item.pk, actor=request.user, **data.validated_data
             )
-        except PermissionError as exc:
-            raise PermissionDenied(str(exc)) from None
-        except services.TransitionConflict as exc:
-            return Response({"detail": exc.messages[0]}, status=status.HTTP_409_CONFLICT)
-        except DjangoValidationError as exc:
-            body = exc.message_dict if hasattr(exc, "error_dict") else {"detail": exc.messages}
-            return Response(body, status=status.HTTP_400_BAD_REQUEST)
         return Response(ItemSerializer(item).data)
 
 

@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from healthpov.accounts.models import User
 from healthpov.places.models import Institution, Place
 from healthpov.places.scoping import places_visible_to
-from inspections.forms import BootstrapMixin, DateInput, MultiplePhotoField
+from inspections.forms import BootstrapMixin, DateInput, MultipleFileInput, MultiplePhotoField
 from remediation.models import Accountability, Item, ItemSource, ItemState, ItemTransition
 
 
@@ -56,7 +56,10 @@ class TransitionForm(forms.Form):
     action = forms.ChoiceField(choices=ItemTransition.Action.choices)
     expected_state = forms.ChoiceField(choices=ItemState.choices)
     note = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
-    photos = MultiplePhotoField(required=False)
+    # Photos or PDF documents; each is checked by content in the service.
+    photos = MultiplePhotoField(
+        required=False, widget=MultipleFileInput(attrs={"accept": "image/*,application/pdf"})
+    )
 
 
 class FilterForm(BootstrapMixin, forms.Form):
@@ -70,6 +73,7 @@ class FilterForm(BootstrapMixin, forms.Form):
         label=_("source"), choices=[("", _("All sources")), *ItemSource.choices], required=False
     )
     overdue = forms.BooleanField(label=_("overdue only"), required=False)
+    due_soon = forms.BooleanField(label=_("due within 7 days"), required=False)
     q = forms.CharField(label=_("search"), required=False, max_length=100)
 
     def __init__(self, *args, user: User, **kwargs):

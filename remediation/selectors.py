@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
@@ -18,6 +20,21 @@ from remediation.models import (
     ProgressReport,
     Revisit,
 )
+
+#: Open items whose deadline falls within this many days are reminded and listed as due soon.
+DUE_SOON_DAYS = 7
+
+
+def overdue_q() -> Q:
+    """Items past their deadline (marked by ``services.items_process_deadlines``), not closed."""
+    return Q(overdue_since__isnull=False) & ~Q(state=ItemState.CLOSED)
+
+
+def due_soon_q(today: dt.date) -> Q:
+    """Open items whose deadline is ``today`` or within :data:`DUE_SOON_DAYS` days."""
+    return ~Q(state=ItemState.CLOSED) & Q(
+        deadline__gte=today, deadline__lte=today + dt.timedelta(days=DUE_SOON_DAYS)
+    )
 
 
 def items_for(user: User, filters: dict | None = None) -> QuerySet[Item]:
@@ -32,7 +49,9 @@ def items_for(user: User, filters: dict | None = None) -> QuerySet[Item]:
     if filters.get("source"):
         qs = qs.filter(source=filters["source"])
     if filters.get("overdue"):
-        qs = qs.filter(overdue_since__isnull=False).exclude(state=ItemState.CLOSED)
+        qs = qs.filter(overdue_q())
+    if filters.get("due_soon"):
+        qs = qs.filter(due_soon_q(timezone.localdate()))
     if filters.get("q"):
         text = filters["q"]
         qs = qs.filter(
@@ -49,12 +68,7 @@ def state_counts(user: User) -> dict[str, int]:
     rows = Item.objects.visible_to(user).values("state").annotate(n=Count("id"))
     counts = dict.fromkeys(ItemState.values, 0)
     counts.update({r["state"]: r["n"] for r in rows})
-    counts["overdue"] = (
-        Item.objects.visible_to(user)
-        .filter(overdue_since__isnull=False)
-        .exclude(state=ItemState.CLOSED)
-        .count()
-    )
+    counts["overdue"] = Item.objects.visible_to(user).filter(overdue_q()).count()
     return counts
 
 
@@ -67,8 +81,6 @@ class ListColumn:
 
 
 def _localdate(value):
-    from django.utils import timezone
-
     return timezone.localdate(value) if value else None
 
 

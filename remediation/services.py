@@ -18,7 +18,8 @@ from healthpov.accounts.models import User
 from healthpov.notifications.models import Notification
 from healthpov.notifications.services import notifications_create
 from healthpov.places.models import Institution, Place
-from inspections.photos import process_photo
+from healthpov.service_errors import ServiceConflict
+from remediation.evidence import process_evidence
 from remediation.models import (
     Accountability,
     Item,
@@ -29,9 +30,9 @@ from remediation.models import (
     ProgressReport,
     Revisit,
 )
+from remediation.selectors import due_soon_q
 
 MAX_EVIDENCE_PER_UPLOAD = 10
-DUE_SOON_DAYS = 7
 REVISIT_AFTER_MONTHS = 6
 
 Action = ItemTransition.Action
@@ -48,7 +49,7 @@ class TransitionError(ValidationError):
     """The requested step is not allowed from the item's current state."""
 
 
-class TransitionConflict(TransitionError):
+class TransitionConflict(TransitionError, ServiceConflict):
     """Someone else changed the item first; the caller acted on a stale page."""
 
 
@@ -216,11 +217,14 @@ def item_transition(
         raise ValidationError({"note": [_("Describe what was done.")]})
     if len(photos) > MAX_EVIDENCE_PER_UPLOAD:
         raise ValidationError(
-            {"photos": [_("At most %(n)d photos at a time.") % {"n": MAX_EVIDENCE_PER_UPLOAD}]}
+            {"photos": [_("At most %(n)d files at a time.") % {"n": MAX_EVIDENCE_PER_UPLOAD}]}
         )
     processed = []
     for upload in photos:
-        processed.append(process_photo(upload))
+        try:
+            processed.append(process_evidence(upload))
+        except ValidationError as error:
+            raise ValidationError({"photos": error.messages}) from None
     with transaction.atomic():
         item = Item.objects.select_for_update().select_related("place").get(pk=item_id)
         current = ItemState(item.state)
@@ -239,7 +243,7 @@ def item_transition(
             )
         _check_actor(item, action, actor)
         if action == Action.SUBMIT and not processed and not item.evidence.exists():
-            raise ValidationError({"photos": [_("Attach at least one photo as evidence.")]})
+            raise ValidationError({"photos": [_("Attach at least one photo or PDF as evidence.")]})
         now = timezone.now()
         changes: dict = {"state": to_state, "version": F("version") + 1}
         if action == Action.SUBMIT:
@@ -318,9 +322,7 @@ def items_process_deadlines(*, today: dt.date | None = None) -> dict[str, int]:
                 % {"deadline": f"{item.deadline:%Y-%m-%d}", "problem": item.problem[:80]},
             )
             marked += 1
-        due_soon = open_items.filter(
-            deadline__gte=today, deadline__lte=today + dt.timedelta(days=DUE_SOON_DAYS)
-        )
+        due_soon = open_items.filter(due_soon_q(today))
         for item in due_soon:
             reminded += notify(
                 recipients=unit_users(item),

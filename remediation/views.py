@@ -12,12 +12,13 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 from django.views.decorators.http import require_POST
 
+from healthpov.accounts.models import User
 from healthpov.places.scoping import get_visible_or_404
 from healthpov.service_errors import add_service_errors
 from inspections.models import Finding
-from inspections.photos import photo_response
 from inspections.xlsx import Column, Sheet, xlsx_response
 from remediation import selectors, services
+from remediation.evidence import evidence_response, is_pdf
 from remediation.forms import (
     AccountabilityForm,
     FeedbackItemForm,
@@ -39,12 +40,12 @@ from remediation.models import (
 LIST_LIMIT = 1000
 
 
-def _get_item(request: HttpRequest, pk: int) -> Item:
+def _item_for_user_or_404(user: User, pk: int) -> Item:
     return get_visible_or_404(
         Item.objects.select_related(
             "place", "township", "responsible_institution", "finding__campaign", "reopened_from"
         ),
-        request.user,
+        user,
         pk=pk,
     )
 
@@ -169,28 +170,33 @@ def _allowed_actions(item: Item, user) -> list[str]:
     return actions
 
 
+def _detail_context(request: HttpRequest, item: Item) -> dict:
+    evidence = list(item.evidence.all())
+    return {
+        "item": item,
+        "transitions": item.transitions.select_related("actor"),
+        "evidence": [(e, is_pdf(e)) for e in evidence],
+        "actions": _allowed_actions(item, request.user),
+        # Meant for county users only: a township user who submitted is told so by the state.
+        "own_submission": request.user.is_county_level
+        and item.state == ItemState.SUBMITTED
+        and item.submitted_by_id == request.user.pk,
+        "reopenings": Item.objects.visible_to(request.user).filter(reopened_from=item),
+    }
+
+
 @login_required
 def item_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    item = _get_item(request, pk)
-    return render(
-        request,
-        "remediation/item_detail.html",
-        {
-            "item": item,
-            "transitions": item.transitions.select_related("actor"),
-            "evidence": item.evidence.all(),
-            "actions": _allowed_actions(item, request.user),
-            "own_submission": item.state == ItemState.SUBMITTED
-            and item.submitted_by_id == request.user.pk,
-            "reopenings": Item.objects.visible_to(request.user).filter(reopened_from=item),
-        },
-    )
+    item = _item_for_user_or_404(request.user, pk)
+    return render(request, "remediation/item_detail.html", _detail_context(request, item))
 
 
 @login_required
 @require_POST
 def item_transition(request: HttpRequest, pk: int) -> HttpResponse:
-    item = _get_item(request, pk)
+    """One step of an item. A refused step shows the page again with what was typed (files
+    cannot be kept by a browser: the message asks for them again)."""
+    item = _item_for_user_or_404(request.user, pk)
     form = TransitionForm(request.POST, request.FILES)
     if not form.is_valid():
         messages.error(request, _("The request was incomplete; nothing was saved."))
@@ -207,9 +213,18 @@ def item_transition(request: HttpRequest, pk: int) -> HttpResponse:
         )
     except PermissionError as exc:
         messages.error(request, str(exc) or _("You may not do this."))
-    except ValidationError as exc:
+    except services.TransitionError as exc:  # the item moved on: the page must be reloaded
         for message in exc.messages:
             messages.error(request, message)
+    except ValidationError as exc:
+        context = _detail_context(request, _item_for_user_or_404(request.user, pk))
+        context["posted"] = {
+            "action": data["action"],
+            "note": data["note"],
+            "errors": exc.messages,
+            "had_files": bool(data["photos"]),
+        }
+        return render(request, "remediation/item_detail.html", context, status=400)
     else:
         messages.success(
             request,
@@ -220,7 +235,7 @@ def item_transition(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def evidence(request: HttpRequest, pk: int) -> FileResponse:
-    return photo_response(get_visible_or_404(ItemEvidence, request.user, pk=pk))
+    return evidence_response(request.user, get_visible_or_404(ItemEvidence, request.user, pk=pk))
 
 
 # --- accountability ------------------------------------------------------------------------

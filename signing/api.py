@@ -7,20 +7,20 @@ states come from :mod:`signing.followups`.
 
 from __future__ import annotations
 
-from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.routers import SimpleRouter
 
 from healthpov.accounts.masking import mask_id_number
 from healthpov.api_fields import HospitalField, ScopedModelSerializer, ScopedRelatedField
 from healthpov.period import ReportingPeriod, period_for_api
+from healthpov.service_errors import api_errors
 from households.models import Person
 from signing import followups, services
 from signing.catalogue import catalogue_year_in_force
@@ -29,21 +29,15 @@ from signing.models import (
     ChronicRegistration,
     Contract,
     Disease,
+    FollowUpVisit,
+    FulfilmentKind,
     FulfilmentRecord,
     HealthCheck,
     SpecialDiseaseDiagnosis,
+    Symptom,
     Team,
     UnsignedRecord,
 )
-
-
-def _service_call(function, **kwargs):
-    try:
-        return function(**kwargs)
-    except DjangoValidationError as error:
-        raise ValidationError(error.messages) from None
-    except DjangoPermissionDenied as error:
-        raise PermissionDenied(str(error)) from None
 
 
 class PersonRecordSerializer(ScopedModelSerializer):
@@ -114,7 +108,25 @@ class ChronicSerializer(PersonRecordSerializer):
         ]
 
 
+class FollowUpVisitSerializer(serializers.ModelSerializer):
+    """What a follow-up visit found (range checks: the service, answered by field)."""
+
+    symptoms = serializers.ListField(
+        child=serializers.ChoiceField(choices=Symptom.choices), required=False
+    )
+
+    class Meta:
+        model = FollowUpVisit
+        fields = list(services.VISIT_FIELDS)
+
+
 class FulfilmentSerializer(PersonRecordSerializer):
+    visit = FollowUpVisitSerializer(
+        required=False,
+        allow_null=True,
+        help_text="Only for kind follow_up: what the visit found.",
+    )
+
     class Meta:
         model = FulfilmentRecord
         fields = [
@@ -126,6 +138,7 @@ class FulfilmentSerializer(PersonRecordSerializer):
             "served_on",
             "staff_name",
             "note",
+            "visit",
         ]
         read_only_fields = ["staff_name"]
 
@@ -244,7 +257,8 @@ class RecordViewSet(
 
     def perform_create(self, serializer):
         data = dict(serializer.validated_data)
-        serializer.instance = self.create_record(data, self.request.user)
+        with api_errors():
+            serializer.instance = self.create_record(data, self.request.user)
 
 
 class ContractViewSet(RecordViewSet):
@@ -255,8 +269,7 @@ class ContractViewSet(RecordViewSet):
 
     def create_record(self, data, user):
         package = data.get("package")
-        return _service_call(
-            services.contract_sign,
+        return services.contract_sign(
             person=data["person"],
             year=data["year"],
             signed_on=data["signed_on"],
@@ -276,8 +289,7 @@ class UnsignedViewSet(RecordViewSet):
     filterset_fields = ["year", "reason", "person"]
 
     def create_record(self, data, user):
-        return _service_call(
-            services.unsigned_record,
+        return services.unsigned_record(
             person=data["person"],
             year=data["year"],
             reason=data["reason"],
@@ -294,8 +306,7 @@ class ChronicViewSet(RecordViewSet):
     filterset_fields = ["disease", "disease__chronic_kind", "person"]
 
     def create_record(self, data, user):
-        return _service_call(
-            services.chronic_register,
+        return services.chronic_register(
             person=data["person"],
             disease=data["disease"],
             diagnosed_on=data["diagnosed_on"],
@@ -309,9 +320,21 @@ class FulfilmentViewSet(RecordViewSet):
     model = FulfilmentRecord
     filterset_fields = ["kind", "served_on", "person"]
 
+    related = ("person", "visit")
+
     def create_record(self, data, user):
-        records = _service_call(
-            services.fulfilment_record,
+        visit = data.get("visit")
+        if data["kind"] == FulfilmentKind.FOLLOW_UP:
+            return services.followup_record(
+                person=data["person"],
+                served_on=data["served_on"],
+                note=data.get("note", ""),
+                visit=visit,
+                actor=user,
+            )
+        if visit:
+            raise ValidationError({"visit": [_("Only a follow-up has visit details.")]})
+        records = services.fulfilment_record(
             persons=[data["person"]],
             kind=data["kind"],
             served_on=data["served_on"],
@@ -327,8 +350,7 @@ class HealthCheckViewSet(RecordViewSet):
     filterset_fields = ["checked_on", "fed_back", "person"]
 
     def create_record(self, data, user):
-        return _service_call(
-            services.health_check_record,
+        return services.health_check_record(
             person=data["person"],
             checked_on=data["checked_on"],
             institution=data.get("institution"),
@@ -347,8 +369,7 @@ class DiagnosisViewSet(RecordViewSet):
     filterset_fields = ["disease", "booklet__status", "person"]
 
     def create_record(self, data, user):
-        return _service_call(
-            services.special_diagnosis_record,
+        return services.special_diagnosis_record(
             person=data["person"],
             disease=data["disease"],
             diagnosed_on=data["diagnosed_on"],
@@ -362,12 +383,10 @@ class DiagnosisViewSet(RecordViewSet):
         diagnosis = self.get_object()
         serializer = BookletSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        _service_call(
-            services.booklet_update,
-            diagnosis=diagnosis,
-            actor=request.user,
-            **serializer.validated_data,
-        )
+        with api_errors():
+            services.booklet_update(
+                diagnosis=diagnosis, actor=request.user, **serializer.validated_data
+            )
         diagnosis = self.get_queryset().get(pk=diagnosis.pk)
         return Response(DiagnosisSerializer(diagnosis, context=self.get_serializer_context()).data)
 

@@ -19,13 +19,24 @@ As of a date, each quarter of that date's year is
 A patient is *compliant* when no quarter is overdue (a follow-up in every elapsed quarter):
 this is the ``followup_compliance`` indicator.
 
+An unsatisfactory visit (its :class:`~signing.models.FollowUpVisit` classified 控制不满意,
+不良反应 or 并发症) calls for a *recheck*: when a patient's last follow-up by the as-of date was
+unsatisfactory, the next one is due from that visit and overdue once :data:`RECHECK_DAYS` days
+have passed after it (a later visit of any classification ends it; an unsatisfactory one starts
+the two weeks again). A recheck makes the patient due or overdue on the work lists; it does not
+touch compliance, which counts quarters only.
+
 Public functions (everything else in the project goes through them):
 
 - :func:`quarters_of_year` — the quarters of a year under its policy.
 - :func:`with_followup_status` — annotate a ``Person`` queryset in SQL with
-  ``chronic_since``, ``followup_overdue``, ``followup_due`` (and ``followup_done_current``);
-  rows that are not patients get ``chronic_since = None`` and both flags false.
+  ``chronic_since``, ``followup_overdue``, ``followup_due`` (quarter or recheck),
+  ``followup_quarter_overdue`` (compliance), ``followup_recheck_from``,
+  ``followup_quarter_end`` (and ``followup_done_current``); rows that are not patients get
+  ``chronic_since = None`` and every flag false.
+- :func:`next_due_on` — the date a listed patient's next follow-up is due by.
 - :func:`chronic_patients` — a ``Person`` queryset of the patients as of a date, annotated.
+- :func:`in_state` and :func:`due_soon` — those patients narrowed to a state.
 - :func:`compliant_registrations_q` — the same compliance rule for a whole county at once,
   as a condition on ``ChronicRegistration`` rows (the indicator registry reads it);
 - :func:`patient_followup_status` — one patient's quarters for a page;
@@ -40,7 +51,9 @@ from dataclasses import dataclass, field
 from django.db.models import (
     BooleanField,
     Case,
+    DateField,
     Exists,
+    F,
     OuterRef,
     Q,
     QuerySet,
@@ -50,12 +63,17 @@ from django.db.models import (
 )
 
 from signing.models import (
+    UNSATISFACTORY_CLASSIFICATIONS,
     ChronicRegistration,
     Disease,
+    FollowUpVisit,
     FulfilmentKind,
     FulfilmentRecord,
     YearPolicy,
 )
+
+#: Days after an unsatisfactory visit within which the next follow-up is due.
+RECHECK_DAYS = 14
 
 DONE = "done"
 DUE = "due"
@@ -64,6 +82,11 @@ NOT_REQUIRED = "not_required"
 UPCOMING = "upcoming"
 DUE_OR_OVERDUE = "due_or_overdue"
 COMPLIANT = "compliant"
+DUE_SOON = "due_soon"
+
+#: A follow-up still due is *due soon* when its quarter ends within this many days: it must be
+#: done this week or it is overdue.
+DUE_SOON_DAYS = 7
 
 
 @dataclass(frozen=True)
@@ -130,6 +153,7 @@ def with_followup_status(
     ``with_followup_status(qs, day).filter(followup_overdue=True)``.
     """
     current_name = None
+    current_end = None
     overdue_q = None
     aliases = {}
     for quarter in quarters_of_year(as_of.year, per_year):
@@ -141,13 +165,46 @@ def with_followup_status(
             missed = Q(chronic_since__lte=quarter.end, **{name: False})
             overdue_q = missed if overdue_q is None else overdue_q | missed
         else:
-            current_name = name
-    qs = persons.annotate(chronic_since=_chronic_since(as_of)).alias(**aliases)
+            current_name, current_end = name, quarter.end
+    last = FulfilmentRecord.objects.filter(
+        person=OuterRef("pk"), kind=FulfilmentKind.FOLLOW_UP, served_on__lte=as_of
+    ).order_by("-served_on", "-pk")
+    qs = (
+        persons.annotate(chronic_since=_chronic_since(as_of))
+        .alias(
+            **aliases,
+            _followup_last_on=Subquery(last.values("served_on")[:1]),
+            _followup_last_class=Subquery(last.values("visit__classification")[:1]),
+        )
+        .annotate(
+            followup_recheck_from=Case(
+                When(
+                    _followup_last_class__in=UNSATISFACTORY_CLASSIFICATIONS,
+                    then=F("_followup_last_on"),
+                ),
+                default=Value(None),
+                output_field=DateField(),
+            )
+        )
+    )
     is_patient = Q(chronic_since__isnull=False)
+    recheck_limit = as_of - datetime.timedelta(days=RECHECK_DAYS)
+    recheck_due = Q(followup_recheck_from__gte=recheck_limit)
+    recheck_overdue = Q(followup_recheck_from__lt=recheck_limit)
+    quarter_overdue = None if overdue_q is None else is_patient & overdue_q
+    quarter_due = None if current_name is None else is_patient & Q(**{current_name: False})
     return qs.annotate(
-        followup_overdue=_flag(None if overdue_q is None else is_patient & overdue_q),
+        followup_quarter_end=Value(current_end, output_field=DateField()),
+        followup_quarter_overdue=_flag(quarter_overdue),
+        followup_overdue=_flag(
+            is_patient & recheck_overdue
+            if quarter_overdue is None
+            else quarter_overdue | (is_patient & recheck_overdue)
+        ),
         followup_due=_flag(
-            None if current_name is None else is_patient & Q(**{current_name: False})
+            is_patient & recheck_due
+            if quarter_due is None
+            else quarter_due | (is_patient & recheck_due)
         ),
         followup_done_current=_flag(
             None if current_name is None else is_patient & Q(**{current_name: True})
@@ -169,7 +226,7 @@ def chronic_patients(
 ) -> QuerySet:
     """The key chronic patients among ``persons`` registered by ``as_of``, annotated as above.
 
-    ``chronic_patients(qs, day).filter(followup_overdue=False)`` are the compliant ones.
+    ``in_state(chronic_patients(qs, day), COMPLIANT)`` are the compliant ones.
     """
     return with_followup_status(persons, as_of, per_year).filter(chronic_since__isnull=False)
 
@@ -185,8 +242,22 @@ def in_state(patients: QuerySet, state: str) -> QuerySet:
     if state == DUE_OR_OVERDUE:
         return patients.filter(Q(followup_due=True) | Q(followup_overdue=True))
     if state == COMPLIANT:
-        return patients.filter(followup_overdue=False)
+        return patients.filter(followup_quarter_overdue=False)
     return patients
+
+
+def current_quarter(as_of: datetime.date, per_year: int | None = None) -> Quarter:
+    """The quarter (under the year's policy) that holds ``as_of``."""
+    return next(q for q in quarters_of_year(as_of.year, per_year) if q.start <= as_of <= q.end)
+
+
+def due_soon(patients: QuerySet, as_of: datetime.date, per_year: int | None = None) -> QuerySet:
+    """Annotated patients whose follow-up is ``due`` in a quarter that ends within
+    :data:`DUE_SOON_DAYS` days of ``as_of``: done by then, or overdue. Every due patient shares
+    the quarter's end, so this is all of them in a quarter's last week and none before."""
+    if (current_quarter(as_of, per_year).end - as_of).days > DUE_SOON_DAYS:
+        return patients.none()
+    return in_state(patients, DUE)
 
 
 def compliant_registrations_q(as_of: datetime.date, per_year: int | None = None) -> Q:
@@ -224,22 +295,43 @@ class PatientFollowupStatus:
     as_of: datetime.date
     chronic_since: datetime.date | None
     quarters: list[QuarterStatus]
+    #: The date of the last visit when it was unsatisfactory (a recheck is called for).
+    recheck_from: datetime.date | None = None
 
     @property
     def is_patient(self) -> bool:
         return self.chronic_since is not None
 
     @property
-    def overdue(self) -> bool:
+    def recheck_due_on(self) -> datetime.date | None:
+        if not self.is_patient or self.recheck_from is None:
+            return None
+        return self.recheck_from + datetime.timedelta(days=RECHECK_DAYS)
+
+    @property
+    def recheck_state(self) -> str | None:
+        """``due`` within the two weeks after an unsatisfactory last visit, ``overdue`` after
+        them, None when no recheck is called for."""
+        due_on = self.recheck_due_on
+        if due_on is None:
+            return None
+        return DUE if self.as_of <= due_on else OVERDUE
+
+    @property
+    def quarter_overdue(self) -> bool:
         return any(q.state == OVERDUE for q in self.quarters)
 
     @property
+    def overdue(self) -> bool:
+        return self.quarter_overdue or self.recheck_state == OVERDUE
+
+    @property
     def due(self) -> bool:
-        return any(q.state == DUE for q in self.quarters)
+        return any(q.state == DUE for q in self.quarters) or self.recheck_state == DUE
 
     @property
     def compliant(self) -> bool:
-        return self.is_patient and not self.overdue
+        return self.is_patient and not self.quarter_overdue
 
 
 def quarter_state(
@@ -257,16 +349,48 @@ def quarter_state(
     return OVERDUE if quarter.end < as_of else DUE
 
 
+def recheck_from(followups: list[FulfilmentRecord], as_of: datetime.date) -> datetime.date | None:
+    """The date of the last follow-up by ``as_of`` when that visit was unsatisfactory (the
+    one-record form of ``followup_recheck_from``); ``followups`` with ``visit`` loaded."""
+    done = [f for f in followups if f.kind == FulfilmentKind.FOLLOW_UP and f.served_on <= as_of]
+    if not done:
+        return None
+    last = max(done, key=lambda f: (f.served_on, f.pk or 0))
+    visit = visit_of(last)
+    if visit is not None and visit.is_unsatisfactory:
+        return last.served_on
+    return None
+
+
+def visit_of(record: FulfilmentRecord) -> FollowUpVisit | None:
+    """The visit details of a follow-up record, None for a record without them."""
+    try:
+        return record.visit
+    except FollowUpVisit.DoesNotExist:
+        return None
+
+
+def next_due_on(patient) -> datetime.date | None:
+    """The date a patient annotated by :func:`with_followup_status` is next due by: two weeks
+    after an unsatisfactory last visit, else the end of the as-of date's quarter."""
+    if patient.followup_recheck_from is not None:
+        return patient.followup_recheck_from + datetime.timedelta(days=RECHECK_DAYS)
+    return patient.followup_quarter_end
+
+
 def status_from_records(
     registrations: list[ChronicRegistration],
     followup_dates: list[datetime.date],
     as_of: datetime.date,
     per_year: int | None = None,
+    *,
+    recheck_from: datetime.date | None = None,
 ) -> PatientFollowupStatus:
     """The status computed from records already loaded (no query but the year policy's).
 
     ``registrations`` are the person's chronic registrations (with ``disease`` loaded),
-    ``followup_dates`` the dates of their follow-up records (any year).
+    ``followup_dates`` the dates of their follow-up records (any year), ``recheck_from`` what
+    :func:`recheck_from` gives for their follow-up records.
     """
     since = [
         r.diagnosed_on
@@ -283,7 +407,9 @@ def status_from_records(
         statuses.append(
             QuarterStatus(quarter, quarter_state(quarter, as_of, first, inside), inside)
         )
-    return PatientFollowupStatus(as_of=as_of, chronic_since=first, quarters=statuses)
+    return PatientFollowupStatus(
+        as_of=as_of, chronic_since=first, quarters=statuses, recheck_from=recheck_from
+    )
 
 
 def patient_followup_status(
@@ -293,9 +419,12 @@ def patient_followup_status(
     registrations = list(
         ChronicRegistration.objects.filter(person=person).select_related("disease")
     )
-    dates = list(
+    records = list(
         FulfilmentRecord.objects.filter(
-            person=person, kind=FulfilmentKind.FOLLOW_UP, served_on__year=as_of.year
-        ).values_list("served_on", flat=True)
+            person=person, kind=FulfilmentKind.FOLLOW_UP, served_on__lte=as_of
+        ).select_related("visit")
     )
-    return status_from_records(registrations, dates, as_of, per_year)
+    dates = [r.served_on for r in records if r.served_on.year == as_of.year]
+    return status_from_records(
+        registrations, dates, as_of, per_year, recheck_from=recheck_from(records, as_of)
+    )

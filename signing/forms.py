@@ -5,18 +5,24 @@ from __future__ import annotations
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from healthpov.places.models import Institution
 from healthpov.places.scoping import hospitals_choosable_by
 from signing.catalogue import diseases_in_force, packages_in_force
 from signing.models import (
+    Adherence,
     BookletStatus,
     Disease,
+    FollowUpVisit,
     FulfilmentKind,
     ServicePackage,
     SignMethod,
+    Symptom,
     Team,
     UnsignedReason,
+    VisitClassification,
+    VisitMethod,
 )
 
 
@@ -104,12 +110,89 @@ class FulfilmentForm(HouseholdForm):
         return [self.members[int(pk)] for pk in self.cleaned_data["persons"]]
 
 
+def _number(name: str, *, decimal: bool = False) -> forms.Field:
+    """A measured value of the visit, labelled as the model names it (ranges: the service)."""
+    label = FollowUpVisit._meta.get_field(name).verbose_name
+    attrs = {"inputmode": "decimal" if decimal else "numeric"}
+    if decimal:
+        return forms.DecimalField(
+            label=label, required=False, widget=forms.NumberInput(attrs={**attrs, "step": "0.1"})
+        )
+    return forms.IntegerField(label=label, required=False, widget=forms.NumberInput(attrs=attrs))
+
+
+def _choice(name: str, choices) -> forms.ChoiceField:
+    label = FollowUpVisit._meta.get_field(name).verbose_name
+    return forms.ChoiceField(label=label, choices=[("", "---------"), *choices], required=False)
+
+
 class FollowupForm(HouseholdForm):
+    """The follow-up visit of a hypertension or type 2 diabetes patient (one column)."""
+
     person = forms.TypedChoiceField(label=_("patient"), coerce=int)
     served_on = forms.DateField(label=_("date of the visit"), widget=DateInput, initial=_today)
+    method = _choice("method", VisitMethod.choices)
+    symptoms = forms.MultipleChoiceField(
+        label=_("symptoms"),
+        choices=Symptom.choices,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        help_text=_(
+            "Hypertension: headache to oedema; type 2 diabetes: drinking much to weight loss."
+        ),
+    )
+    symptoms_other = forms.CharField(label=_("other symptoms"), max_length=200, required=False)
+    systolic = _number("systolic")
+    diastolic = _number("diastolic")
+    weight_kg = _number("weight_kg", decimal=True)
+    height_cm = _number("height_cm", decimal=True)
+    bmi = _number("bmi", decimal=True)
+    fasting_glucose = _number("fasting_glucose", decimal=True)
+    cigarettes_per_day = _number("cigarettes_per_day")
+    alcohol_per_day = _number("alcohol_per_day", decimal=True)
+    exercise_per_week = _number("exercise_per_week")
+    exercise_minutes = _number("exercise_minutes")
+    adherence = _choice("adherence", Adherence.choices)
+    adverse_reaction = forms.TypedChoiceField(
+        label=_("adverse drug reaction"),
+        choices=[
+            ("0", pgettext_lazy("adverse reaction", "None")),
+            ("1", pgettext_lazy("adverse reaction", "Yes")),
+        ],
+        coerce=lambda value: value == "1",
+        empty_value=False,
+        required=False,
+        initial="0",
+    )
+    adverse_reaction_note = forms.CharField(
+        label=_("adverse reaction (what)"), max_length=200, required=False
+    )
+    classification = _choice("classification", VisitClassification.choices)
+    referral_reason = forms.CharField(label=_("referral reason"), max_length=200, required=False)
+    referral_institution = forms.CharField(
+        label=_("referred to (institution)"), max_length=150, required=False
+    )
+    next_visit_on = forms.DateField(
+        label=_("next follow-up date"), widget=DateInput, required=False
+    )
     note = forms.CharField(
         label=_("note"), widget=forms.Textarea(attrs={"rows": 2}), required=False
     )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in ("systolic", "diastolic"):
+            self.fields[name].help_text = "mmHg"
+        self.fields["weight_kg"].help_text = "kg"
+        self.fields["height_cm"].help_text = _("cm; with the weight it gives the BMI")
+        self.fields["fasting_glucose"].help_text = _("mmol/L (diabetes)")
+        self.fields["cigarettes_per_day"].help_text = _("cigarettes a day")
+        self.fields["alcohol_per_day"].help_text = _("liang a day")
+
+    def visit_values(self) -> dict:
+        """The visit's details for the service (every field but patient, date and note)."""
+        skip = {"person", "served_on", "note"}
+        return {k: v for k, v in self.cleaned_data.items() if k not in skip}
 
 
 class HealthCheckForm(HouseholdForm):

@@ -7,11 +7,14 @@ village (``person__household__village``). Teams are scoped through their health 
 from __future__ import annotations
 
 import datetime
+from decimal import Decimal
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from healthpov.choices import ChoiceLabels
@@ -107,8 +110,6 @@ class YearPolicy(models.Model):
         return str(self.year)
 
     def clean(self) -> None:
-        from django.core.exceptions import ValidationError
-
         if self.followups_per_year and 12 % self.followups_per_year:
             raise ValidationError(
                 {"followups_per_year": _("Must divide 12 (1, 2, 3, 4, 6 or 12).")}
@@ -631,3 +632,278 @@ class Booklet(ChoiceLabels, models.Model):
         if self.status == BookletStatus.ISSUED and not self.is_valid_on(day):
             return BookletStatus.PENDING
         return self.status
+
+
+# --- the follow-up visit as the national records have it --------------------------------------
+# (the follow-up records of hypertension and type 2 diabetes patients)
+
+
+class VisitMethod(models.TextChoices):
+    CLINIC = "clinic", pgettext_lazy("follow-up visit", "Clinic")  # 门诊
+    HOME = "home", pgettext_lazy("follow-up visit", "Home visit")  # 家庭
+    PHONE = "phone", pgettext_lazy("follow-up visit", "Phone")  # 电话
+
+
+class Symptom(models.TextChoices):
+    NONE = "none", pgettext_lazy("follow-up visit", "No symptoms")  # 无症状
+    # hypertension
+    HEADACHE_DIZZINESS = (
+        "headache_dizziness",
+        pgettext_lazy("follow-up visit", "Headache, dizziness"),
+    )  # 头痛头晕
+    NAUSEA_VOMITING = (
+        "nausea_vomiting",
+        pgettext_lazy("follow-up visit", "Nausea, vomiting"),
+    )  # 恶心呕吐
+    VISION_TINNITUS = (
+        "vision_tinnitus",
+        pgettext_lazy("follow-up visit", "Blurred vision, tinnitus"),
+    )  # 眼花耳鸣
+    DYSPNOEA = "dyspnoea", pgettext_lazy("follow-up visit", "Difficulty breathing")  # 呼吸困难
+    PALPITATIONS = (
+        "palpitations",
+        pgettext_lazy("follow-up visit", "Palpitations, chest tightness"),
+    )  # 心悸胸闷
+    NOSEBLEED = (
+        "nosebleed",
+        pgettext_lazy("follow-up visit", "Nosebleed that does not stop"),
+    )  # 鼻衄出血不止
+    LIMB_NUMBNESS = "limb_numbness", pgettext_lazy("follow-up visit", "Numb limbs")  # 四肢发麻
+    LEG_OEDEMA = (
+        "leg_oedema",
+        pgettext_lazy("follow-up visit", "Oedema of the lower limbs"),
+    )  # 下肢水肿
+    # type 2 diabetes
+    POLYDIPSIA = "polydipsia", pgettext_lazy("follow-up visit", "Drinking much")  # 多饮
+    POLYPHAGIA = "polyphagia", pgettext_lazy("follow-up visit", "Eating much")  # 多食
+    POLYURIA = "polyuria", pgettext_lazy("follow-up visit", "Urinating much")  # 多尿
+    BLURRED_VISION = (
+        "blurred_vision",
+        pgettext_lazy("follow-up visit", "Blurred vision"),
+    )  # 视力模糊
+    INFECTION = "infection", pgettext_lazy("follow-up visit", "Infection")  # 感染
+    HAND_FOOT_NUMBNESS = (
+        "hand_foot_numbness",
+        pgettext_lazy("follow-up visit", "Numb hands and feet"),
+    )  # 手脚麻木
+    LEG_SWELLING = (
+        "leg_swelling",
+        pgettext_lazy("follow-up visit", "Swelling of the lower limbs"),
+    )  # 下肢浮肿
+    WEIGHT_LOSS = (
+        "weight_loss",
+        pgettext_lazy("follow-up visit", "Marked weight loss"),
+    )  # 体重明显下降
+
+
+HYPERTENSION_SYMPTOMS = (
+    Symptom.NONE,
+    Symptom.HEADACHE_DIZZINESS,
+    Symptom.NAUSEA_VOMITING,
+    Symptom.VISION_TINNITUS,
+    Symptom.DYSPNOEA,
+    Symptom.PALPITATIONS,
+    Symptom.NOSEBLEED,
+    Symptom.LIMB_NUMBNESS,
+    Symptom.LEG_OEDEMA,
+)
+DIABETES_SYMPTOMS = (
+    Symptom.NONE,
+    Symptom.POLYDIPSIA,
+    Symptom.POLYPHAGIA,
+    Symptom.POLYURIA,
+    Symptom.BLURRED_VISION,
+    Symptom.INFECTION,
+    Symptom.HAND_FOOT_NUMBNESS,
+    Symptom.LEG_SWELLING,
+    Symptom.WEIGHT_LOSS,
+)
+
+
+class Adherence(models.TextChoices):
+    REGULAR = "regular", pgettext_lazy("follow-up visit", "Regular")  # 规律
+    INTERMITTENT = "intermittent", pgettext_lazy("follow-up visit", "Intermittent")  # 间断
+    NONE = "none", pgettext_lazy("follow-up visit", "Not taking")  # 不服药
+
+
+class VisitClassification(models.TextChoices):
+    SATISFACTORY = (
+        "satisfactory",
+        pgettext_lazy("follow-up visit", "Control satisfactory"),
+    )  # 控制满意
+    UNSATISFACTORY = (
+        "unsatisfactory",
+        pgettext_lazy("follow-up visit", "Control unsatisfactory"),
+    )  # 控制不满意
+    ADVERSE_REACTION = (
+        "adverse_reaction",
+        pgettext_lazy("follow-up visit", "Adverse drug reaction"),
+    )  # 不良反应
+    COMPLICATION = "complication", pgettext_lazy("follow-up visit", "Complication")  # 并发症
+
+
+#: Classifications after which the next follow-up is due within two weeks
+#: (the rule itself: signing/followups.py).
+UNSATISFACTORY_CLASSIFICATIONS = (
+    VisitClassification.UNSATISFACTORY,
+    VisitClassification.ADVERSE_REACTION,
+    VisitClassification.COMPLICATION,
+)
+
+#: Plausible values (low, high, unit) of the measured fields; outside them a value is refused.
+VISIT_RANGES: dict[str, tuple[int, int, str]] = {
+    "systolic": (50, 300, "mmHg"),
+    "diastolic": (30, 200, "mmHg"),
+    "weight_kg": (20, 300, "kg"),
+    "height_cm": (100, 250, "cm"),
+    "bmi": (10, 60, "kg/m²"),
+    "fasting_glucose": (1, 35, "mmol/L"),
+    "cigarettes_per_day": (0, 100, ""),
+    "alcohol_per_day": (0, 50, ""),
+    "exercise_per_week": (0, 21, ""),
+    "exercise_minutes": (0, 600, ""),
+}
+
+
+class FollowUpVisit(ChoiceLabels, models.Model):
+    """What a follow-up visit (a :class:`FulfilmentRecord` of kind ``follow_up``) found, as the
+    national follow-up records of hypertension and type 2 diabetes patients have it. Every
+    value is optional: ledgers often carry only some of them."""
+
+    record = models.OneToOneField(
+        FulfilmentRecord,
+        verbose_name=_("follow-up record"),
+        on_delete=models.CASCADE,
+        related_name="visit",
+    )
+    method = models.CharField(
+        _("follow-up method"), max_length=10, choices=VisitMethod.choices, blank=True
+    )
+    symptoms = models.JSONField(_("symptoms"), default=list, blank=True)
+    symptoms_other = models.CharField(_("other symptoms"), max_length=200, blank=True)
+    systolic = models.PositiveSmallIntegerField(_("systolic pressure"), null=True, blank=True)
+    diastolic = models.PositiveSmallIntegerField(_("diastolic pressure"), null=True, blank=True)
+    weight_kg = models.DecimalField(
+        _("weight"), max_digits=5, decimal_places=1, null=True, blank=True
+    )
+    height_cm = models.DecimalField(
+        _("height"), max_digits=4, decimal_places=1, null=True, blank=True
+    )
+    bmi = models.DecimalField(
+        _("body mass index"), max_digits=4, decimal_places=1, null=True, blank=True
+    )
+    fasting_glucose = models.DecimalField(
+        _("fasting blood glucose"), max_digits=4, decimal_places=1, null=True, blank=True
+    )
+    cigarettes_per_day = models.PositiveSmallIntegerField(
+        _("cigarettes per day"), null=True, blank=True
+    )
+    alcohol_per_day = models.DecimalField(
+        _("alcohol per day (liang)"), max_digits=4, decimal_places=1, null=True, blank=True
+    )
+    exercise_per_week = models.PositiveSmallIntegerField(
+        _("exercise sessions per week"), null=True, blank=True
+    )
+    exercise_minutes = models.PositiveSmallIntegerField(
+        _("minutes per session"), null=True, blank=True
+    )
+    adherence = models.CharField(
+        _("medication adherence"), max_length=12, choices=Adherence.choices, blank=True
+    )
+    adverse_reaction = models.BooleanField(_("adverse drug reaction"), default=False)
+    adverse_reaction_note = models.CharField(
+        _("adverse reaction (what)"), max_length=200, blank=True
+    )
+    classification = models.CharField(
+        _("classification of this visit"),
+        max_length=20,
+        choices=VisitClassification.choices,
+        blank=True,
+    )
+    referral_reason = models.CharField(_("referral reason"), max_length=200, blank=True)
+    referral_institution = models.CharField(
+        _("referred to (institution)"), max_length=150, blank=True
+    )
+    next_visit_on = models.DateField(_("next follow-up date"), null=True, blank=True)
+    history = HistoricalRecords()
+
+    objects = ScopedQuerySet.as_manager()
+    scope_place_lookup = "record__person__household__village"
+
+    class Meta:
+        verbose_name = _("follow-up visit")
+        verbose_name_plural = _("follow-up visits")
+        ordering = ["record_id"]
+
+    def __str__(self) -> str:
+        return str(self.record)
+
+    @property
+    def is_unsatisfactory(self) -> bool:
+        return self.classification in UNSATISFACTORY_CLASSIFICATIONS
+
+    def symptom_labels(self) -> list[str]:
+        labels = dict(Symptom.choices)
+        names = [str(labels.get(code, code)) for code in self.symptoms or []]
+        if self.symptoms_other:
+            names.append(self.symptoms_other)
+        return names
+
+    def compute_bmi(self) -> None:
+        """BMI from weight and height when both are given (a BMI given alone is kept)."""
+        if self.weight_kg is not None and self.height_cm:
+            metres = Decimal(self.height_cm) / 100
+            self.bmi = (Decimal(self.weight_kg) / (metres * metres)).quantize(Decimal("0.1"))
+
+    def value_errors(self, served_on: datetime.date | None) -> dict[str, list[str]]:
+        """Implausible values, by field, each message naming its field (the form, the API and
+        the follow-up ledger show them on the field or the column)."""
+        errors: dict[str, list[str]] = {}
+
+        def add(name: str, message: str) -> None:
+            errors.setdefault(name, []).append(message)
+
+        for name, (low, high, unit) in VISIT_RANGES.items():
+            value = getattr(self, name)
+            if value is not None and not low <= value <= high:
+                add(
+                    name,
+                    _("%(field)s must be between %(low)s and %(high)s%(unit)s (given: %(value)s).")
+                    % {
+                        "field": self._meta.get_field(name).verbose_name,
+                        "low": low,
+                        "high": high,
+                        "unit": f" {unit}" if unit else "",
+                        "value": value,
+                    },
+                )
+        if (
+            self.systolic is not None
+            and self.diastolic is not None
+            and "systolic" not in errors
+            and self.systolic <= self.diastolic
+        ):
+            add(
+                "diastolic",
+                _("The systolic pressure (%(sys)s) must be higher than the diastolic (%(dia)s).")
+                % {"sys": self.systolic, "dia": self.diastolic},
+            )
+        unknown = [s for s in self.symptoms or [] if s not in Symptom.values]
+        if unknown:
+            add("symptoms", _("Unknown symptoms: %(codes)s.") % {"codes": ", ".join(unknown)})
+        if Symptom.NONE in (self.symptoms or []) and len(self.symptoms) > 1:
+            add("symptoms", _("Symptoms: “no symptoms” cannot go with other symptoms."))
+        if self.next_visit_on and served_on and self.next_visit_on <= served_on:
+            add(
+                "next_visit_on",
+                _("The next follow-up date must be after the date of the visit (%(day)s).")
+                % {"day": served_on.isoformat()},
+            )
+        if self.adverse_reaction and not self.adverse_reaction_note.strip():
+            add("adverse_reaction_note", _("Adverse drug reaction: say which reaction."))
+        return errors
+
+    def clean(self) -> None:
+        errors = self.value_errors(self.record.served_on if self.record_id else None)
+        if errors:
+            raise ValidationError(errors)

@@ -46,7 +46,9 @@ class ListFilters:
 
 
 def _persons(user: User, filters: ListFilters) -> QuerySet[Person]:
-    qs = Person.objects.visible_to(user).select_related("household", "household__village")
+    qs = Person.objects.visible_to(user).select_related(
+        "household", "household__village", "household__township"
+    )
     if filters.village_id:
         qs = qs.filter(household__village_id=filters.village_id)
     if filters.search:
@@ -105,10 +107,13 @@ def unsigned_without_reason(
 
 
 def followups_due(user: User, as_of: datetime.date, filters: ListFilters) -> QuerySet[Person]:
-    """Chronic patients with a follow-up due this quarter or overdue (``state``: due/overdue)."""
+    """Chronic patients with a follow-up due this quarter or overdue (``state``: due/overdue,
+    or due_soon: due in a quarter ending within a week)."""
     qs = followups.chronic_patients(
         _persons(user, filters).exclude(status__in=GONE_STATUSES), as_of
     )
+    if filters.state == followups.DUE_SOON:
+        return followups.due_soon(qs, as_of)
     state = filters.state if filters.state in (followups.DUE, followups.OVERDUE) else ""
     return followups.in_state(qs, state or followups.DUE_OR_OVERDUE)
 
@@ -125,7 +130,13 @@ def booklets_to_handle(
     qs = (
         SpecialDiseaseDiagnosis.objects.visible_to(user)
         .filter(person__in=persons, diagnosed_on__lte=as_of)
-        .select_related("person", "person__household", "person__household__village", "disease")
+        .select_related(
+            "person",
+            "person__household",
+            "person__household__village",
+            "person__household__township",
+            "disease",
+        )
         .select_related("booklet")
         .order_by("person__household__village__name", "person__household__number", "person_id")
     )
@@ -158,9 +169,53 @@ def contracts_expiring(
         Contract.objects.visible_to(user)
         .filter(person__in=persons, year=as_of.year, valid_until__lte=soon)
         .exclude(Exists(renewed))
-        .select_related("person", "person__household", "person__household__village", "team")
+        .select_related(
+            "person",
+            "person__household",
+            "person__household__village",
+            "person__household__township",
+            "team",
+        )
         .order_by("valid_until", "person__household__number", "person_id")
     )
+
+
+# Why a household is to be visited; ``households_to_visit``'s ``state`` picks one.
+VISIT_FOLLOWUP = "followup"
+VISIT_UNSIGNED = "unsigned"
+VISIT_BOOKLET = "booklet"
+
+
+def households_to_visit(
+    user: User, year: int, as_of: datetime.date, filters: ListFilters
+) -> QuerySet[Household]:
+    """Households with a member on one of the person work lists (docs/domain.md "Households
+    to visit"): a follow-up due or overdue, on the roster with neither contract nor reason, or
+    a booklet to handle. Each row carries the three reasons as booleans (``visit_followup``,
+    ``visit_unsigned``, ``visit_booklet``); ``state`` keeps the households with one of them."""
+    members = ListFilters(village_id=filters.village_id)
+    reasons = {
+        "visit_followup": Exists(
+            followups_due(user, as_of, members).filter(household=OuterRef("pk"))
+        ),
+        "visit_unsigned": Exists(
+            unsigned_without_reason(user, year, as_of, members).filter(household=OuterRef("pk"))
+        ),
+        "visit_booklet": Exists(
+            booklets_to_handle(user, as_of, members).filter(person__household=OuterRef("pk"))
+        ),
+    }
+    qs = Household.objects.visible_to(user).select_related("village").annotate(**reasons)
+    if filters.village_id:
+        qs = qs.filter(village_id=filters.village_id)
+    if filters.search:
+        qs = qs.filter(Q(number=filters.search) | Q(head_name__contains=filters.search))
+    chosen = f"visit_{filters.state}"
+    if chosen in reasons:
+        qs = qs.filter(**{chosen: True})
+    else:
+        qs = qs.filter(Q(visit_followup=True) | Q(visit_unsigned=True) | Q(visit_booklet=True))
+    return qs.order_by("village__name", "number", "id")
 
 
 # --- the household page ----------------------------------------------------------------------
@@ -212,7 +267,9 @@ def household_records(household: Household, year: int, as_of: datetime.date) -> 
             ),
             Prefetch(
                 "fulfilments",
-                queryset=FulfilmentRecord.objects.filter(served_on__year=year),
+                queryset=FulfilmentRecord.objects.filter(served_on__year=year).select_related(
+                    "visit"
+                ),
             ),
         )
     )
@@ -222,9 +279,8 @@ def household_records(household: Household, year: int, as_of: datetime.date) -> 
         contracts = {c.year: c for c in person.contracts.all()}
         unsigned = [u for u in person.unsigned_records.all() if u.year == year]
         chronic = list(person.chronic_registrations.all())
-        followup_dates = [
-            f.served_on for f in person.fulfilments.all() if f.kind == FulfilmentKind.FOLLOW_UP
-        ]
+        fulfilments = list(person.fulfilments.all())
+        followup_dates = [f.served_on for f in fulfilments if f.kind == FulfilmentKind.FOLLOW_UP]
         result.append(
             MemberRecords(
                 person=person,
@@ -232,12 +288,18 @@ def household_records(household: Household, year: int, as_of: datetime.date) -> 
                 previous_contract=contracts.get(year - 1),
                 unsigned=unsigned[0] if unsigned else None,
                 chronic=chronic,
-                followup=followups.status_from_records(chronic, followup_dates, as_of, per_year)
+                followup=followups.status_from_records(
+                    chronic,
+                    followup_dates,
+                    as_of,
+                    per_year,
+                    recheck_from=followups.recheck_from(fulfilments, as_of),
+                )
                 if chronic
                 else None,
                 checks=list(person.health_checks.all()),
                 diagnoses=list(person.special_diagnoses.all()),
-                fulfilments=list(person.fulfilments.all()),
+                fulfilments=fulfilments,
             )
         )
     return result

@@ -6,8 +6,9 @@ runs in one transaction.
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterable
-from typing import TYPE_CHECKING
+from collections.abc import Iterable, Mapping
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
@@ -23,6 +24,7 @@ from signing.models import (
     ChronicRegistration,
     Contract,
     Disease,
+    FollowUpVisit,
     FulfilmentKind,
     FulfilmentRecord,
     HealthCheck,
@@ -248,13 +250,66 @@ def fulfilment_record(
     return records
 
 
+#: What a follow-up visit may record besides its date and note (``visit`` of followup_record).
+VISIT_FIELDS = tuple(
+    f.name for f in FollowUpVisit._meta.concrete_fields if f.name not in ("id", "record")
+)
+
+
+def followup_visit_build(values: Mapping[str, Any]) -> FollowUpVisit:
+    """An unsaved visit from ``values`` (names of :data:`VISIT_FIELDS`; blanks as None or
+    ""), texts stripped, decimals to one place and BMI computed from weight and height."""
+    unknown = set(values) - set(VISIT_FIELDS)
+    if unknown:
+        raise ValidationError(
+            _("Unknown follow-up fields: %(names)s.") % {"names": ", ".join(sorted(unknown))}
+        )
+    visit = FollowUpVisit()
+    for name, value in values.items():
+        field = FollowUpVisit._meta.get_field(name)
+        if value is None:
+            value = field.get_default() if not field.null else None
+        elif isinstance(value, str):
+            value = value.strip()
+        elif isinstance(value, (Decimal, float)) and field.get_internal_type() == "DecimalField":
+            value = Decimal(str(value)).quantize(Decimal("0.1"))
+        setattr(visit, name, value)
+    visit.symptoms = list(dict.fromkeys(visit.symptoms or []))
+    if not visit.adverse_reaction:
+        visit.adverse_reaction_note = ""
+    visit.compute_bmi()
+    return visit
+
+
+def _has_details(visit: FollowUpVisit) -> bool:
+    blank = FollowUpVisit()
+    return any(getattr(visit, name) != getattr(blank, name) for name in VISIT_FIELDS)
+
+
+@transaction.atomic
 def followup_record(
-    *, person: Person, served_on: datetime.date, actor: User, note: str = ""
+    *,
+    person: Person,
+    served_on: datetime.date,
+    actor: User,
+    note: str = "",
+    visit: Mapping[str, Any] | None = None,
 ) -> FulfilmentRecord:
-    """A follow-up visit of a key chronic patient."""
-    return fulfilment_record(
+    """A follow-up visit of a key chronic patient, with what it found (``visit``: values of
+    :data:`VISIT_FIELDS`, each range-checked; nothing is saved when one is implausible)."""
+    check_may_edit(person, actor)
+    check_date(served_on, person, _("Date of the visit"))
+    details = followup_visit_build(visit or {})
+    errors = details.value_errors(served_on)
+    if errors:
+        raise ValidationError(errors)
+    record = fulfilment_record(
         persons=[person], kind=FulfilmentKind.FOLLOW_UP, served_on=served_on, actor=actor, note=note
     )[0]
+    if _has_details(details):
+        details.record = record
+        _save(details, actor)
+    return record
 
 
 @transaction.atomic

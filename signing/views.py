@@ -17,48 +17,55 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
-from healthpov.accounts.masking import mask_id_number
-from healthpov.exports import xlsx_response
+from healthpov.accounts.models import User
+from healthpov.exports import (
+    personal_value,
+    personal_xlsx_response,
+    reveal_requested,
+)
 from healthpov.period import ReportingPeriod, period_for_page
 from healthpov.places.models import Place
 from healthpov.places.scoping import get_visible_or_404, id_for_page, places_visible_to
+from healthpov.service_errors import add_service_errors
 from households.models import Household
 from signing import forms, selectors, services
-from signing.followups import DUE, OVERDUE
+from signing.followups import DUE, DUE_SOON, OVERDUE, next_due_on
 from signing.models import BookletStatus, Contract, SpecialDiseaseDiagnosis
 
 # --- access helpers --------------------------------------------------------------------------
 
 
-def _get_household(request: HttpRequest, pk: int, *, edit: bool = False) -> Household:
+def _household_for_user_or_404(user: User, pk: int, *, edit: bool = False) -> Household:
     household = get_visible_or_404(
-        Household.objects.select_related("village", "township"), request.user, pk=pk
+        Household.objects.select_related("village", "township"), user, pk=pk
     )
-    if edit and not request.user.can_edit_registry:
+    if edit and not user.can_edit_registry:
         raise PermissionDenied
     return household
 
 
-def _get_diagnosis(request: HttpRequest, pk: int) -> SpecialDiseaseDiagnosis:
+def _diagnosis_for_user_or_404(
+    user: User, pk: int, *, edit: bool = False
+) -> SpecialDiseaseDiagnosis:
     diagnosis = get_visible_or_404(
         SpecialDiseaseDiagnosis.objects.select_related("person__household", "disease"),
-        request.user,
+        user,
         pk=pk,
     )
-    if not request.user.can_edit_registry:
+    if edit and not user.can_edit_registry:
         raise PermissionDenied
     return diagnosis
 
 
-def _get_contract(request: HttpRequest, pk: int) -> Contract:
+def _contract_for_user_or_404(user: User, pk: int, *, edit: bool = False) -> Contract:
     contract = get_visible_or_404(
         Contract.objects.select_related("person__household", "team", "package"),
-        request.user,
+        user,
         pk=pk,
     )
-    if not request.user.can_edit_registry:
+    if edit and not user.can_edit_registry:
         raise PermissionDenied
     return contract
 
@@ -86,7 +93,7 @@ def _section_context(household: Household, year: int, as_of: datetime.date) -> d
 @login_required
 def household_section(request: HttpRequest, pk: int) -> HttpResponse:
     """The signing records of one household: a fragment for HTMX, else a page of its own."""
-    household = _get_household(request, pk)
+    household = _household_for_user_or_404(request.user, pk)
     period = _period(request)
     context = _section_context(household, period.year, period.as_of)
     if request.htmx:
@@ -142,7 +149,11 @@ def _fulfilment(form, user, year):
 def _followup(form, user, year):
     data = form.cleaned_data
     services.followup_record(
-        person=data["person"], served_on=data["served_on"], note=data["note"], actor=user
+        person=data["person"],
+        served_on=data["served_on"],
+        note=data["note"],
+        visit=form.visit_values(),
+        actor=user,
     )
 
 
@@ -250,7 +261,7 @@ def household_url(household: Household) -> str:
 @login_required
 def household_form(request: HttpRequest, pk: int, form_name: str) -> HttpResponse:
     """One inline form of the household section (sign, not signed, service, follow-up...)."""
-    household = _get_household(request, pk, edit=True)
+    household = _household_for_user_or_404(request.user, pk, edit=True)
     spec = FORM_SPECS.get(form_name)
     if spec is None:
         from django.http import Http404
@@ -265,8 +276,7 @@ def household_form(request: HttpRequest, pk: int, form_name: str) -> HttpRespons
             try:
                 spec.save(form, request.user, year)
             except ValidationError as exc:
-                for message in exc.messages:
-                    form.add_error(None, message)
+                add_service_errors(form, exc)
             else:
                 return _after_save(request, household, year, str(spec.success))
     else:
@@ -290,7 +300,7 @@ def household_form(request: HttpRequest, pk: int, form_name: str) -> HttpRespons
 @login_required
 def booklet_form(request: HttpRequest, pk: int) -> HttpResponse:
     """Move one special-disease booklet along (applied, issued with number and dates)."""
-    diagnosis = _get_diagnosis(request, pk)
+    diagnosis = _diagnosis_for_user_or_404(request.user, pk, edit=True)
     household = diagnosis.person.household
     year = _period(request).year
     booklet = selectors.booklet_of(diagnosis)
@@ -334,7 +344,7 @@ def booklet_form(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def contract_renew(request: HttpRequest, pk: int) -> HttpResponse:
     """Renew a contract for the next year with the same team, doctor and package."""
-    contract = _get_contract(request, pk)
+    contract = _contract_for_user_or_404(request.user, pk, edit=True)
     household = contract.person.household
     try:
         renewed = services.contract_renew(
@@ -360,15 +370,19 @@ def contract_renew(request: HttpRequest, pk: int) -> HttpResponse:
 # --- work lists ------------------------------------------------------------------------------
 
 
-def _id(person) -> str:
-    return mask_id_number(person.id_number)
-
-
-def _person_cells(person) -> list[Any]:
-    return [person.household.village.name, person.household.number, person.name, _id(person)]
+def _person_cells(person, reveal: bool = False) -> list[Any]:
+    household = person.household
+    return [
+        household.township.name,
+        household.village.name,
+        household.number,
+        person.name,
+        personal_value(person.id_number, kind="id_number", reveal=reveal),
+    ]
 
 
 PERSON_HEADERS = [
+    gettext_lazy("township"),
     gettext_lazy("village"),
     gettext_lazy("household number"),
     gettext_lazy("name"),
@@ -382,7 +396,7 @@ class WorkList:
     title: Any
     headers: list[Any]
     query: Callable[[Any, int, datetime.date, selectors.ListFilters], Any]
-    cells: Callable[[Any, datetime.date], list[Any]]
+    cells: Callable[[Any, datetime.date, bool], list[Any]]
     household: Callable[[Any], Household]
     states: tuple[tuple[str, Any], ...] = ()
     village_path: str = "household__village__name"
@@ -399,6 +413,30 @@ def _booklet_state(diagnosis: SpecialDiseaseDiagnosis, as_of: datetime.date) -> 
     return booklet.get_status_display()
 
 
+def _followup_state(patient) -> str:
+    if patient.followup_quarter_overdue:
+        return _("Overdue")
+    if patient.followup_recheck_from is not None:
+        if patient.followup_overdue:
+            return _("Recheck overdue (unsatisfactory visit)")
+        return _("Recheck due (unsatisfactory visit)")
+    return _("Due this quarter")
+
+
+VISIT_REASONS = (
+    (selectors.VISIT_FOLLOWUP, gettext_lazy("Follow-up due or overdue")),
+    (selectors.VISIT_UNSIGNED, gettext_lazy("Not signed, no reason recorded")),
+    (selectors.VISIT_BOOKLET, gettext_lazy("Booklet to handle")),
+)
+
+
+def _visit_reasons(household: Household) -> str:
+    """The reasons ``selectors.households_to_visit`` annotated, as words."""
+    return "；".join(
+        str(label) for value, label in VISIT_REASONS if getattr(household, f"visit_{value}")
+    )
+
+
 WORKLISTS: dict[str, WorkList] = {
     item.slug: item
     for item in [
@@ -409,29 +447,42 @@ WORKLISTS: dict[str, WorkList] = {
             query=lambda user, year, as_of, f: selectors.unsigned_without_reason(
                 user, year, as_of, f
             ),
-            cells=lambda p, as_of: [*_person_cells(p), p.get_status_display()],
+            cells=lambda p, as_of, reveal=False: [
+                *_person_cells(p, reveal),
+                p.get_status_display(),
+            ],
             household=lambda p: p.household,
         ),
         WorkList(
             slug="followups",
             title=gettext_lazy("Follow-ups due or overdue"),
-            headers=[*PERSON_HEADERS, gettext_lazy("chronic since"), gettext_lazy("follow-up")],
+            headers=[
+                *PERSON_HEADERS,
+                gettext_lazy("chronic since"),
+                gettext_lazy("follow-up"),
+                gettext_lazy("next follow-up due by"),
+            ],
             query=lambda user, year, as_of, f: selectors.followups_due(user, as_of, f),
-            cells=lambda p, as_of: [
-                *_person_cells(p),
+            cells=lambda p, as_of, reveal=False: [
+                *_person_cells(p, reveal),
                 p.chronic_since,
-                _("Overdue") if p.followup_overdue else _("Due this quarter"),
+                _followup_state(p),
+                next_due_on(p),
             ],
             household=lambda p: p.household,
-            states=((DUE, gettext_lazy("Due this quarter")), (OVERDUE, gettext_lazy("Overdue"))),
+            states=(
+                (DUE, gettext_lazy("Due this quarter")),
+                (DUE_SOON, gettext_lazy("Due within 7 days")),
+                (OVERDUE, gettext_lazy("Overdue")),
+            ),
         ),
         WorkList(
             slug="booklets",
             title=gettext_lazy("Booklets pending or expiring"),
             headers=[*PERSON_HEADERS, gettext_lazy("disease"), gettext_lazy("booklet")],
             query=lambda user, year, as_of, f: selectors.booklets_to_handle(user, as_of, f),
-            cells=lambda d, as_of: [
-                *_person_cells(d.person),
+            cells=lambda d, as_of, reveal=False: [
+                *_person_cells(d.person, reveal),
                 d.disease.name,
                 _booklet_state(d, as_of),
             ],
@@ -447,7 +498,10 @@ WORKLISTS: dict[str, WorkList] = {
             title=gettext_lazy("Health check not done this year"),
             headers=[*PERSON_HEADERS, gettext_lazy("person status")],
             query=lambda user, year, as_of, f: selectors.health_checks_missing(user, year, f),
-            cells=lambda p, as_of: [*_person_cells(p), p.get_status_display()],
+            cells=lambda p, as_of, reveal=False: [
+                *_person_cells(p, reveal),
+                p.get_status_display(),
+            ],
             household=lambda p: p.household,
         ),
         WorkList(
@@ -455,9 +509,28 @@ WORKLISTS: dict[str, WorkList] = {
             title=gettext_lazy("Contracts expiring"),
             headers=[*PERSON_HEADERS, gettext_lazy("valid until"), gettext_lazy("team")],
             query=lambda user, year, as_of, f: selectors.contracts_expiring(user, as_of, f),
-            cells=lambda c, as_of: [*_person_cells(c.person), c.valid_until, c.team_display],
+            cells=lambda c, as_of, reveal=False: [
+                *_person_cells(c.person, reveal),
+                c.valid_until,
+                c.team_display,
+            ],
             household=lambda c: c.person.household,
             village_path="person__household__village__name",
+        ),
+        WorkList(
+            slug="visits",
+            title=gettext_lazy("Households to visit"),
+            headers=[
+                gettext_lazy("village"),
+                gettext_lazy("household number"),
+                gettext_lazy("head of household"),
+                gettext_lazy("to do"),
+            ],
+            query=lambda user, year, as_of, f: selectors.households_to_visit(user, year, as_of, f),
+            cells=lambda h, as_of: [h.village.name, h.number, h.head_name, _visit_reasons(h)],
+            household=lambda h: h,
+            village_path="village__name",
+            states=VISIT_REASONS,
         ),
     ]
 }
@@ -538,17 +611,22 @@ def worklist(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 @login_required
+@require_http_methods(["GET", "POST"])
 def worklist_export(request: HttpRequest, slug: str) -> HttpResponse:
-    """The whole list as .xlsx (IDs masked, formula-safe)."""
+    """The whole list as .xlsx (formula-safe); IDs masked unless a user who may reveal them
+    POSTs ``reveal=1`` (recorded in the audit)."""
     item = _get_worklist(slug)
+    reveal = reveal_requested(request)
     year, as_of, filters = _list_params(request)
     queryset = item.query(request.user, year, as_of, filters)
-    rows = (item.cells(obj, as_of) for obj in queryset.iterator(chunk_size=2000))
+    rows = (item.cells(obj, as_of, reveal) for obj in queryset.iterator(chunk_size=2000))
     title = str(item.title)
-    return xlsx_response(
+    return personal_xlsx_response(
+        request,
         f"{title}-{as_of.isoformat()}.xlsx",
         [str(h) for h in item.headers],
         rows,
+        reveal=reveal,
         sheet_title=title,
     )
 
@@ -562,7 +640,7 @@ def household_sheet(
 ) -> HttpResponse:
     """The printable sheet; the root URLconf (desk.urls) gives it a template that adds the
     treatment section."""
-    household = _get_household(request, pk)
+    household = _household_for_user_or_404(request.user, pk)
     period = _period(request)
     year, as_of = period.year, period.as_of
     members = list(household.members.order_by("id"))

@@ -6,28 +6,15 @@ admins) go through the same services as the pages, so the same validation applie
 
 from __future__ import annotations
 
-from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import mixins, serializers, viewsets
-from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.routers import SimpleRouter
 
 from healthpov.accounts.masking import mask_id_number
 from healthpov.api_fields import HospitalField, ScopedModelSerializer, ScopedRelatedField
+from healthpov.service_errors import api_errors
 from households.models import Person
 from treatment import services
 from treatment.models import FollowUpCall, InpatientStay, MajorIllnessCase
-
-
-def _service_call(function, **kwargs):
-    try:
-        return function(**kwargs)
-    except DjangoValidationError as error:
-        raise ValidationError(
-            error.message_dict if hasattr(error, "error_dict") else error.messages
-        ) from None
-    except DjangoPermissionDenied as error:
-        raise PermissionDenied(str(error)) from None
 
 
 class CaseSerializer(ScopedModelSerializer):
@@ -138,7 +125,8 @@ class CaseViewSet(
 
     def perform_create(self, serializer):
         data = dict(serializer.validated_data)
-        serializer.instance = _service_call(services.case_create, actor=self.request.user, **data)
+        with api_errors():
+            serializer.instance = services.case_create(actor=self.request.user, **data)
 
 
 class CallViewSet(
@@ -159,7 +147,8 @@ class CallViewSet(
 
     def perform_create(self, serializer):
         data = dict(serializer.validated_data)
-        serializer.instance = _service_call(services.call_record, actor=self.request.user, **data)
+        with api_errors():
+            serializer.instance = services.call_record(actor=self.request.user, **data)
 
 
 class StayViewSet(
@@ -180,7 +169,8 @@ class StayViewSet(
 
     def perform_create(self, serializer):
         data = dict(serializer.validated_data)
-        serializer.instance = _service_call(services.stay_record, actor=self.request.user, **data)
+        with api_errors():
+            serializer.instance = services.stay_record(actor=self.request.user, **data)
 
 
 router = SimpleRouter()

@@ -10,18 +10,23 @@ screening year (that year's, else the newest earlier one); the case belongs to t
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from healthpov.places.models import Institution
-from households.imports import Column, PersonLedger, Row, normalise, register
-from households.imports.ledgers import ImportContext
+from households.imports import (
+    ID_NUMBER_COLUMN,
+    Column,
+    ImportContext,
+    Row,
+    UpsertLedger,
+    normalise,
+    register,
+)
 from signing.catalogue import Catalogue
 from treatment.models import CaseStatus, InpatientStay, MajorIllnessCase
-
-ID_HEADERS = ("身份证号", "身份证号码", "证件号码", "公民身份号码")
 
 STATUS_VALUES = {
     "已排查": CaseStatus.SCREENED,
@@ -56,11 +61,11 @@ def _hospitals_by_name(names: set[str], context: ImportContext) -> dict[str, Ins
 
 
 @register
-class MajorIllnessLedger(PersonLedger):
+class MajorIllnessLedger(UpsertLedger):
     kind = "major_illness"
     label = gettext_lazy("Major-illness ledger (大病专项救治台账)")
     columns = [
-        Column("id_number", ID_HEADERS, normalise.id_number, required=True),
+        ID_NUMBER_COLUMN,
         Column("disease", ("病种", "病种名称", "疾病名称"), normalise.text(100), required=True),
         Column("screening_date", ("排查日期",), normalise.date, required=True),
         Column("status", ("救治状态", "状态"), normalise.choice(STATUS_VALUES)),
@@ -70,10 +75,24 @@ class MajorIllnessLedger(PersonLedger):
         Column("refusal_note", ("告知情况", "政策告知情况"), normalise.text(500)),
     ]
 
-    def validate(self, rows: list[Row]) -> None:
-        super().validate(rows)
+    model = MajorIllnessCase
+    fields = (
+        "screening_date",
+        "status",
+        "hospital",
+        "hospital_name",
+        "treatment_date",
+        "refusal_reason",
+        "refusal_note",
+    )
+    duplicate_message = gettext_lazy("The same person and disease are already on row %(row)d.")
+    duplicate_field = "disease"
+
+    def key_of(self, row: Row) -> tuple:
+        return (row.person.pk, row.extra["disease"].pk, row["screening_date"].year)
+
+    def validate_rows(self, rows: list[Row]) -> None:
         catalogue = Catalogue(is_major_illness=True)
-        seen: dict[tuple, int] = {}
         for row in rows:
             screened = row["screening_date"]
             if screened is None or row["disease"] is None:
@@ -105,20 +124,22 @@ class MajorIllnessLedger(PersonLedger):
                 row.error("treatment_date", _("A treated case needs its treatment date."))
             if status == CaseStatus.REFUSED and not row["refusal_reason"]:
                 row.error("refusal_reason", _("A refusal needs its reason."))
-            if row.person is not None:
-                key = (row.person.pk, disease.pk, screened.year)
-                if key in seen:
-                    row.error(
-                        "disease",
-                        _("The same person and disease are already on row %(row)d.")
-                        % {"row": seen[key]},
-                    )
-                else:
-                    seen[key] = row.number
+        self.hospitals = _hospitals_by_name(
+            {row["hospital"] for row in rows if row["hospital"]}, self.context
+        )
 
-    def _values(self, row: Row, hospitals: dict[str, Institution]) -> dict:
+    def existing(self, rows: list[Row]) -> dict[tuple, MajorIllnessCase]:
+        return {
+            (case.person_id, case.disease_id, case.year): case
+            for case in MajorIllnessCase.objects.filter(
+                person__in=self.persons(rows),
+                disease__in={row.extra["disease"].pk for row in rows},
+            )
+        }
+
+    def values(self, row: Row) -> dict[str, Any]:
         name = row["hospital"] or ""
-        hospital = hospitals.get(name)
+        hospital = self.hospitals.get(name)
         status = row.extra["status"]
         return {
             "screening_date": row["screening_date"],
@@ -130,72 +151,22 @@ class MajorIllnessLedger(PersonLedger):
             "refusal_note": (row["refusal_note"] or "") if status == CaseStatus.REFUSED else "",
         }
 
-    def _split(self, rows: list[Row]):
-        existing = {
-            (case.person_id, case.disease_id, case.year): case
-            for case in MajorIllnessCase.objects.filter(
-                person__in={row.person.pk for row in rows},
-                disease__in={row.extra["disease"].pk for row in rows},
-            )
-        }
-        hospitals = _hospitals_by_name(
-            {row["hospital"] for row in rows if row["hospital"]}, self.context
+    def new(self, row: Row, values: dict[str, Any]) -> MajorIllnessCase:
+        return MajorIllnessCase(
+            person=row.person,
+            disease=row.extra["disease"],
+            year=row["screening_date"].year,
+            created_by=self.context.user,
+            **values,
         )
-        new, changed, unchanged = [], [], 0
-        for row in rows:
-            disease = row.extra["disease"]
-            values = self._values(row, hospitals)
-            year = row["screening_date"].year
-            case = existing.get((row.person.pk, disease.pk, year))
-            if case is None:
-                case = MajorIllnessCase(person=row.person, disease=disease, year=year, **values)
-                new.append(case)
-                continue
-            differs = {k: v for k, v in values.items() if getattr(case, k) != v}
-            if differs:
-                for field, value in differs.items():
-                    setattr(case, field, value)
-                changed.append(case)
-            else:
-                unchanged += 1
-        return new, changed, unchanged
-
-    def plan(self, rows: list[Row]) -> dict[str, int]:
-        new, changed, unchanged = self._split(rows)
-        return {"created": len(new), "updated": len(changed), "unchanged": unchanged}
-
-    def apply(self, rows: list[Row]) -> dict[str, int]:
-        new, changed, unchanged = self._split(rows)
-        user = self.context.user
-        for case in new:
-            case.created_by = user
-        bulk_create_with_history(new, MajorIllnessCase, batch_size=500, default_user=user)
-        if changed:
-            bulk_update_with_history(
-                changed,
-                MajorIllnessCase,
-                [
-                    "screening_date",
-                    "status",
-                    "hospital",
-                    "hospital_name",
-                    "treatment_date",
-                    "refusal_reason",
-                    "refusal_note",
-                ],
-                batch_size=500,
-                default_user=user,
-                default_change_reason=_("Ledger import"),
-            )
-        return {"created": len(new), "updated": len(changed), "unchanged": unchanged}
 
 
 @register
-class StayLedger(PersonLedger):
+class StayLedger(UpsertLedger):
     kind = "stays"
     label = gettext_lazy("Inpatient settlement ledger (住院结算台账)")
     columns = [
-        Column("id_number", ID_HEADERS, normalise.id_number, required=True),
+        ID_NUMBER_COLUMN,
         Column("hospital", ("医院", "住院医院", "就诊医院"), normalise.text(150), required=True),
         Column("in_county", ("是否县域内", "县域内"), normalise.yes_no),
         Column("referral", ("是否转诊", "转诊"), normalise.yes_no),
@@ -212,9 +183,15 @@ class StayLedger(PersonLedger):
         Column("one_stop", ("是否一站式结算", "一站式结算"), normalise.yes_no),
     ]
 
-    def validate(self, rows: list[Row]) -> None:
-        super().validate(rows)
-        seen: dict[tuple, int] = {}
+    model = InpatientStay
+    fields = ()  # a stay on the file a second time changes nothing: stays are only created
+    duplicate_message = gettext_lazy("The same stay is already on row %(row)d.")
+    duplicate_field = "admitted_on"
+
+    def key_of(self, row: Row) -> tuple:
+        return (row.person.pk, row["admitted_on"], row["discharged_on"], row["hospital"])
+
+    def validate_rows(self, rows: list[Row]) -> None:
         for row in rows:
             for field in MONEY_FIELDS:
                 if row[field] is not None and row[field] < 0:
@@ -247,60 +224,46 @@ class StayLedger(PersonLedger):
                         "policy_cost",
                         _("The cost within policy cannot be more than the total cost."),
                     )
-            if row.person is not None and admitted:
-                key = (row.person.pk, admitted, discharged, row["hospital"])
-                if key in seen:
-                    row.error(
-                        "admitted_on",
-                        _("The same stay is already on row %(row)d.") % {"row": seen[key]},
-                    )
-                else:
-                    seen[key] = row.number
 
-    def _new_stays(self, rows: list[Row]) -> tuple[list[InpatientStay], int]:
-        persons = {row.person.pk for row in rows}
-        existing = set()
-        for stay in InpatientStay.objects.filter(person__in=persons).select_related("hospital"):
-            existing.add(
-                (stay.person_id, stay.admitted_on, stay.discharged_on, stay.hospital_display)
+        self.hospitals = _hospitals_by_name(
+            {row["hospital"] for row in rows if row["hospital"]}, self.context
+        )
+        # The newest case of each person: a stay is filed under it unless the case is of a
+        # later year than the discharge.
+        self.latest_case = {
+            case.person_id: case
+            for case in MajorIllnessCase.objects.filter(
+                person__in={row.person.pk for row in rows if row.person}
+            ).order_by("year", "pk")
+        }
+
+    def existing(self, rows: list[Row]) -> dict[tuple, InpatientStay]:
+        return {
+            (stay.person_id, stay.admitted_on, stay.discharged_on, stay.hospital_display): stay
+            for stay in InpatientStay.objects.filter(person__in=self.persons(rows)).select_related(
+                "hospital"
             )
-        hospitals = _hospitals_by_name({row["hospital"] for row in rows}, self.context)
-        latest_case = {}
-        for case in MajorIllnessCase.objects.filter(person__in=persons).order_by("year", "pk"):
-            latest_case[case.person_id] = case
-        new = []
-        for row in rows:
-            key = (row.person.pk, row["admitted_on"], row["discharged_on"], row["hospital"])
-            if key in existing:
-                continue
-            existing.add(key)
-            hospital = hospitals.get(row["hospital"])
-            case = latest_case.get(row.person.pk)
-            if case is not None and case.year > row["discharged_on"].year:
-                case = None
-            new.append(
-                InpatientStay(
-                    person=row.person,
-                    case=case,
-                    hospital=hospital,
-                    hospital_name="" if hospital else row["hospital"],
-                    in_county=True if row["in_county"] is None else row["in_county"],
-                    referral=bool(row["referral"]),
-                    admitted_on=row["admitted_on"],
-                    discharged_on=row["discharged_on"],
-                    deposit_taken=bool(row["deposit_taken"]),
-                    one_stop=True if row["one_stop"] is None else row["one_stop"],
-                    created_by=self.context.user,
-                    **{f: row[f] or Decimal("0.00") for f in MONEY_FIELDS},
-                )
-            )
-        return new, len(rows) - len(new)
+        }
 
-    def plan(self, rows: list[Row]) -> dict[str, int]:
-        new, unchanged = self._new_stays(rows)
-        return {"created": len(new), "unchanged": unchanged}
+    def values(self, row: Row) -> dict[str, Any]:
+        return {}
 
-    def apply(self, rows: list[Row]) -> dict[str, int]:
-        new, unchanged = self._new_stays(rows)
-        bulk_create_with_history(new, InpatientStay, batch_size=500, default_user=self.context.user)
-        return {"created": len(new), "unchanged": unchanged}
+    def new(self, row: Row, values: dict[str, Any]) -> InpatientStay:
+        hospital = self.hospitals.get(row["hospital"])
+        case = self.latest_case.get(row.person.pk)
+        if case is not None and case.year > row["discharged_on"].year:
+            case = None
+        return InpatientStay(
+            person=row.person,
+            case=case,
+            hospital=hospital,
+            hospital_name="" if hospital else row["hospital"],
+            in_county=True if row["in_county"] is None else row["in_county"],
+            referral=bool(row["referral"]),
+            admitted_on=row["admitted_on"],
+            discharged_on=row["discharged_on"],
+            deposit_taken=bool(row["deposit_taken"]),
+            one_stop=True if row["one_stop"] is None else row["one_stop"],
+            created_by=self.context.user,
+            **{f: row[f] or Decimal("0.00") for f in MONEY_FIELDS},
+        )

@@ -138,6 +138,15 @@ class MajorIllnessCase(ChoiceLabels, models.Model):
         blank=True,
         max_length=255,
     )
+    refusal_proof_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("proof uploaded by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        editable=False,
+    )
     note = models.TextField(_("note"), blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"

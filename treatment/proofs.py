@@ -1,11 +1,15 @@
-"""Proof files of refusals: checked by their content, capped in size, served only through a view."""
+"""Proof files of refusals: checked by their content, capped in size, photos re-encoded without
+metadata, served only through a view (PDFs as attachments)."""
 
 from __future__ import annotations
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.files import File
 from django.core.files.uploadedfile import UploadedFile
 from django.utils.translation import gettext as _
+
+from healthpov.accounts.uploads import image_reencoded
 
 # Leading bytes of the formats we accept, and the content type we serve them with.
 SIGNATURES: tuple[tuple[bytes, str, str], ...] = (
@@ -13,6 +17,10 @@ SIGNATURES: tuple[tuple[bytes, str, str], ...] = (
     (b"\x89PNG\r\n\x1a\n", "image/png", "png"),
     (b"\xff\xd8\xff", "image/jpeg", "jpg"),
 )
+
+
+# A photographed form stays legible at this size.
+PROOF_PHOTO_MAX_SIDE = 2400
 
 
 def proof_max_bytes() -> int:
@@ -26,8 +34,10 @@ def sniff_content_type(head: bytes) -> str | None:
     return None
 
 
-def validate_proof_file(upload: UploadedFile) -> None:
-    """Accept a PDF, PNG or JPEG by what the file holds, not by its name; refuse big files."""
+def proof_for_storage(upload: UploadedFile) -> File:
+    """The file to keep as proof: a PDF as sent, a photo (JPEG or PNG) re-encoded without its
+    metadata (:func:`healthpov.accounts.uploads.image_reencoded`); recognised by what the file
+    holds, not by its name. Big files, other formats and decompression bombs are refused."""
     limit = proof_max_bytes()
     if upload.size is not None and upload.size > limit:
         raise ValidationError(
@@ -44,22 +54,18 @@ def validate_proof_file(upload: UploadedFile) -> None:
         raise ValidationError(
             {"refusal_proof": _("Only a PDF file or a photo (JPEG or PNG) can be kept as proof.")}
         )
-    if content_type != "application/pdf":
-        _verify_image(upload)
-    extension = next(ext for _sig, ctype, ext in SIGNATURES if ctype == content_type)
-    # The stored name is ours: the extension follows the content, the user's name is dropped.
-    upload.name = f"proof.{extension}"
-
-
-def _verify_image(upload: UploadedFile) -> None:
-    from PIL import Image, UnidentifiedImageError
-
+    if content_type == "application/pdf":
+        # The stored name is ours: the extension follows the content, the user's name is dropped.
+        upload.name = "proof.pdf"
+        return upload
     try:
-        with Image.open(upload) as image:
-            image.verify()
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
-        raise ValidationError(
-            {"refusal_proof": _("The photo could not be read; it may be damaged.")}
-        ) from None
-    finally:
-        upload.seek(0)
+        photo, _width, _height = image_reencoded(upload, max_side=PROOF_PHOTO_MAX_SIDE)
+    except ValidationError as error:
+        message = (
+            error.messages[0]
+            if error.code == "too_many_pixels"
+            else _("The photo could not be read; it may be damaged.")
+        )
+        raise ValidationError({"refusal_proof": message}) from None
+    photo.name = "proof.jpg"
+    return photo

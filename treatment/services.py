@@ -27,7 +27,7 @@ from treatment.models import (
     MajorIllnessCase,
     TreatmentPolicy,
 )
-from treatment.proofs import validate_proof_file
+from treatment.proofs import proof_for_storage
 
 CASE_EDITABLE_FIELDS = (
     "disease",
@@ -143,14 +143,14 @@ def case_record_refusal(
     """The person refused treatment; keep the reason and the proof the policy was explained."""
     _require_editor(actor)
     _require_person_in_scope(case.person, actor)
-    if proof is not None:
-        validate_proof_file(proof)
+    stored_proof = proof_for_storage(proof) if proof is not None else None
     case = MajorIllnessCase.objects.select_for_update().get(pk=case.pk)
     case.status = CaseStatus.REFUSED
     case.refusal_reason = (reason or "").strip()
     case.refusal_note = (note or "").strip()
-    if proof is not None:
-        case.refusal_proof = proof
+    if stored_proof is not None:
+        case.refusal_proof = stored_proof
+        case.refusal_proof_by = actor
     case.full_clean()
     case._change_reason = _("Refusal recorded")
     case.save()

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from healthpov.accounts.models import User
+from healthpov.accounts.uploads import uploaded_file_download_allow
 from healthpov.period import ReportingPeriod, period_for_page
 from healthpov.places.models import Institution
 from healthpov.places.scoping import get_visible_or_404, hospitals_choosable_by, id_for_page
@@ -31,16 +32,16 @@ PAGE_SIZE = 50
 # --- access helpers -----------------------------------------------------------------------
 
 
-def _get_case_for_user(request: HttpRequest, pk: int, *, write: bool = False) -> MajorIllnessCase:
+def _case_for_user_or_404(user: User, pk: int, *, edit: bool = False) -> MajorIllnessCase:
     """The one access helper for cases: 404 outside the user's places, 403 if read-only."""
     case = get_visible_or_404(
         MajorIllnessCase.objects.select_related(
             "person__household__village", "person__household__township", "disease", "hospital"
         ),
-        request.user,
+        user,
         pk=pk,
     )
-    if write and not request.user.can_edit_registry:
+    if edit and not user.can_edit_registry:
         raise PermissionDenied
     return case
 
@@ -50,7 +51,7 @@ def _require_editor(user: User) -> None:
         raise PermissionDenied
 
 
-def _person_from_query(request: HttpRequest) -> Person | None:
+def _person_from_query_or_404(request: HttpRequest) -> Person | None:
     raw = request.GET.get("person") or request.POST.get("person")
     if not raw:
         return None
@@ -118,7 +119,7 @@ def case_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    case = _get_case_for_user(request, pk)
+    case = _case_for_user_or_404(request.user, pk)
     return render(
         request,
         "treatment/case_detail.html",
@@ -135,7 +136,7 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def case_create(request: HttpRequest) -> HttpResponse:
     _require_editor(request.user)
-    person = _person_from_query(request)
+    person = _person_from_query_or_404(request)
     form = CaseForm(request.POST or None, user=request.user, person=person)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -165,7 +166,7 @@ def case_create(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def case_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    case = _get_case_for_user(request, pk, write=True)
+    case = _case_for_user_or_404(request.user, pk, edit=True)
     initial = {
         "disease": case.disease_id,
         "screening_date": case.screening_date,
@@ -215,7 +216,7 @@ def case_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def case_refuse(request: HttpRequest, pk: int) -> HttpResponse:
-    case = _get_case_for_user(request, pk, write=True)
+    case = _case_for_user_or_404(request.user, pk, edit=True)
     form = RefusalForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -239,19 +240,26 @@ def case_refuse(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def refusal_proof(request: HttpRequest, pk: int) -> FileResponse:
-    """The proof file, only to users who may see the case; never a public media URL."""
-    case = _get_case_for_user(request, pk)
+    """The proof file, only to users who may see the case and may download what its uploader
+    sent (:mod:`healthpov.accounts.uploads`); never a public media URL."""
+    case = _case_for_user_or_404(request.user, pk)
     if not case.refusal_proof:
         raise Http404
+    uploaded_file_download_allow(
+        user=request.user,
+        uploaded_by_id=case.refusal_proof_by_id,
+        file_name=case.refusal_proof.name,
+    )
     handle = case.refusal_proof.open("rb")
     content_type = sniff_content_type(handle.read(16)) or "application/octet-stream"
     handle.seek(0)
     extension = case.refusal_proof.name.rsplit(".", 1)[-1]
     response = FileResponse(
-        handle, content_type=content_type, filename=f"refusal-proof-{case.pk}.{extension}"
-    )
-    response["Content-Disposition"] = response["Content-Disposition"].replace(
-        "attachment", "inline"
+        handle,
+        content_type=content_type,
+        filename=f"refusal-proof-{case.pk}.{extension}",
+        # Photos (re-encoded by us) are shown; a PDF may carry scripts: saved, never shown here.
+        as_attachment=content_type not in {"image/jpeg", "image/png"},
     )
     response["Cache-Control"] = "private, no-store"
     return response
@@ -260,7 +268,7 @@ def refusal_proof(request: HttpRequest, pk: int) -> FileResponse:
 @login_required
 @require_http_methods(["POST"])
 def call_create(request: HttpRequest, pk: int) -> HttpResponse:
-    case = _get_case_for_user(request, pk, write=True)
+    case = _case_for_user_or_404(request.user, pk, edit=True)
     form = CallForm(request.POST)
     if form.is_valid():
         try:
@@ -336,7 +344,7 @@ def stay_list(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def stay_create(request: HttpRequest) -> HttpResponse:
     _require_editor(request.user)
-    person = _person_from_query(request)
+    person = _person_from_query_or_404(request)
     form = StayForm(
         request.POST or None,
         user=request.user,

@@ -8,7 +8,6 @@ from django.urls import reverse
 from django.utils.html import format_html
 
 from coverage import indicators as ind
-from healthpov.accounts.masking import mask_id_number
 
 register = template.Library()
 
@@ -55,8 +54,3 @@ def figure(code: str, value, place_id: int, year: int, as_of) -> str:
 @register.filter
 def get_item(mapping, key):
     return mapping.get(key) if mapping else None
-
-
-@register.filter
-def masked_id(value: str) -> str:
-    return mask_id_number(value)

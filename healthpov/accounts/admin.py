@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.utils.translation import gettext_lazy as _
 
-from healthpov.accounts.models import User
+from healthpov.accounts.models import ExportReveal, User
 
 # The admin site is the accounts app's: its titles are translated with the rest of it.
 admin.site.site_header = _("Health poverty alleviation management")
@@ -32,3 +32,17 @@ class UserAdmin(DjangoUserAdmin):
         (_("Role and place"), {"fields": ("role", "place", "institution")}),
     )
     autocomplete_fields = ["place", "institution"]
+
+
+@admin.register(ExportReveal)
+class ExportRevealAdmin(admin.ModelAdmin):
+    list_display = ["revealed_at", "user", "export", "rows", "parameters"]
+    list_filter = ["export"]
+    list_select_related = ["user"]
+    readonly_fields = ["revealed_at", "user", "export", "rows", "parameters"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False

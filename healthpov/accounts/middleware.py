@@ -2,7 +2,7 @@ import time
 from collections.abc import Callable
 
 from django.conf import settings
-from django.contrib.auth import logout
+from django.contrib.auth import SESSION_KEY, logout
 from django.http import HttpRequest, HttpResponse
 from django.middleware.locale import LocaleMiddleware
 from django.shortcuts import resolve_url
@@ -66,6 +66,8 @@ class IdleTimeoutMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         limit = settings.SESSION_IDLE_SECONDS
         now = int(time.time())
+        # An API call signed by a token is authenticated later (by DRF) and must not create
+        # or touch a session: the clock is kept only for a session's own sign-in.
         if request.user.is_authenticated:
             last = request.session.get(LAST_ACTIVITY_KEY)
             if last is not None and now - last >= limit:
@@ -76,7 +78,9 @@ class IdleTimeoutMiddleware:
             response["HX-Redirect"] = resolve_url(settings.LOGIN_URL)
             return response
         response = self.get_response(request)
-        if request.user.is_authenticated and not is_background_poll(request):
+        # Only a session sign-in (one made before or by this request) keeps a clock.
+        session_user = request.session.get(SESSION_KEY) is not None
+        if session_user and request.user.is_authenticated and not is_background_poll(request):
             last = request.session.get(LAST_ACTIVITY_KEY)
             if last is None or now - last >= min(60, limit // 30):
                 request.session[LAST_ACTIVITY_KEY] = now

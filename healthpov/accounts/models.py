@@ -100,3 +100,46 @@ class User(ChoiceLabels, AbstractUser):
             self.Role.COUNTY_BUREAU,
             self.Role.ADMIN,
         }
+
+
+class FileDownloadLog(models.Model):
+    """Every download of a file a user uploaded (import workbooks and their error reports,
+    proofs, evidence photos), and by whom: these files hold personal data in full."""
+
+    user = models.ForeignKey(
+        User, verbose_name=_("user"), on_delete=models.PROTECT, related_name="+"
+    )
+    file = models.CharField(_("file"), max_length=255)
+    downloaded_at = models.DateTimeField(_("downloaded at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("download of an uploaded file")
+        verbose_name_plural = _("downloads of uploaded files")
+        ordering = ["-downloaded_at"]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.file} {self.downloaded_at:%Y-%m-%d %H:%M}"
+
+
+class ExportReveal(models.Model):
+    """Every export that carried full ID numbers and phones: who, when, which, how many rows.
+
+    A record page's reveal is logged per person (``households.models.RevealLog``); an export
+    reveals many persons at once, so it is logged once per file.
+    """
+
+    user = models.ForeignKey(
+        User, verbose_name=_("user"), on_delete=models.PROTECT, related_name="+"
+    )
+    export = models.CharField(_("export"), max_length=100)
+    parameters = models.CharField(_("parameters"), max_length=500, blank=True)
+    rows = models.PositiveIntegerField(_("rows"))
+    revealed_at = models.DateTimeField(_("revealed at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("export with full personal data")
+        verbose_name_plural = _("exports with full personal data")
+        ordering = ["-revealed_at"]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.export} {self.rows} {self.revealed_at:%Y-%m-%d %H:%M}"

@@ -199,6 +199,10 @@ STORAGES = {
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 IMPORT_MAX_FILE_BYTES = env_int("IMPORT_MAX_FILE_BYTES", 20 * 1024 * 1024)
+# How much memory reading one import file may take (households/imports/memory.py).
+IMPORT_MEMORY_LIMIT_MB = env_int("IMPORT_MEMORY_LIMIT_MB", 512)
+if IMPORT_MEMORY_LIMIT_MB < 32:
+    raise ImproperlyConfigured("IMPORT_MEMORY_LIMIT_MB must be at least 32 (megabytes)")
 # An .xlsx is a zip: its members together may not inflate beyond this (a zip bomb otherwise).
 IMPORT_MAX_UNCOMPRESSED_BYTES = env_int("IMPORT_MAX_UNCOMPRESSED_BYTES", 15 * IMPORT_MAX_FILE_BYTES)
 # Rows times columns of the used range of a sheet; checked before anything is parsed.
@@ -241,6 +245,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Several models have a "status"; name the registry's person status once.
+    "ENUM_NAME_OVERRIDES": {"PersonStatusEnum": "households.models.PersonStatus"},
     "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
 }
 

@@ -6,38 +6,41 @@ imported automatically) and register a class::
 
     from django.utils.translation import gettext as _
 
-    from households.imports import Column, PersonLedger, normalise, register
+    from households.imports import ID_NUMBER_COLUMN, Column, UpsertLedger, normalise, register
 
 
     @register
-    class HealthCheckLedger(PersonLedger):
-        kind = "signing.health_checks"          # used by: manage.py import_ledger KIND PATH
+    class HealthCheckLedger(UpsertLedger):
+        kind = "health_checks"                  # used by: manage.py import_ledger KIND PATH
         label = "体检台账"
         columns = [
-            Column("id_number", ("身份证号", "身份证号码", "证件号码", "公民身份号码"),
-                   normalise.id_number, required=True),
+            ID_NUMBER_COLUMN,                   # every ID-number header synonym, once
             Column("checked_on", ("体检日期",), normalise.date, required=True),
-            Column("institution", ("体检机构",), normalise.text(150)),
             Column("summary", ("结果摘要",), normalise.text(500)),
-            Column("fed_back", ("是否反馈",), normalise.yes_no),
         ]
+        model = HealthCheck
+        fields = ("summary",)                   # what a row may update on a stored record
 
-        def validate(self, rows):
-            super().validate(rows)  # sets row.person; an ID not on the roster (or not visible
-                                    # to the importing user) is a row error
-            for row in rows:
+        def key_of(self, row):                  # what identifies the row's record
+            return (row.person.pk, row["checked_on"])
+
+        def validate_rows(self, rows):          # row.person is set; an ID not on the roster
+            for row in rows:                    # (or not visible to the user) is a row error
                 if row["checked_on"] and row["checked_on"] > self.context.today:
                     row.error("checked_on", _("The date is in the future."))
 
-        def plan(self, rows):          # preview counts; no writes
-            return {"rows": len(rows)}
+        def existing(self, rows):               # {key: stored record}, one query
+            return {(c.person_id, c.checked_on): c
+                    for c in HealthCheck.objects.filter(person__in=self.persons(rows))}
 
-        def apply(self, rows):         # inside ONE transaction, only rows without errors
-            HealthCheck.objects.bulk_create(
-                [HealthCheck(person=row.person, checked_on=row["checked_on"], ...) for row in rows],
-                ignore_conflicts=True,  # or upsert: the same file twice must change nothing
-            )
-            return {"created": len(rows)}
+        def values(self, row):                  # compared with the stored record
+            return {"checked_on": row["checked_on"], "summary": row["summary"] or ""}
+
+    The base class finds duplicate keys in the file, and its ``plan`` / ``apply`` count and
+    write what is new or changed in bulk with simple-history rows (the same file imported
+    twice changes nothing). A ledger that is not an upsert subclasses ``PersonLedger`` (rows
+    name a person on the roster) or ``Ledger`` and writes ``plan(rows)`` (preview counts, no
+    writes) and ``apply(rows)`` (inside ONE transaction, only rows without errors, bulk writes).
 
 What the engine does for every ledger:
 
@@ -72,11 +75,15 @@ the bad cells highlighted. Parsers: :mod:`households.imports.normalise`.
 from households.imports import normalise
 from households.imports.engine import ImportResult, ImportRun, format_error
 from households.imports.ledgers import (
+    ID_NUMBER_COLUMN,
+    ID_NUMBER_HEADERS,
     Column,
     ImportContext,
     Ledger,
     PersonLedger,
     Row,
+    UpsertLedger,
+    Upserts,
     get_ledger,
     ledger_kinds,
     register,
@@ -86,6 +93,8 @@ from households.imports.reading import FileRejected
 from households.imports.report import build_error_report
 
 __all__ = [
+    "ID_NUMBER_COLUMN",
+    "ID_NUMBER_HEADERS",
     "CellError",
     "Column",
     "FileRejected",
@@ -95,6 +104,8 @@ __all__ = [
     "Ledger",
     "PersonLedger",
     "Row",
+    "UpsertLedger",
+    "Upserts",
     "build_error_report",
     "format_error",
     "get_ledger",

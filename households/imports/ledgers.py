@@ -8,17 +8,23 @@ from __future__ import annotations
 import datetime
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from django.utils import timezone
 from django.utils.module_loading import autodiscover_modules
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from healthpov.places.models import Institution
 from healthpov.places.scoping import hospitals_choosable_by
+from households.imports import normalise
 from households.imports.normalise import Parser, text
 
 if TYPE_CHECKING:
+    from django.db import models
+
     from healthpov.accounts.models import User
     from households.models import ImportBatch, Person
 
@@ -41,6 +47,18 @@ class Column:
     @property
     def label(self) -> str:
         return self.headers[0]
+
+
+# Every header under which offices write the resident ID number; every ledger keyed by the
+# person accepts all of them (tests/households/test_ledger_headers.py checks each ledger).
+ID_NUMBER_HEADERS: tuple[str, ...] = (
+    "身份证号",
+    "身份证号码",
+    "证件号码",
+    "公民身份号码",
+    "身份证",
+)
+ID_NUMBER_COLUMN = Column("id_number", ID_NUMBER_HEADERS, normalise.id_number, required=True)
 
 
 class Row:
@@ -190,6 +208,126 @@ class PersonLedger(Ledger):
                     )
                 else:
                     seen[resident.number] = row.number
+
+
+@dataclass
+class Upserts:
+    """What an upsert writes: ``new`` records to create, ``changed`` records (already given
+    their new values) to update, and how many rows found their record ``unchanged``."""
+
+    new: list[Any] = field(default_factory=list)
+    changed: list[Any] = field(default_factory=list)
+    unchanged: int = 0
+
+    def add(self, record: Any | None, values: dict[str, Any], create: Callable[[], Any]) -> None:
+        """Count one row: ``create()`` the record when there is none, else set the ``values``
+        that differ from the stored ones (equal values leave the record unchanged)."""
+        if record is None:
+            self.new.append(create())
+            return
+        differs = {name: value for name, value in values.items() if getattr(record, name) != value}
+        if not differs:
+            self.unchanged += 1
+            return
+        for name, value in differs.items():
+            setattr(record, name, value)
+        self.changed.append(record)
+
+    def save(self, model: type[models.Model], fields: Sequence[str], user: User | None) -> None:
+        """Create and update in bulk, with their simple-history rows (reason "Ledger import")."""
+        bulk_create_with_history(self.new, model, batch_size=500, default_user=user)
+        if self.changed:
+            bulk_update_with_history(
+                self.changed,
+                model,
+                list(fields),
+                batch_size=500,
+                default_user=user,
+                default_change_reason=_("Ledger import"),
+            )
+
+
+class UpsertLedger(PersonLedger):
+    """A ledger whose rows create or update one record each: the same file imported twice
+    changes nothing. A ledger declares:
+
+    - ``model`` and ``fields``, the fields an update may write (none: rows only ever create,
+      and the counts have no "updated");
+    - ``key_of(row)``: what identifies the row's record, e.g. ``(person id, year)`` (asked
+      only of rows without errors);
+    - ``existing(rows)``: the stored records of the rows, ``{key: record}``, one query;
+    - ``values(row)``: the values the row sets on its record, compared with the stored ones;
+    - ``new(row, values)``: the record a row without one creates;
+    - optionally ``validate_rows(rows)``: checks of single rows and lookups the rows need,
+      run after ``row.person`` is set and before duplicate keys are looked for.
+
+    A row without other errors whose key is on an earlier such row is an error
+    (``duplicate_message``, on the ``duplicate_field`` column, or on the whole row).
+    """
+
+    model: ClassVar[type[models.Model]]
+    fields: ClassVar[tuple[str, ...]] = ()
+    duplicate_message: ClassVar[Any] = gettext_lazy("The same record is already on row %(row)d.")
+    duplicate_field: ClassVar[str | None] = None
+
+    def key_of(self, row: Row) -> tuple:
+        raise NotImplementedError
+
+    def existing(self, rows: list[Row]) -> dict[tuple, Any]:
+        raise NotImplementedError
+
+    def values(self, row: Row) -> dict[str, Any]:
+        raise NotImplementedError
+
+    def new(self, row: Row, values: dict[str, Any]) -> Any:
+        return self.model(person=row.person, **values)
+
+    def validate_rows(self, rows: list[Row]) -> None:
+        """Checks of single rows (dates, catalogue); run after ``row.person`` is set."""
+
+    def validate(self, rows: list[Row]) -> None:
+        super().validate(rows)
+        self.validate_rows(rows)
+        seen: dict[tuple, int] = {}
+        for row in rows:
+            if row.person is None or not row.ok:
+                continue
+            key = self.key_of(row)
+            if key in seen:
+                row.error(self.duplicate_field, str(self.duplicate_message) % {"row": seen[key]})
+            else:
+                seen[key] = row.number
+
+    def upserts(self, rows: list[Row]) -> Upserts:
+        """What the rows (all valid) create and change; writes nothing."""
+        existing = self.existing(rows)
+        upserts = Upserts()
+        for row in rows:
+            values = self.values(row)
+            upserts.add(existing.get(self.key_of(row)), values, partial(self.new, row, values))
+        return upserts
+
+    def plan(self, rows: list[Row]) -> dict[str, int]:
+        return self._counts(self.upserts(rows))
+
+    def apply(self, rows: list[Row]) -> dict[str, int]:
+        upserts = self.upserts(rows)
+        upserts.save(self.model, self.fields, self.context.user)
+        return self._counts(upserts)
+
+    def _counts(self, upserts: Upserts) -> dict[str, int]:
+        if not self.fields:
+            return {"created": len(upserts.new), "unchanged": upserts.unchanged}
+        return {
+            "created": len(upserts.new),
+            "updated": len(upserts.changed),
+            "unchanged": upserts.unchanged,
+        }
+
+    @staticmethod
+    def persons(rows: list[Row]) -> set[int]:
+        """Ids of the rows' persons, for ``existing``."""
+        return {row.person.pk for row in rows}
 
 
 _REGISTRY: dict[str, type[Ledger]] = {}

@@ -2,24 +2,29 @@
 
 Everything that can be wrong with the *file* (rather than a row) raises :class:`FileRejected`
 with a Chinese message: too large, not a spreadsheet, encrypted, macros, a zip bomb, hidden
-sheets, empty, no ID column. Checks run on the bytes before python-calamine parses anything,
-so memory stays bounded by ``IMPORT_MAX_FILE_BYTES`` and ``IMPORT_MAX_UNCOMPRESSED_BYTES``.
+sheets, empty, no ID column. Checks run on the bytes before python-calamine parses anything in
+this process, so memory stays bounded by ``IMPORT_MAX_FILE_BYTES``,
+``IMPORT_MAX_UNCOMPRESSED_BYTES`` and ``IMPORT_MEMORY_LIMIT_MB``.
 """
 
 from __future__ import annotations
 
 import re
+import struct
 import zipfile
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from xml.parsers import expat
 
 import python_calamine
 from django.conf import settings
 from django.utils.translation import gettext as _
 
+from households.imports import biff
+from households.imports.memory import TrialRead
 from households.imports.normalise import compact
 
 OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
@@ -61,7 +66,9 @@ def _megabytes(size: int) -> str:
 
 def inspect_file(path: Path) -> str:
     """Refuse files that must not reach the parser (one pass over each worksheet's XML to
-    measure its used range); return ``"xlsx"`` or ``"xls"``."""
+    measure its used range, the records of an .xls, and a trial read in a child process under
+    ``IMPORT_MEMORY_LIMIT_MB``: :mod:`households.imports.memory`); return ``"xlsx"`` or
+    ``"xls"``."""
     size = path.stat().st_size
     if size == 0:
         raise FileRejected(_("The file is empty."))
@@ -75,12 +82,17 @@ def inspect_file(path: Path) -> str:
         )
     with path.open("rb") as handle:
         head = handle.read(2048)
-    if head.startswith(ZIP_MAGIC):
-        _check_zip(path)
-        return "xlsx"
-    if head.startswith(OLE2_MAGIC):
-        _check_ole2(path)
-        return "xls"
+    if head.startswith((ZIP_MAGIC, OLE2_MAGIC)):
+        kind = "xlsx" if head.startswith(ZIP_MAGIC) else "xls"
+        trial = TrialRead(path)  # reads under the memory ceiling while the range is measured
+        try:
+            _check_zip(path) if kind == "xlsx" else _check_ole2(path)
+            refusal = trial.verdict()
+        finally:
+            trial.cancel()
+        if refusal:
+            raise FileRejected(refusal)
+        return kind
     lowered = head.lstrip().lower()
     if lowered.startswith(b"%pdf"):
         raise FileRejected(
@@ -138,15 +150,20 @@ def _check_zip(path: Path) -> None:
             )
         for name in _worksheet_members(names):
             scan = scan_worksheet(archive, name, formulas=False)
-            if scan.rows * scan.columns > max_cells():
-                raise FileRejected(
-                    _(
-                        "The sheet's used range is far too large (about %(rows)s rows × "
-                        "%(cols)s columns). Delete the empty rows and columns beyond the data "
-                        "and upload again."
-                    )
-                    % {"rows": f"{scan.rows:,}", "cols": f"{scan.columns:,}"}
-                )
+            _check_range(scan.rows, scan.columns)
+
+
+def _check_range(rows: int, columns: int) -> None:
+    """Refuse a sheet whose used range would make a grid far larger than any roster."""
+    if rows * columns > max_cells():
+        raise FileRejected(
+            _(
+                "The sheet's used range is far too large (about %(rows)s rows × "
+                "%(cols)s columns). Delete the empty rows and columns beyond the data "
+                "and upload again."
+            )
+            % {"rows": f"{rows:,}", "cols": f"{columns:,}"}
+        )
 
 
 @dataclass(frozen=True)
@@ -176,6 +193,7 @@ def scan_worksheet(
     """
     measured = _Extent() if extent else None
     has_formula = False
+    addressed, first = True, True
     with archive.open(member) as stream:
         carry = b""
         while chunk := stream.read(chunk_size):
@@ -192,13 +210,99 @@ def scan_worksheet(
             part, carry = data[:cut], data[cut:]
             if measured is not None:
                 measured.scan(part)
+                addressed = addressed and _all_addressed(part, first=first)
+                first = False
             if formulas and not has_formula:
                 has_formula = _has_formula_tag(part)
         if measured is not None:
             measured.scan(carry)
+            addressed = addressed and _all_addressed(carry, first=first)
     if measured is None:
         return WorksheetScan(0, 0, has_formula)
+    if not addressed:
+        rows, columns = _count_positions(archive, member, chunk_size)
+        return WorksheetScan(max(rows, measured.rows), max(columns, measured.columns), has_formula)
     return WorksheetScan(measured.rows, measured.columns, has_formula)
+
+
+# A <c> or <row> tag whose first attribute is not its address, a comment, CDATA section, DTD or
+# processing instruction (they may hide tag-like text). In well-formed XML "<" occurs nowhere
+# else, so a chunk without a match has an address on every cell and row.
+_UNADDRESSED = re.compile(rb"""<(?:c(?=[\s/>])(?! r=["'])|row(?=[\s/>])(?! r=["'])|[!?])""")
+
+
+def _all_addressed(data: bytes, *, first: bool) -> bool:
+    """Whether every <c> and <row> of ``data`` surely carries an ``r`` address as its first
+    attribute (what spreadsheet programs write). One regex search and two byte searches; a
+    wrong False only costs time (:func:`_count_positions`), a wrong True is impossible."""
+    if b":c" in data or b":row" in data:  # maybe prefixed tags (<x:c>), which readers accept
+        return False
+    found = _UNADDRESSED.search(data)
+    if found and first and found[0] == b"<?" and data.startswith(b"<?xml", found.start()):
+        # The XML declaration, if it is the document's start and hides no tag.
+        end = data.find(b"?>", found.start())
+        if (
+            end == -1
+            or data[: found.start()].strip(b"\xef\xbb\xbf \t\r\n")
+            or b"<" in data[found.start() + 1 : end]
+        ):
+            return False
+        found = _UNADDRESSED.search(data, end)
+    return found is None
+
+
+class _Positions:
+    """Rows and cells laid out as a reader does when addresses are missing: a row without ``r``
+    follows the previous row, a cell without ``r`` the previous cell of its row. Parsed with
+    expat (comments, CDATA and prefixes handled as any reader does; no DTD allowed)."""
+
+    def __init__(self) -> None:
+        self.row = self.rows = 0
+        self.column = self.columns = 0
+        self.parser = expat.ParserCreate()
+        self.parser.StartElementHandler = self._start
+        self.parser.StartDoctypeDeclHandler = self._doctype
+
+    def _doctype(self, *args) -> None:
+        raise FileRejected(_("The file is damaged and cannot be opened as a spreadsheet."))
+
+    def _start(self, name: str, attributes: dict[str, str]) -> None:
+        local = name.rsplit(":", 1)[-1]
+        if local not in {"c", "row"}:
+            return
+        match = _CELL_REF_ANY_CASE.match(attributes.get("r", "").strip())
+        letters, digits = (match[1], match[2]) if match else ("", "")
+        if local == "row":
+            self.row = int(digits) if digits else self.row + 1
+            self.column = 0
+        else:
+            self.column = _column_index(letters.upper()) + 1 if letters else self.column + 1
+            self.columns = max(self.columns, self.column)
+            if digits:
+                self.rows = max(self.rows, int(digits))
+        self.rows = max(self.rows, self.row)
+
+    def feed(self, data: bytes, final: bool = False) -> None:
+        try:
+            self.parser.Parse(data, final)
+        except expat.ExpatError:
+            raise FileRejected(
+                _("The file is damaged and cannot be opened as a spreadsheet.")
+            ) from None
+
+
+_CELL_REF_ANY_CASE = re.compile(r"^([A-Za-z]*)0*(\d*)$")
+
+
+def _count_positions(archive: zipfile.ZipFile, member: str, chunk_size: int) -> tuple[int, int]:
+    """The used range of a sheet whose cells or rows lack addresses (slower than
+    :class:`_Extent`: every tag is parsed, so only for such sheets)."""
+    positions = _Positions()
+    with archive.open(member) as stream:
+        while chunk := stream.read(chunk_size):
+            positions.feed(chunk)
+        positions.feed(b"", final=True)
+    return positions.rows, max(positions.columns, 26)
 
 
 def _has_formula_tag(data: bytes) -> bool:
@@ -339,6 +443,12 @@ def _check_ole2(path: Path) -> None:
         raise FileRejected(
             _("The workbook contains macros; save it as a plain .xlsx workbook without macros.")
         )
+    try:
+        ranges = biff.sheet_ranges(path.read_bytes())  # at most IMPORT_MAX_FILE_BYTES
+    except (biff.NotReadable, struct.error):
+        return  # the reader says the file is damaged; the memory ceiling still applies
+    for sheet in ranges:
+        _check_range(sheet.rows, sheet.columns)
 
 
 class Sheet:

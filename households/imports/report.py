@@ -1,4 +1,5 @@
 """The error report: the user's own workbook back, bad cells filled red, a message column added.
+Every text that a spreadsheet would read as a formula is written as text.
 
 An ``.xls`` file cannot be edited in place, so its cells are copied into a new ``.xlsx``.
 """
@@ -22,6 +23,21 @@ BAD_FILL = PatternFill(fill_type="solid", start_color="FFFFC7CE", end_color="FFF
 BAD_FONT = Font(color="FF9C0006")
 
 
+def _neutralise_sheet(sheet) -> None:
+    """Every formula of the user's workbook comes back as its text, never as a live formula
+    (``=HYPERLINK(...)`` would otherwise work again in the report)."""
+    for row in sheet.iter_rows():
+        for cell in row:
+            value = cell.value
+            if cell.data_type == "f" and not isinstance(value, str):
+                value = getattr(value, "text", None) or str(value)  # array / table formulas
+            if isinstance(value, str):
+                cleaned = neutralise(value)
+                if cleaned is not value or cell.data_type == "f":
+                    cell.value = cleaned
+                    cell.data_type = "s"
+
+
 def build_error_report(
     path: Path | str,
     *,
@@ -37,6 +53,7 @@ def build_error_report(
     if file_format == "xlsx":
         workbook = openpyxl.load_workbook(path)
         sheet = workbook[sheet_name]
+        _neutralise_sheet(sheet)
     else:
         workbook = openpyxl.Workbook()
         sheet = workbook.active

@@ -1,35 +1,47 @@
-"""Template filters of the registry: masked personal data, place names of history entries."""
+"""Template filters of the registry: values of history entries, labels of import counts."""
 
 from django import template
+from django.template.defaultfilters import yesno
 
-from healthpov.accounts.masking import mask_id_number, mask_phone
+from healthpov.accounts.masking import mask_phone
 from healthpov.places.models import Place
-from households.models import Household, PersonStatus, PovertyStatus, StatusChange
+from households.models import (
+    Cause,
+    Health,
+    Household,
+    HouseholdType,
+    PersonStatus,
+    PovertyStatus,
+    Relation,
+    StatusChange,
+)
 
 register = template.Library()
 
 
-@register.filter(name="mask_id")
-def mask_id_filter(value: str | None) -> str:
-    return mask_id_number(value)
-
-
-@register.filter(name="mask_phone")
-def mask_phone_filter(value: str | None) -> str:
-    return mask_phone(value)
+CHOICES = {
+    StatusChange.Field.PERSON_STATUS: PersonStatus.choices,
+    StatusChange.Field.POVERTY_STATUS: PovertyStatus.choices,
+    StatusChange.Field.RELATION: Relation.choices,
+    StatusChange.Field.HEALTH: Health.choices,
+    StatusChange.Field.HOUSEHOLD_TYPE: HouseholdType.choices,
+    StatusChange.Field.MAIN_CAUSE: Cause.choices,
+}
 
 
 @register.filter
 def change_value(change, which: str) -> str:
-    """The old or new value of a status change, in words."""
+    """The old or new value of a status change, in words (phones masked)."""
     value = change.old_value if which == "old" else change.new_value
     if not value:
         return "—"
     field = change.field
-    if field == StatusChange.Field.PERSON_STATUS:
-        return str(dict(PersonStatus.choices).get(value, value))
-    if field == StatusChange.Field.POVERTY_STATUS:
-        return str(dict(PovertyStatus.choices).get(value, value))
+    if field in CHOICES:
+        return str(dict(CHOICES[field]).get(value, value))
+    if field == StatusChange.Field.PHONE:
+        return mask_phone(value)
+    if field == StatusChange.Field.INSURED:
+        return yesno(value == "True")
     if field == StatusChange.Field.VILLAGE and value.isdigit():
         place = Place.objects.filter(pk=int(value)).first()
         return place.name if place else value

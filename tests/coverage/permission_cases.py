@@ -62,6 +62,7 @@ CASES = [
     PermissionCase("coverage:dashboard", "own"),
     PermissionCase("coverage:place", "detail", township_b),
     PermissionCase("coverage:drilldown", "detail", drilldown_b),
+    PermissionCase("coverage:drilldown_xlsx", "detail", drilldown_b, ("get", "post")),
     PermissionCase("coverage:form", "detail", form_b),
     PermissionCase("coverage:form_xlsx", "detail", form_b),
     PermissionCase("coverage:recompute", "county_only", recompute, methods=("post",)),

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import io
 import random
+import struct
 import sys
 import zipfile
 from collections.abc import Callable, Sequence
@@ -540,6 +541,86 @@ def build_corpus(
         "any",
         "2,000 columns of junk beside the data",
         lambda p: workbook([row + [f"x{i}" for i in range(2000)] for row in good]).save(p),
+    )
+
+    # Grids far larger than the bytes suggest (each refused before it is built).
+    def address_less(p, prefix: str = ""):
+        # Rows and cells without r: a reader places each after the previous one, so one row
+        # 16,384 cells wide and 100,000 empty rows are a 1.6-billion-cell grid in 2 KB.
+        row, cell, value = f"{prefix}row", f"{prefix}c", f"{prefix}v"
+        wide = f"<{row}>" + f"<{cell}/>" * 16_383 + f"<{cell}><{value}>1</{value}></{cell}></{row}>"
+        xml = (
+            f'<worksheet xmlns="{NS_MAIN}"><sheetData>'
+            + _inline_rows([["XX县建档立卡贫困人口花名册"], list(kind.headers)], 1)
+            + wide
+            + f"<{row}/>" * 100_000
+            + f"<{row}><{cell}><{value}>1</{value}></{cell}></{row}>"
+            + "</sheetData></worksheet>"
+        )
+        if prefix:
+            xml = xml.replace("<worksheet xmlns=", '<worksheet xmlns:x="' + NS_MAIN + '" xmlns=')
+        _zip(p, {**workbook([]).build(), "xl/worksheets/sheet1.xml": xml.encode()})
+
+    add(
+        "address_less_rows.xlsx",
+        "refuse",
+        "rows and cells without r attributes: a 100,000 × 16,384 grid in a few KB",
+        address_less,
+    )
+    add(
+        "address_less_prefixed_rows.xlsx",
+        "refuse",
+        "the same with x:row / x:c tags (readers ignore the prefix)",
+        lambda p: address_less(p, "x:"),
+    )
+
+    def amplified_strings(p):
+        # One 32,000-character shared string in 20,000 cells: 640 MB once read.
+        rows = [["XX县建档立卡贫困人口花名册"], list(kind.headers)]
+        rows += [["长" * 32_000] * 10 for _ in range(2000)]
+        Workbook([SheetSpec(rows)]).save(p)
+
+    add(
+        "shared_string_amplifier.xlsx",
+        "refuse",
+        "one long shared string in 20,000 cells: over the memory ceiling once read",
+        amplified_strings,
+    )
+
+    def legacy(p, cells: list[tuple[int, int, Any]], dimensions: tuple[int, int] | None = None):
+        import xlwt
+
+        book = xlwt.Workbook(encoding="utf-8")
+        sheet = book.add_sheet("花名册")
+        for row, column, value in cells:
+            sheet.write(row, column, value)
+        book.save(str(p))
+        if dimensions:  # a DIMENSIONS record claiming a range no cell fills
+            data = bytearray(p.read_bytes())
+            at = data.find(b"\x00\x02\x0e\x00")
+            struct.pack_into("<IIHH", data, at + 4, 0, dimensions[0], 0, dimensions[1])
+            p.write_bytes(bytes(data))
+
+    header = [(1, c, h) for c, h in enumerate(kind.headers)]
+    add(
+        "far_cell.xls",
+        "refuse",
+        "a cell at IV65536: 16.7 million cells if read densely",
+        lambda p: legacy(p, [*header, (65_535, 255, "x")]),
+    )
+    add(
+        "false_dimensions.xls",
+        "refuse",
+        "a DIMENSIONS record claiming two billion rows (the reader reserves it)",
+        lambda p: legacy(p, header, dimensions=(0x7FFF_FFFF, 256)),
+    )
+    add(
+        "shared_string_amplifier.xls",
+        "refuse",
+        "one long shared string in 20,000 cells of an .xls: over the memory ceiling once read",
+        lambda p: legacy(
+            p, [*header, *((r, c, "长" * 32_000) for r in range(2, 2002) for c in range(10))]
+        ),
     )
 
     def fifty_thousand(p):

@@ -5,7 +5,9 @@ Registered from ``tests/conftest.py``, so it runs in every test of the project. 
 - **Leaks**: a full resident ID number (18 characters with a valid GB 11643 check digit) or a
   full mobile number (11 digits starting 13-19) in a response body or a log record fails the test
   that produced it, naming the URL or logger. The audited reveal views are allowed to show
-  them (``REVEAL_URL_NAMES``). ``.xlsx`` downloads are unzipped and their XML read too.
+  them (``REVEAL_URL_NAMES``), and so are exports POSTed with ``reveal=1``
+  (``REVEAL_EXPORT_URL_NAMES``, audited per file). ``.xlsx`` downloads are unzipped and their
+  XML read too.
 - **CSP**: an HTML page holding an inline ``<script>`` (other than ``type="application/json"``
   data), an ``on*=`` handler attribute, a ``style="..."`` attribute, a ``<style>`` block or a
   ``javascript:`` URL fails the test that rendered it: the strict Content-Security-Policy blocks
@@ -35,6 +37,17 @@ import pytest
 REVEAL_URL_NAMES: set[str] = {
     "households:person_reveal",
     "households:household_reveal",
+    "person-reveal",
+    "household-reveal",
+    # The user's own workbook back, only to its uploader or a user who may reveal; audited.
+    "households:import_report",
+}
+# Exports that carry full ID numbers and phones when a user allowed to reveal them POSTs
+# ``reveal=1`` (each such export is audited: healthpov.exports.personal_xlsx_response).
+REVEAL_EXPORT_URL_NAMES: set[str] = {
+    "households:export",
+    "signing:worklist_export",
+    "coverage:drilldown_xlsx",
 }
 # URL prefixes never scanned for CSP: third-party pages we do not render ourselves.
 CSP_EXEMPT_PREFIXES: tuple[str, ...] = ("/static/",)
@@ -196,6 +209,14 @@ def _texts_of(response, data: bytes) -> list[str]:
     return []
 
 
+def _is_revealing_export(request, url_name: str) -> bool:
+    return (
+        url_name in REVEAL_EXPORT_URL_NAMES
+        and request.method == "POST"
+        and request.POST.get("reveal") == "1"
+    )
+
+
 def scan_response(request, response) -> None:
     path = request.path
     if path.startswith("/static/"):
@@ -209,7 +230,7 @@ def scan_response(request, response) -> None:
     if len(data) > MAX_SCANNED_BYTES:
         return
     texts = _texts_of(response, data)
-    if url_name not in REVEAL_URL_NAMES:
+    if url_name not in REVEAL_URL_NAMES and not _is_revealing_export(request, url_name):
         for text in texts:
             RECORDER.add_leaks(where, find_personal_data(text))
     content_type = response.get("Content-Type", "").lower()

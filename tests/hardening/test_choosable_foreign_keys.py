@@ -18,6 +18,7 @@ from rest_framework.test import APIClient, APIRequestFactory
 
 import coverage.serializers
 import healthpov.accounts.api
+import households.api
 import households.forms
 import inspections.api
 import inspections.forms
@@ -40,6 +41,7 @@ from treatment.models import MajorIllnessCase
 
 API_MODULES = [
     healthpov.accounts.api,
+    households.api,
     signing.api,
     treatment.api,
     inspections.api,

@@ -1,6 +1,6 @@
 """No export of the project carries a formula: every text column is seeded with = + - @ TAB
-CR LF and == values, then every URL of the permission matrix is opened as a county user and
-each answer that is a spreadsheet (.xlsx) or CSV is read cell by cell.
+CR LF, == and full-width ＝ ＋ － ＠ values, then every URL of the permission matrix is opened as
+a county user and each answer that is a spreadsheet (.xlsx) or CSV is read cell by cell.
 
 Exports are found by what they answer (content type or file signature), so a new export is
 checked as soon as its app lists the URL in ``tests/<app>/permission_cases.py``.
@@ -19,10 +19,33 @@ from django.test import Client
 from django.urls import reverse
 from openpyxl import load_workbook
 
+from healthpov.exports import neutralise
 from tests.permissions import all_cases
 
-PAYLOADS = ["=1+2", "+1", "-1", "@SUM(A1)", "\t=1", "\r=1", "\n=1", "==1", '=HYPERLINK("x")']
-TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "\n")
+PAYLOADS = [
+    "=1+2",
+    "+1",
+    "-1",
+    "@SUM(A1)",
+    "\t=1",
+    "\r=1",
+    "\n=1",
+    "==1",
+    '=HYPERLINK("x")',
+    "＝1+2",  # full-width look-alikes: some spreadsheet programs read them as = + - @
+    "＋1",
+    "－1",
+    "＠SUM(A1)",
+    "﹦1",
+    " =1",  # a formula behind leading spaces
+]
+TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "\n", "＝", "＋", "－", "＠", "﹦", "﹢", "﹣", "﹫")
+
+
+def starts_like_a_formula(value: str) -> bool:
+    return value.lstrip(" \u3000").startswith(TRIGGERS)
+
+
 POISONED_APPS = {
     "households",
     "signing",
@@ -55,11 +78,16 @@ def poison_text_columns() -> int:
         ]
         if not fields:
             continue
+        unique = {f.name for f in fields if f.unique} | {
+            name
+            for together in [*meta.unique_together, *meta.total_unique_constraints]
+            for name in getattr(together, "fields", together)
+        }
         for index, pk in enumerate(model._base_manager.values_list("pk", flat=True)):
             values = {}
             for position, field in enumerate(fields):
                 payload = PAYLOADS[(index + position) % len(PAYLOADS)]
-                value = f"{payload}{pk}" if field.unique else f"{payload}x"
+                value = f"{payload}{pk}" if field.name in unique else f"{payload}x"
                 values[field.name] = value[: field.max_length] if field.max_length else value
             model._base_manager.filter(pk=pk).update(**values)
             changed += 1
@@ -95,7 +123,7 @@ def formula_problems(url: str, body: bytes, kind: str) -> list[str]:
                         problems.append(
                             f"{url}: {sheet.title}!{cell.coordinate} is a formula {cell.value!r}"
                         )
-                    elif isinstance(cell.value, str) and cell.value.startswith(TRIGGERS):
+                    elif isinstance(cell.value, str) and starts_like_a_formula(cell.value):
                         problems.append(
                             f"{url}: {sheet.title}!{cell.coordinate} starts with {cell.value[:6]!r}"
                         )
@@ -103,7 +131,7 @@ def formula_problems(url: str, body: bytes, kind: str) -> list[str]:
         text = body.decode("utf-8-sig", errors="replace")
         for r, row in enumerate(csv.reader(io.StringIO(text, newline="")), start=1):
             for c, value in enumerate(row, start=1):
-                if value.startswith(TRIGGERS):
+                if starts_like_a_formula(value):
                     problems.append(f"{url}: row {r} column {c} starts with {value[:6]!r}")
     return problems
 
@@ -142,3 +170,39 @@ def test_the_check_finds_a_formula_and_an_unneutralised_text():
     assert formula_problems("/x.csv", b"a,=1+2\r\n", "csv") == [
         "/x.csv: row 1 column 2 starts with '=1+2'"
     ]
+
+
+def test_the_check_finds_full_width_look_alikes():
+    assert formula_problems("/x.csv", "a,＝1+2,＠x, =1\r\n".encode(), "csv") == [
+        "/x.csv: row 1 column 2 starts with '＝1+2'",
+        "/x.csv: row 1 column 3 starts with '＠x'",
+        "/x.csv: row 1 column 4 starts with ' =1'",
+    ]
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "=1",
+        "+1",
+        "-1",
+        "@A1",
+        "\t1",
+        "\r1",
+        "\n1",
+        "＝1",
+        "＋1",
+        "－1",
+        "＠A1",
+        "﹦1",
+        " =1",
+        "\u3000＝1",
+    ],
+)
+def test_neutralise_turns_every_formula_trigger_into_text(value):
+    assert neutralise(value) == "'" + value
+
+
+def test_neutralise_leaves_plain_text_and_numbers_alone():
+    assert neutralise("张三") == "张三"
+    assert neutralise(-1) == -1

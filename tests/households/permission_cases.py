@@ -34,6 +34,25 @@ def person_b(cast) -> Target:
     )
 
 
+def household_status_b(cast) -> Target:
+    household_id = _person_b(cast).household_id
+    return Target(kwargs={"pk": household_id}, data={"poverty_status": "out", "reason": "x"})
+
+
+def household_update_b(cast) -> Target:
+    household_id = _person_b(cast).household_id
+    return Target(kwargs={"pk": household_id}, data={"head_name": "x"})
+
+
+def person_update_b(cast) -> Target:
+    person = _person_b(cast)
+    return Target(kwargs={"pk": person.pk}, data={"name": "x"})
+
+
+def id_search_b(cast) -> Target:
+    return Target(marker=MARKER, data={"id_number": _person_b(cast).id_number})
+
+
 def search_b(cast) -> Target:
     _person_b(cast)
     return Target(marker=MARKER)
@@ -83,4 +102,16 @@ CASES = [
     PermissionCase("households:import_detail", "detail", batch_b),
     PermissionCase("households:import_apply", "detail", batch_b, ("post",)),
     PermissionCase("households:import_report", "detail", batch_b),
+    # The API (households/api.py)
+    PermissionCase("household-list", "list", search_b, api=True),
+    PermissionCase(
+        "household-detail", "detail", household_update_b, ("get", "put", "patch"), api=True
+    ),
+    PermissionCase("household-status", "detail", household_status_b, ("post",), api=True),
+    PermissionCase("household-reveal", "detail", household_b, ("post",), api=True),
+    PermissionCase("person-list", "list", search_b, api=True),
+    PermissionCase("person-detail", "detail", person_update_b, ("get", "put", "patch"), api=True),
+    PermissionCase("person-status", "detail", person_b, ("post",), api=True),
+    PermissionCase("person-reveal", "detail", person_b, ("post",), api=True),
+    PermissionCase("person-search-by-id", "list", id_search_b, ("post",), api=True),
 ]

@@ -8,6 +8,7 @@ from django.test.utils import CaptureQueriesContext
 
 from households import services
 from households.imports import ImportContext
+from households.models import StatusChange
 from tests.households.workbooks import roster_row, write_roster
 
 POSTGRES = connection.vendor == "postgresql"
@@ -47,3 +48,15 @@ def test_unchanged_reimport_reads_and_writes_only_the_batch(tmp_path, places, si
     # batch; townships, villages; households, persons, entries; savepoint pair (+ JIT
     # setting on PostgreSQL); the batch's result.
     assert len(queries) == (10 if POSTGRES else 9), [q["sql"][:80] for q in queries]
+
+
+@pytest.mark.parametrize("size", [6, 60])
+def test_reimport_changing_every_phone_writes_its_history_in_bulk(tmp_path, places, size):
+    _import(write_roster(tmp_path / "a.xlsx", [roster_row(n) for n in range(size)]))
+    changed = [roster_row(n, **{"联系电话": "13912345678"}) for n in range(size)]
+    queries = _import(write_roster(tmp_path / "b.xlsx", changed))
+    # Every person's and every household's phone (three persons a household).
+    assert StatusChange.objects.filter(field="phone").count() == size + size // 3
+    # As the unchanged re-import, plus the updates of households and persons and one insert
+    # of the history rows (PostgreSQL: updates through a temporary table, inserts by COPY).
+    assert len(queries) == (16 if POSTGRES else 12), [q["sql"][:80] for q in queries]

@@ -4,6 +4,7 @@ import zipfile
 
 import openpyxl
 import pytest
+from django.urls import reverse
 from django.utils import translation
 
 from households import services
@@ -17,6 +18,8 @@ from households.models import (
     RosterEntry,
     StatusChange,
 )
+from tests.hardening.bad_files import SheetSpec
+from tests.hardening.bad_files import Workbook as BadWorkbook
 from tests.households.workbooks import HEADER, person_id, roster_row, write_roster
 
 
@@ -102,6 +105,43 @@ def test_status_change_is_recorded_with_the_import_as_source(tmp_path, places):
     assert (change.old_value, change.new_value, change.source) == ("normal", "died", "import")
     assert change.batch.original_name == "b.xlsx"
     assert Person.objects.get(id_number=person_id(1)).status == PersonStatus.DIED
+
+
+def _reimport_with_new_phone_and_health(tmp_path):
+    run(write_roster(tmp_path / "a.xlsx", [roster_row(n) for n in range(3)]))
+    changed = roster_row(1, **{"联系电话": "13912345678", "健康状况": "长期慢性病"})
+    result = run(write_roster(tmp_path / "b.xlsx", [roster_row(0), changed, roster_row(2)]))
+    assert result.counts["persons_changed"] == 1, result.error_lines()
+    return Person.objects.get(id_number=person_id(1))
+
+
+def test_field_changes_of_a_reimport_are_recorded_with_the_batch(tmp_path, places):
+    person = _reimport_with_new_phone_and_health(tmp_path)
+    changes = {
+        change.field: (change.old_value, change.new_value, change.batch.original_name)
+        for change in StatusChange.objects.filter(person=person)
+    }
+    assert changes == {
+        "phone": ("138****0000", "139****5678", "b.xlsx"),
+        "health": ("healthy", "chronic", "b.xlsx"),
+    }
+
+
+def test_household_page_shows_a_reimports_field_changes_masked(
+    tmp_path, places, client, county_user
+):
+    person = _reimport_with_new_phone_and_health(tmp_path)
+    client.force_login(county_user)
+    with translation.override("zh-hans"):
+        page = client.get(
+            reverse("households:household_detail", args=[person.household_id])
+        ).content.decode()
+    history = page[page.index('data-testid="status-history"') :]
+    assert "138****0000" in history
+    assert "139****5678" in history
+    assert "长期慢性病" in history
+    assert "b.xlsx" in history
+    assert "13912345678" not in page
 
 
 def test_person_missing_from_newer_roster_is_marked_left_not_deleted(tmp_path, places):
@@ -482,3 +522,12 @@ def test_a_duplicate_job_leaves_a_batch_being_applied_alone(tmp_path, places, co
     assert Person.objects.count() == 0
     batch.refresh_from_db()
     assert (batch.status, batch.apply_claim) == (ImportBatch.Status.APPLYING, "job-1")
+
+
+def test_a_file_needing_more_memory_than_the_ceiling_is_refused(tmp_path, places, settings):
+    # One 32,000-character shared string in 10,000 cells: 24 KB on disk, 320 MB once read.
+    settings.IMPORT_MEMORY_LIMIT_MB = 64
+    rows = [HEADER, *[["x" * 32_000] * 10 for _ in range(1000)]]
+    path = BadWorkbook([SheetSpec(rows)]).save(tmp_path / "r.xlsx")
+    assert path.stat().st_size < 100_000
+    assert "内存" in _file_error(path)

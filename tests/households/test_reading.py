@@ -1,6 +1,7 @@
 """The one-pass worksheet scan: used range and formulas, measured before calamine reads."""
 
 import io
+import struct
 import zipfile
 
 import pytest
@@ -130,3 +131,82 @@ def test_the_scan_finds_the_largest_row_and_column_anywhere(references, chunk):
     scan = _scan('<row r="1">' + "".join(cells) + "</row>", chunk)
     assert scan.rows == max(row for _c, row, *_ in references)
     assert scan.columns == max(26, *(column for column, *_ in references))
+
+
+# ---------------------------------------------------- cells and rows without an r attribute
+
+
+def test_rows_and_cells_without_addresses_are_counted():
+    # A reader places an address-less row after the previous one and an address-less cell
+    # after the previous cell: 2 KB of this is a 1,002 × 16,384 grid.
+    scan = _scan(
+        "<row><c><v>1</v></c></row>"
+        + "<row/>" * 1000
+        + "<row>"
+        + "<c/>" * 16_383
+        + "<c><v>1</v></c></row>"
+    )
+    assert (scan.rows, scan.columns) == (1002, 16_384)
+
+
+def test_cells_without_addresses_continue_from_the_last_address():
+    scan = _scan('<row r="5"><c r="AA5"><v>1</v></c><c/><c/></row><row><c/></row>')
+    assert (scan.rows, scan.columns) == (6, 29)
+
+
+def test_prefixed_rows_and_cells_without_addresses_are_counted():
+    scan = _scan("<x:row>" + "<x:c><x:v>1</x:v></x:c>" * 40 + "</x:row>" * 1 + "<x:row/>" * 9)
+    assert (scan.rows, scan.columns) == (10, 40)
+
+
+def _workbook_file(path, sheet_xml: str):
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("xl/workbook.xml", "<workbook/>")
+        archive.writestr(MEMBER, sheet_xml)
+    return path
+
+
+def test_a_sheet_of_address_less_rows_is_refused_before_parsing(tmp_path):
+    wide = "<row>" + "<c/>" * 16_383 + "<c><v>1</v></c></row>"
+    cells = "<row><c><v>1</v></c></row>" + "<row/>" * 100_000 + wide
+    path = _workbook_file(tmp_path / "wide.xlsx", _sheet(cells))
+    assert path.stat().st_size < 5_000
+    with pytest.raises(reading.FileRejected, match="16,384"):
+        reading.inspect_file(path)
+
+
+# ------------------------------------------------------------------------- legacy .xls
+
+
+def _xls(path, cells):
+    import xlwt
+
+    book = xlwt.Workbook()
+    sheet = book.add_sheet("花名册")
+    for row, column, value in cells:
+        sheet.write(row, column, value)
+    book.save(str(path))
+    return path
+
+
+def test_an_ordinary_xls_passes(tmp_path):
+    path = _xls(tmp_path / "ok.xls", [(r, c, "x") for r in range(30) for c in range(16)])
+    assert reading.inspect_file(path) == "xls"
+
+
+def test_an_xls_with_a_far_cell_is_refused_before_parsing(tmp_path):
+    path = _xls(tmp_path / "far.xls", [(0, 0, "x"), (65_535, 255, "y")])
+    with pytest.raises(reading.FileRejected, match="65,536"):
+        reading.inspect_file(path)
+
+
+def test_an_xls_claiming_huge_dimensions_is_refused_before_parsing(tmp_path):
+    # The reader reserves memory for the DIMENSIONS record's range before reading any cell.
+    path = _xls(tmp_path / "dims.xls", [(0, 0, "x"), (1, 1, "y")])
+    data = bytearray(path.read_bytes())
+    position = data.find(b"\x00\x02\x0e\x00")  # DIMENSIONS, 14 bytes
+    assert position > 0
+    struct.pack_into("<IIHH", data, position + 4, 0, 0x7FFF_FFFF, 0, 256)
+    path.write_bytes(bytes(data))
+    with pytest.raises(reading.FileRejected):
+        reading.inspect_file(path)

@@ -52,3 +52,11 @@ def test_oversized_photo_is_rejected():
     with pytest.raises(ValidationError) as info:
         process_photo(image_upload(size=(800, 800)))
     assert info.value.code == "too_large"
+
+
+def test_decompression_bomb_is_refused_with_a_message():
+    buffer = io.BytesIO()
+    Image.new("1", (20_000, 20_000)).save(buffer, format="PNG", optimize=True)
+    with pytest.raises(ValidationError, match="像素") as info:
+        process_photo(SimpleUploadedFile("bomb.png", buffer.getvalue()))
+    assert info.value.code == "too_many_pixels"

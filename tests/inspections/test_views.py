@@ -6,6 +6,7 @@ from django.urls import reverse
 from django.utils import timezone
 from openpyxl import load_workbook
 
+from healthpov.accounts.models import FileDownloadLog
 from inspections.models import Campaign, Finding, FindingPhoto
 from tests.inspections.factories import FindingFactory, image_upload
 
@@ -174,3 +175,38 @@ def test_inspector_posting_a_place_outside_group_saves_nothing(
         "选择一个有效的选项" in response.content.decode() or "督查组" in response.content.decode()
     )
     assert Finding.objects.count() == 0
+
+
+def test_photo_is_refused_to_an_inspector_who_did_not_upload_it(
+    client, campaign, group_a, inspector, county_user, township_a
+):
+    from inspections import services
+
+    finding = FindingFactory(campaign=campaign, township=township_a)
+    photo = services.finding_add_photos(
+        finding=finding, photos=[image_upload()], actor=county_user
+    )[0]
+    client.force_login(inspector)
+    assert client.get(reverse("inspections:photo", args=[photo.pk])).status_code == 403
+
+
+def test_photo_is_served_to_the_inspector_who_uploaded_it(
+    client, campaign, group_a, inspector, village_a
+):
+    client.force_login(inspector)
+    post_finding(client, campaign, village_a, photos=[image_upload()])
+    photo = FindingPhoto.objects.get()
+    assert client.get(reverse("inspections:photo", args=[photo.pk])).status_code == 200
+
+
+def test_photo_download_is_audited(client, campaign, county_user, township_a):
+    from inspections import services
+
+    finding = FindingFactory(campaign=campaign, township=township_a)
+    photo = services.finding_add_photos(
+        finding=finding, photos=[image_upload()], actor=county_user
+    )[0]
+    client.force_login(county_user)
+    client.get(reverse("inspections:photo", args=[photo.pk]))
+    log = FileDownloadLog.objects.get()
+    assert (log.user, log.file) == (county_user, photo.image.name)

@@ -5,9 +5,11 @@ from django.urls import reverse
 from django.utils import timezone
 from openpyxl import load_workbook
 
+from healthpov.accounts.models import FileDownloadLog, User
 from healthpov.notifications.models import Notification
 from remediation import services
 from remediation.models import Item, ItemState
+from tests.factories import UserFactory
 from tests.inspections.factories import CampaignFactory, FindingFactory, image_upload
 from tests.remediation.factories import ItemFactory
 
@@ -53,6 +55,20 @@ def test_filter_by_overdue(client, county_user, township_a):
     ).content.decode()
     assert "逾期事项" in page
     assert "按期事项" not in page
+
+
+def test_filter_by_due_within_a_week(client, county_user, township_a):
+    today = timezone.localdate()
+    ItemFactory(township=township_a, problem="本周到期", deadline=today + dt.timedelta(days=7))
+    ItemFactory(township=township_a, problem="下周以后", deadline=today + dt.timedelta(days=8))
+    ItemFactory(township=township_a, problem="已销号", deadline=today, state=ItemState.CLOSED)
+    client.force_login(county_user)
+    page = client.get(
+        reverse("remediation:item_list", args=["ledger"]), {"due_soon": "on"}
+    ).content.decode()
+    assert "本周到期" in page
+    assert "下周以后" not in page
+    assert "已销号" not in page
 
 
 def test_htmx_filter_returns_only_the_table(client, county_user, township_a):
@@ -186,3 +202,27 @@ def test_county_records_a_notice_for_the_accountability_list(client, county_user
     page = client.get(reverse("remediation:accountability_list")).content.decode()
     assert "泰卫健通〔2026〕7号" in page
     assert "通报" in page
+
+
+def _evidence_of_a(user_a, township_a, village_a):
+    item = ItemFactory(township=township_a, place=village_a)
+    services.item_transition(item_id=item.pk, action="start", actor=user_a)
+    services.item_transition(
+        item_id=item.pk, action="submit", actor=user_a, note="已整改", photos=[image_upload()]
+    )
+    return item.evidence.get()
+
+
+def test_evidence_is_refused_to_a_user_covering_the_township_who_may_not_reveal(
+    client, user_a, county, township_a, village_a
+):
+    evidence = _evidence_of_a(user_a, township_a, village_a)
+    client.force_login(UserFactory(role=User.Role.CITY_BUREAU, place=county))
+    assert client.get(reverse("remediation:evidence", args=[evidence.pk])).status_code == 403
+
+
+def test_evidence_download_is_audited(client_a, user_a, township_a, village_a):
+    evidence = _evidence_of_a(user_a, township_a, village_a)
+    client_a.get(reverse("remediation:evidence", args=[evidence.pk]))
+    log = FileDownloadLog.objects.get()
+    assert (log.user, log.file) == (user_a, evidence.image.name)

@@ -149,3 +149,24 @@ def test_chronic_patients_is_one_query_after_the_policy(household, django_assert
     with django_assert_num_queries(3):  # the year policy, the key chronic diseases, the list
         rows = list(followups.chronic_patients(Person.objects.all(), D(2018, 6, 4)))
     assert len(rows) == 3
+
+
+def _due_soon(person, as_of):
+    patients = followups.chronic_patients(Person.objects.filter(pk=person.pk), as_of)
+    return list(followups.due_soon(patients, as_of))
+
+
+def test_due_follow_up_is_due_soon_in_the_last_week_of_its_quarter(household):
+    person = patient(household)
+    assert _due_soon(person, D(2018, 6, 23)) == [person]
+
+
+def test_due_follow_up_is_not_due_soon_earlier_in_the_quarter(household):
+    person = patient(household)
+    assert _due_soon(person, D(2018, 6, 22)) == []
+
+
+def test_done_follow_up_is_not_due_soon(household):
+    person = patient(household)
+    FulfilmentFactory(person=person, served_on=D(2018, 6, 1))
+    assert _due_soon(person, D(2018, 6, 28)) == []

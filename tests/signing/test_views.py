@@ -270,3 +270,55 @@ def test_every_worklist_exports_a_workbook(client_a, members, slug):
     response = client_a.get(reverse("signing:worklist_export", args=[slug]))
     assert response.status_code == 200
     assert load_workbook(io.BytesIO(response.content)).active.max_row >= 1
+
+
+@pytest.fixture
+def visits(village_a, today):
+    """One household per reason to visit, and one with nothing to do."""
+    followup = PersonFactory(household=HouseholdFactory(village=village_a, number="V-FOLLOWUP"))
+    ChronicRegistrationFactory(person=followup, diagnosed_on=datetime.date(2000, 1, 1))
+    unsigned = PersonFactory(household=HouseholdFactory(village=village_a, number="V-UNSIGNED"))
+    RosterEntryFactory(person=unsigned)
+    booklet = PersonFactory(household=HouseholdFactory(village=village_a, number="V-BOOKLET"))
+    BookletFactory(diagnosis__person=booklet)
+    done = PersonFactory(household=HouseholdFactory(village=village_a, number="V-DONE"))
+    RosterEntryFactory(person=done)
+    ContractFactory(person=done, year=today.year, signed_on=today)
+
+
+def test_visits_list_holds_each_household_with_work_and_says_why(client_a, visits):
+    response = client_a.get(reverse("signing:worklist", args=["visits"]))
+    reasons = {household.number: cells[3] for household, cells, _obj in response.context["rows"]}
+    assert reasons == {
+        "V-FOLLOWUP": "随访待办或逾期",
+        "V-UNSIGNED": "未签约且未登记原因",
+        "V-BOOKLET": "病种簿待办理",
+    }
+
+
+def test_visits_list_narrows_to_one_reason(client_a, visits):
+    response = client_a.get(reverse("signing:worklist", args=["visits"]), {"state": "unsigned"})
+    assert [household.number for household, _cells, _obj in response.context["rows"]] == [
+        "V-UNSIGNED"
+    ]
+
+
+def test_visits_list_has_a_fixed_number_of_queries(
+    client_a, visits, village_a, django_assert_max_num_queries
+):
+    for _n in range(4):
+        person = PersonFactory(household=HouseholdFactory(village=village_a))
+        RosterEntryFactory(person=person)
+    with django_assert_max_num_queries(11):
+        response = client_a.get(reverse("signing:worklist", args=["visits"]))
+    assert response.context["page"].paginator.count == 7
+
+
+def test_followup_list_narrows_to_due_soon(client_a, household):
+    person = PersonFactory(household=household, name="王随访")
+    ChronicRegistrationFactory(person=person, diagnosed_on=datetime.date(2000, 1, 1))
+    url = reverse("signing:worklist", args=["followups"])
+    last_week = client_a.get(url, {"state": "due_soon", "year": 2018, "as_of": "2018-06-24"})
+    assert [cells[2] for _h, cells, _obj in last_week.context["rows"]] == ["王随访"]
+    before = client_a.get(url, {"state": "due_soon", "year": 2018, "as_of": "2018-06-22"})
+    assert before.context["rows"] == []

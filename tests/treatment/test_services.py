@@ -95,12 +95,13 @@ def test_refusal_without_reason_saves_nothing(user_a, village_a):
     assert case.status == CaseStatus.SCREENED
 
 
-def test_refusal_with_photo_proof_is_kept_under_our_name(user_a, village_a):
+def test_refusal_with_photo_proof_is_kept_under_our_name_as_a_reencoded_jpeg(user_a, village_a):
     case = CaseFactory(person=PersonFactory(household__village=village_a))
     proof = SimpleUploadedFile("告知书.exe", png_bytes(), content_type="application/octet-stream")
     case = services.case_record_refusal(case=case, reason="拒绝回乡治疗", proof=proof, actor=user_a)
     assert case.status == CaseStatus.REFUSED
-    assert case.refusal_proof.name.endswith(".png")
+    assert case.refusal_proof.name.endswith(".jpg")
+    assert case.refusal_proof_by == user_a
 
 
 def test_refusal_proof_that_is_not_pdf_or_image_is_refused(user_a, village_a):

@@ -1,4 +1,5 @@
 import datetime
+import io
 from decimal import Decimal
 
 import pytest
@@ -6,6 +7,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.template.loader import render_to_string
 from django.urls import reverse
 
+from healthpov.accounts.models import FileDownloadLog, User
+from tests.factories import UserFactory
 from tests.treatment.factories import (
     CallFactory,
     CaseFactory,
@@ -331,3 +334,82 @@ def test_household_page_shows_the_treatment_section(client_a, village_a):
     content = response.content.decode()
     assert 'data-testid="treatment-section"' in content
     assert reverse("treatment:case_detail", args=[case.pk]) in content
+
+
+def _case_with_proof(client_a, village_a) -> MajorIllnessCase:
+    case = CaseFactory(person=PersonFactory(household__village=village_a))
+    client_a.post(
+        reverse("treatment:case_refuse", args=[case.pk]),
+        {"reason": "拒绝", "proof": SimpleUploadedFile("x.pdf", PDF)},
+    )
+    return case
+
+
+def test_proof_is_refused_to_a_user_covering_the_township_who_may_not_reveal(
+    client, client_a, village_a, county
+):
+    case = _case_with_proof(client_a, village_a)
+    client.force_login(UserFactory(role=User.Role.CITY_BUREAU, place=county))
+    assert client.get(reverse("treatment:refusal_proof", args=[case.pk])).status_code == 403
+
+
+def test_proof_download_is_audited(client_a, user_a, village_a):
+    case = _case_with_proof(client_a, village_a)
+    client_a.get(reverse("treatment:refusal_proof", args=[case.pk]))
+    case.refresh_from_db()
+    log = FileDownloadLog.objects.get()
+    assert (log.user, log.file) == (user_a, case.refusal_proof.name)
+
+
+def _jpeg_with_gps() -> bytes:
+    from PIL import Image
+
+    exif = Image.Exif()
+    exif[0x010F] = "CameraMaker"  # Make
+    exif[0x8825] = {1: "N", 2: (26.0, 54.0, 0.0), 3: "E", 4: (117.0, 10.0, 0.0)}  # GPS
+    buffer = io.BytesIO()
+    Image.new("RGB", (64, 48), (200, 30, 30)).save(buffer, format="JPEG", exif=exif)
+    return buffer.getvalue()
+
+
+def test_photo_proof_is_served_without_its_exif(client_a, village_a):
+    from PIL import Image
+
+    case = CaseFactory(person=PersonFactory(household__village=village_a))
+    photo = _jpeg_with_gps()
+    assert b"CameraMaker" in photo
+    client_a.post(
+        reverse("treatment:case_refuse", args=[case.pk]),
+        {"reason": "拒绝", "proof": SimpleUploadedFile("x.jpg", photo)},
+    )
+    proof = client_a.get(reverse("treatment:refusal_proof", args=[case.pk]))
+    served = b"".join(proof.streaming_content)
+    assert b"CameraMaker" not in served
+    assert not Image.open(io.BytesIO(served)).getexif()
+
+
+def _decompression_bomb() -> bytes:
+    """A 1-bit PNG of 20,000 × 20,000 pixels: 50 KB on disk, 1.2 GB once decoded as RGB."""
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("1", (20_000, 20_000)).save(buffer, format="PNG", optimize=True)
+    return buffer.getvalue()
+
+
+def test_decompression_bomb_proof_is_refused_with_a_message(client_a, village_a):
+    case = CaseFactory(person=PersonFactory(household__village=village_a))
+    response = client_a.post(
+        reverse("treatment:case_refuse", args=[case.pk]),
+        {"reason": "拒绝", "proof": SimpleUploadedFile("x.png", _decompression_bomb())},
+    )
+    assert response.status_code == 200
+    assert "像素" in response.content.decode()
+    case.refresh_from_db()
+    assert case.status == CaseStatus.SCREENED
+
+
+def test_pdf_proof_is_served_as_an_attachment(client_a, village_a):
+    case = _case_with_proof(client_a, village_a)
+    proof = client_a.get(reverse("treatment:refusal_proof", args=[case.pk]))
+    assert proof["Content-Disposition"].startswith("attachment")
