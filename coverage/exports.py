@@ -15,6 +15,7 @@ from django.utils.formats import date_format
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _t
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from coverage import indicators as ind
 from coverage.selectors import PlaceRow, Table
@@ -180,7 +181,7 @@ WORK_FORM = Form(
             children=[
                 _c("special_disease_persons", _("Patients")),
                 _c("booklets_handled", _("Handled")),
-                _c("booklets_pending", _("Pending")),
+                _c("booklets_pending", pgettext_lazy("booklets", "Pending")),
                 _c("booklet_rate", _RATE),
             ],
         ),
@@ -210,7 +211,7 @@ SIGNING_FORM = Form(
                 _c("signed", _PERSONS),
                 _c("signing_rate", _RATE),
                 Col(
-                    _("Electronic"),
+                    pgettext_lazy("contracts", "Electronic"),
                     children=[_c("e_signed", _PERSONS), _c("e_signing_rate", _RATE)],
                 ),
             ],

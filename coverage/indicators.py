@@ -30,6 +30,7 @@ from django.db.models import Count, DecimalField, F, Model, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from healthpov.period import ReportingPeriod
 from households import selectors as registry
@@ -617,7 +618,9 @@ INDICATORS: list[Indicator] = [
         "fulfilment_rate", _("Fulfilment rate"), RATE, numerator="fulfilled", denominator="signed"
     ),
     # Inpatient stays of the year (by discharge date).
-    Indicator("stays", _("Inpatient stays"), COUNT, "stays", _all, auxiliary=True),
+    Indicator(
+        "stays", pgettext_lazy("indicator", "Inpatient stays"), COUNT, "stays", _all, auxiliary=True
+    ),
     Indicator(
         "stays_in_county",
         _("Stays in the county"),

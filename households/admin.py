@@ -14,6 +14,7 @@ from typing import Any
 
 from django.contrib import admin
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
 from import_export import fields, resources, widgets
 from import_export.admin import ImportMixin
 from simple_history.admin import SimpleHistoryAdmin
@@ -156,7 +157,7 @@ class PersonAdmin(ImportMixin, SimpleHistoryAdmin):
     search_fields = ["name", "household__number"]
     raw_id_fields = ["household", "created_by"]
 
-    @admin.display(description="身份证号")
+    @admin.display(description=_("resident ID number"))
     def masked_id(self, person: Person) -> str:
         return mask_id_number(person.id_number)
 

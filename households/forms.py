@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from healthpov.period import ReportingPeriod
+from healthpov.places.forms import PlaceChoiceField
 from households import services
 from households.idnumber import normalise_id_text, parse_resident_id
 from households.messages import HOUSEHOLD_NUMBER_NOT_REGISTRABLE
@@ -23,13 +24,8 @@ class NoEchoTextInput(forms.TextInput):
         return None
 
 
-class VillageChoiceField(forms.ModelChoiceField):
-    def label_from_instance(self, obj) -> str:
-        return f"{obj.parent.name} {obj.name}" if obj.parent_id else obj.name
-
-
 class HouseholdForm(forms.ModelForm):
-    village = VillageChoiceField(queryset=None, label=_("village"))
+    village = PlaceChoiceField(queryset=None, label=_("village"))
 
     class Meta:
         model = Household

@@ -65,10 +65,10 @@ class Sex(models.TextChoices):
 
 
 class Health(models.TextChoices):
-    HEALTHY = "healthy", _("Healthy")  # 健康
-    CHRONIC = "chronic", _("Long-term chronic disease")  # 长期慢性病
-    MAJOR = "major", _("Major illness")  # 患有大病
-    DISABLED = "disabled", _("Disabled")  # 残疾
+    HEALTHY = "healthy", pgettext_lazy("health status", "Healthy")  # 健康
+    CHRONIC = "chronic", pgettext_lazy("health status", "Long-term chronic disease")  # 长期慢性病
+    MAJOR = "major", pgettext_lazy("health status", "Major illness")  # 患有大病
+    DISABLED = "disabled", pgettext_lazy("health status", "Disabled")  # 残疾
 
 
 class PersonStatus(models.TextChoices):

@@ -25,6 +25,7 @@ from healthpov.exports import (
 )
 from healthpov.operations.dispatch import enqueue
 from healthpov.period import period_for_page
+from healthpov.places.models import label_places
 from healthpov.places.scoping import get_visible_or_404, id_for_page
 from households import selectors, services, tasks
 from households.forms import (
@@ -126,7 +127,7 @@ def search(request: HttpRequest) -> HttpResponse:
         "query": filters.query_string(),
         "search_form": SearchForm(request.GET),
         "id_form": IdSearchForm(),
-        "villages": selectors.villages_visible_to(request.user),
+        "villages": label_places(selectors.villages_visible_to(request.user)),
         "townships": selectors.townships_visible_to(request.user),
         "id_search": bool(filters.id_number),
     }
@@ -326,7 +327,10 @@ def import_upload(request: HttpRequest) -> HttpResponse:
             )
             enqueue(tasks.check_import_batch, batch.pk)  # kept if Redis is down
         return redirect("households:import_detail", pk=batch.pk)
-    batches = selectors.import_batches_visible_to(request.user)[:20]
+    batches = list(selectors.import_batches_visible_to(request.user)[:20])
+    labels = dict(kinds)
+    for batch in batches:
+        batch.kind_label = labels.get(batch.kind, batch.kind)
     return render(request, "households/import_upload.html", {"form": form, "batches": batches})
 
 

@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from healthpov.accounts.models import User
+from healthpov.places.forms import PlaceChoiceField, PlaceMultipleChoiceField
 from healthpov.places.models import Institution, Place
 from healthpov.places.scoping import places_visible_to
 from households.models import Household, Person
@@ -69,7 +70,7 @@ class GroupForm(BootstrapMixin, forms.Form):
         queryset=User.objects.none(),
         widget=forms.CheckboxSelectMultiple,
     )
-    places = forms.ModelMultipleChoiceField(
+    places = PlaceMultipleChoiceField(
         label=_("assigned townships and villages"),
         queryset=Place.objects.none(),
         widget=forms.CheckboxSelectMultiple,
@@ -110,7 +111,7 @@ class ChecklistItemForm(BootstrapMixin, forms.ModelForm):
 
 
 class FindingForm(BootstrapMixin, forms.Form):
-    place = forms.ModelChoiceField(label=_("township or village"), queryset=Place.objects.none())
+    place = PlaceChoiceField(label=_("township or village"), queryset=Place.objects.none())
     institution = forms.ModelChoiceField(
         label=_("institution"), queryset=Institution.objects.none(), required=False
     )

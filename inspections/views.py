@@ -290,8 +290,8 @@ def campaign_report_xlsx(request: HttpRequest, pk: int) -> HttpResponse:
         Column(_("Score"), 10),
     ]
     score_sheets = [
-        (_("scores by township"), _("Townships"), ctx["townships"]),
-        (_("scores by institution"), _("Institutions"), ctx["institutions"]),
+        (_("scores by township"), pgettext("scores", "Townships"), ctx["townships"]),
+        (_("scores by institution"), pgettext("scores", "Institutions"), ctx["institutions"]),
     ]
     sheets = [
         Sheet(
@@ -307,7 +307,7 @@ def campaign_report_xlsx(request: HttpRequest, pk: int) -> HttpResponse:
         Sheet(
             title=_("%(campaign)s findings") % {"campaign": campaign.name},
             subtitle=subtitle,
-            name=_("Findings"),
+            name=pgettext("page title", "Findings"),
             columns=[
                 Column(_("Township"), 12),
                 Column(_("Place"), 12),

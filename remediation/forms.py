@@ -6,6 +6,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from healthpov.accounts.models import User
+from healthpov.places.forms import PlaceChoiceField
 from healthpov.places.models import Institution, Place
 from healthpov.places.scoping import places_visible_to
 from inspections.forms import BootstrapMixin, DateInput, MultipleFileInput, MultiplePhotoField
@@ -37,9 +38,7 @@ class ItemForm(BootstrapMixin, forms.ModelForm):
 
 class FeedbackItemForm(ItemForm):
     feedback_document = forms.CharField(label=_("feedback document number"), max_length=150)
-    place = forms.ModelChoiceField(
-        label=_("township (or the county)"), queryset=Place.objects.none()
-    )
+    place = PlaceChoiceField(label=_("township (or the county)"), queryset=Place.objects.none())
 
     field_order = ["feedback_document", "place"]
 
@@ -63,9 +62,7 @@ class TransitionForm(forms.Form):
 
 
 class FilterForm(BootstrapMixin, forms.Form):
-    township = forms.ModelChoiceField(
-        label=_("township"), queryset=Place.objects.none(), required=False
-    )
+    township = PlaceChoiceField(label=_("township"), queryset=Place.objects.none(), required=False)
     state = forms.ChoiceField(
         label=_("state"), choices=[("", _("All states")), *ItemState.choices], required=False
     )

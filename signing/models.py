@@ -228,7 +228,10 @@ class TeamMember(ChoiceLabels, models.Model):
         related_name="signing_team_memberships",
     )
     name = models.CharField(
-        _("name"), max_length=50, blank=True, help_text=_("For staff without a user.")
+        pgettext_lazy("person", "name"),
+        max_length=50,
+        blank=True,
+        help_text=_("For staff without a user."),
     )
     role = models.CharField(_("role"), max_length=20, choices=Role.choices, default=Role.DOCTOR)
     history = HistoricalRecords()

@@ -205,7 +205,9 @@ def households_to_visit(
             booklets_to_handle(user, as_of, members).filter(person__household=OuterRef("pk"))
         ),
     }
-    qs = Household.objects.visible_to(user).select_related("village").annotate(**reasons)
+    qs = (
+        Household.objects.visible_to(user).select_related("village", "township").annotate(**reasons)
+    )
     if filters.village_id:
         qs = qs.filter(village_id=filters.village_id)
     if filters.search:

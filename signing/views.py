@@ -16,7 +16,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from healthpov.accounts.models import User
@@ -26,7 +26,7 @@ from healthpov.exports import (
     reveal_requested,
 )
 from healthpov.period import ReportingPeriod, period_for_page
-from healthpov.places.models import Place
+from healthpov.places.models import Place, label_places
 from healthpov.places.scoping import get_visible_or_404, id_for_page, places_visible_to
 from healthpov.service_errors import add_service_errors
 from households.models import Household
@@ -385,7 +385,7 @@ PERSON_HEADERS = [
     gettext_lazy("township"),
     gettext_lazy("village"),
     gettext_lazy("household number"),
-    gettext_lazy("name"),
+    pgettext_lazy("person", "name"),
     gettext_lazy("resident ID number"),
 ]
 
@@ -521,13 +521,20 @@ WORKLISTS: dict[str, WorkList] = {
             slug="visits",
             title=gettext_lazy("Households to visit"),
             headers=[
+                gettext_lazy("township"),
                 gettext_lazy("village"),
                 gettext_lazy("household number"),
                 gettext_lazy("head of household"),
                 gettext_lazy("to do"),
             ],
             query=lambda user, year, as_of, f: selectors.households_to_visit(user, year, as_of, f),
-            cells=lambda h, as_of: [h.village.name, h.number, h.head_name, _visit_reasons(h)],
+            cells=lambda h, as_of, reveal=False: [
+                h.township.name,
+                h.village.name,
+                h.number,
+                h.head_name,
+                _visit_reasons(h),
+            ],
             household=lambda h: h,
             village_path="village__name",
             states=VISIT_REASONS,
@@ -592,7 +599,12 @@ def worklist(request: HttpRequest, slug: str) -> HttpResponse:
     page = Paginator(queryset, 50).get_page(request.GET.get("page"))
     # The record itself rides along for the "raise as a finding" button of the inspections app.
     rows = [(item.household(obj), item.cells(obj, as_of), obj) for obj in page.object_list]
-    villages = places_visible_to(request.user).filter(level=Place.Level.VILLAGE).order_by("name")
+    villages = label_places(
+        places_visible_to(request.user)
+        .filter(level=Place.Level.VILLAGE)
+        .select_related("parent")
+        .order_by("path")
+    )
     query = request.GET.copy()
     query.pop("page", None)
     return render(

@@ -17,6 +17,7 @@ from django.db import models
 from django.db.models import ExpressionWrapper, F, Q, Value
 from django.db.models.expressions import CombinedExpression
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from healthpov.choices import ChoiceLabels
@@ -123,7 +124,10 @@ class MajorIllnessCase(ChoiceLabels, models.Model):
         help_text=_("Kept as text when the hospital is not a known institution."),
     )
     status = models.CharField(
-        _("status"), max_length=20, choices=CaseStatus.choices, default=CaseStatus.SCREENED
+        pgettext_lazy("treatment case", "status"),
+        max_length=20,
+        choices=CaseStatus.choices,
+        default=CaseStatus.SCREENED,
     )
     treatment_date = models.DateField(_("treatment date"), null=True, blank=True)
     refusal_reason = models.TextField(_("reason for refusal"), blank=True)

@@ -288,7 +288,7 @@ def visits(village_a, today):
 
 def test_visits_list_holds_each_household_with_work_and_says_why(client_a, visits):
     response = client_a.get(reverse("signing:worklist", args=["visits"]))
-    reasons = {household.number: cells[3] for household, cells, _obj in response.context["rows"]}
+    reasons = {household.number: cells[4] for household, cells, _obj in response.context["rows"]}
     assert reasons == {
         "V-FOLLOWUP": "随访待办或逾期",
         "V-UNSIGNED": "未签约且未登记原因",
@@ -319,6 +319,6 @@ def test_followup_list_narrows_to_due_soon(client_a, household):
     ChronicRegistrationFactory(person=person, diagnosed_on=datetime.date(2000, 1, 1))
     url = reverse("signing:worklist", args=["followups"])
     last_week = client_a.get(url, {"state": "due_soon", "year": 2018, "as_of": "2018-06-24"})
-    assert [cells[2] for _h, cells, _obj in last_week.context["rows"]] == ["王随访"]
+    assert [cells[3] for _h, cells, _obj in last_week.context["rows"]] == ["王随访"]
     before = client_a.get(url, {"state": "due_soon", "year": 2018, "as_of": "2018-06-22"})
     assert before.context["rows"] == []
