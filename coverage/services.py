@@ -99,6 +99,19 @@ def recompute_run_start(*, year: int, as_of: datetime.date, actor) -> RecomputeR
     return run
 
 
+def recompute_after_registry_change(*, years: Sequence[int]) -> list[RecomputeRun]:
+    """Queue a recompute of every place for each roster year a registry write changed (an
+    import applied or undone), so every page agrees without anyone pressing the button. Called
+    inside that write's transaction: the job is sent only if it commits."""
+    runs = []
+    for year in sorted(set(years)):
+        period = ReportingPeriod.for_year(year)
+        if period.start > timezone.localdate():
+            continue  # a future roster year has nothing to count yet
+        runs.append(recompute_run_start(year=period.year, as_of=period.as_of, actor=None))
+    return runs
+
+
 def _roots_of(user: User | None) -> list[Place] | None:
     """The places whose subtrees a run started by ``user`` may write (``None``: all of them)."""
     if user is None:

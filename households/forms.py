@@ -157,3 +157,7 @@ class UploadForm(forms.Form):
 
 class ApplyForm(forms.Form):
     valid_rows_only = forms.BooleanField(label=_("Import the valid rows only"), required=False)
+    # Typed as text: a wrong entry is refused by the service with its own message.
+    confirm_leavers = forms.CharField(
+        label=_("Number of persons leaving the roster"), max_length=20, required=False
+    )

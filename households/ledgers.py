@@ -6,17 +6,22 @@ changes of person status, poverty status, household and village are kept as
 file gets a :class:`~households.models.RosterEntry` for the roster year; persons of the same
 year who are missing from the new file are marked as having left it (never deleted). Only
 townships that appear in the file are compared, so a file of one township does not make the
-others "leave".
+others "leave". A file taking more than ``LEAVERS_CONFIRM_SHARE`` of the roster (the county's
+or a township's) off it is applied only with that number typed (``confirm_leavers``). The
+apply keeps what it changed (:class:`~households.models.ImportUndoRecord`) for
+``households.services.roster_batch_undo``.
 """
 
 from __future__ import annotations
 
+import datetime
 import re
 from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 from operator import itemgetter
 from typing import Any
 
+from django.db.models import Count
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -25,7 +30,15 @@ from healthpov.accounts.masking import mask_phone
 from healthpov.places.models import Place
 from healthpov.places.scoping import places_visible_to
 from households.idnumber import cross_check
-from households.imports import ID_NUMBER_COLUMN, Column, Ledger, Row, normalise, register
+from households.imports import (
+    ID_NUMBER_COLUMN,
+    Column,
+    ImportRefused,
+    Ledger,
+    Row,
+    normalise,
+    register,
+)
 from households.imports.bulk import (
     chunks,
     db_value,
@@ -41,6 +54,7 @@ from households.models import (
     Health,
     Household,
     HouseholdType,
+    ImportUndoRecord,
     Person,
     PersonStatus,
     PovertyStatus,
@@ -182,6 +196,7 @@ HOUSEHOLD_FIELDS = (
     "poverty_status",
     "main_cause",
 )
+_HOUSEHOLD_VALUES = slice(2, 2 + len(HOUSEHOLD_FIELDS))  # of a stored household's tuple
 # Fields whose change by an import is kept as a StatusChange besides the statuses, household
 # and village (a re-import leaves a visible history per person and household).
 PERSON_HISTORY = {
@@ -223,6 +238,22 @@ def _place_keys(name: str, suffixes: tuple[str, ...]) -> list[str]:
     return keys
 
 
+# Above this share of the year's current roster, of the county or of one township, leaving it
+# the apply needs the number of leavers typed to confirm it.
+LEAVERS_CONFIRM_SHARE = 0.05
+# Persons listed by name per township in the preview (all are counted).
+LEAVERS_LISTED = 200
+
+
+def _jsonable(value: Any) -> Any:
+    """A stored value as JSON keeps it: dates and datetimes as the text each database stores
+    and reads back exactly (``str``: SQLite's own format, with a space and, on PostgreSQL, the
+    offset), everything else as the driver returned it."""
+    if isinstance(value, datetime.date):
+        return str(value)
+    return value
+
+
 @dataclass
 class _Plan:
     new_places: list[tuple[str, str | None]]  # (township, village or None)
@@ -232,8 +263,10 @@ class _Plan:
     persons_changed: list[Row]  # row.data holds the stored values
     persons_unchanged: int
     roster_missing: list[int]  # person ids without an entry for the year
-    roster_returning: list[int]  # entry ids whose left_on must be cleared
-    leaving: list[tuple[int, int, int]]  # (entry id, person id, household id)
+    # Entries whose left_on must be cleared: (entry id, person id, left_on, left_batch id).
+    roster_returning: list[tuple[int, int, Any, int | None]]
+    leaving: list[tuple[int, int, int, int]]  # (entry id, person id, household id, township id)
+    roster_size: int  # entries of the year on the roster now (not left)
 
 
 @register
@@ -241,6 +274,7 @@ class RosterLedger(Ledger):
     kind = "roster"
     label = gettext_lazy("Poverty roster (花名册)")
     key = "id_number"
+    undoable = True
     columns = [
         ID_NUMBER_COLUMN,
         Column("name", ("姓名", "人员姓名"), normalise.text(50), required=True),
@@ -461,11 +495,14 @@ class RosterLedger(Ledger):
         records outside the importing user's area."""
         self.visible_villages = visible = self._visible_place_ids()
         household_numbers = {row.cells[SLOT["household_number"]] for row in rows} - {None}
-        # number → (number, id, *HOUSEHOLD_FIELDS, village id)
+        # number → (number, id, *HOUSEHOLD_FIELDS, updated_at)
         self.existing_households: dict[str, tuple] = {
             values[0]: values
             for values in _stored(
-                Household, "number", household_numbers, ("number", "id", *HOUSEHOLD_FIELDS)
+                Household,
+                "number",
+                household_numbers,
+                ("number", "id", *HOUSEHOLD_FIELDS, "updated_at"),
             )
         }
         if visible is not None:
@@ -480,17 +517,19 @@ class RosterLedger(Ledger):
         # Every stored person named in the file (also on rows with errors): never "left".
         file_person_ids: set[int] = set()
         self.file_person_ids = file_person_ids
+        # The stored updated_at of each person the file changes (the undo restores it).
+        self.person_stamps: dict[int, Any] = {}
         household_id_of = household_ids.get
         for stored in _stored(
             Person,
             "id_number",
             first_row_of.keys(),
-            ("id_number", "id", *PERSON_FIELDS, "household__village_id"),
+            ("id_number", "id", *PERSON_FIELDS, "household__village_id", "updated_at"),
         ):
             row = first_row_of[stored[0]]
             person_id = stored[1]
             file_person_ids.add(person_id)
-            if visible is not None and stored[-1] not in visible:
+            if visible is not None and stored[-2] not in visible:
                 row.error("id_number", str(ID_NOT_REGISTRABLE))
             name, household_number, relation, phone, insured, health, status = _PERSON_FIELDS(
                 row.cells
@@ -504,16 +543,20 @@ class RosterLedger(Ledger):
                 stored[7] if health is None else health,
                 stored[8] if status is None else status,
             )
-            current = stored[2:-1]
+            current = stored[2:-2]
             pair = row.data[0] if row.data else None
-            row.data = (pair, person_id, None if wanted == current else current)
+            if wanted == current:
+                row.data = (pair, person_id, None)
+            else:
+                row.data = (pair, person_id, current)
+                self.person_stamps[person_id] = stored[-1]
 
     # -------------------------------------------------------------------- diff
 
     def _household_values(self, head: Row, stored: tuple | None) -> tuple:
         """The household's values in HOUSEHOLD_FIELDS order; blanks keep what is stored."""
         current = (
-            stored[2:]
+            stored[_HOUSEHOLD_VALUES]
             if stored
             else (None, None, "", "", None, HouseholdType.GENERAL, PovertyStatus.NOT_OUT, "")
         )
@@ -550,7 +593,7 @@ class RosterLedger(Ledger):
             wanted = self._household_values(head_of.get(number, first), stored)
             if stored is None:
                 households_new[number] = wanted
-            elif wanted != stored[2:]:
+            elif wanted != stored[_HOUSEHOLD_VALUES]:
                 households_changed[number] = wanted
         persons_new: list[Row] = []
         persons_changed: list[Row] = []
@@ -571,18 +614,23 @@ class RosterLedger(Ledger):
         townships = {row.data[0][0].pk for row in rows}
         visible = self.visible_villages
         has_entry: set[int] = set()
-        returning: list[int] = []
+        returning: list[tuple[int, int, Any, int | None]] = []
         missing: list[tuple[int, int]] = []  # (entry id, person id) of persons not in the file
-        for entry_id, person_id, left_on in stream_values(
-            RosterEntry.objects.filter(year=year).values_list("id", "person_id", "left_on")
+        roster_size = 0
+        for entry_id, person_id, left_on, left_batch_id in stream_values(
+            RosterEntry.objects.filter(year=year).values_list(
+                "id", "person_id", "left_on", "left_batch_id"
+            )
         ):
+            if left_on is None:
+                roster_size += 1
             if person_id in valid_ids:
                 has_entry.add(person_id)
                 if left_on is not None:
-                    returning.append(entry_id)
+                    returning.append((entry_id, person_id, left_on, left_batch_id))
             elif left_on is None and person_id not in self.file_person_ids:
                 missing.append((entry_id, person_id))
-        leaving: list[tuple[int, int, int]] = []
+        leaving: list[tuple[int, int, int, int]] = []
         for chunk in chunks(missing, 5000):
             persons = Person.objects.filter(pk__in=[person_id for _e, person_id in chunk])
             where = {
@@ -598,7 +646,7 @@ class RosterLedger(Ledger):
                 # Only townships in the file are compared: a file of one township does not
                 # make the others "leave".
                 if township_id in townships and (visible is None or village_id in visible):
-                    leaving.append((entry_id, person_id, household_id))
+                    leaving.append((entry_id, person_id, household_id, township_id))
         return _Plan(
             new_places=list(self.new_places),
             households_new=households_new,
@@ -609,6 +657,7 @@ class RosterLedger(Ledger):
             roster_missing=[pid for pid in row_person_ids if pid not in has_entry],
             roster_returning=returning,
             leaving=leaving,
+            roster_size=roster_size,
         )
 
     @staticmethod
@@ -623,6 +672,58 @@ class RosterLedger(Ledger):
             "places_new": len(plan.new_places),
         }
 
+    # ---------------------------------------------------------------- leavers
+
+    def _leavers_of(self, plan: _Plan) -> dict[str, Any]:
+        """Who the import takes off the year's roster, by township (the first
+        ``LEAVERS_LISTED`` person ids of each, all counted), and whether that needs the
+        number typed to confirm it. One query, only when someone leaves."""
+        persons_of: dict[int, list[int]] = {}
+        for _entry, person_id, _household, township_id in plan.leaving:
+            persons_of.setdefault(township_id, []).append(person_id)
+        townships: list[dict[str, Any]] = []
+        if persons_of:
+            sizes = RosterEntry.objects.filter(
+                year=self.roster_year,
+                left_on__isnull=True,
+                person__household__township_id__in=list(persons_of),
+            )
+            for size in (
+                sizes.values("person__household__township_id", "person__household__township__name")
+                .annotate(roster=Count("id"))
+                .order_by()
+            ):
+                person_ids = sorted(persons_of[size["person__household__township_id"]])
+                townships.append(
+                    {
+                        "id": size["person__household__township_id"],
+                        "name": size["person__household__township__name"],
+                        "count": len(person_ids),
+                        "roster": size["roster"],
+                        "persons": person_ids[:LEAVERS_LISTED],
+                    }
+                )
+            townships.sort(key=lambda township: (-township["count"], township["name"]))
+        count = len(plan.leaving)
+        confirm = count > LEAVERS_CONFIRM_SHARE * plan.roster_size or any(
+            township["count"] > LEAVERS_CONFIRM_SHARE * township["roster"] for township in townships
+        )
+        return {
+            "count": count,
+            "roster": plan.roster_size,
+            "confirm": confirm,
+            "townships": townships,
+        }
+
+    def preview(self) -> dict[str, Any]:
+        leavers = getattr(self, "_leavers", None)
+        return {"leavers": leavers} if leavers else {}
+
+    def registry_years(self) -> list[int]:
+        return [self.roster_year] if getattr(self, "_wrote", False) else []
+
+    # -------------------------------------------------------------------- plan
+
     def plan(self, rows: list[Row]) -> dict[str, int]:
         if self.new_places:
             # Rows naming places that do not exist yet are counted as new households/persons.
@@ -632,13 +733,21 @@ class RosterLedger(Ledger):
                         (Place(pk=0, name=row["township"]), Place(pk=0, name=row["village"])),
                         *row.data[1:],
                     )
-        return self._counts(self._diff(rows))
+        plan = self._diff(rows)
+        self._leavers = self._leavers_of(plan)
+        return self._counts(plan)
 
     # ------------------------------------------------------------------- apply
 
     def apply(self, rows: list[Row]) -> dict[str, int]:
         self._create_places(rows)
         plan = self._diff(rows)
+        self._leavers = leavers = self._leavers_of(plan)
+        refusal = leavers_refusal(
+            leavers=leavers, typed=self.context.options.get("confirm_leavers")
+        )
+        if refusal:
+            raise ImportRefused(refusal)
         context = self.context
         actor_id = context.user.pk if context.user else None
         batch_id = context.batch.pk if context.batch else None
@@ -673,7 +782,7 @@ class RosterLedger(Ledger):
         household_updates = []
         for number, values in plan.households_changed.items():
             stored = self.existing_households[number]
-            old = dict(zip(HOUSEHOLD_FIELDS, stored[2:], strict=True))
+            old = dict(zip(HOUSEHOLD_FIELDS, stored[_HOUSEHOLD_VALUES], strict=True))
             new = dict(zip(HOUSEHOLD_FIELDS, values, strict=True))
             if old["poverty_status"] != new["poverty_status"]:
                 change(
@@ -764,15 +873,15 @@ class RosterLedger(Ledger):
                 for person_id in [*new_person_ids.values(), *plan.roster_missing]
             ),
         )
-        for chunk in chunks(plan.roster_returning, 5000):
+        for chunk in chunks((entry[0] for entry in plan.roster_returning), 5000):
             RosterEntry.objects.filter(pk__in=chunk).update(left_on=None, left_batch=None)
         if plan.leaving:
-            for chunk in chunks((entry_id for entry_id, _p, _h in plan.leaving), 5000):
+            for chunk in chunks((entry[0] for entry in plan.leaving), 5000):
                 RosterEntry.objects.filter(pk__in=chunk).update(
                     left_on=context.today, left_batch_id=batch_id
                 )
             left = _("left the roster")
-            for _entry, person_id, household_id in plan.leaving:
+            for _entry, person_id, household_id, _township in plan.leaving:
                 change(household_id, person_id, StatusChange.Field.ROSTER, year, left)
         insert_rows(
             StatusChange,
@@ -782,7 +891,48 @@ class RosterLedger(Ledger):
             ],
             changes,
         )  # fmt: skip
+        self._record_undo(plan, household_ids, new_person_ids)
         return self._counts(plan)
+
+    def _record_undo(
+        self, plan: _Plan, household_ids: dict[str, int], new_person_ids: dict[str, int]
+    ) -> None:
+        """Keep what this apply changed (households.models.ImportUndoRecord): one row, and
+        none when nothing changed. Entries and status changes it created carry the batch."""
+        self._wrote = bool(
+            plan.households_new
+            or plan.households_changed
+            or plan.persons_new
+            or plan.persons_changed
+            or plan.roster_missing
+            or plan.roster_returning
+            or plan.leaving
+        )
+        batch = self.context.batch
+        if batch is None or not self._wrote:
+            return
+        households_before = []
+        for number in plan.households_changed:
+            stored = self.existing_households[number]
+            households_before.append([stored[1], *stored[_HOUSEHOLD_VALUES], _jsonable(stored[-1])])
+        persons_before = []
+        for row in plan.persons_changed:
+            _pair, person_id, stored = row.data
+            persons_before.append([person_id, *stored, _jsonable(self.person_stamps[person_id])])
+        changes = {
+            "year": self.roster_year,
+            "households_created": [household_ids[number] for number in plan.households_new],
+            "households_before": households_before,
+            "persons_created": list(new_person_ids.values()),
+            "persons_before": persons_before,
+            "entries_added_for": plan.roster_missing,
+            "entries_returned": [
+                [entry_id, person_id, _jsonable(left_on), left_batch_id]
+                for entry_id, person_id, left_on, left_batch_id in plan.roster_returning
+            ],
+            "entries_left": [[entry[0], entry[1]] for entry in plan.leaving],
+        }
+        ImportUndoRecord.objects.create(batch=batch, changes=changes)
 
     @staticmethod
     def _new_person(row: Row, household_ids: dict[str, int], actor_id: Any, db_now: Any) -> tuple:
@@ -827,6 +977,30 @@ class RosterLedger(Ledger):
                     row["township"], row["village"], create_places=False
                 )
                 row.data = (pair, *row.data[1:])
+
+
+def leavers_refusal(*, leavers: dict[str, Any], typed: Any) -> str:
+    """Why an apply taking ``leavers`` off the roster is refused with the number ``typed``
+    ("" when it may go ahead): above the share, the user must type the number of leavers."""
+    if not leavers or not leavers.get("confirm"):
+        return ""
+    count = leavers["count"]
+    if typed is None or str(typed).strip() == "":
+        return _(
+            "This file takes %(count)d persons off the roster, more than 5%% of the roster of "
+            "the county or of a township. Nothing was imported: type the number %(count)d to "
+            "confirm."
+        ) % {"count": count}
+    try:
+        number = int(str(typed).strip())
+    except ValueError:
+        number = None
+    if number != count:
+        return _(
+            "The number typed (%(typed)s) is not the number of persons this file takes off "
+            "the roster (%(count)d). Nothing was imported: type %(count)d to confirm."
+        ) % {"typed": str(typed).strip()[:20], "count": count}
+    return ""
 
 
 def _stored(

@@ -201,6 +201,7 @@ class ImportBatch(ChoiceLabels, models.Model):
         APPLYING = "applying", _("Importing")
         APPLIED = "applied", _("Imported")
         FAILED = "failed", _("Failed")
+        UNDONE = "undone", _("Undone")
 
     kind = models.CharField(_("kind"), max_length=50)
     file = models.FileField(_("file"), upload_to="imports/%Y/%m/", max_length=255)
@@ -247,6 +248,21 @@ class ImportBatch(ChoiceLabels, models.Model):
         related_name="+",
     )
     applied_at = models.DateTimeField(_("imported at"), null=True, blank=True)
+    # What the check found beyond counts and errors (the roster: who would leave it, and
+    # whether that needs the typed number to apply); see RosterLedger.preview.
+    preview = models.JSONField(_("preview"), default=dict, blank=True)
+    # The apply kept what it changed (an ImportUndoRecord, when anything changed), so the
+    # batch can be undone; batches applied before undo existed cannot.
+    undoable = models.BooleanField(_("can be undone"), default=False, editable=False)
+    undone_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("undone by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    undone_at = models.DateTimeField(_("undone at"), null=True, blank=True)
 
     objects = ScopedQuerySet.as_manager()
     # The uploader's place: a batch is seen by whoever sees the place it was uploaded for.
@@ -259,6 +275,33 @@ class ImportBatch(ChoiceLabels, models.Model):
 
     def __str__(self) -> str:
         return f"{self.original_name} ({self.kind})"
+
+
+class ImportUndoRecord(models.Model):
+    """What an applied roster batch changed, kept so it can be undone exactly.
+
+    ``changes`` (written once by the apply, in its transaction) holds the ids of the
+    households and persons it created, the stored values of those it changed (before-images,
+    as the database returned them), the roster entries it closed or reopened and the persons
+    whose existing entry it created. Entries and status changes it created carry the batch
+    and need no list.
+    """
+
+    batch = models.OneToOneField(
+        ImportBatch,
+        verbose_name=_("import"),
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="undo_record",
+    )
+    changes = models.JSONField(_("changes"), default=dict)
+
+    class Meta:
+        verbose_name = _("undo record of an import")
+        verbose_name_plural = _("undo records of imports")
+
+    def __str__(self) -> str:
+        return str(self.batch_id)
 
 
 class StatusChange(ChoiceLabels, models.Model):

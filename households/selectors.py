@@ -210,4 +210,46 @@ def roster_export_rows(*, persons: QuerySet[Person], reveal: bool) -> Iterator[l
 
 
 def import_batches_visible_to(user: User) -> QuerySet[ImportBatch]:
-    return ImportBatch.objects.visible_to(user).select_related("created_by", "applied_by")
+    return ImportBatch.objects.visible_to(user).select_related(
+        "created_by", "applied_by", "undone_by"
+    )
+
+
+@dataclass
+class TownshipLeavers:
+    """Persons an import would take off the roster in one township (its preview)."""
+
+    name: str
+    count: int  # all of them
+    roster: int  # the township's roster now
+    persons: list[Person]  # the first ones, by name, that the user may see
+
+    @property
+    def more(self) -> int:
+        return self.count - len(self.persons)
+
+    @property
+    def share(self) -> float:
+        return 100 * self.count / self.roster if self.roster else 0.0
+
+
+def import_leavers(*, batch: ImportBatch, user: User) -> list[TownshipLeavers]:
+    """Who the batch's roster would take off the year's roster, by township, from the preview
+    its check stored (the persons loaded in one query, scoped to the user)."""
+    townships = ((batch.preview or {}).get("leavers") or {}).get("townships") or []
+    ids = [person_id for township in townships for person_id in township["persons"]]
+    persons = {
+        person.pk: person
+        for person in Person.objects.visible_to(user)
+        .filter(pk__in=ids)
+        .select_related("household__village")
+    }
+    return [
+        TownshipLeavers(
+            name=township["name"],
+            count=township["count"],
+            roster=township["roster"],
+            persons=[persons[pk] for pk in township["persons"] if pk in persons],
+        )
+        for township in townships
+    ]

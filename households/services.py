@@ -17,17 +17,23 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from healthpov.operations.signals import registry_changed
+from healthpov.service_errors import ServiceConflict
 from households.idnumber import ResidentId, parse_resident_id
 from households.imports import ImportContext, ImportResult, ImportRun, get_ledger, normalise
+from households.imports.bulk import chunks, delete_rows, update_rows
+from households.ledgers import HOUSEHOLD_FIELDS, PERSON_FIELDS, RosterLedger, leavers_refusal
 from households.messages import HOUSEHOLD_NUMBER_NOT_REGISTRABLE, ID_NOT_REGISTRABLE
 from households.models import (
     ChangeSource,
     Household,
     ImportBatch,
+    ImportUndoRecord,
     Person,
     PersonStatus,
     PovertyStatus,
     RevealLog,
+    RosterEntry,
     StatusChange,
 )
 
@@ -58,6 +64,9 @@ def _store_result(batch: ImportBatch, result: ImportResult) -> None:
         "header_row": result.header_row,
         "file_format": result.file_format,
     }
+    batch.preview = (
+        {**result.preview, "refused": result.refused} if result.refused else result.preview
+    )
 
 
 def _record_applied(batch: ImportBatch, actor: User | None) -> Callable[[ImportResult], None]:
@@ -69,7 +78,11 @@ def _record_applied(batch: ImportBatch, actor: User | None) -> Callable[[ImportR
         batch.applied_by = actor
         batch.applied_at = timezone.now()
         batch.progress = 100
+        batch.undoable = get_ledger(batch.kind).undoable
         batch.save()
+        if result.registry_years:
+            # The apps above the registry (coverage's recompute) act on it with this transaction.
+            registry_changed.send(sender=ImportBatch, years=result.registry_years)
 
     return record
 
@@ -134,6 +147,7 @@ def import_batch_check(*, batch: ImportBatch) -> ImportResult:
             "error_count",
             "row_count",
             "counts",
+            "preview",
             "status",
             "progress",
         ]
@@ -141,11 +155,26 @@ def import_batch_check(*, batch: ImportBatch) -> ImportResult:
     return result
 
 
+def import_batch_leavers_refusal(*, batch: ImportBatch, confirm_leavers: Any) -> str:
+    """Why applying the batch with ``confirm_leavers`` typed is refused, from its preview ("":
+    it may go ahead). The apply checks again against the registry as it then is."""
+    return leavers_refusal(leavers=(batch.preview or {}).get("leavers"), typed=confirm_leavers)
+
+
 def import_batch_apply(
-    *, batch: ImportBatch, actor: User, valid_rows_only: bool = False, claim: str = ""
+    *,
+    batch: ImportBatch,
+    actor: User,
+    valid_rows_only: bool = False,
+    confirm_leavers: int | None = None,
+    claim: str = "",
 ) -> ImportResult:
     """Import the batch's file in one transaction; refused (nothing written) if any row has an
     error, unless ``valid_rows_only``. Safe to run twice: the second run changes nothing.
+
+    A roster that takes more than 5% of the roster (of the county or of a township) off it is
+    refused unless ``confirm_leavers`` is the number of persons leaving (RosterLedger); the
+    batch is then checked again, its preview naming the refusal.
 
     ``claim`` is the id of the job applying the batch. A job whose worker died mid-apply (its
     transaction rolled back) is redelivered with the same id and takes the batch over again;
@@ -164,11 +193,9 @@ def import_batch_apply(
     batch.refresh_from_db()
     if not claimed:
         return ImportResult(applied=batch.status == ImportBatch.Status.APPLIED, counts=batch.counts)
-    run = ImportRun(
-        get_ledger(batch.kind),
-        Path(batch.file.path),
-        _context_for(batch, batch.created_by, dry_run=False),
-    )
+    context = _context_for(batch, batch.created_by, dry_run=False)
+    context.options["confirm_leavers"] = confirm_leavers
+    run = ImportRun(get_ledger(batch.kind), Path(batch.file.path), context)
     try:
         result = run.apply(
             valid_rows_only=valid_rows_only, on_applied=_record_applied(batch, actor)
@@ -204,10 +231,184 @@ def import_file(
     )
     if not result.applied:
         _store_result(batch, result)
-        batch.status = ImportBatch.Status.REJECTED
+        batch.status = ImportBatch.Status.CHECKED if result.refused else ImportBatch.Status.REJECTED
         batch.progress = 100
         batch.save()
     return result
+
+
+# -------------------------------------------------------------------- undo
+
+
+def _touched(changes: dict[str, Any]) -> tuple[set[int], set[int]]:
+    """The persons and households an applied batch created or changed (roster entries too)."""
+    persons = {
+        *changes.get("persons_created", ()),
+        *(before[0] for before in changes.get("persons_before", ())),
+        *changes.get("entries_added_for", ()),
+        *(entry[1] for entry in changes.get("entries_returned", ())),
+        *(entry[1] for entry in changes.get("entries_left", ())),
+    }
+    households = {
+        *changes.get("households_created", ()),
+        *(before[0] for before in changes.get("households_before", ())),
+    }
+    return persons, households
+
+
+def _refuse_if_later_batches_depend(batch: ImportBatch, changes: dict[str, Any]) -> None:
+    """A roster batch applied later that touched the same persons or households (of any
+    year: it may have changed the same person rows) must be undone first; undoing this one
+    under it would overwrite or delete what it wrote."""
+    persons, households = _touched(changes)
+    later = ImportBatch.objects.filter(
+        kind=batch.kind, status=ImportBatch.Status.APPLIED, applied_at__gt=batch.applied_at
+    ).order_by("-applied_at")
+    records = dict(
+        ImportUndoRecord.objects.filter(batch__in=later).values_list("batch_id", "changes")
+    )
+    for other in later:
+        if other.pk not in records:
+            if other.undoable:
+                continue  # it changed nothing
+            other_persons, other_households = persons, households  # unknown: assume it did
+        else:
+            other_persons, other_households = _touched(records[other.pk])
+        shared = len(persons & other_persons) + len(households & other_households)
+        if shared:
+            raise ServiceConflict(
+                _(
+                    "The import “%(name)s” of %(when)s, applied after this one, changed "
+                    "%(count)d of the same persons or households. Undo it first."
+                )
+                % {
+                    "name": other.original_name,
+                    "when": timezone.localtime(other.applied_at).strftime("%Y-%m-%d %H:%M"),
+                    "count": shared,
+                }
+            )
+
+
+def _refuse_if_edited_since(batch: ImportBatch, changes: dict[str, Any]) -> None:
+    """Persons and households the batch wrote that someone edited since cannot be put back
+    without losing that edit."""
+    for model, ids in (
+        (
+            Person,
+            [
+                *changes.get("persons_created", ()),
+                *(b[0] for b in changes.get("persons_before", ())),
+            ],
+        ),
+        (
+            Household,
+            [
+                *changes.get("households_created", ()),
+                *(b[0] for b in changes.get("households_before", ())),
+            ],
+        ),
+    ):
+        edited = sum(
+            model.objects.filter(pk__in=chunk, updated_at__gt=batch.applied_at).count()
+            for chunk in chunks(ids, 5000)
+        )
+        if edited:
+            raise ServiceConflict(
+                _(
+                    "%(count)d %(records)s this import wrote were edited after it. Undoing it "
+                    "would lose those edits; nothing was undone."
+                )
+                % {"count": edited, "records": model._meta.verbose_name_plural}
+            )
+
+
+def _refuse_if_referenced(model: type[models.Model], ids: list[int]) -> None:
+    """Records created by the batch that other records now refer to (a contract, a member
+    added by hand, another year's roster entry…) cannot be deleted; history rows, which refer
+    without a constraint, do not count."""
+    if not ids:
+        return
+    for relation in model._meta.related_objects:
+        if relation.on_delete is models.DO_NOTHING:
+            continue
+        name = relation.field.name
+        related = relation.related_model._base_manager
+        if any(related.filter(**{f"{name}__in": chunk}).exists() for chunk in chunks(ids, 5000)):
+            raise ServiceConflict(
+                _(
+                    "%(records)s were recorded since for %(created)s this import created; "
+                    "nothing was undone."
+                )
+                % {
+                    "records": relation.related_model._meta.verbose_name_plural,
+                    "created": model._meta.verbose_name_plural,
+                }
+            )
+
+
+@transaction.atomic
+def roster_batch_undo(*, batch: ImportBatch, actor: User) -> ImportBatch:
+    """Put the registry back as it was before an applied roster batch: the households and
+    persons it created are deleted, those it changed get their stored values back (their
+    ``updated_at`` too), the roster entries it created are deleted and those it closed or
+    reopened restored, and its status changes are deleted. Histories are left exactly as they
+    were (the import wrote none). Refused, with the reason, when a later roster batch touched
+    the same persons or households, when someone edited them since, or when records now refer
+    to what it created. The batch stays, marked undone (who, when). Places created with the
+    import (``import_roster --create-places``) stay: they hold nothing once it is undone."""
+    if not actor.is_county_level:
+        raise PermissionError("only county users undo imports")
+    batch = ImportBatch.objects.select_for_update().get(pk=batch.pk)
+    if batch.kind != RosterLedger.kind or batch.status != ImportBatch.Status.APPLIED:
+        raise ServiceConflict(_("Only an imported roster can be undone."))
+    if not batch.undoable:
+        raise ServiceConflict(
+            _(
+                "This roster was imported before imports kept what they changed; it cannot "
+                "be undone."
+            )
+        )
+    record = ImportUndoRecord.objects.filter(batch=batch).first()
+    changes: dict[str, Any] = record.changes if record else {}
+    _refuse_if_later_batches_depend(batch, changes)
+    _refuse_if_edited_since(batch, changes)
+
+    StatusChange.objects.filter(batch=batch).delete()
+    RosterEntry.objects.filter(batch=batch).delete()
+    for chunk in chunks((entry[0] for entry in changes.get("entries_left", ())), 5000):
+        RosterEntry.objects.filter(pk__in=chunk).update(left_on=None, left_batch=None)
+    update_rows(
+        RosterEntry,
+        ["left_on", "left_batch"],
+        [
+            (entry_id, left_on, left_batch_id)
+            for entry_id, _person, left_on, left_batch_id in changes.get("entries_returned", ())
+        ],
+    )
+    update_rows(
+        Person,
+        [*PERSON_FIELDS, "updated_at"],
+        [tuple(b) for b in changes.get("persons_before", ())],
+    )
+    created_persons = changes.get("persons_created", [])
+    _refuse_if_referenced(Person, created_persons)
+    delete_rows(Person, created_persons)
+    update_rows(
+        Household,
+        [*HOUSEHOLD_FIELDS, "updated_at"],
+        [tuple(b) for b in changes.get("households_before", ())],
+    )
+    created_households = changes.get("households_created", [])
+    _refuse_if_referenced(Household, created_households)
+    delete_rows(Household, created_households)
+
+    batch.status = ImportBatch.Status.UNDONE
+    batch.undone_by = actor
+    batch.undone_at = timezone.now()
+    batch.save(update_fields=["status", "undone_by", "undone_at"])
+    if changes:
+        registry_changed.send(sender=ImportBatch, years=[changes["year"]])
+    return batch
 
 
 # ------------------------------------------------------------ registry edits

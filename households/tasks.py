@@ -21,11 +21,21 @@ def check_import_batch(batch_id: int) -> None:
 
 
 @shared_task(bind=True)
-def apply_import_batch(self, batch_id: int, user_id: int, valid_rows_only: bool = False) -> None:
+def apply_import_batch(
+    self,
+    batch_id: int,
+    user_id: int,
+    valid_rows_only: bool = False,
+    confirm_leavers: int | None = None,
+) -> None:
     batch = ImportBatch.objects.filter(pk=batch_id).first()
     actor = get_user_model().objects.filter(pk=user_id).first()
     if batch is None or actor is None:
         return
     services.import_batch_apply(
-        batch=batch, actor=actor, valid_rows_only=valid_rows_only, claim=self.request.id or ""
+        batch=batch,
+        actor=actor,
+        valid_rows_only=valid_rows_only,
+        confirm_leavers=confirm_leavers,
+        claim=self.request.id or "",
     )

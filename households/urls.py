@@ -18,5 +18,6 @@ urlpatterns = [
     path("imports/", views.import_upload, name="import_upload"),
     path("imports/<int:pk>/", views.import_detail, name="import_detail"),
     path("imports/<int:pk>/apply/", views.import_apply, name="import_apply"),
+    path("imports/<int:pk>/undo/", views.import_undo, name="import_undo"),
     path("imports/<int:pk>/errors.xlsx", views.import_report, name="import_report"),
 ]

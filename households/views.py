@@ -27,6 +27,7 @@ from healthpov.operations.dispatch import enqueue
 from healthpov.period import period_for_page
 from healthpov.places.models import label_places
 from healthpov.places.scoping import get_visible_or_404, id_for_page
+from healthpov.service_errors import ServiceConflict
 from households import selectors, services, tasks
 from households.forms import (
     ApplyForm,
@@ -38,10 +39,12 @@ from households.forms import (
     UploadForm,
 )
 from households.idnumber import looks_like_id_number, normalise_id_text
-from households.imports import build_error_report, ledger_kinds
+from households.imports import build_error_report, group_errors, ledger_kinds
 from households.models import Household, ImportBatch, Person
 
 PAGE_SIZE = 50
+# Error groups shown on an import's page; the workbook of errors marks every row.
+ERROR_GROUPS_SHOWN = 100
 
 
 # ------------------------------------------------------------------ access
@@ -343,11 +346,18 @@ def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
         .exclude(pk=batch.pk)
         .first()
     )
+    groups = group_errors(batch.errors)
     context = {
         "batch": batch,
         "apply_form": ApplyForm(),
         "earlier": earlier,
-        "errors": batch.errors[:500],
+        "error_groups": groups[:ERROR_GROUPS_SHOWN],
+        "error_groups_hidden": max(len(groups) - ERROR_GROUPS_SHOWN, 0),
+        "leavers": (batch.preview or {}).get("leavers") or {},
+        "leaver_townships": selectors.import_leavers(batch=batch, user=request.user),
+        "may_undo": request.user.is_county_level
+        and batch.undoable
+        and batch.status == ImportBatch.Status.APPLIED,
     }
     if request.htmx:
         return render(request, "households/snippets/import_status.html", context)
@@ -361,13 +371,41 @@ def import_apply(request: HttpRequest, pk: int) -> HttpResponse:
     if not _may_import(request.user):
         raise PermissionDenied
     form = ApplyForm(request.POST)
-    valid_rows_only = form.is_valid() and form.cleaned_data["valid_rows_only"]
+    form.is_valid()
+    valid_rows_only = bool(form.cleaned_data.get("valid_rows_only"))
+    typed = form.cleaned_data.get("confirm_leavers") or ""
     if batch.status != ImportBatch.Status.CHECKED or (batch.error_count and not valid_rows_only):
         messages.error(request, _("This file has errors; nothing was imported."))
         return redirect("households:import_detail", pk=batch.pk)
+    refusal = services.import_batch_leavers_refusal(batch=batch, confirm_leavers=typed)
+    if refusal:
+        messages.error(request, refusal)
+        return redirect("households:import_detail", pk=batch.pk)
+    confirm_leavers = int(typed) if typed.strip().isdigit() else None
     enqueue(
-        tasks.apply_import_batch, batch.pk, request.user.pk, valid_rows_only, after_commit=False
+        tasks.apply_import_batch,
+        batch.pk,
+        request.user.pk,
+        valid_rows_only,
+        confirm_leavers,
+        after_commit=False,
     )
+    return redirect("households:import_detail", pk=batch.pk)
+
+
+@login_required
+@require_POST
+def import_undo(request: HttpRequest, pk: int) -> HttpResponse:
+    """Undo an applied roster batch (county users)."""
+    batch = _batch_for_user_or_404(request.user, pk)
+    if not request.user.is_county_level:
+        raise PermissionDenied
+    try:
+        services.roster_batch_undo(batch=batch, actor=request.user)
+    except ServiceConflict as refusal:
+        messages.error(request, " ".join(refusal.messages))
+    else:
+        messages.success(request, _("The import was undone; the roster is back as it was."))
     return redirect("households:import_detail", pk=batch.pk)
 
 

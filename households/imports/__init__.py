@@ -79,6 +79,7 @@ from households.imports.ledgers import (
     ID_NUMBER_HEADERS,
     Column,
     ImportContext,
+    ImportRefused,
     Ledger,
     PersonLedger,
     Row,
@@ -90,15 +91,17 @@ from households.imports.ledgers import (
 )
 from households.imports.normalise import CellError
 from households.imports.reading import FileRejected
-from households.imports.report import build_error_report
+from households.imports.report import ErrorGroup, build_error_report, group_errors, row_ranges
 
 __all__ = [
     "ID_NUMBER_COLUMN",
     "ID_NUMBER_HEADERS",
     "CellError",
     "Column",
+    "ErrorGroup",
     "FileRejected",
     "ImportContext",
+    "ImportRefused",
     "ImportResult",
     "ImportRun",
     "Ledger",
@@ -109,7 +112,9 @@ __all__ = [
     "build_error_report",
     "format_error",
     "get_ledger",
+    "group_errors",
     "ledger_kinds",
     "normalise",
     "register",
+    "row_ranges",
 ]

@@ -19,7 +19,7 @@ from typing import Any
 from django.db import connection, transaction
 from django.utils.translation import gettext as _
 
-from households.imports.ledgers import Column, ImportContext, Ledger, Row
+from households.imports.ledgers import Column, ImportContext, ImportRefused, Ledger, Row
 from households.imports.normalise import CellError, compact
 from households.imports.reading import (
     FileRejected,
@@ -46,6 +46,9 @@ class ImportResult:
     rows_valid: int = 0
     counts: dict[str, int] = field(default_factory=dict)
     warnings: list[dict[str, Any]] = field(default_factory=list)
+    preview: dict[str, Any] = field(default_factory=dict)
+    refused: str = ""  # the ledger refused the apply (ImportRefused); nothing was written
+    registry_years: list[int] = field(default_factory=list)  # changed by the apply
     applied: bool = False
     sheet_name: str = ""
     header_row: int = 0
@@ -53,12 +56,14 @@ class ImportResult:
 
     @property
     def ok(self) -> bool:
-        return not self.file_error and not self.error_count
+        return not self.file_error and not self.error_count and not self.refused
 
     def error_lines(self) -> list[str]:
         """``第 12 行 [身份证号]：message`` lines for commands and logs."""
         if self.file_error:
             return [self.file_error]
+        if self.refused:
+            return [*map(format_error, self.errors), self.refused]
         return [format_error(error) for error in self.errors]
 
 
@@ -204,6 +209,7 @@ class ImportRun:
             if not result.file_error:
                 valid = [row for row in rows if row.ok]
                 result.counts = self.ledger.plan(valid)
+                result.preview = self.ledger.preview()
         return result
 
     def apply(
@@ -230,15 +236,23 @@ class ImportRun:
         valid = [row for row in rows if row.ok]
         if not valid:
             return result
-        with transaction.atomic():
-            if connection.vendor == "postgresql":
-                # No JIT for bulk writes (docs/architecture.md "Performance choices").
-                with connection.cursor() as cursor:
-                    cursor.execute("SET LOCAL jit = off")
-            result.counts = self.ledger.apply(valid)
-            result.applied = True
-            if on_applied is not None:
-                on_applied(result)
+        try:
+            with transaction.atomic():
+                if connection.vendor == "postgresql":
+                    # No JIT for bulk writes (docs/architecture.md "Performance choices").
+                    with connection.cursor() as cursor:
+                        cursor.execute("SET LOCAL jit = off")
+                result.counts = self.ledger.apply(valid)
+                result.preview = self.ledger.preview()
+                result.registry_years = self.ledger.registry_years()
+                result.applied = True
+                if on_applied is not None:
+                    on_applied(result)
+        except ImportRefused as refusal:
+            result.refused = refusal.message
+            result.preview = self.ledger.preview()
+            result.applied = False
+            return result
         self.context.progress(1.0)
         return result
 

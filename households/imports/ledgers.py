@@ -135,6 +135,15 @@ class ImportContext:
         return hospitals_choosable_by(self.user)
 
 
+class ImportRefused(Exception):
+    """Raised by a ledger's ``apply`` (before or during its writes) to refuse the whole import
+    with a message for the user; the engine rolls the transaction back."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
 class Ledger:
     """Base class of every importable ledger. Subclass, declare, register.
 
@@ -152,6 +161,8 @@ class Ledger:
     label: ClassVar[str] = ""
     columns: ClassVar[list[Column]] = []
     key: ClassVar[str] = "id_number"
+    # The apply keeps what it changed, so an applied batch can be undone (the roster).
+    undoable: ClassVar[bool] = False
 
     def __init__(self, context: ImportContext) -> None:
         self.context = context
@@ -165,6 +176,15 @@ class Ledger:
 
     def apply(self, rows: list[Row]) -> dict[str, int]:
         raise NotImplementedError
+
+    def preview(self) -> dict[str, Any]:
+        """What the preview shows beyond counts, after ``plan`` or ``apply`` (JSON-ready)."""
+        return {}
+
+    def registry_years(self) -> list[int]:
+        """After ``apply``: the roster years whose registry it changed (the services tell the
+        apps above through ``healthpov.operations.signals.registry_changed``)."""
+        return []
 
     def column(self, field_name: str) -> Column:
         return next(column for column in self.columns if column.field == field_name)

@@ -8,11 +8,14 @@ from __future__ import annotations
 
 import io
 from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import openpyxl
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from openpyxl.comments import Comment
 from openpyxl.styles import Font, PatternFill
 
@@ -36,6 +39,52 @@ def _neutralise_sheet(sheet) -> None:
                 if cleaned is not value or cell.data_type == "f":
                     cell.value = cleaned
                     cell.data_type = "s"
+
+
+@dataclass(frozen=True)
+class ErrorGroup:
+    """Rows that share one message in one column: how many, and which (as ranges)."""
+
+    message: str
+    column: str
+    rows: tuple[int, ...]
+
+    @property
+    def count(self) -> int:
+        return len(self.rows)
+
+    @property
+    def ranges(self) -> str:
+        """``3-5、9、12-20``: the rows, contiguous runs as ranges."""
+        return row_ranges(self.rows)
+
+
+def row_ranges(rows: Iterable[int]) -> str:
+    numbers = sorted(set(rows))
+    parts: list[str] = []
+    start = previous = None
+    for number in [*numbers, None]:
+        if previous is not None and number == previous + 1:
+            previous = number
+            continue
+        if start is not None:
+            parts.append(str(start) if start == previous else f"{start}-{previous}")
+        start = previous = number
+    return pgettext("separator between row ranges", ", ").join(parts)
+
+
+def group_errors(errors: Iterable[dict[str, Any]]) -> list[ErrorGroup]:
+    """The errors grouped by column and message, the most frequent first (then by first row),
+    so a file with one wrong village on 1,000 rows reads as one line, not a thousand."""
+    rows_of: dict[tuple[str, str], list[int]] = {}
+    for error in errors:
+        rows_of.setdefault((error.get("column") or "", error["message"]), []).append(error["row"])
+    groups = [
+        ErrorGroup(message=message, column=column, rows=tuple(sorted(set(rows))))
+        for (column, message), rows in rows_of.items()
+    ]
+    groups.sort(key=lambda group: (-group.count, group.rows[0], group.column))
+    return groups
 
 
 def build_error_report(

@@ -102,6 +102,8 @@ CASES = [
     PermissionCase("households:import_detail", "detail", batch_b),
     PermissionCase("households:import_apply", "detail", batch_b, ("post",)),
     PermissionCase("households:import_report", "detail", batch_b),
+    # Undo: county users only (a township user of B is refused too: test_roster_safety.py).
+    PermissionCase("households:import_undo", "detail", batch_b, ("post",)),
     # The API (households/api.py)
     PermissionCase("household-list", "list", search_b, api=True),
     PermissionCase(

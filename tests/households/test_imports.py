@@ -146,7 +146,10 @@ def test_household_page_shows_a_reimports_field_changes_masked(
 
 def test_person_missing_from_newer_roster_is_marked_left_not_deleted(tmp_path, places):
     run(write_roster(tmp_path / "a.xlsx", [roster_row(n) for n in range(3)]))
-    result = run(write_roster(tmp_path / "b.xlsx", [roster_row(0), roster_row(1)]))
+    # One of three is above 5% of the roster: the number is typed to confirm.
+    result = run(
+        write_roster(tmp_path / "b.xlsx", [roster_row(0), roster_row(1)]), confirm_leavers=1
+    )
     assert result.counts["persons_left"] == 1
     assert Person.objects.count() == 3
     entry = RosterEntry.objects.get(person__id_number=person_id(2), year=2018)
@@ -157,7 +160,9 @@ def test_a_file_of_one_township_leaves_the_other_townships_alone(tmp_path, place
     b = {"township": "朱口镇", "village": "朱口村"}
     rows = [roster_row(0), roster_row(1), roster_row(2), roster_row(3, household="B1", **b)]
     run(write_roster(tmp_path / "a.xlsx", rows))
-    result = run(write_roster(tmp_path / "b.xlsx", [roster_row(0), roster_row(1)]))
+    result = run(
+        write_roster(tmp_path / "b.xlsx", [roster_row(0), roster_row(1)]), confirm_leavers=1
+    )
     assert result.counts["persons_left"] == 1
     left = RosterEntry.objects.filter(left_on__isnull=False)
     assert list(left.values_list("person__id_number", flat=True)) == [person_id(2)]

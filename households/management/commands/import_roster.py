@@ -1,9 +1,12 @@
 """Import a poverty roster (.xlsx/.xls).
 
-``import_roster PATH [--year YYYY] [--dry-run] [--create-places] [--county NAME]``:
+``import_roster PATH [--year YYYY] [--dry-run] [--create-places] [--county NAME]
+[--confirm-leavers N]``:
 
 Exit 0 with a one-line summary on success; on any row error every error is printed (Excel row
-number, column, message), nothing is written and the exit status is 1.
+number, column, message), nothing is written and the exit status is 1. A file that takes more
+than 5% of the roster (of the county or of a township) off it is refused likewise unless
+``--confirm-leavers`` gives the number of persons leaving (a dry run prints it).
 """
 
 from __future__ import annotations
@@ -33,6 +36,12 @@ class Command(BaseCommand):
             "--create-places", action="store_true", help="Create unknown townships and villages."
         )
         parser.add_argument("--county", help="County for new places (created if absent).")
+        parser.add_argument(
+            "--confirm-leavers",
+            type=int,
+            metavar="N",
+            help="The number of persons the file takes off the roster, when it is above 5%%.",
+        )
 
     def handle(
         self,
@@ -42,6 +51,7 @@ class Command(BaseCommand):
         dry_run: bool,
         create_places: bool,
         county: str | None,
+        confirm_leavers: int | None,
         **options,
     ) -> None:
         if not path.is_file():
@@ -53,7 +63,12 @@ class Command(BaseCommand):
         )
         context = ImportContext(
             user=None,
-            options={"year": year, "create_places": create_places, "county": county_place},
+            options={
+                "year": year,
+                "create_places": create_places,
+                "county": county_place,
+                "confirm_leavers": confirm_leavers,
+            },
             dry_run=dry_run,
         )
         if dry_run:
@@ -81,6 +96,12 @@ class Command(BaseCommand):
             f"left {c['persons_left']}; households new {c['households_new']}, "
             f"changed {c['households_changed']}; places new {c['places_new']}"
         )
+        leavers = result.preview.get("leavers") or {}
+        if dry_run and leavers.get("confirm"):
+            self.stdout.write(
+                f"{leavers['count']} persons would leave the roster (more than 5%): "
+                f"apply with --confirm-leavers {leavers['count']}"
+            )
 
     def _county(self, name: str | None, *, create: bool) -> Place | None:
         counties = Place.objects.filter(level=Place.Level.COUNTY)
