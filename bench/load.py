@@ -699,7 +699,7 @@ def main() -> int:
             else:
                 psql(f'CREATE DATABASE "{args.database}"')
                 manage(env, "migrate", "-v0")
-                manage(env, "seed_demo")
+                manage(env, "seed_demo", "--year", "2018")
                 log(f"migrated and seeded the demo county ({time.perf_counter() - started:.0f} s)")
         import django
 

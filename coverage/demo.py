@@ -1,7 +1,8 @@
 """Demo of the coverage app: the year's targets and snapshots of the demo county (idempotent).
 
-Snapshots are taken at month ends and on 2018-06-04, the date of seed 000's circular, so the
-trend chart has points and the county's 工作情况表 as of that day shows the seed's figures.
+Snapshots are taken at the last three month ends before the demo's as-of date and on that date
+(in 2018: 31 March, 30 April, 31 May and 4 June, the date of seed 000's circular), so the trend
+chart has points and the county's 工作情况表 as of that day shows the seed's figures.
 """
 
 import datetime
@@ -10,10 +11,10 @@ from decimal import Decimal
 from coverage.models import IndicatorTarget
 from coverage.services import recompute_coverage
 from healthpov.places.models import Place
+from households.demo import DEMO_YEAR, SEED_AS_OF, DemoCalendar
 
-DEMO_YEAR = 2018
-DEMO_AS_OF = datetime.date(2018, 6, 4)
-TREND_DATES = [datetime.date(2018, 3, 31), datetime.date(2018, 4, 30), datetime.date(2018, 5, 31)]
+DEMO_AS_OF = SEED_AS_OF  # seed 000's year and date: ``seed_demo --year 2018``
+__all__ = ["DEMO_AS_OF", "DEMO_YEAR", "build_demo", "trend_dates"]
 
 # Seed 000: signing (electronic included) and fulfilment must reach 100% by 30 June 2018.
 DEMO_TARGETS = {
@@ -29,10 +30,22 @@ DEMO_TARGETS = {
 }
 
 
-def build_demo(county: Place) -> None:
+def trend_dates(calendar: DemoCalendar) -> list[datetime.date]:
+    """Up to three month ends of the demo year before its as-of date."""
+    ends = [
+        datetime.date(calendar.year, month + 1, 1) - datetime.timedelta(days=1)
+        for month in range(1, 12)
+    ] + [datetime.date(calendar.year, 12, 31)]
+    return [end for end in ends if end < calendar.as_of][-3:]
+
+
+def build_demo(county: Place, calendar: DemoCalendar | None = None) -> None:
+    calendar = calendar or DemoCalendar.of()
     for code, (direction, target) in DEMO_TARGETS.items():
         IndicatorTarget.objects.get_or_create(
-            year=DEMO_YEAR, code=code, defaults={"direction": direction, "target": Decimal(target)}
+            year=calendar.year,
+            code=code,
+            defaults={"direction": direction, "target": Decimal(target)},
         )
-    for day in [*TREND_DATES, DEMO_AS_OF]:
-        recompute_coverage(year=DEMO_YEAR, as_of=day)
+    for day in [*trend_dates(calendar), calendar.as_of]:
+        recompute_coverage(year=calendar.year, as_of=day)

@@ -12,7 +12,7 @@ from functools import reduce
 from typing import Any
 
 from django.db import connection
-from django.db.models import Case, F, Max, Q, QuerySet, Value, When
+from django.db.models import Case, F, Max, Q, QuerySet, Subquery, Value, When
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
@@ -841,10 +841,27 @@ def snapshot_trend(
     return trend
 
 
+def target_year_in_force(year: int) -> int | None:
+    """The year whose indicator targets apply in ``year``: its own, else the newest earlier
+    year's (the rule of every yearly parameter, docs/domain.md "Policy parameters")."""
+    return (
+        IndicatorTarget.objects.filter(year__lte=year)
+        .order_by("-year")
+        .values_list("year", flat=True)
+        .first()
+    )
+
+
 def targets_for_year(year: int) -> dict[str, tuple[Decimal, str]]:
     """{code: (target, "min" | "max")}: another app's policy where it owns the figure,
-    otherwise the administrator's indicator targets."""
-    targets = {t.code: (t.target, t.direction) for t in IndicatorTarget.objects.filter(year=year)}
+    otherwise the administrator's indicator targets in force in ``year``."""
+    in_force = (
+        IndicatorTarget.objects.filter(year__lte=year).order_by("-year").values("year")[:1]
+    )  # target_year_in_force as a subquery: one query for the page
+    targets = {
+        t.code: (t.target, t.direction)
+        for t in IndicatorTarget.objects.filter(year=Subquery(in_force))
+    }
     for indicator in ind.INDICATORS:
         if indicator.policy_target is not None and indicator.code not in targets:
             found = indicator.policy_target(year)

@@ -11,8 +11,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from coverage import indicators as ind
-from coverage.models import RecomputeRun, Snapshot
-from coverage.selectors import compute_table
+from coverage.models import IndicatorTarget, RecomputeRun, Snapshot
+from coverage.selectors import compute_table, target_year_in_force
 from healthpov.accounts.models import User
 from healthpov.operations.dispatch import enqueue
 from healthpov.period import ReportingPeriod
@@ -156,3 +156,23 @@ def recompute_all() -> int:
             continue  # a future roster year has nothing to count yet
         written += recompute_coverage(year=period.year, as_of=period.as_of)
     return written
+
+
+@transaction.atomic
+def targets_start_year(*, year: int, actor: User | None) -> int:
+    """Copy the indicator targets in force in ``year`` (the newest earlier year's) into rows of
+    ``year`` for an administrator to edit; nothing when ``year`` has targets of its own.
+    Returns how many were copied."""
+    source = target_year_in_force(year)
+    if source is None or source == year:
+        return 0
+    copied = 0
+    for target in IndicatorTarget.objects.filter(year=source):
+        target.pk = None
+        target.year = year
+        target.full_clean()
+        if actor is not None:
+            target._history_user = actor
+        target.save()
+        copied += 1
+    return copied

@@ -1,14 +1,17 @@
-"""Writes of the top layer: raise a registry record as a finding."""
+"""Writes of the top layer: raise a registry record as a finding; start a new year."""
 
 from __future__ import annotations
 
-from django.db import models
+from django.db import models, transaction
 from django.utils import timezone
 
+from coverage import services as coverage_services
 from desk.raising import SOURCES
 from healthpov.accounts.models import User
 from inspections import services as inspection_services
 from inspections.models import Campaign, Finding
+from signing import services as signing_services
+from treatment import services as treatment_services
 
 
 def finding_raise(
@@ -31,3 +34,16 @@ def finding_raise(
         actor=actor,
         campaign=campaign,
     )
+
+
+@transaction.atomic
+def year_start(*, year: int, actor: User) -> dict[str, int]:
+    """Give ``year`` its own copy of every yearly catalogue and parameter in force there (the
+    newest earlier year's): diseases, service packages, the signing and treatment policies and
+    the indicator targets, each copied by the app that owns it. Safe to run twice."""
+    copied = signing_services.year_start(year=year, actor=actor)
+    copied["treatment_policies"] = treatment_services.treatment_policy_start_year(
+        year=year, actor=actor
+    )
+    copied["targets"] = coverage_services.targets_start_year(year=year, actor=actor)
+    return copied

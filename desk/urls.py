@@ -32,6 +32,7 @@ def _namespace(
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("admin/start-year/", views.start_year, name="start_year"),
     path("", include("healthpov.urls")),
     path(
         "households/",

@@ -1,16 +1,17 @@
-"""Pages of the top layer: the per-role home page and raise-as-a-finding."""
+"""Pages of the top layer: the per-role home page, raise-as-a-finding and starting a year."""
 
 from __future__ import annotations
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from desk import selectors, services
 from desk.raising import SOURCES
@@ -94,3 +95,47 @@ def raise_finding(request: HttpRequest) -> HttpResponse:
         return redirect(back)
     messages.success(request, _("Problem raised as a finding."))
     return redirect("inspections:finding_detail", pk=finding.pk)
+
+
+class StartYearForm(forms.Form):
+    year = forms.CharField(
+        label=_("Year to start"),
+        max_length=10,
+        widget=forms.TextInput(attrs={"class": "form-control", "inputmode": "numeric"}),
+    )
+
+    def clean_year(self) -> int:
+        found = ReportingPeriod.from_params({"year": self.cleaned_data["year"]})
+        if found.errors:
+            raise ValidationError(found.errors[0])
+        return found.period.year
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def start_year(request: HttpRequest) -> HttpResponse:
+    """Administrators: give a year its own copy of the catalogues and yearly parameters in
+    force there, to edit them (until then the newest earlier year's apply)."""
+    user = request.user
+    if not (user.is_superuser or user.role == user.Role.ADMIN):
+        raise PermissionDenied
+    form = StartYearForm(request.POST or None, initial={"year": ReportingPeriod.current().year + 1})
+    if request.method == "POST" and form.is_valid():
+        year = form.cleaned_data["year"]
+        copied = services.year_start(year=year, actor=user)
+        messages.success(
+            request,
+            _(
+                "%(year)s started: %(diseases)s diseases, %(packages)s service packages,"
+                " %(policies)s policies and %(targets)s targets copied; edit them in the admin."
+            )
+            % {
+                "year": year,
+                "diseases": copied["diseases"],
+                "packages": copied["packages"],
+                "policies": copied["policies"] + copied["treatment_policies"],
+                "targets": copied["targets"],
+            },
+        )
+        return redirect(f"{reverse('admin:signing_disease_changelist')}?year={year}")
+    return render(request, "desk/start_year.html", {"form": form})

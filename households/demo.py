@@ -1,30 +1,53 @@
 """Demo registry of the demo county (泰宁县, seed 000): 4972 persons in 1601 households.
 
-Deterministic (``random.Random(DEMO_SEED)``, dates relative to the fixed reporting year 2018,
-not to today) and idempotent (built once per county; a second run changes nothing). Every ID is
-a valid GB 11643 number with region code 350429.
+Deterministic (``random.Random(DEMO_SEED)``; the persons are those of seed 000 in 2018, born
+on the same days whatever the year the demo is built in) and idempotent (built once per county;
+a second run changes nothing).
+Every ID is a valid GB 11643 number with region code 350429.
+
+**The demo's year** (:class:`DemoCalendar`). Seed 000 describes the county in 2018 as of
+4 June. ``seed_demo`` builds it in the current year as of today by default (``--year 2018``
+builds the historical county exactly, as of 2018-06-04). Every app's demo draws its dates in
+the seed's frame, as seed 000 has them, and moves each through :meth:`DemoCalendar.date`, one
+monotonic rule that keeps each date on its side of the year's start and of the as-of date:
+
+- the seed's days of 2018 up to 4 June are spread over the demo year's days up to the as-of
+  date (1 January stays 1 January, 4 June becomes the as-of date), so every dated record of the
+  year exists by the as-of date, even early in the year, and no date is in the future;
+- the seed's second half of 2017 (the twelve months before 4 June 2018 begin on 5 June 2017)
+  is spread over the days from a year before the as-of date to the end of the year before, so
+  "the last twelve months" (stays, the return-to-poverty watch) stay twelve months;
+- earlier days move by the same number of days as 5 June 2017 did; days after 4 June 2018
+  (expiry dates) keep their distance after the as-of date.
+
+Records whose meaning is "so many days before the as-of date" (calls in the last 90 days) use
+:meth:`DemoCalendar.recent` instead, and follow-ups are drawn per quarter of the demo year
+(``signing.demo``), so the work lists show due, done and overdue quarters; early in the year
+no quarter has ended yet, so none is overdue.
 
 What other apps can rely on when they build their demo records on these persons:
 
 - ``demo_persons(county)`` is the persons of the county ordered by ``id_number``: take slices
   of it (e.g. ``list(demo_persons(county))[:4878]``) or filter it; the order never changes.
-- Everybody is on the roster of ``DEMO_YEAR`` (2018).
+- Everybody is on the roster of the demo year (``calendar.year``).
 - Not out of poverty (未脱贫): 118 persons in 41 households (杉城 23, 朱口 12, 龙湖 20, 上青 4,
   下渠 27, 开善 12, 梅口 7, 大龙 10, 龙安 3); every other household is 已脱贫.
 - Person statuses match seed 000's unsigned persons: 33 died (死亡), 49 away (长期外出),
   2 moved out (外迁), 6 missing (下落不明), 4 married out (外嫁); the other 4878 are normal.
-- About a quarter of the persons are elderly (born in or before 1953); 因病 is the main cause of
-  about 45% of the households.
+- In 2018 about a quarter of the persons are elderly (born in or before 1953); 因病 is the main
+  cause of about 45% of the households.
 """
 
 from __future__ import annotations
 
 import datetime
 import random
+from dataclasses import dataclass
 
 from django.db import transaction
 from django.db.models import QuerySet
 
+from healthpov.period import ReportingPeriod
 from healthpov.places.demo import TOWNSHIPS
 from healthpov.places.models import Place
 from households.idnumber import make_resident_id
@@ -41,7 +64,10 @@ from households.models import (
 )
 
 DEMO_SEED = 20180604
-DEMO_YEAR = 2018
+DEMO_YEAR = 2018  # seed 000's year: the frame every demo date is drawn in
+SEED_AS_OF = datetime.date(2018, 6, 4)  # the date of seed 000's circular
+_SEED_YEAR_START = datetime.date(DEMO_YEAR, 1, 1)
+_SEED_YEAR_AGO = SEED_AS_OF - datetime.timedelta(days=364)
 REGION_CODE = "350429"
 TOTAL_PERSONS = 4972
 TOTAL_HOUSEHOLDS = 1601
@@ -69,6 +95,65 @@ CAUSES = [
 ]  # fmt: skip
 SURNAMES = "陈林黄张李王吴刘蔡杨郑谢廖邱江肖罗叶何朱邓傅曾池"
 GIVEN = "建国华明秀英兰芳金水春生福荣丽珍玉梅德贵海平志强桂香文清宝莲永长发云凤根"
+
+
+@dataclass(frozen=True)
+class DemoCalendar:
+    """The year the demo county is built in and the date it is seen as of (see the module)."""
+
+    year: int
+    as_of: datetime.date
+
+    @classmethod
+    def of(cls, year: int | None = None, as_of: datetime.date | None = None) -> DemoCalendar:
+        """The current year as of today by default; 2018 as of the seed's date; another past
+        year as of its 31 December (the reporting period's default)."""
+        if year is None:
+            year = (as_of or ReportingPeriod.current().as_of).year
+        if as_of is None:
+            as_of = SEED_AS_OF if year == DEMO_YEAR else ReportingPeriod.for_year(year).as_of
+        return cls(year=year, as_of=as_of)
+
+    @classmethod
+    def seed(cls) -> DemoCalendar:
+        """Seed 000's own frame (2018 as of 4 June): every date as the seed has it."""
+        return cls(year=DEMO_YEAR, as_of=SEED_AS_OF)
+
+    @property
+    def start(self) -> datetime.date:
+        return datetime.date(self.year, 1, 1)
+
+    @property
+    def _year_ago(self) -> datetime.date:
+        # A year before the as-of date, and before 1 January (late in a leap year it is not).
+        return min(self.as_of - datetime.timedelta(days=364), self.start - datetime.timedelta(1))
+
+    def date(self, seed_day: datetime.date) -> datetime.date:
+        """The demo year's day for a day of the seed's frame (the rule in the module's text)."""
+        if seed_day < _SEED_YEAR_AGO:
+            return seed_day + (self._year_ago - _SEED_YEAR_AGO)
+        if seed_day < _SEED_YEAR_START:
+            return _spread(seed_day, _SEED_YEAR_AGO, _SEED_YEAR_START, self._year_ago, self.start)
+        if seed_day <= SEED_AS_OF:
+            return _spread(seed_day, _SEED_YEAR_START, SEED_AS_OF, self.start, self.as_of)
+        return seed_day + (self.as_of - SEED_AS_OF)
+
+    def recent(self, seed_day: datetime.date) -> datetime.date:
+        """A day as far before the as-of date as ``seed_day`` is before the seed's date."""
+        return seed_day + (self.as_of - SEED_AS_OF)
+
+
+def _spread(
+    day: datetime.date,
+    start: datetime.date,
+    end: datetime.date,
+    new_start: datetime.date,
+    new_end: datetime.date,
+) -> datetime.date:
+    """``day`` of [start, end] at the same place in [new_start, new_end] (whole days, rounded
+    down, so the order of days is kept and ``end`` maps to ``new_end``)."""
+    span, new_span = (end - start).days, (new_end - new_start).days
+    return new_start + datetime.timedelta(days=(day - start).days * new_span // span)
 
 
 def demo_persons(county: Place) -> QuerySet[Person]:
@@ -148,7 +233,8 @@ class _Builder:
 
 
 @transaction.atomic
-def build_demo(county: Place) -> None:
+def build_demo(county: Place, calendar: DemoCalendar | None = None) -> None:
+    calendar = calendar or DemoCalendar.of()
     if Household.objects.filter(village__path__startswith=county.path).exists():
         return
     builder = _Builder()
@@ -259,5 +345,5 @@ def build_demo(county: Place) -> None:
         for person in persons:
             person.pk = person.id = ids[person.id_number]
     RosterEntry.objects.bulk_create(
-        [RosterEntry(person=p, year=DEMO_YEAR) for p in persons], batch_size=1000
+        [RosterEntry(person=p, year=calendar.year) for p in persons], batch_size=1000
     )

@@ -24,6 +24,7 @@ from healthpov.exports import (
     reveal_requested,
 )
 from healthpov.operations.dispatch import enqueue
+from healthpov.period import period_for_page
 from healthpov.places.models import label_places
 from healthpov.places.scoping import get_visible_or_404, id_for_page
 from healthpov.service_errors import ServiceConflict
@@ -168,10 +169,17 @@ def household_detail(
     the signing and treatment sections."""
     household = _household_for_user_or_404(request.user, pk)
     case_file = selectors.household_case_file(household=household)
+    # The sections of other apps show the records of this year (the working year by default).
+    period = period_for_page(request)
     return render(
         request,
         template_name,
-        {"household": household, "members": case_file.members, "case_file": case_file},
+        {
+            "household": household,
+            "members": case_file.members,
+            "case_file": case_file,
+            "period": period,
+        },
     )
 
 

@@ -19,10 +19,11 @@ from rest_framework.routers import SimpleRouter
 
 from healthpov.accounts.masking import mask_id_number
 from healthpov.api_fields import HospitalField, ScopedModelSerializer, ScopedRelatedField
-from healthpov.period import period_for_api
+from healthpov.period import ReportingPeriod, period_for_api
 from healthpov.service_errors import api_errors
 from households.models import Person
 from signing import followups, services
+from signing.catalogue import catalogue_year_in_force
 from signing.models import (
     Booklet,
     ChronicRegistration,
@@ -403,12 +404,31 @@ class TeamViewSet(viewsets.ReadOnlyModelViewSet):
         )
 
 
+@extend_schema(
+    parameters=[
+        OpenApiParameter(
+            "in_force_in",
+            OpenApiTypes.INT,
+            description="Only the catalogue in force in this year (its own, else the newest"
+            " earlier year's).",
+        )
+    ]
+)
 class DiseaseViewSet(viewsets.ReadOnlyModelViewSet):
     """The yearly disease catalogue (the same for everybody; edited in the admin)."""
 
     serializer_class = DiseaseSerializer
     queryset = Disease.objects.order_by("year", "name")
     filterset_fields = ["year", "is_special_outpatient", "is_key_chronic", "is_major_illness"]
+
+    def get_queryset(self):
+        queryset = super().get_queryset()
+        if self.request.query_params.get("in_force_in"):
+            found = ReportingPeriod.from_params({"year": self.request.query_params["in_force_in"]})
+            if found.errors:
+                raise ValidationError({"in_force_in": list(found.errors)})
+            queryset = queryset.filter(year=catalogue_year_in_force(found.period.year))
+        return queryset
 
 
 class FollowupViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):

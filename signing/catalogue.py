@@ -1,12 +1,23 @@
-"""The default disease catalogue of a year, from the seeds (a county edits it in the admin).
+"""The yearly catalogues of signing: diseases and service packages, and which year's apply.
 
-``ensure_default_catalogue(year)`` adds what is missing and never changes rows an administrator
-has edited, so the demo, tests and other apps may call it freely.
+**In force for year N** (one rule for both kinds): the catalogue of year N if it has one,
+otherwise that of the newest earlier year (a county copies or edits a new year's catalogue
+only when something changes, see ``signing.services.year_start``); a year before every
+catalogue uses the earliest. Forms, the API, ledgers and indicators read the catalogue through
+:func:`diseases_in_force`, :func:`packages_in_force` or :class:`Catalogue`, never by filtering
+on the year themselves.
+
+``ensure_default_catalogue(year)`` adds the starting disease catalogue's missing rows and never
+changes rows an administrator has edited, so the demo, tests and other apps may call it freely.
 """
 
 from __future__ import annotations
 
-from signing.models import ChronicKind, Disease
+from collections.abc import Iterable
+
+from django.db.models import QuerySet
+
+from signing.models import ChronicKind, Disease, ServicePackage
 
 #: The starting special outpatient disease list (a county replaces it with its province's).
 DEFAULT_SPECIAL_DISEASES = (
@@ -87,7 +98,16 @@ def ensure_default_catalogue(year: int) -> int:
 
 
 def disease_by_kind(year: int, kind: ChronicKind) -> Disease | None:
-    return Disease.objects.filter(year=year, chronic_kind=kind).first()
+    """The key chronic disease of ``kind`` in the catalogue in force in ``year``."""
+    return diseases_in_force(year, is_key_chronic=True).filter(chronic_kind=kind).first()
+
+
+def _year_in_force(year: int, years: Iterable[int]) -> int | None:
+    years = set(years)
+    earlier = [y for y in years if y <= year]
+    if earlier:
+        return max(earlier)
+    return min(years, default=None)
 
 
 class Catalogue:
@@ -103,10 +123,7 @@ class Catalogue:
         self.years = sorted({year for year, _name in self._diseases})
 
     def year_in_force(self, year: int) -> int | None:
-        earlier = [y for y in self.years if y <= year]
-        if earlier:
-            return earlier[-1]
-        return self.years[0] if self.years else None
+        return _year_in_force(year, self.years)
 
     def find(self, year: int, name: str) -> Disease | None:
         in_force = self.year_in_force(year)
@@ -119,8 +136,29 @@ class Catalogue:
 
 def catalogue_year_in_force(year: int, **flags: bool) -> int | None:
     """The catalogue year in force in ``year`` among diseases with ``flags`` (see Catalogue)."""
-    years = Disease.objects.filter(**flags).values_list("year", flat=True).distinct()
-    earlier = [y for y in years if y <= year]
-    if earlier:
-        return max(earlier)
-    return min(years, default=None)
+    return _year_in_force(
+        year, Disease.objects.filter(**flags).values_list("year", flat=True).distinct()
+    )
+
+
+def diseases_in_force(year: int, **flags: bool) -> QuerySet[Disease]:
+    """The diseases with ``flags`` of the catalogue in force in ``year``, by name."""
+    in_force = catalogue_year_in_force(year, **flags)
+    if in_force is None:
+        return Disease.objects.none()
+    return Disease.objects.filter(year=in_force, **flags).order_by("name")
+
+
+def package_year_in_force(year: int) -> int | None:
+    """The year whose service packages are offered in ``year`` (the same rule as diseases)."""
+    return _year_in_force(
+        year, ServicePackage.objects.values_list("year", flat=True).distinct().order_by()
+    )
+
+
+def packages_in_force(year: int) -> QuerySet[ServicePackage]:
+    """The service packages offered in ``year``."""
+    in_force = package_year_in_force(year)
+    if in_force is None:
+        return ServicePackage.objects.none()
+    return ServicePackage.objects.filter(year=in_force).order_by("name")

@@ -9,6 +9,7 @@ from django.utils.translation import pgettext_lazy
 
 from healthpov.places.models import Institution
 from healthpov.places.scoping import hospitals_choosable_by
+from signing.catalogue import diseases_in_force, packages_in_force
 from signing.models import (
     Adherence,
     BookletStatus,
@@ -76,7 +77,7 @@ class ContractForm(HouseholdForm):
         self.fields["team"].queryset = Team.objects.visible_to(self.user).select_related(
             "institution"
         )
-        self.fields["package"].queryset = ServicePackage.objects.filter(year=self.year)
+        self.fields["package"].queryset = packages_in_force(self.year)
 
 
 class UnsignedForm(HouseholdForm):
@@ -223,9 +224,7 @@ class ChronicForm(HouseholdForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["disease"].queryset = Disease.objects.filter(
-            year=self.year, is_key_chronic=True
-        )
+        self.fields["disease"].queryset = diseases_in_force(self.year, is_key_chronic=True)
 
 
 class DiagnosisForm(HouseholdForm):
@@ -235,9 +234,7 @@ class DiagnosisForm(HouseholdForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["disease"].queryset = Disease.objects.filter(
-            year=self.year, is_special_outpatient=True
-        )
+        self.fields["disease"].queryset = diseases_in_force(self.year, is_special_outpatient=True)
 
 
 class BookletForm(HouseholdForm):

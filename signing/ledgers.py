@@ -34,7 +34,7 @@ from households.imports import (
     register,
 )
 from households.imports.normalise import CellError
-from signing.catalogue import Catalogue
+from signing.catalogue import Catalogue, packages_in_force
 from signing.followups import visit_of
 from signing.models import (
     Adherence,
@@ -46,7 +46,6 @@ from signing.models import (
     FulfilmentKind,
     FulfilmentRecord,
     HealthCheck,
-    ServicePackage,
     SignMethod,
     SpecialDiseaseDiagnosis,
     Symptom,
@@ -184,8 +183,9 @@ class ContractLedger(UpsertLedger):
             self.context.scoped(Team.objects.all()), (r["team"] for r in rows if r["team"])
         )
         self.packages = {
-            (p.year, p.name): p
-            for p in ServicePackage.objects.filter(name__in={r["package"] for r in rows})
+            (year, p.name): p
+            for year in {r["year"] for r in rows if r["year"]}
+            for p in packages_in_force(year).filter(name__in={r["package"] for r in rows})
         }
 
     def existing(self, rows):

@@ -121,8 +121,9 @@ class YearPolicy(models.Model):
 
     @classmethod
     def for_year(cls, year: int) -> YearPolicy:
-        """The saved policy of ``year``, or the default one (not saved) when none was set."""
-        policy = cls.objects.filter(year=year).first()
+        """The policy in force in ``year``: its own, else the newest earlier year's (as saved),
+        else the default one (not saved) when none was ever set."""
+        policy = cls.objects.filter(year__lte=year).order_by("-year").first()
         if policy is None:
             policy = cls(
                 year=year, required_items=list(DEFAULT_REQUIRED_ITEMS), followups_per_year=4

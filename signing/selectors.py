@@ -244,11 +244,8 @@ class MemberRecords:
         return bool(self.followup and self.followup.is_patient)
 
 
-def household_records(
-    household: Household, year: int, as_of: datetime.date, *, all_years: bool = False
-) -> list[MemberRecords]:
-    """Every member's signing records of ``year`` (or of all years, for the printed sheet)."""
-    year_filter = {} if all_years else {"year": year}
+def household_records(household: Household, year: int, as_of: datetime.date) -> list[MemberRecords]:
+    """Every member's signing records of ``year`` (the household page and its printed sheet)."""
     members = list(
         household.members.order_by("id").prefetch_related(
             Prefetch(
@@ -257,16 +254,14 @@ def household_records(
                     "team", "package", "doctor"
                 ),
             ),
-            Prefetch("unsigned_records", queryset=UnsignedRecord.objects.filter(**year_filter)),
+            Prefetch("unsigned_records", queryset=UnsignedRecord.objects.filter(year=year)),
             Prefetch(
                 "chronic_registrations",
                 queryset=ChronicRegistration.objects.select_related("disease"),
             ),
             Prefetch(
                 "health_checks",
-                queryset=HealthCheck.objects.all()
-                if all_years
-                else HealthCheck.objects.filter(checked_on__year=year),
+                queryset=HealthCheck.objects.filter(checked_on__year=year),
             ),
             Prefetch(
                 "special_diagnoses",
@@ -274,11 +269,9 @@ def household_records(
             ),
             Prefetch(
                 "fulfilments",
-                queryset=(
-                    FulfilmentRecord.objects.all()
-                    if all_years
-                    else FulfilmentRecord.objects.filter(served_on__year=year)
-                ).select_related("visit"),
+                queryset=FulfilmentRecord.objects.filter(served_on__year=year).select_related(
+                    "visit"
+                ),
             ),
         )
     )

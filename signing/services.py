@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 
 from healthpov.places.models import Institution
 from households.models import Person
+from signing.catalogue import package_year_in_force, packages_in_force
 from signing.models import (
     Booklet,
     BookletStatus,
@@ -33,6 +34,7 @@ from signing.models import (
     Team,
     UnsignedReason,
     UnsignedRecord,
+    YearPolicy,
 )
 
 if TYPE_CHECKING:
@@ -101,7 +103,7 @@ def contract_sign(
         )
     if team is not None and not Team.objects.visible_to(actor).filter(pk=team.pk).exists():
         raise ValidationError(_("That team is not in your area."))
-    if package is not None and package.year != year:
+    if package is not None and package.year != package_year_in_force(year):
         raise ValidationError(_("The package belongs to another year."))
     if Contract.objects.filter(person=person, year=year).exists():
         raise ValidationError(
@@ -139,7 +141,7 @@ def contract_renew(
     year = contract.year + 1
     package = None
     if contract.package_id:
-        package = ServicePackage.objects.filter(year=year, name=contract.package.name).first()
+        package = packages_in_force(year).filter(name=contract.package.name).first()
     return contract_sign(
         person=contract.person,
         year=year,
@@ -438,3 +440,46 @@ def booklet_update(
     booklet.expires_on = expires_on if status == BookletStatus.ISSUED else None
     _save(booklet, actor)
     return booklet
+
+
+# --- a new year's catalogues ---------------------------------------------------------------
+
+
+@transaction.atomic
+def year_start(*, year: int, actor: User | None) -> dict[str, int]:
+    """Copy into ``year`` the disease catalogue, service packages and signing policy in force
+    there (the newest earlier year's), so an administrator edits the new year's own rows.
+
+    Rows ``year`` already has are kept; running it twice copies nothing the second time.
+    Returns how many rows of each kind were copied.
+    """
+    copied = {"diseases": 0, "packages": 0, "policies": 0}
+    source = _year_in_force_before(year, Disease.objects.values_list("year", flat=True))
+    if source is not None:
+        existing = set(Disease.objects.filter(year=year).values_list("name", flat=True))
+        for disease in Disease.objects.filter(year=source).exclude(name__in=existing):
+            disease.pk = None
+            disease.year = year
+            _save(disease, actor)
+            copied["diseases"] += 1
+    source = _year_in_force_before(year, ServicePackage.objects.values_list("year", flat=True))
+    if source is not None:
+        existing = set(ServicePackage.objects.filter(year=year).values_list("name", flat=True))
+        for package in ServicePackage.objects.filter(year=source).exclude(name__in=existing):
+            package.pk = None
+            package.year = year
+            _save(package, actor)
+            copied["packages"] += 1
+    if not YearPolicy.objects.filter(year=year).exists():
+        policy = YearPolicy.for_year(year)
+        if policy.pk is not None:
+            policy.pk = None
+            policy.year = year
+            _save(policy, actor)
+            copied["policies"] += 1
+    return copied
+
+
+def _year_in_force_before(year: int, years) -> int | None:
+    """The newest year before ``year`` among ``years`` (the source a new year copies)."""
+    return max((y for y in set(years) if y < year), default=None)

@@ -662,8 +662,9 @@ def household_sheet(
         {
             "household": household,
             "members": members,
+            "period": period,
             "year": year,
             "as_of": as_of,
-            "records": selectors.household_records(household, year, as_of, all_years=True),
+            "records": selectors.household_records(household, year, as_of),
         },
     )

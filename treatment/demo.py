@@ -9,8 +9,9 @@ breaches (deposit taken, not settled one-stop, personal share above 10%), and a 
 whose own payments put them on the return-to-poverty watch.
 
 Persons are taken from ``households.demo.demo_persons`` (ordered by ID number) with a fixed
-random seed, so every run picks the same people; a county that already has the cases is left
-alone.
+random seed, so every run picks the same people; a county that already has the cases of the
+demo year is left alone. Dates are drawn in the seed's frame and moved into the demo year by
+``households.demo.DemoCalendar`` (calls by their distance to the as-of date).
 """
 
 from __future__ import annotations
@@ -23,27 +24,28 @@ from django.db import transaction
 from simple_history.utils import bulk_create_with_history
 
 from healthpov.places.models import Institution, Place
-from households.demo import demo_persons
+from households.demo import DemoCalendar, demo_persons
 from households.models import Person, PersonStatus, Sex
-from signing.catalogue import ensure_default_catalogue
-from signing.models import Disease
+from signing.catalogue import diseases_in_force, ensure_default_catalogue
 from treatment.models import CaseStatus, FollowUpCall, InpatientStay, MajorIllnessCase
 
 DEMO_SEED = 20180604 + 5
-DEMO_YEAR = 2018
-AS_OF = datetime.date(2018, 6, 4)
+AS_OF = datetime.date(2018, 6, 4)  # the seed's frame (households.demo.DemoCalendar)
 TREATED = 28
 STAYS = 300
 CENT = Decimal("0.01")
 
+# Texts with the seed's days as {day} and {year} (moved into the demo year).
 REFUSAL_AWAY = (
     "随父母外出务工,常住广东佛山,拒绝回乡治疗",
-    "2018-03-12 龙湖镇卫生院公卫科电话联系患儿父亲,"
+    "{day} 龙湖镇卫生院公卫科电话联系患儿父亲,"
     "告知建档立卡贫困人口大病专项救治及医保报销政策,家长表示暂不回乡治疗。",
+    datetime.date(2018, 3, 12),
 )
 REFUSAL_CANCER = (
-    "2016年确诊宫颈癌(晚期),本人拒绝专项救治",
-    "2018-03-20 下渠乡卫生院家庭医生电话告知大病专项救治及健康扶贫医保政策,本人及家属明确拒绝。",
+    "{year}年确诊宫颈癌(晚期),本人拒绝专项救治",
+    "{day} 下渠乡卫生院家庭医生电话告知大病专项救治及健康扶贫医保政策,本人及家属明确拒绝。",
+    datetime.date(2018, 3, 20),
 )
 
 
@@ -51,8 +53,8 @@ def _money(value: float | Decimal) -> Decimal:
     return Decimal(str(value)).quantize(CENT, rounding=ROUND_HALF_UP)
 
 
-def _age(person: Person) -> int:
-    return DEMO_YEAR - person.birth_date.year
+def _age(person: Person, year: int) -> int:
+    return year - person.birth_date.year
 
 
 def _day(rng: random.Random, start: datetime.date, end: datetime.date) -> datetime.date:
@@ -104,13 +106,15 @@ def _stay(
 
 
 @transaction.atomic
-def build_demo(county: Place) -> None:
+def build_demo(county: Place, calendar: DemoCalendar | None = None) -> None:
+    calendar = calendar or DemoCalendar.of()
+    year, day = calendar.year, calendar.date
     if MajorIllnessCase.objects.filter(
-        year=DEMO_YEAR, person__household__village__path__startswith=county.path
+        year=year, person__household__village__path__startswith=county.path
     ).exists():
         return
-    ensure_default_catalogue(DEMO_YEAR)
-    diseases = {d.name: d for d in Disease.objects.filter(year=DEMO_YEAR, is_major_illness=True)}
+    ensure_default_catalogue(year)
+    diseases = {d.name: d for d in diseases_in_force(year, is_major_illness=True)}
     county_hospital = Institution.objects.filter(
         kind=Institution.Kind.COUNTY_HOSPITAL, place=county
     ).first()
@@ -140,82 +144,90 @@ def build_demo(county: Place) -> None:
         used.add(person.pk)
         return person
 
-    adults = [p for p in persons if 25 <= _age(p) <= 78 and p.status == PersonStatus.NORMAL]
+    adults = [p for p in persons if 25 <= _age(p, year) <= 78 and p.status == PersonStatus.NORMAL]
     cases: list[MajorIllnessCase] = []
+    seed_screening: dict[int, datetime.date] = {}  # person id → screening day in the seed's frame
     esrd = diseases["终末期肾病"]
     for index in range(TREATED):
         person = pick(adults)
         screened = _day(rng, datetime.date(2018, 1, 3), datetime.date(2018, 3, 20))
+        seed_screening[person.pk] = screened
         cases.append(
             MajorIllnessCase(
                 person=person,
                 disease=esrd,
-                year=DEMO_YEAR,
-                screening_date=screened,
+                year=year,
+                screening_date=day(screened),
                 hospital=county_hospital if index % 3 else city_hospital,
                 status=CaseStatus.TREATED,
-                treatment_date=screened + datetime.timedelta(days=rng.randint(3, 30)),
+                treatment_date=day(screened + datetime.timedelta(days=rng.randint(3, 30))),
                 note="规律血液透析" if index % 3 else "转诊三明市第一医院透析",
             )
         )
     died_candidates = [
-        p for p in persons if p.status == PersonStatus.DIED and 40 <= _age(p) <= 85
+        p for p in persons if p.status == PersonStatus.DIED and 40 <= _age(p, year) <= 85
     ] or adults
     died = pick(died_candidates)
+    died_on = day(datetime.date(2018, 4, 15))
+    seed_screening[died.pk] = datetime.date(2018, 1, 8)
     cases.append(
         MajorIllnessCase(
             person=died,
             disease=esrd,
-            year=DEMO_YEAR,
-            screening_date=datetime.date(2018, 1, 8),
+            year=year,
+            screening_date=day(seed_screening[died.pk]),
             hospital=county_hospital,
             status=CaseStatus.DIED,
-            treatment_date=datetime.date(2018, 1, 15),
-            note="救治后于2018年4月病故",
+            treatment_date=day(datetime.date(2018, 1, 15)),
+            note=f"救治后于{died_on.year}年{died_on.month}月病故",
         )
     )
     longhu = [p for p in persons if p.household.township.name == "龙湖镇"]
     child = pick(
-        [p for p in longhu if _age(p) <= 14 and p.status == PersonStatus.AWAY]
-        or [p for p in longhu if _age(p) <= 14]
-        or [p for p in persons if _age(p) <= 14]
+        [p for p in longhu if _age(p, year) <= 14 and p.status == PersonStatus.AWAY]
+        or [p for p in longhu if _age(p, year) <= 14]
+        or [p for p in persons if _age(p, year) <= 14]
     )
+    seed_screening[child.pk] = datetime.date(2018, 2, 26)
     cases.append(
         MajorIllnessCase(
             person=child,
             disease=diseases.get("儿童先天性心脏病", esrd),
-            year=DEMO_YEAR,
-            screening_date=datetime.date(2018, 2, 26),
+            year=year,
+            screening_date=day(seed_screening[child.pk]),
             hospital=city_hospital,
             status=CaseStatus.REFUSED,
             refusal_reason=REFUSAL_AWAY[0],
-            refusal_note=REFUSAL_AWAY[1],
+            refusal_note=REFUSAL_AWAY[1].format(day=day(REFUSAL_AWAY[2]).isoformat()),
         )
     )
     datian = [
         p
         for p in persons
-        if p.household.village.name == "大田村" and p.sex == Sex.FEMALE and 40 <= _age(p) <= 55
+        if p.household.village.name == "大田村"
+        and p.sex == Sex.FEMALE
+        and 40 <= _age(p, year) <= 55
     ]
     woman = pick(
-        sorted(datian, key=lambda p: abs(_age(p) - 47))[:1]
+        sorted(datian, key=lambda p: abs(_age(p, year) - 47))[:1]
         or [p for p in adults if p.sex == Sex.FEMALE]
     )
+    seed_screening[woman.pk] = datetime.date(2018, 3, 6)
     cases.append(
         MajorIllnessCase(
             person=woman,
             disease=diseases.get("宫颈癌", esrd),
-            year=DEMO_YEAR,
-            screening_date=datetime.date(2018, 3, 6),
+            year=year,
+            screening_date=day(seed_screening[woman.pk]),
             hospital=county_hospital,
             status=CaseStatus.REFUSED,
-            refusal_reason=REFUSAL_CANCER[0],
-            refusal_note=REFUSAL_CANCER[1],
+            refusal_reason=REFUSAL_CANCER[0].format(year=year - 2),
+            refusal_note=REFUSAL_CANCER[1].format(day=day(REFUSAL_CANCER[2]).isoformat()),
         )
     )
     cases = bulk_create_with_history(cases, MajorIllnessCase, batch_size=200)
     cases = list(
-        MajorIllnessCase.objects.filter(year=DEMO_YEAR, person__pk__in=used)
+        MajorIllnessCase.objects.filter(year=year, person__pk__in=used)
         .select_related("person__household")
         .order_by("person__id_number")
     )
@@ -229,15 +241,23 @@ def build_demo(county: Place) -> None:
             if quiet
             else _day(rng, datetime.date(2018, 3, 15), datetime.date(2018, 5, 31))
         )
+        # Calls keep their distance to the as-of date (the 90 days without a call), and a
+        # call after the screening stays after it.
+        seed_last, last = last, calendar.recent(last)
+        if seed_last >= seed_screening[case.person_id]:
+            last = max(last, case.screening_date)
         first = max(case.screening_date, last - datetime.timedelta(days=rng.randint(30, 60)))
         centre = centres.get(case.person.household.township_id)
         caller = f"{centre.name}家庭医生" if centre else "家庭医生"
-        for day in sorted({first, last}):
-            if case.status == CaseStatus.DIED and day > datetime.date(2018, 4, 1):
+        for called_on in sorted({first, last}):
+            if case.status == CaseStatus.DIED and called_on > day(datetime.date(2018, 4, 1)):
                 continue
             calls.append(
                 FollowUpCall(
-                    case=case, called_on=day, caller_name=caller, note="电话回访,了解治疗及报销情况"
+                    case=case,
+                    called_on=called_on,
+                    caller_name=caller,
+                    note="电话回访,了解治疗及报销情况",
                 )
             )
     bulk_create_with_history(calls, FollowUpCall, batch_size=500)
@@ -256,7 +276,10 @@ def build_demo(county: Place) -> None:
                     case.person,
                     hospital=city_hospital if out_of_county else county_hospital,
                     in_county=not out_of_county,
-                    discharged_on=_day(rng, case.screening_date, datetime.date(2018, 5, 31)),
+                    discharged_on=max(
+                        case.screening_date,
+                        day(_day(rng, seed_screening[case.person_id], datetime.date(2018, 5, 31))),
+                    ),
                     total=_money(rng.uniform(6000, 28000)),
                     personal_share=rng.uniform(0.03, 0.08),
                     case=case,
@@ -267,14 +290,14 @@ def build_demo(county: Place) -> None:
     for _ in range(3):
         person = pick(others)
         for month in (8, 11, 3):
-            year = 2017 if month > 6 else 2018
+            seed_year = 2017 if month > 6 else 2018
             stays.append(
                 _stay(
                     rng,
                     person,
                     hospital=city_hospital,
                     in_county=False,
-                    discharged_on=datetime.date(year, month, rng.randint(1, 28)),
+                    discharged_on=day(datetime.date(seed_year, month, rng.randint(1, 28))),
                     total=_money(rng.uniform(52000, 68000)),
                     personal_share=rng.uniform(0.07, 0.095),
                 )
@@ -293,7 +316,7 @@ def build_demo(county: Place) -> None:
                 person,
                 hospital=centre if local else county_hospital,
                 in_county=True,
-                discharged_on=_day(rng, since, AS_OF),
+                discharged_on=day(_day(rng, since, AS_OF)),
                 total=_money(rng.uniform(1200, 4500) if local else rng.uniform(3000, 16000)),
                 personal_share=rng.uniform(0.12, 0.2)
                 if breach == "over_cap"

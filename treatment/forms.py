@@ -10,7 +10,9 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from healthpov.accounts.models import User
+from healthpov.period import ReportingPeriod
 from households.models import Person
+from signing.catalogue import Catalogue, diseases_in_force
 from signing.models import Disease
 from treatment.models import CaseStatus
 
@@ -77,7 +79,7 @@ class PersonByIdForm(forms.Form):
 class CaseForm(PersonByIdForm):
     disease = forms.ModelChoiceField(
         label=_("Disease"),
-        queryset=Disease.objects.filter(is_major_illness=True).order_by("-year", "name"),
+        queryset=Disease.objects.none(),
         widget=forms.Select(attrs={"class": "form-select"}),
         error_messages={"invalid_choice": _("Choose a major illness of the year's catalogue.")},
     )
@@ -100,11 +102,25 @@ class CaseForm(PersonByIdForm):
         widget=forms.Textarea(attrs={"rows": 2, "class": "form-control"}),
     )
 
-    def __init__(self, *args, **kwargs) -> None:
+    def __init__(self, *args, year: int | None = None, **kwargs) -> None:
         super().__init__(*args, **kwargs)
+        # The major illnesses in force in the case's year (the working year for a new case).
+        self.fields["disease"].queryset = diseases_in_force(
+            year or ReportingPeriod.current().year, is_major_illness=True
+        )
         if self.initial.get("status") == CaseStatus.REFUSED:
             # Editing a refused case keeps its status available; a new refusal has its own form.
             self.fields["status"].choices = CaseStatus.choices
+
+    def clean(self) -> dict:
+        data = super().clean()
+        disease, screened = data.get("disease"), data.get("screening_date")
+        if disease is not None and screened is not None:
+            # A case belongs to its screening year: take the disease of that year's catalogue.
+            data["disease"] = (
+                Catalogue(is_major_illness=True).find(screened.year, disease.name) or disease
+            )
+        return data
 
 
 class RefusalForm(forms.Form):

@@ -81,8 +81,9 @@ class TreatmentPolicy(models.Model):
 
     @classmethod
     def for_year(cls, year: int) -> TreatmentPolicy:
-        """The saved parameters of ``year``, or an unsaved row holding the defaults."""
-        return cls.objects.filter(year=year).first() or cls(year=year)
+        """The parameters in force in ``year``: its own, else the newest earlier year's (as
+        saved), else an unsaved row holding the defaults."""
+        return cls.objects.filter(year__lte=year).order_by("-year").first() or cls(year=year)
 
 
 class CaseStatus(models.TextChoices):

@@ -417,16 +417,19 @@ def return_to_poverty_watch(user: User, *, as_of: datetime.date) -> RiskWatch:
 # --- household page -----------------------------------------------------------------------
 
 
-def household_treatment(household: Household) -> dict:
-    """Cases and stays of a household's members, for its page and printable sheet."""
+def household_treatment(household: Household, *, year: int | None = None) -> dict:
+    """Cases and stays of a household's members, for its page and printable sheet: those of
+    ``year`` (cases of the year, stays discharged in it) when given, else every year's."""
+    case_filter = {} if year is None else {"year": year}
+    stay_filter = {} if year is None else {"discharged_on__year": year}
     cases = list(
-        MajorIllnessCase.objects.filter(person__household=household)
+        MajorIllnessCase.objects.filter(person__household=household, **case_filter)
         .select_related("person", "disease", "hospital")
         .annotate(last_call_on=Max("calls__called_on"))
         .order_by("-year", "person__name")
     )
     stays = list(
-        InpatientStay.objects.filter(person__household=household)
+        InpatientStay.objects.filter(person__household=household, **stay_filter)
         .select_related("person", "hospital")
         .order_by("-discharged_on")
     )

@@ -25,6 +25,7 @@ from treatment.models import (
     FollowUpCall,
     InpatientStay,
     MajorIllnessCase,
+    TreatmentPolicy,
 )
 from treatment.proofs import proof_for_storage
 
@@ -231,3 +232,22 @@ def stay_record(
     stay.full_clean()
     stay.save()
     return stay
+
+
+@transaction.atomic
+def treatment_policy_start_year(*, year: int, actor: User | None) -> int:
+    """Copy the treatment policy in force in ``year`` (the newest earlier year's) into a row of
+    ``year`` for an administrator to edit; 1 if copied, 0 if ``year`` has its own or none was
+    ever saved (the defaults apply)."""
+    if TreatmentPolicy.objects.filter(year=year).exists():
+        return 0
+    policy = TreatmentPolicy.for_year(year)
+    if policy.pk is None:
+        return 0
+    policy.pk = None
+    policy.year = year
+    policy.full_clean()
+    if actor is not None:
+        policy._history_user = actor
+    policy.save()
+    return 1

@@ -175,7 +175,13 @@ def case_edit(request: HttpRequest, pk: int) -> HttpResponse:
         "treatment_date": case.treatment_date,
         "note": case.note,
     }
-    form = CaseForm(request.POST or None, initial=initial, user=request.user, person=case.person)
+    form = CaseForm(
+        request.POST or None,
+        initial=initial,
+        user=request.user,
+        person=case.person,
+        year=case.year,
+    )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:

@@ -34,14 +34,14 @@ def signing_household_section(context, household, year=None):
 
 @register.inclusion_tag("signing/snippets/sheet_body.html")
 def signing_household_sheet(household, year=None):
-    """The signing part of the printable household sheet (every year's records)."""
+    """The signing part of the printable household sheet (the records of one year)."""
     period = _period(year)
     year, as_of = period.year, period.as_of
     return {
         "household": household,
         "year": year,
         "as_of": as_of,
-        "records": selectors.household_records(household, year, as_of, all_years=True),
+        "records": selectors.household_records(household, year, as_of),
     }
 
 

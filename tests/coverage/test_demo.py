@@ -1,4 +1,5 @@
-"""Golden test: the demo county's 工作情况表 as of 2018-06-04 shows seed 000's figures."""
+"""Golden test: the demo county of 2018 (``seed_demo --year 2018``) has seed 000's figures in its
+工作情况表 as of 2018-06-04."""
 
 import io
 
@@ -57,7 +58,7 @@ def demo(django_db_setup, django_db_blocker):
     from django.core.management import call_command
 
     with django_db_blocker.unblock():
-        call_command("seed_demo", stdout=io.StringIO())
+        call_command("seed_demo", "--year", "2018", stdout=io.StringIO())
         from healthpov.places.models import Place
 
         county = Place.objects.get(name="泰宁县", level="county")

@@ -33,7 +33,7 @@ def demo(django_db_setup, django_db_blocker):
     from django.core.management import call_command
 
     with django_db_blocker.unblock():
-        call_command("seed_demo", stdout=io.StringIO())
+        call_command("seed_demo", "--year", "2018", stdout=io.StringIO())
         yield
         call_command("flush", interactive=False, verbosity=0)
 

@@ -4,19 +4,21 @@ import pytest
 
 from healthpov.places.demo import build_places
 from households import demo as households_demo
+from households.demo import DemoCalendar
 from signing import demo as signing_demo
 from treatment import demo, selectors
 from treatment.models import CaseStatus, FollowUpCall, InpatientStay, MajorIllnessCase
 
+SEED = DemoCalendar.seed()  # 2018 as of 2018-06-04
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def demo_county(db):
     county = build_places()
-    households_demo.build_demo(county)
-    signing_demo.build_demo(county)
-    demo.build_demo(county)
+    households_demo.build_demo(county, SEED)
+    signing_demo.build_demo(county, SEED)
+    demo.build_demo(county, SEED)
     return county
 
 
@@ -52,7 +54,7 @@ def test_demo_is_idempotent(demo_county):
         FollowUpCall.objects.count(),
         InpatientStay.objects.count(),
     )
-    demo.build_demo(demo_county)
+    demo.build_demo(demo_county, SEED)
     assert counts == (
         MajorIllnessCase.objects.count(),
         FollowUpCall.objects.count(),

@@ -328,7 +328,9 @@ def test_county_user_can_raise_a_stay_breach_as_a_finding(client, county_user, v
 def test_household_page_shows_the_treatment_section(client_a, village_a):
     case = CaseFactory(person=PersonFactory(household__village=village_a, name="户页病人"))
     StayFactory(person=case.person)
-    response = client_a.get(reverse("households:household_detail", args=[case.person.household_id]))
+    response = client_a.get(
+        reverse("households:household_detail", args=[case.person.household_id]), {"year": 2018}
+    )
     content = response.content.decode()
     assert 'data-testid="treatment-section"' in content
     assert reverse("treatment:case_detail", args=[case.pk]) in content

@@ -25,6 +25,7 @@ def yuan(value) -> str:
 
 
 @register.simple_tag
-def household_treatment(household):
-    """Cases and stays of a household's members (the household page already checked access)."""
-    return select_household_treatment(household)
+def household_treatment(household, year=None):
+    """Cases and stays of a household's members, of ``year`` when given (the household page
+    already checked access)."""
+    return select_household_treatment(household, year=int(year) if year else None)

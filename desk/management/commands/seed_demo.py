@@ -1,10 +1,15 @@
 """Build the demo county (泰宁县): places, institutions, users and every app's demo records."""
 
-from django.core.management.base import BaseCommand
+import datetime
+
+from django.core.management.base import BaseCommand, CommandError
 
 from coverage import demo as coverage_demo
+from healthpov.period import ReportingPeriod, last_year_allowed
 from healthpov.places.demo import DEMO_PASSWORD, build_places, build_users
 from households import demo as households_demo
+from households.demo import DEMO_YEAR, DemoCalendar, demo_persons
+from households.models import RosterEntry
 from inspections import demo as inspections_demo
 from remediation import demo as remediation_demo
 from signing import demo as signing_demo
@@ -22,14 +27,71 @@ DEMO_APPS = [
 
 
 class Command(BaseCommand):
-    help = "Build the demo county with one user per role. Safe to run again."
+    help = (
+        "Build the demo county with one user per role, in the current year as of today (seed"
+        " 000's figures hold on that day). --year 2018 builds the historical county as of"
+        " 2018-06-04. Safe to run again. A database holds the demo of one year: a run for"
+        " another year changes nothing and says so."
+    )
 
-    def handle(self, *args, **options) -> None:
+    def add_arguments(self, parser) -> None:
+        parser.add_argument(
+            "--year",
+            type=int,
+            help=f"the demo year ({DEMO_YEAR} to next year; default: the current year)",
+        )
+        parser.add_argument(
+            "--as-of",
+            type=datetime.date.fromisoformat,
+            help="the day seed 000's figures hold on (YYYY-MM-DD, in the year, not after"
+            " today; default: today, 2018-06-04 for 2018, 31 December for a past year)",
+        )
+
+    def handle(self, *args, year=None, as_of=None, **options) -> None:
+        calendar = self._calendar(year, as_of)
         county = build_places()
         users = build_users(county)
+        built = set(
+            RosterEntry.objects.filter(person__in=demo_persons(county))
+            .values_list("year", flat=True)
+            .distinct()
+        )
+        if built - {calendar.year}:
+            # The demo's records of one year would count in another's figures (registrations
+            # and diagnoses are not per year), so one database holds one demo year.
+            self.stderr.write(
+                self.style.WARNING(
+                    f"The demo county holds the demo of {min(built)}; nothing was added. Build"
+                    f" {calendar.year} in a fresh database (e.g. remove var/healthpov.sqlite3)."
+                )
+            )
+            self._logins(county, users, min(built))
+            return
         for app, module in DEMO_APPS:
-            module.build_demo(county)
+            if module in (inspections_demo, remediation_demo):
+                module.build_demo(county)  # campaigns and items are dated from today
+            else:
+                module.build_demo(county, calendar)
             self.stdout.write(f"demo: {app} ready")
-        self.stdout.write(self.style.SUCCESS(f"Demo county {county.name} is ready. Logins:"))
+        self._logins(county, users, calendar.year, calendar.as_of)
+
+    def _logins(self, county, users, year: int, as_of: datetime.date | None = None) -> None:
+        when = f" as of {as_of.isoformat()}" if as_of else ""
+        self.stdout.write(
+            self.style.SUCCESS(f"Demo county {county.name} is ready for {year}{when}. Logins:")
+        )
         for username, role, place in users:
             self.stdout.write(f"  {username:<12} {DEMO_PASSWORD}   {role} · {place}")
+
+    def _calendar(self, year: int | None, as_of: datetime.date | None) -> DemoCalendar:
+        if year is not None and not DEMO_YEAR <= year <= last_year_allowed():
+            # The demo's persons are those of seed 000 (2018): earlier years would list
+            # people not yet born.
+            raise CommandError(f"--year must be from {DEMO_YEAR} to {last_year_allowed()}.")
+        calendar = DemoCalendar.of(year, as_of)
+        today = ReportingPeriod.current().as_of
+        if not (calendar.start <= calendar.as_of <= max(today, calendar.start)):
+            raise CommandError(
+                f"--as-of must be in {calendar.year} and not after today ({today.isoformat()})."
+            )
+        return calendar
