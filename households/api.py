@@ -266,6 +266,22 @@ class RegistryViewSet(
     permission_classes = [EditsRegistry]
     filter_backends: list = []  # the selectors filter, from the parsed query
     reading_actions: tuple[str, ...] = ()
+    model: type[Household] | type[Person]
+
+    def save_record(self, record):
+        """Write ``record`` through the registry's service (validation and history there)."""
+        raise NotImplementedError
+
+    def perform_create(self, serializer):
+        with api_errors():
+            serializer.instance = self.save_record(self.model(**serializer.validated_data))
+
+    def perform_update(self, serializer):
+        record = serializer.instance
+        for name, value in serializer.validated_data.items():
+            setattr(record, name, value)
+        with api_errors():
+            self.save_record(record)
 
 
 @extend_schema_view(
@@ -276,6 +292,7 @@ class HouseholdViewSet(RegistryViewSet):
     """Households of the caller's places; a household's members come with its detail."""
 
     serializer_class = HouseholdSerializer
+    model = Household
     reading_actions = ("reveal",)
 
     def get_queryset(self):
@@ -300,19 +317,8 @@ class HouseholdViewSet(RegistryViewSet):
             return HouseholdDetailSerializer
         return HouseholdSerializer
 
-    def perform_create(self, serializer):
-        household = Household(**serializer.validated_data)
-        with api_errors():
-            serializer.instance = services.household_save(
-                household=household, actor=self.request.user
-            )
-
-    def perform_update(self, serializer):
-        household = serializer.instance
-        for name, value in serializer.validated_data.items():
-            setattr(household, name, value)
-        with api_errors():
-            services.household_save(household=household, actor=self.request.user)
+    def save_record(self, record: Household) -> Household:
+        return services.household_save(household=record, actor=self.request.user)
 
     @extend_schema(request=HouseholdStatusSerializer, responses=HouseholdSerializer)
     @action(detail=True, methods=["post"])
@@ -350,6 +356,7 @@ class PersonViewSet(RegistryViewSet):
     """Persons of the caller's places; a new person names their household."""
 
     serializer_class = PersonSerializer
+    model = Person
     reading_actions = ("reveal", "search_by_id")
 
     def get_queryset(self):
@@ -368,17 +375,8 @@ class PersonViewSet(RegistryViewSet):
             "household", "household__village", "household__township"
         )
 
-    def perform_create(self, serializer):
-        person = Person(**serializer.validated_data)
-        with api_errors():
-            serializer.instance = services.person_save(person=person, actor=self.request.user)
-
-    def perform_update(self, serializer):
-        person = serializer.instance
-        for name, value in serializer.validated_data.items():
-            setattr(person, name, value)
-        with api_errors():
-            services.person_save(person=person, actor=self.request.user)
+    def save_record(self, record: Person) -> Person:
+        return services.person_save(person=record, actor=self.request.user)
 
     @extend_schema(request=PersonStatusSerializer, responses=PersonSerializer)
     @action(detail=True, methods=["post"])
