@@ -24,7 +24,7 @@ from django.conf import settings
 from django.utils.translation import gettext as _
 
 from households.imports import biff
-from households.imports.memory import TrialRead
+from households.imports.memory import TrialRead, memory_limit_mb
 from households.imports.normalise import compact
 
 OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
@@ -82,17 +82,22 @@ def inspect_file(path: Path) -> str:
         )
     with path.open("rb") as handle:
         head = handle.read(2048)
-    if head.startswith((ZIP_MAGIC, OLE2_MAGIC)):
-        kind = "xlsx" if head.startswith(ZIP_MAGIC) else "xls"
-        trial = TrialRead(path)  # reads under the memory ceiling while the range is measured
+    if head.startswith(ZIP_MAGIC):
+        # The trial read is needed only where reading could come near the ceiling: with
+        # twice the bound of what reading may take within it, the file cannot exceed it.
+        if 2 * _check_zip(path) > memory_limit_mb() * 1024 * 1024:
+            _trial_read(path)
+        return "xlsx"
+    if head.startswith(OLE2_MAGIC):
+        trial = TrialRead(path)  # reads under the memory ceiling while the records are walked
         try:
-            _check_zip(path) if kind == "xlsx" else _check_ole2(path)
+            _check_ole2(path)
             refusal = trial.verdict()
         finally:
             trial.cancel()
         if refusal:
             raise FileRejected(refusal)
-        return kind
+        return "xls"
     lowered = head.lstrip().lower()
     if lowered.startswith(b"%pdf"):
         raise FileRejected(
@@ -111,8 +116,46 @@ def inspect_file(path: Path) -> str:
     raise FileRejected(_("This is not an Excel file (.xlsx or .xls)."))
 
 
-def _check_zip(path: Path) -> None:
-    """Check the archive and the used range of every worksheet."""
+def _trial_read(path: Path) -> None:
+    trial = TrialRead(path)
+    try:
+        refusal = trial.verdict()
+    finally:
+        trial.cancel()
+    if refusal:
+        raise FileRejected(refusal)
+
+
+# What reading one cell may take at most besides its text: the reader's cell (32 bytes), the
+# list slot and the Python object's header.
+CELL_BYTES = 120
+
+
+def _longest_shared_string(archive: zipfile.ZipFile, names: set[str]) -> int:
+    """The bytes of the longest entry (``<si>``) of the shared-string table, 0 without one."""
+    name = next((n for n in names if n.lower() == "xl/sharedstrings.xml"), None)
+    if name is None:
+        return 0
+    longest, offset, last = 0, 0, 0
+    tail = b""
+    with archive.open(name) as stream:
+        while chunk := stream.read(1 << 20):
+            data = tail + chunk
+            start = 0
+            while (found := data.find(b"<si", start)) >= 0:
+                position = offset - len(tail) + found
+                longest = max(longest, position - last)
+                last, start = position, found + 3
+            offset += len(chunk)
+            tail = data[-2:]
+    return max(longest, offset - last)
+
+
+def _check_zip(path: Path) -> int:
+    """Check the archive and the used range of every worksheet; return an upper bound of the
+    bytes reading it may take: per cell of each used range its overhead and the longest
+    shared string twice (the reader's copy and Python's, neither longer than its UTF-8
+    bytes), plus the worksheets' and the shared-string table's own text twice."""
     try:
         archive = zipfile.ZipFile(path)
     except zipfile.BadZipFile:
@@ -148,9 +191,19 @@ def _check_zip(path: Path) -> None:
                     "plain .xlsx workbook without macros."
                 )
             )
+        cells = text = 0
         for name in _worksheet_members(names):
             scan = scan_worksheet(archive, name, formulas=False)
             _check_range(scan.rows, scan.columns)
+            cells += scan.rows * scan.columns
+            text += archive.getinfo(name).file_size
+        shared = _longest_shared_string(archive, names)
+        strings = sum(
+            i.file_size
+            for i in archive.infolist()
+            if i.filename.lower().endswith("sharedstrings.xml")
+        )
+        return cells * (CELL_BYTES + 2 * shared) + 2 * (text + strings)
 
 
 def _check_range(rows: int, columns: int) -> None:

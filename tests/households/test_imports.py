@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils import translation
 
 from households import services
-from households.imports import ImportContext, ImportRun, build_error_report
+from households.imports import ImportContext, ImportRun, build_error_report, reading
 from households.ledgers import RosterLedger
 from households.models import (
     Household,
@@ -536,3 +536,28 @@ def test_a_file_needing_more_memory_than_the_ceiling_is_refused(tmp_path, places
     path = BadWorkbook([SheetSpec(rows)]).save(tmp_path / "r.xlsx")
     assert path.stat().st_size < 100_000
     assert "内存" in _file_error(path)
+
+
+class _CountingTrialRead(reading.TrialRead):
+    started = 0
+
+    def __init__(self, path):
+        type(self).started += 1
+        super().__init__(path)
+
+
+def test_an_ordinary_roster_is_read_once_and_an_amplifier_twice(
+    tmp_path, places, settings, monkeypatch
+):
+    # The trial read in a child process is skipped where twice the bound of what reading may
+    # take is within the ceiling; a file whose shared strings could blow up is still tried.
+    settings.IMPORT_MEMORY_LIMIT_MB = 64
+    monkeypatch.setattr(reading, "TrialRead", _CountingTrialRead)
+    ordinary = write_roster(tmp_path / "ordinary.xlsx", [roster_row(n) for n in range(50)])
+    assert reading.inspect_file(ordinary) == "xlsx"
+    assert _CountingTrialRead.started == 0
+    rows = [HEADER, *[["x" * 32_000] * 10 for _ in range(1000)]]
+    amplifier = BadWorkbook([SheetSpec(rows)]).save(tmp_path / "amplifier.xlsx")
+    with pytest.raises(reading.FileRejected):
+        reading.inspect_file(amplifier)
+    assert _CountingTrialRead.started == 1
