@@ -306,6 +306,7 @@ DOWNLOADS: dict[str, str] = {
     "signing:worklist_export": "xlsx",
     "treatment:refusal_proof": "the uploaded proof file",
     "coverage:form_xlsx": "xlsx",
+    "coverage:drilldown_xlsx": "xlsx",
     "inspections:campaign_report_xlsx": "xlsx",
     "inspections:photo": "an image",
     "remediation:item_list_xlsx": "xlsx",
