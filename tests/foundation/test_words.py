@@ -127,12 +127,6 @@ def admin_urls() -> list[str]:
     return urls
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="admin not yet fully Chinese: Django 5.2's new admin strings (app list captions, user "
-    "add help), permission names, the operations and axes apps, fields without verbose names "
-    "(created_by, width/height...)",
-)
 def test_the_admin_is_chinese_for_a_superuser(cast, readers):
     for case in GET_CASES:  # records in the lists, as many cases as can live side by side
         try:
