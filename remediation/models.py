@@ -165,7 +165,10 @@ class ItemTransition(ChoiceLabels, models.Model):
         OVERDUE = "overdue", _("Marked overdue")
 
     item = models.ForeignKey(
-        Item, verbose_name=_("item"), on_delete=models.CASCADE, related_name="transitions"
+        Item,
+        verbose_name=_("remediation item"),
+        on_delete=models.CASCADE,
+        related_name="transitions",
     )
     action = models.CharField(_("action"), max_length=20, choices=Action.choices)
     from_state = models.CharField(
@@ -203,7 +206,7 @@ class ItemEvidence(EvidencePhoto):
     """A photo proving the remediation (佐证材料); ``remediation:evidence`` serves it."""
 
     item = models.ForeignKey(
-        Item, verbose_name=_("item"), on_delete=models.CASCADE, related_name="evidence"
+        Item, verbose_name=_("remediation item"), on_delete=models.CASCADE, related_name="evidence"
     )
     image = models.FileField(_("photo"), upload_to=evidence_path)
 
@@ -301,7 +304,7 @@ class Revisit(ChoiceLabels, models.Model):
         RECURRED = "recurred", _("Problem came back")
 
     item = models.OneToOneField(
-        Item, verbose_name=_("item"), on_delete=models.CASCADE, related_name="revisit"
+        Item, verbose_name=_("remediation item"), on_delete=models.CASCADE, related_name="revisit"
     )
     due_on = models.DateField(_("due on"))
     outcome = models.CharField(
@@ -319,7 +322,7 @@ class Revisit(ChoiceLabels, models.Model):
     done_at = models.DateTimeField(_("done at"), null=True, blank=True)
     new_item = models.OneToOneField(
         Item,
-        verbose_name=_("new item"),
+        verbose_name=_("new remediation item"),
         null=True,
         blank=True,
         on_delete=models.PROTECT,

@@ -1,4 +1,3 @@
-from axes.apps import AppConfig as AxesAppConfig
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
@@ -15,9 +14,3 @@ class AccountsConfig(AppConfig):
         from healthpov.accounts.admin_fallback import register_remaining_models
 
         register_remaining_models()
-
-
-class AxesConfig(AxesAppConfig):
-    """django-axes as installed here: its admin section gets a Chinese name (it has none)."""
-
-    verbose_name = _("Login protection")
