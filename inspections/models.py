@@ -293,8 +293,8 @@ class EvidencePhoto(models.Model):
     and served only by a view that checks the user may see its record."""
 
     image = models.FileField(_("photo"))
-    width = models.PositiveIntegerField(_("width"), default=0)
-    height = models.PositiveIntegerField(_("height"), default=0)
+    width = models.PositiveIntegerField(_("image width"), default=0)
+    height = models.PositiveIntegerField(_("image height"), default=0)
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("uploaded by"),
@@ -310,7 +310,8 @@ class EvidencePhoto(models.Model):
         ordering = ["id"]
 
     def __str__(self) -> str:
-        return self.image.name
+        # Not the file's name: its storage path is English ("findings/….jpg").
+        return f"{_('Evidence photo')} {self.pk}"
 
 
 class FindingPhoto(EvidencePhoto):

@@ -195,7 +195,7 @@ class ItemTransition(ChoiceLabels, models.Model):
         ordering = ["at", "id"]
 
     def __str__(self) -> str:
-        return f"{self.item_id}: {self.from_state} → {self.to_state}"
+        return f"{self.item_id}: {self.get_from_state_display()} → {self.get_to_state_display()}"
 
 
 def evidence_path(instance: ItemEvidence, filename: str) -> str:

@@ -3,8 +3,10 @@ from django.contrib import admin
 from django.contrib.auth.admin import GroupAdmin as DjangoGroupAdmin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.models import Group, Permission
+from django.db.models import Model
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
+from django.utils.translation import pgettext, pgettext_lazy
+from simple_history.models import HistoricalChanges
 
 from healthpov.accounts.models import ExportReveal, User
 
@@ -27,11 +29,33 @@ class PermissionChoiceField(forms.ModelMultipleChoiceField):
         if model is None:  # a content type whose model is gone
             return str(obj)
         opts = model._meta
+        model_name = readable_model_name(model)
         action = obj.codename.removesuffix(f"_{opts.model_name}")
         name = obj.name
         if action in opts.default_permissions and action in DEFAULT_PERMISSION_NAMES:
-            name = str(DEFAULT_PERMISSION_NAMES[action]) % {"model": opts.verbose_name}
-        return f"{opts.app_config.verbose_name} | {opts.verbose_name} | {name}"
+            name = str(DEFAULT_PERMISSION_NAMES[action]) % {"model": model_name}
+        return f"{opts.app_config.verbose_name} | {model_name} | {name}"
+
+
+def readable_model_name(model: type[Model]) -> str:
+    """The model's verbose name, also for django-simple-history's tables, which it names in
+    English ("historical <name>", "HistoricalTeam_villages" for a many-to-many field's)."""
+    if not issubclass(model, HistoricalChanges):
+        return model._meta.verbose_name
+    if hasattr(model, "m2m_history_id"):  # a many-to-many field's history
+        through = model.instance_type
+        owner = through._meta.auto_created
+        if not owner:  # an explicit through model has a name of its own
+            recorded = through._meta.verbose_name
+        else:
+            field = next(f for f in owner._meta.many_to_many if f.remote_field.through is through)
+            recorded = pgettext("permission", "%(model)s's %(field)s") % {
+                "model": owner._meta.verbose_name,
+                "field": field.verbose_name,
+            }
+    else:
+        recorded = model.instance_type._meta.verbose_name
+    return pgettext("permission", "historical %(model)s") % {"model": recorded}
 
 
 DEFAULT_PERMISSION_NAMES = {
