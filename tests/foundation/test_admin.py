@@ -50,7 +50,6 @@ def test_place_history_page_loads(client, admin_user, village_a):
     assert client.get(url).status_code == 200
 
 
-
 def test_group_admin_names_permissions_from_the_translated_model_name(client, admin_user):
     client.force_login(admin_user)
     html = client.get(reverse("admin:auth_group_add")).content.decode()
