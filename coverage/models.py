@@ -86,7 +86,7 @@ class RecomputeRun(ChoiceLabels, models.Model):
         ordering = ["-created_at"]
 
     def __str__(self) -> str:
-        return f"{self.year} {self.as_of} {self.status}"
+        return f"{self.year} {self.as_of} {self.get_status_display()}"
 
     @property
     def is_finished(self) -> bool:

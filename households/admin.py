@@ -25,6 +25,7 @@ from healthpov.places.models import Place
 from households import ledgers
 from households.idnumber import parse_resident_id
 from households.imports import normalise
+from households.imports.ledgers import ledger_kinds
 from households.models import Household, ImportBatch, Person, RevealLog, RosterEntry, StatusChange
 
 
@@ -162,22 +163,40 @@ class PersonAdmin(ImportMixin, SimpleHistoryAdmin):
         return mask_id_number(person.id_number)
 
 
+class LedgerKindFilter(admin.SimpleListFilter):
+    """Batches by ledger, named by the ledger's label rather than its ``kind`` code."""
+
+    title = _("kind")
+    parameter_name = "kind"
+
+    def lookups(self, request, model_admin):
+        return [(kind, ledger.label) for kind, ledger in ledger_kinds().items()]
+
+    def queryset(self, request, queryset):
+        return queryset.filter(kind=self.value()) if self.value() else queryset
+
+
 @admin.register(ImportBatch)
 class ImportBatchAdmin(admin.ModelAdmin):
     list_display = [
         "original_name",
-        "kind",
+        "ledger",
         "status",
         "row_count",
         "error_count",
         "created_by",
         "created_at",
     ]
-    list_filter = ["kind", "status"]
+    list_filter = [LedgerKindFilter, "status"]
     readonly_fields = [field.name for field in ImportBatch._meta.fields]
 
     def has_add_permission(self, request) -> bool:
         return False
+
+    @admin.display(description=_("kind"), ordering="kind")
+    def ledger(self, batch: ImportBatch) -> str:
+        ledger = ledger_kinds().get(batch.kind)
+        return ledger.label if ledger else batch.kind
 
 
 @admin.register(StatusChange)

@@ -113,8 +113,8 @@ class Household(ChoiceLabels, models.Model):
         default=PovertyStatus.NOT_OUT,
     )
     main_cause = models.CharField(_("main cause"), max_length=20, choices=Cause.choices, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
     history = HistoricalRecords()
 
     objects = ScopedQuerySet.as_manager()
@@ -149,11 +149,12 @@ class Person(ChoiceLabels, models.Model):
     status = models.CharField(
         _("person status"), max_length=20, choices=PersonStatus.choices, default=PersonStatus.NORMAL
     )
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
     # Indexed only where set (see Meta): rows imported by a command have none.
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
@@ -221,7 +222,7 @@ class ImportBatch(ChoiceLabels, models.Model):
     valid_rows_only = models.BooleanField(_("valid rows only"), default=False)
     # The Celery task id that claimed the apply. A message redelivered after its worker died
     # carries the same id and may take over; any other (duplicate) task may not.
-    apply_claim = models.CharField(max_length=255, blank=True, editable=False)
+    apply_claim = models.CharField(_("apply claim"), max_length=255, blank=True, editable=False)
     place = models.ForeignKey(
         Place,
         verbose_name=_("place"),

@@ -57,7 +57,7 @@ class Campaign(ChoiceLabels, models.Model):
             "Every township and institution starts from this score; findings deduct from it."
         ),
     )
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     history = HistoricalRecords()
 
     objects = CampaignQuerySet.as_manager()
@@ -244,8 +244,8 @@ class Finding(ChoiceLabels, models.Model):
     )
     # Where a one-click "raise as a finding" came from (a stay, a person, a follow-up).
     source_kind = models.CharField(_("source"), max_length=30, blank=True)
-    source_id = models.PositiveBigIntegerField(null=True, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    source_id = models.PositiveBigIntegerField(_("source id"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     history = HistoricalRecords()
 
     objects = ScopedQuerySet.as_manager()
@@ -293,12 +293,15 @@ class EvidencePhoto(models.Model):
     and served only by a view that checks the user may see its record."""
 
     image = models.FileField(_("photo"))
-    width = models.PositiveIntegerField(default=0)
-    height = models.PositiveIntegerField(default=0)
+    width = models.PositiveIntegerField(_("image width"), default=0)
+    height = models.PositiveIntegerField(_("image height"), default=0)
     uploaded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("uploaded by"),
+        on_delete=models.PROTECT,
+        related_name="+",
     )
-    uploaded_at = models.DateTimeField(auto_now_add=True)
+    uploaded_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
 
     objects = ScopedQuerySet.as_manager()
 
@@ -307,7 +310,8 @@ class EvidencePhoto(models.Model):
         ordering = ["id"]
 
     def __str__(self) -> str:
-        return self.image.name
+        # Not the file's name: its storage path is English ("findings/….jpg").
+        return f"{_('Evidence photo')} {self.pk}"
 
 
 class FindingPhoto(EvidencePhoto):

@@ -85,17 +85,30 @@ class Item(ChoiceLabels, models.Model):
         _("state"), max_length=20, choices=ItemState.choices, default=ItemState.ON_LEDGER
     )
     overdue_since = models.DateField(_("overdue since"), null=True, blank=True)
-    version = models.PositiveIntegerField(default=0, editable=False)
+    version = models.PositiveIntegerField(_("version"), default=0, editable=False)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        on_delete=models.PROTECT,
+        related_name="+",
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     submitted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("submitted by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
     )
     submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
     closed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("closed by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
     )
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
     history = HistoricalRecords()
@@ -151,12 +164,24 @@ class ItemTransition(ChoiceLabels, models.Model):
         SEND_BACK = "send_back", _("Send back")
         OVERDUE = "overdue", _("Marked overdue")
 
-    item = models.ForeignKey(Item, on_delete=models.CASCADE, related_name="transitions")
+    item = models.ForeignKey(
+        Item,
+        verbose_name=_("remediation item"),
+        on_delete=models.CASCADE,
+        related_name="transitions",
+    )
     action = models.CharField(_("action"), max_length=20, choices=Action.choices)
-    from_state = models.CharField(max_length=20, choices=ItemState.choices, blank=True)
-    to_state = models.CharField(max_length=20, choices=ItemState.choices)
+    from_state = models.CharField(
+        _("from state"), max_length=20, choices=ItemState.choices, blank=True
+    )
+    to_state = models.CharField(_("to state"), max_length=20, choices=ItemState.choices)
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("actor"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
     )
     note = models.TextField(_("note"), blank=True)
     at = models.DateTimeField(_("time"), default=timezone.now)
@@ -170,7 +195,7 @@ class ItemTransition(ChoiceLabels, models.Model):
         ordering = ["at", "id"]
 
     def __str__(self) -> str:
-        return f"{self.item_id}: {self.from_state} → {self.to_state}"
+        return f"{self.item_id}: {self.get_from_state_display()} → {self.get_to_state_display()}"
 
 
 def evidence_path(instance: ItemEvidence, filename: str) -> str:
@@ -180,7 +205,9 @@ def evidence_path(instance: ItemEvidence, filename: str) -> str:
 class ItemEvidence(EvidencePhoto):
     """A photo proving the remediation (佐证材料); ``remediation:evidence`` serves it."""
 
-    item = models.ForeignKey(Item, on_delete=models.CASCADE, related_name="evidence")
+    item = models.ForeignKey(
+        Item, verbose_name=_("remediation item"), on_delete=models.CASCADE, related_name="evidence"
+    )
     image = models.FileField(_("photo"), upload_to=evidence_path)
 
     scope_place_lookup = "item__place"
@@ -215,9 +242,12 @@ class Accountability(ChoiceLabels, models.Model):
     reason = models.TextField(_("reason"))
     items = models.ManyToManyField(Item, verbose_name=_("items"), related_name="accountabilities")
     recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("recorded by"),
+        on_delete=models.PROTECT,
+        related_name="+",
     )
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     history = HistoricalRecords()
 
     objects = ScopedQuerySet.as_manager()
@@ -246,7 +276,7 @@ class ProgressReport(ChoiceLabels, models.Model):
     period_start = models.DateField(_("period start"))
     period_end = models.DateField(_("period end"))
     generated_at = models.DateTimeField(_("generated at"), default=timezone.now)
-    data = models.JSONField(default=dict)
+    data = models.JSONField(_("data"), default=dict)
 
     objects = ScopedQuerySet.as_manager()
     scope_place_lookup = "place"
@@ -273,20 +303,32 @@ class Revisit(ChoiceLabels, models.Model):
         HELD = "held", _("Remediation held")
         RECURRED = "recurred", _("Problem came back")
 
-    item = models.OneToOneField(Item, on_delete=models.CASCADE, related_name="revisit")
+    item = models.OneToOneField(
+        Item, verbose_name=_("remediation item"), on_delete=models.CASCADE, related_name="revisit"
+    )
     due_on = models.DateField(_("due on"))
     outcome = models.CharField(
         _("outcome"), max_length=10, choices=Outcome.choices, default=Outcome.PENDING
     )
     note = models.TextField(_("note"), blank=True)
     done_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("done by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
     )
-    done_at = models.DateTimeField(null=True, blank=True)
+    done_at = models.DateTimeField(_("done at"), null=True, blank=True)
     new_item = models.OneToOneField(
-        Item, null=True, blank=True, on_delete=models.PROTECT, related_name="revisit_origin"
+        Item,
+        verbose_name=_("new remediation item"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="revisit_origin",
     )
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     history = HistoricalRecords()
 
     objects = ScopedQuerySet.as_manager()

@@ -298,9 +298,14 @@ class Contract(ChoiceLabels, models.Model):
         related_name="contracts",
     )
     package_name = models.CharField(_("package (as written)"), max_length=50, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     history = HistoricalRecords()
 
@@ -370,7 +375,12 @@ class UnsignedRecord(ChoiceLabels, models.Model):
     recorded_on = models.DateField(_("date recorded"))
     contact_note = models.TextField(_("contact attempt"), blank=True)
     recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("recorded by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     history = HistoricalRecords()
 
@@ -464,7 +474,7 @@ class FulfilmentRecord(ChoiceLabels, models.Model):
     )
     staff_name = models.CharField(_("staff (as written)"), max_length=50, blank=True)
     note = models.TextField(_("note"), blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     history = HistoricalRecords()
 
     objects = ScopedQuerySet.as_manager()

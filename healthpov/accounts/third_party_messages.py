@@ -9,6 +9,16 @@ every app's catalogue into one per language).
 
 from django.utils.translation import gettext_noop
 
+# Django 5.2's admin: captions its zh_Hans catalogue does not translate yet
+DJANGO_ADMIN_MESSAGES = [
+    # the app list's table captions (admin/app_list.html)
+    gettext_noop("Model name"),
+    gettext_noop("Add link"),
+    gettext_noop("Change or view list link"),
+    # admin/auth/user/add_form.html
+    gettext_noop("After you’ve created a user, you’ll be able to edit more user options."),
+]
+
 DJANGO_FILTER_MESSAGES = [
     # Choices and widgets
     gettext_noop("All"),

@@ -36,17 +36,20 @@ class Notification(ChoiceLabels, models.Model):
         WORK_DUE = "work_due", _("Work due")  # the morning reminder
 
     recipient = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("recipient"),
+        on_delete=models.CASCADE,
+        related_name="notifications",
     )
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
     message = models.CharField(pgettext_lazy("notification", "message"), max_length=300)
     # Where "Open" leads (a path of this site); empty: the notification only informs.
-    link = models.CharField(max_length=200, blank=True, editable=False)
+    link = models.CharField(_("link"), max_length=200, blank=True, editable=False)
     # Non-empty: at most one notification per recipient and key, however often the job runs.
-    once_key = models.CharField(max_length=60, blank=True, editable=False)
+    once_key = models.CharField(_("once key"), max_length=60, blank=True, editable=False)
     created_at = models.DateTimeField(_("time"), default=timezone.now)
     read_at = models.DateTimeField(_("read at"), null=True, blank=True)
-    emailed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    emailed_at = models.DateTimeField(_("emailed at"), null=True, blank=True, editable=False)
 
     objects = NotificationQuerySet.as_manager()
 

@@ -1,5 +1,6 @@
 from django.apps import AppConfig
 from django.core.checks import register
+from django.utils.translation import gettext_lazy as _
 
 from healthpov.checks import celery_visibility_timeout_exceeds_task_time_limit
 
@@ -9,7 +10,7 @@ class OperationsConfig(AppConfig):
 
     name = "healthpov.operations"
     label = "operations"
-    verbose_name = "Operations"
+    verbose_name = _("Operations")
 
     def ready(self) -> None:
         register(celery_visibility_timeout_exceeds_task_time_limit)

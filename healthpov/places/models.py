@@ -38,7 +38,7 @@ class Place(ChoiceLabels, models.Model):
         related_name="children",
     )
     code = models.CharField(_("division code"), max_length=20, blank=True)
-    path = models.CharField(max_length=255, editable=False, db_index=True, default="")
+    path = models.CharField(_("path"), max_length=255, editable=False, db_index=True, default="")
     history = HistoricalRecords()
 
     class Meta:

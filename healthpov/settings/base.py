@@ -69,7 +69,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "simple_history",
-    "axes",
+    "healthpov.accounts.axes_config.AxesConfig",
     "django_htmx",
     "import_export",
     "healthpov.places",

@@ -48,3 +48,15 @@ def test_place_history_page_loads(client, admin_user, village_a):
     client.force_login(admin_user)
     url = reverse("admin:places_place_history", args=[village_a.pk])
     assert client.get(url).status_code == 200
+
+
+def test_group_admin_names_permissions_from_the_translated_model_name(client, admin_user):
+    client.force_login(admin_user)
+    html = client.get(reverse("admin:auth_group_add")).content.decode()
+    assert ">家庭医生签约 | 特殊病种簿 | 可以添加特殊病种簿<" in html
+
+
+def test_user_admin_names_history_permissions_in_chinese(client, admin_user):
+    client.force_login(admin_user)
+    html = client.get(reverse("admin:accounts_user_change", args=[admin_user.pk])).content.decode()
+    assert ">家庭医生签约 | 特殊病种簿历史记录 | 可以查看特殊病种簿历史记录<" in html
