@@ -27,6 +27,8 @@ def project_models() -> list[type[models.Model]]:
         model
         for config in apps.get_app_configs()
         if Path(config.path).resolve().is_relative_to(base)
+        # a virtualenv inside the checkout (.venv) holds libraries, not the project's apps
+        and "site-packages" not in Path(config.path).parts
         for model in config.get_models()
         if not issubclass(model, HistoricalChanges)
     ]
