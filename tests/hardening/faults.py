@@ -106,6 +106,7 @@ class Stack:
             "TEST_CELERY_BROKER_URL": self.redis.url,
             "TEST_CELERY_RESULT_BACKEND": self.redis.url,
             "CELERY_VISIBILITY_TIMEOUT": "5",
+            "TEST_SHORT_VISIBILITY_TIMEOUT": "1",
             "MEDIA_ROOT": str(settings.MEDIA_ROOT),
             "PYTHONPATH": str(ROOT),
         }

@@ -357,6 +357,7 @@ def start_worker(template: ImportTemplate, database: str, redis: PrivateRedis, l
             TEST_CELERY_RESULT_BACKEND=redis.url,
             # A job whose whole worker died is handed out again after 5 s instead of an hour.
             CELERY_VISIBILITY_TIMEOUT=str(VISIBILITY_TIMEOUT),
+            TEST_SHORT_VISIBILITY_TIMEOUT="1",
         ),
     )  # fmt: skip
 
