@@ -16,11 +16,11 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
-from django.http import FileResponse, Http404
+from django.http import FileResponse
 from django.utils.translation import gettext as _
 
 from healthpov.accounts.models import User
-from healthpov.accounts.uploads import uploaded_file_download_allow, uploaded_photo_response
+from healthpov.accounts.uploads import uploaded_file_response, uploaded_photo_response
 from inspections.photos import process_photo
 from remediation.models import ItemEvidence
 
@@ -97,18 +97,11 @@ def evidence_response(user: User, evidence: ItemEvidence) -> FileResponse:
     """
     if not is_pdf(evidence):
         return uploaded_photo_response(user, evidence)
-    uploaded_file_download_allow(
-        user=user, uploaded_by_id=evidence.uploaded_by_id, file_name=evidence.image.name
-    )
-    try:
-        handle = evidence.image.open("rb")
-    except FileNotFoundError:
-        raise Http404 from None
-    response = FileResponse(
-        handle,
+    return uploaded_file_response(
+        user,
+        evidence.image,
+        uploaded_by_id=evidence.uploaded_by_id,
         content_type="application/pdf",
-        as_attachment=True,
         filename=f"evidence-{evidence.pk}.pdf",
+        as_attachment=True,
     )
-    response["Cache-Control"] = "private, no-store"
-    return response

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from healthpov.accounts.models import User
-from healthpov.accounts.uploads import uploaded_file_download_allow
+from healthpov.accounts.uploads import uploaded_file_response
 from healthpov.period import ReportingPeriod, period_for_page
 from healthpov.places.models import Institution
 from healthpov.places.scoping import get_visible_or_404, hospitals_choosable_by, id_for_page
@@ -245,24 +245,18 @@ def refusal_proof(request: HttpRequest, pk: int) -> FileResponse:
     case = _case_for_user_or_404(request.user, pk)
     if not case.refusal_proof:
         raise Http404
-    uploaded_file_download_allow(
-        user=request.user,
-        uploaded_by_id=case.refusal_proof_by_id,
-        file_name=case.refusal_proof.name,
-    )
-    handle = case.refusal_proof.open("rb")
-    content_type = sniff_content_type(handle.read(16)) or "application/octet-stream"
-    handle.seek(0)
+    with case.refusal_proof.open("rb") as handle:
+        content_type = sniff_content_type(handle.read(16)) or "application/octet-stream"
     extension = case.refusal_proof.name.rsplit(".", 1)[-1]
-    response = FileResponse(
-        handle,
+    return uploaded_file_response(
+        request.user,
+        case.refusal_proof,
+        uploaded_by_id=case.refusal_proof_by_id,
         content_type=content_type,
         filename=f"refusal-proof-{case.pk}.{extension}",
         # Photos (re-encoded by us) are shown; a PDF may carry scripts: saved, never shown here.
         as_attachment=content_type not in {"image/jpeg", "image/png"},
     )
-    response["Cache-Control"] = "private, no-store"
-    return response
 
 
 @login_required

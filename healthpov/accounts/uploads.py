@@ -48,19 +48,34 @@ def uploaded_file_download_allow(*, user: User, uploaded_by_id: int | None, file
     file_download_record(actor=user, file_name=file_name)
 
 
-def uploaded_photo_response(user: User, photo) -> FileResponse:
-    """Serve a stored evidence photo (a model with ``image`` and ``uploaded_by``) whose record
-    ``user`` has already been allowed to see."""
-    uploaded_file_download_allow(
-        user=user, uploaded_by_id=photo.uploaded_by_id, file_name=photo.image.name
-    )
+def uploaded_file_response(
+    user: User,
+    stored,
+    *,
+    uploaded_by_id: int | None,
+    content_type: str,
+    filename: str | None = None,
+    as_attachment: bool = False,
+) -> FileResponse:
+    """Serve a stored upload (a ``FieldFile``) of a record ``user`` has already been allowed to
+    see: only to its uploader or a user who may reveal personal data, recorded, never cached."""
+    uploaded_file_download_allow(user=user, uploaded_by_id=uploaded_by_id, file_name=stored.name)
     try:
-        handle = photo.image.open("rb")
+        handle = stored.open("rb")
     except FileNotFoundError:
         raise Http404 from None
-    response = FileResponse(handle, content_type="image/jpeg")
+    response = FileResponse(
+        handle, content_type=content_type, filename=filename or "", as_attachment=as_attachment
+    )
     response["Cache-Control"] = "private, no-store"
     return response
+
+
+def uploaded_photo_response(user: User, photo) -> FileResponse:
+    """Serve a stored evidence photo (a model with ``image`` and ``uploaded_by``)."""
+    return uploaded_file_response(
+        user, photo.image, uploaded_by_id=photo.uploaded_by_id, content_type="image/jpeg"
+    )
 
 
 def image_reencoded(upload: UploadedFile, *, max_side: int) -> tuple[ContentFile, int, int]:
