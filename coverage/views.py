@@ -103,9 +103,11 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 def place_dashboard(request: HttpRequest, pk: int) -> HttpResponse:
     """A place's figures from the latest snapshot, its children ranked, charts and trends."""
     place = _place_for_user_or_404(request.user, pk)
-    years = selectors.snapshot_years(place)
-    period = period_for_page(request, default_year=years[0] if years else None)
+    period = period_for_page(request)
     year = period.year
+    # The picker offers the years with figures and always the year shown (the working year
+    # by default, with or without figures: docs/domain.md, "the working year").
+    years = sorted({*selectors.snapshot_years(place), year}, reverse=True)
     # Without ?as_of= the dashboard shows the year's latest snapshot, whatever its date.
     on_or_before = period.as_of if request.GET.get("as_of") else None
     date = selectors.latest_snapshot_date(year=year, place=place, on_or_before=on_or_before)
@@ -116,7 +118,7 @@ def place_dashboard(request: HttpRequest, pk: int) -> HttpResponse:
         "place": place,
         "parent": parent,
         "year": year,
-        "years": years or [year],
+        "years": years,
         "date": date,
         "children": children,
         "can_recompute": request.user.is_county_level,

@@ -16,7 +16,7 @@ from django.views.decorators.http import require_http_methods
 
 from healthpov.accounts.models import User
 from healthpov.accounts.uploads import uploaded_file_response
-from healthpov.period import ReportingPeriod, period_for_page
+from healthpov.period import period_for_page
 from healthpov.places.models import Institution
 from healthpov.places.scoping import get_visible_or_404, hospitals_choosable_by, id_for_page
 from healthpov.service_errors import add_service_errors
@@ -58,15 +58,6 @@ def _person_from_query_or_404(request: HttpRequest) -> Person | None:
     return get_visible_or_404(Person.objects.select_related("household"), request.user, pk=raw)
 
 
-def _period(request: HttpRequest) -> ReportingPeriod:
-    """The period asked for; without a year, the latest year with a case the user may see."""
-
-    def latest() -> int | None:
-        return MajorIllnessCase.objects.visible_to(request.user).aggregate(y=Max("year"))["y"]
-
-    return period_for_page(request, default_year=latest)
-
-
 def _township_id(request: HttpRequest) -> int | None:
     """An optional township narrowing a list; the list stays scoped to the user's places."""
     return id_for_page(request, "township")
@@ -95,7 +86,7 @@ def _hospital_names(user) -> list[str]:
 
 @login_required
 def case_list(request: HttpRequest) -> HttpResponse:
-    year = _period(request).year
+    year = period_for_page(request).year
     status = request.GET.get("status") or ""
     if status not in [*CaseStatus.values, "counted_treated"]:
         status = ""
@@ -308,7 +299,7 @@ def no_call_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def stay_list(request: HttpRequest) -> HttpResponse:
-    year = _period(request).year
+    year = period_for_page(request).year
     only_breaches = request.GET.get("breach") == "1"
     cap = TreatmentPolicy.for_year(year).personal_share_cap
     township = _township_id(request)
@@ -367,7 +358,7 @@ def stay_create(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def township_summary(request: HttpRequest) -> HttpResponse:
-    period = _period(request)
+    period = period_for_page(request)
     year, as_of = period.year, period.as_of
     policy = TreatmentPolicy.for_year(year)
     rows = selectors.township_summary(request.user, year=year, as_of=as_of)
