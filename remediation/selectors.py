@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from healthpov.accounts.models import User
+from healthpov.places.models import Place
 from inspections.models import Finding
 from remediation.models import (
     Accountability,
@@ -86,6 +87,10 @@ def _localdate(value):
 
 SOURCE = ListColumn(_("Source"), 22, lambda i: i.source_label)
 TOWNSHIP = ListColumn(_("Township"), 10, lambda i: i.township.name if i.township else i.place.name)
+# The village of an item raised in a village; empty for one of a township or the county.
+VILLAGE = ListColumn(
+    _("Village"), 10, lambda i: i.place.name if i.place.level == Place.Level.VILLAGE else ""
+)
 PROBLEM = ListColumn(_("Problem"), 40, lambda i: i.problem)
 MEASURES = ListColumn(_("Measures"), 40, lambda i: i.measures)
 LEADER = ListColumn(
@@ -100,14 +105,15 @@ OVERDUE = ListColumn(pgettext_lazy("remediation", "Overdue"), 8, lambda i: i.is_
 
 # The four lists the documents ask for (seed 001, 篇5/篇6): same items, different columns.
 LISTS: dict[str, tuple[str, list[ListColumn]]] = {
-    "problems": (_("Problem list"), [SOURCE, TOWNSHIP, PROBLEM, STATE, OVERDUE]),
-    "responsibilities": (_("Responsibility list"), [TOWNSHIP, PROBLEM, LEADER, UNIT, DEADLINE]),
-    "tasks": (_("Task list"), [TOWNSHIP, PROBLEM, MEASURES, UNIT, DEADLINE, STATE]),
+    "problems": (_("Problem list"), [SOURCE, TOWNSHIP, VILLAGE, PROBLEM, STATE, OVERDUE]),
+    "responsibilities": (_("Responsibility list"), [TOWNSHIP, VILLAGE, PROBLEM, LEADER, UNIT, DEADLINE]),
+    "tasks": (_("Task list"), [TOWNSHIP, VILLAGE, PROBLEM, MEASURES, UNIT, DEADLINE, STATE]),
     "ledger": (
         _("Remediation ledger"),
         [
             SOURCE,
             TOWNSHIP,
+            VILLAGE,
             PROBLEM,
             MEASURES,
             LEADER,

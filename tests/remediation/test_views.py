@@ -13,6 +13,10 @@ from tests.factories import UserFactory
 from tests.inspections.factories import CampaignFactory, FindingFactory, image_upload
 from tests.remediation.factories import ItemFactory
 
+# The ledger page and its export, whatever the number of items (pinned below).
+LIST_QUERIES = 8
+EXPORT_QUERIES = 4
+
 
 def test_ledger_export_has_government_layout(client, county_user, township_a):
     ItemFactory(township=township_a, problem="=cmd|' /C calc'!A0")
@@ -20,13 +24,13 @@ def test_ledger_export_has_government_layout(client, county_user, township_a):
     response = client.get(reverse("remediation:item_list_xlsx", args=["ledger"]))
     sheet = load_workbook(io.BytesIO(response.content)).active
     assert sheet["A1"].value == "整改台账"
-    assert "A1:L1" in {str(r) for r in sheet.merged_cells.ranges}
+    assert "A1:M1" in {str(r) for r in sheet.merged_cells.ranges}
     assert sheet["A3"].value == "序号"
     assert "A3:A4" in {str(r) for r in sheet.merged_cells.ranges}  # 序号 spans both header rows
-    groups = [sheet.cell(row=3, column=c).value for c in range(1, 13)]
+    groups = [sheet.cell(row=3, column=c).value for c in range(1, 14)]
     assert "责任" in groups and "整改进展" in groups
     assert sheet["A5"].value == 1
-    problems = [sheet.cell(row=5, column=c).value for c in range(1, 13)]
+    problems = [sheet.cell(row=5, column=c).value for c in range(1, 14)]
     assert "'=cmd|' /C calc'!A0" in problems
 
 
@@ -86,6 +90,57 @@ def test_list_query_count(client, county_user, township_a, django_assert_max_num
     with django_assert_max_num_queries(14):
         response = client.get(reverse("remediation:item_list", args=["ledger"]))
     assert response.status_code == 200
+
+
+def _items_in_villages(township_a, village_a, township_b, village_b, count: int) -> None:
+    for n in range(count):
+        ItemFactory(township=township_a, place=village_a, problem=f"甲村事项{n}")
+        ItemFactory(township=township_b, place=village_b, problem=f"乙村事项{n}")
+    ItemFactory(township=township_a, problem="乡镇事项")
+
+
+def test_every_list_shows_township_and_village(
+    client, county_user, township_a, village_a, township_b, village_b
+):
+    _items_in_villages(township_a, village_a, township_b, village_b, 1)
+    client.force_login(county_user)
+    for kind in ("problems", "responsibilities", "tasks", "ledger"):
+        response = client.get(reverse("remediation:item_list", args=[kind]))
+        headers = [str(column.header) for column in response.context["columns"]]
+        assert headers[headers.index("乡镇") + 1] == "行政村", kind
+        rows = {item.problem: values for item, values in response.context["rows"]}
+        village = headers.index("行政村")
+        assert rows["甲村事项0"][village] == village_a.name
+        assert rows["乙村事项0"][village] == village_b.name
+        assert rows["乡镇事项"][village] == ""
+
+
+def test_the_export_names_township_and_village_of_every_row(
+    client, county_user, township_a, village_a, township_b, village_b
+):
+    _items_in_villages(township_a, village_a, township_b, village_b, 1)
+    client.force_login(county_user)
+    response = client.get(reverse("remediation:item_list_xlsx", args=["problems"]))
+    sheet = load_workbook(io.BytesIO(response.content)).active
+    rows = {row[4]: row[2:4] for row in sheet.iter_rows(min_row=3, values_only=True)}
+    assert rows["甲村事项0"] == (township_a.name, village_a.name)
+    assert rows["乙村事项0"] == (township_b.name, village_b.name)
+    assert rows["乡镇事项"][0] == township_a.name and not rows["乡镇事项"][1]
+
+
+def test_the_lists_and_export_take_the_same_queries_for_3_or_21_items(
+    client, county_user, township_a, village_a, township_b, village_b, django_assert_num_queries
+):
+    """The township and village columns are read through select_related: no query per row."""
+    client.force_login(county_user)
+    client.get(reverse("remediation:item_list", args=["ledger"]))  # session, caches
+    for count in (1, 10):
+        _items_in_villages(township_a, village_a, township_b, village_b, count)
+        with django_assert_num_queries(LIST_QUERIES):
+            client.get(reverse("remediation:item_list", args=["ledger"]))
+        with django_assert_num_queries(EXPORT_QUERIES):
+            client.get(reverse("remediation:item_list_xlsx", args=["ledger"]))
+        Item.objects.all().delete()
 
 
 def test_finding_becomes_item_via_page(client, county, county_user, township_a):
