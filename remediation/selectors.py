@@ -106,7 +106,10 @@ OVERDUE = ListColumn(pgettext_lazy("remediation", "Overdue"), 8, lambda i: i.is_
 # The four lists the documents ask for (seed 001, 篇5/篇6): same items, different columns.
 LISTS: dict[str, tuple[str, list[ListColumn]]] = {
     "problems": (_("Problem list"), [SOURCE, TOWNSHIP, VILLAGE, PROBLEM, STATE, OVERDUE]),
-    "responsibilities": (_("Responsibility list"), [TOWNSHIP, VILLAGE, PROBLEM, LEADER, UNIT, DEADLINE]),
+    "responsibilities": (
+        _("Responsibility list"),
+        [TOWNSHIP, VILLAGE, PROBLEM, LEADER, UNIT, DEADLINE],
+    ),
     "tasks": (_("Task list"), [TOWNSHIP, VILLAGE, PROBLEM, MEASURES, UNIT, DEADLINE, STATE]),
     "ledger": (
         _("Remediation ledger"),
