@@ -85,7 +85,7 @@ def _remediation(filters: dict, **rest: Any) -> dict:
 
 
 def _followups(user: User, period: ReportingPeriod, filters: ListFilters) -> QuerySet:
-    return signing_selectors.followups_due(user, period.as_of, filters)
+    return signing_selectors.followups_due(user, period.year, period.as_of, filters)
 
 
 WORK_COUNTS: dict[str, WorkCount] = {
@@ -120,7 +120,9 @@ WORK_COUNTS: dict[str, WorkCount] = {
             label=_("contracts expiring"),
             **_signing(
                 "expiring",
-                lambda user, period, f: signing_selectors.contracts_expiring(user, period.as_of, f),
+                lambda user, period, f: signing_selectors.contracts_expiring(
+                    user, period.year, period.as_of, f
+                ),
             ),
         ),
         WorkCount(
@@ -128,7 +130,9 @@ WORK_COUNTS: dict[str, WorkCount] = {
             label=_("booklets to handle"),
             **_signing(
                 "booklets",
-                lambda user, period, f: signing_selectors.booklets_to_handle(user, period.as_of, f),
+                lambda user, period, f: signing_selectors.booklets_to_handle(
+                    user, period.year, period.as_of, f
+                ),
             ),
         ),
         WorkCount(
@@ -137,7 +141,7 @@ WORK_COUNTS: dict[str, WorkCount] = {
             **_signing(
                 "health-checks",
                 lambda user, period, f: signing_selectors.health_checks_missing(
-                    user, period.year, f
+                    user, period.year, period.as_of, f
                 ),
             ),
         ),

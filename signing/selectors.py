@@ -56,6 +56,18 @@ def _persons(user: User, filters: ListFilters) -> QuerySet[Person]:
     return qs.order_by("household__village__name", "household__number", "id")
 
 
+def _persons_to_serve(
+    user: User, year: int, as_of: datetime.date, filters: ListFilters
+) -> QuerySet[Person]:
+    """The persons the work lists are about: on ``year``'s roster as of ``as_of`` (the base of
+    every indicator) and still living here (docs/domain.md "Work lists")."""
+    return (
+        _persons(user, filters)
+        .filter(on_roster(year=year, as_of=as_of))
+        .exclude(status__in=GONE_STATUSES)
+    )
+
+
 def _has_contract(year: int) -> Exists:
     return Exists(Contract.objects.filter(person=OuterRef("pk"), year=year))
 
@@ -106,12 +118,12 @@ def unsigned_without_reason(
     )
 
 
-def followups_due(user: User, as_of: datetime.date, filters: ListFilters) -> QuerySet[Person]:
-    """Chronic patients with a follow-up due this quarter or overdue (``state``: due/overdue,
-    or due_soon: due in a quarter ending within a week)."""
-    qs = followups.chronic_patients(
-        _persons(user, filters).exclude(status__in=GONE_STATUSES), as_of
-    )
+def followups_due(
+    user: User, year: int, as_of: datetime.date, filters: ListFilters
+) -> QuerySet[Person]:
+    """Chronic patients of ``year``'s roster with a follow-up due this quarter or overdue
+    (``state``: due/overdue, or due_soon: due in a quarter ending within a week)."""
+    qs = followups.chronic_patients(_persons_to_serve(user, year, as_of, filters), as_of)
     if filters.state == followups.DUE_SOON:
         return followups.due_soon(qs, as_of)
     state = filters.state if filters.state in (followups.DUE, followups.OVERDUE) else ""
@@ -119,14 +131,14 @@ def followups_due(user: User, as_of: datetime.date, filters: ListFilters) -> Que
 
 
 def booklets_to_handle(
-    user: User, as_of: datetime.date, filters: ListFilters
+    user: User, year: int, as_of: datetime.date, filters: ListFilters
 ) -> QuerySet[SpecialDiseaseDiagnosis]:
-    """Diagnoses whose booklet is not valid (pending, applied, expired) or expires within 30
-    days (``state``: pending/expiring)."""
+    """Diagnoses of persons of ``year``'s roster whose booklet is not valid (pending, applied,
+    expired) or expires within 30 days (``state``: pending/expiring)."""
     soon = as_of + datetime.timedelta(days=EXPIRY_WINDOW_DAYS)
     valid = Booklet.valid_on_q(as_of, prefix="booklet__")
     expiring = valid & Q(booklet__expires_on__lte=soon)
-    persons = _persons(user, filters).exclude(status__in=GONE_STATUSES)
+    persons = _persons_to_serve(user, year, as_of, filters)
     qs = (
         SpecialDiseaseDiagnosis.objects.visible_to(user)
         .filter(person__in=persons, diagnosed_on__lte=as_of)
@@ -147,27 +159,28 @@ def booklets_to_handle(
     return qs.filter(~valid | expiring)
 
 
-def health_checks_missing(user: User, year: int, filters: ListFilters) -> QuerySet[Person]:
-    """Signed persons of ``year`` without a health check in ``year``."""
+def health_checks_missing(
+    user: User, year: int, as_of: datetime.date, filters: ListFilters
+) -> QuerySet[Person]:
+    """Signed persons of ``year``'s roster without a health check in ``year``."""
     return (
-        _persons(user, filters)
-        .exclude(status__in=GONE_STATUSES)
+        _persons_to_serve(user, year, as_of, filters)
         .filter(_has_contract(year))
         .exclude(Exists(HealthCheck.objects.filter(person=OuterRef("pk"), checked_on__year=year)))
     )
 
 
 def contracts_expiring(
-    user: User, as_of: datetime.date, filters: ListFilters
+    user: User, year: int, as_of: datetime.date, filters: ListFilters
 ) -> QuerySet[Contract]:
-    """Contracts ending within 30 days of ``as_of`` (or ended) with no contract for the next
-    year yet."""
+    """Contracts of ``year``'s roster persons for ``year`` ending within 30 days of ``as_of``
+    (or ended) with no contract for the next year yet."""
     soon = as_of + datetime.timedelta(days=EXPIRY_WINDOW_DAYS)
-    persons = _persons(user, filters).exclude(status__in=GONE_STATUSES)
+    persons = _persons_to_serve(user, year, as_of, filters)
     renewed = Contract.objects.filter(person=OuterRef("person"), year=OuterRef("year") + 1)
     return (
         Contract.objects.visible_to(user)
-        .filter(person__in=persons, year=as_of.year, valid_until__lte=soon)
+        .filter(person__in=persons, year=year, valid_until__lte=soon)
         .exclude(Exists(renewed))
         .select_related(
             "person",
@@ -196,13 +209,13 @@ def households_to_visit(
     members = ListFilters(village_id=filters.village_id)
     reasons = {
         "visit_followup": Exists(
-            followups_due(user, as_of, members).filter(household=OuterRef("pk"))
+            followups_due(user, year, as_of, members).filter(household=OuterRef("pk"))
         ),
         "visit_unsigned": Exists(
             unsigned_without_reason(user, year, as_of, members).filter(household=OuterRef("pk"))
         ),
         "visit_booklet": Exists(
-            booklets_to_handle(user, as_of, members).filter(person__household=OuterRef("pk"))
+            booklets_to_handle(user, year, as_of, members).filter(person__household=OuterRef("pk"))
         ),
     }
     qs = (

@@ -462,7 +462,7 @@ WORKLISTS: dict[str, WorkList] = {
                 gettext_lazy("follow-up"),
                 gettext_lazy("next follow-up due by"),
             ],
-            query=lambda user, year, as_of, f: selectors.followups_due(user, as_of, f),
+            query=lambda user, year, as_of, f: selectors.followups_due(user, year, as_of, f),
             cells=lambda p, as_of, reveal=False: [
                 *_person_cells(p, reveal),
                 p.chronic_since,
@@ -480,7 +480,7 @@ WORKLISTS: dict[str, WorkList] = {
             slug="booklets",
             title=gettext_lazy("Booklets pending or expiring"),
             headers=[*PERSON_HEADERS, gettext_lazy("disease"), gettext_lazy("booklet")],
-            query=lambda user, year, as_of, f: selectors.booklets_to_handle(user, as_of, f),
+            query=lambda user, year, as_of, f: selectors.booklets_to_handle(user, year, as_of, f),
             cells=lambda d, as_of, reveal=False: [
                 *_person_cells(d.person, reveal),
                 d.disease.name,
@@ -497,7 +497,9 @@ WORKLISTS: dict[str, WorkList] = {
             slug="health-checks",
             title=gettext_lazy("Health check not done this year"),
             headers=[*PERSON_HEADERS, gettext_lazy("person status")],
-            query=lambda user, year, as_of, f: selectors.health_checks_missing(user, year, f),
+            query=lambda user, year, as_of, f: selectors.health_checks_missing(
+                user, year, as_of, f
+            ),
             cells=lambda p, as_of, reveal=False: [
                 *_person_cells(p, reveal),
                 p.get_status_display(),
@@ -508,7 +510,7 @@ WORKLISTS: dict[str, WorkList] = {
             slug="expiring",
             title=gettext_lazy("Contracts expiring"),
             headers=[*PERSON_HEADERS, gettext_lazy("valid until"), gettext_lazy("team")],
-            query=lambda user, year, as_of, f: selectors.contracts_expiring(user, as_of, f),
+            query=lambda user, year, as_of, f: selectors.contracts_expiring(user, year, as_of, f),
             cells=lambda c, as_of, reveal=False: [
                 *_person_cells(c.person, reveal),
                 c.valid_until,

@@ -6,11 +6,13 @@ import pytest
 
 from desk import reminders, tasks
 from healthpov.notifications.models import Notification
+from households.models import RosterEntry
 from tests.signing.factories import (
     ChronicRegistrationFactory,
     ContractFactory,
     HouseholdFactory,
     PersonFactory,
+    RosterEntryFactory,
 )
 
 pytestmark = pytest.mark.django_db
@@ -19,12 +21,17 @@ DAY = datetime.date(2018, 6, 4)
 
 @pytest.fixture
 def work_in_a(village_a):
-    """Township A: two signed chronic patients with no follow-up and no health check."""
+    """Township A: two signed chronic patients of the 2018 roster with no follow-up and no
+    health check, and one off the roster (nobody's work)."""
     household = HouseholdFactory(village=village_a)
     for _ in range(2):
         person = PersonFactory(household=household)
         ContractFactory(person=person)
         ChronicRegistrationFactory(person=person)
+        RosterEntryFactory(person=person, year=2018)
+    off_roster = PersonFactory(household=household)
+    ContractFactory(person=off_roster)
+    ChronicRegistrationFactory(person=off_roster)
 
 
 def test_township_users_get_their_own_counts_once_a_day(
@@ -52,9 +59,11 @@ def test_counts_equal_the_work_lists(work_in_a, user_a):
     counts = {key: n for key, _label, n in reminders.work_due_counts(user_a, DAY)}
     from signing.selectors import ListFilters, followups_due, health_checks_missing
 
-    assert counts["followups_due"] == followups_due(user_a, DAY, ListFilters()).count() == 2
+    assert (
+        counts["followups_due"] == followups_due(user_a, DAY.year, DAY, ListFilters()).count() == 2
+    )
     assert counts["health_checks_missing"] == (
-        health_checks_missing(user_a, DAY.year, ListFilters()).count()
+        health_checks_missing(user_a, DAY.year, DAY, ListFilters()).count()
     )
 
 
@@ -74,6 +83,8 @@ def test_queries_do_not_grow_with_users_of_the_same_place(work_in_a, user_a, vil
 
 
 def test_the_beat_task_runs_the_service(work_in_a, user_a, settings):
+    for entry in RosterEntry.objects.all():  # the task works in this year, as of today
+        RosterEntryFactory(person=entry.person)
     assert tasks.send_work_reminders.apply().get() >= 1
     assert Notification.objects.filter(recipient=user_a).exists()
     assert "desk-work-reminders" in settings.CELERY_BEAT_SCHEDULE

@@ -274,13 +274,20 @@ def test_every_worklist_exports_a_workbook(client_a, members, slug):
 
 @pytest.fixture
 def visits(village_a, today):
-    """One household per reason to visit, and one with nothing to do."""
+    """One household per reason to visit, one with nothing to do, and one whose patient is
+    not on this year's roster (nobody's work)."""
     followup = PersonFactory(household=HouseholdFactory(village=village_a, number="V-FOLLOWUP"))
     ChronicRegistrationFactory(person=followup, diagnosed_on=datetime.date(2000, 1, 1))
     unsigned = PersonFactory(household=HouseholdFactory(village=village_a, number="V-UNSIGNED"))
     RosterEntryFactory(person=unsigned)
     booklet = PersonFactory(household=HouseholdFactory(village=village_a, number="V-BOOKLET"))
     BookletFactory(diagnosis__person=booklet)
+    for signed in (followup, booklet):
+        RosterEntryFactory(person=signed)
+        ContractFactory(person=signed, year=today.year, signed_on=today)
+    off_roster = PersonFactory(household=HouseholdFactory(village=village_a, number="V-OFF"))
+    ChronicRegistrationFactory(person=off_roster, diagnosed_on=datetime.date(2000, 1, 1))
+    BookletFactory(diagnosis__person=off_roster)
     done = PersonFactory(household=HouseholdFactory(village=village_a, number="V-DONE"))
     RosterEntryFactory(person=done)
     ContractFactory(person=done, year=today.year, signed_on=today)
@@ -317,6 +324,7 @@ def test_visits_list_has_a_fixed_number_of_queries(
 def test_followup_list_narrows_to_due_soon(client_a, household):
     person = PersonFactory(household=household, name="王随访")
     ChronicRegistrationFactory(person=person, diagnosed_on=datetime.date(2000, 1, 1))
+    RosterEntryFactory(person=person, year=2018)
     url = reverse("signing:worklist", args=["followups"])
     last_week = client_a.get(url, {"state": "due_soon", "year": 2018, "as_of": "2018-06-24"})
     assert [cells[3] for _h, cells, _obj in last_week.context["rows"]] == ["王随访"]
