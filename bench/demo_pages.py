@@ -1,7 +1,7 @@
 """The demo county's report forms, work lists and recompute, this checkout against a baseline.
 
     .venv/bin/python bench/demo_pages.py [--base REF] [--repeat 5]
-        [--database sqlite|postgres|both]
+        [--database sqlite|postgres|both]   (env: BENCH_DIR, BENCH_DB_PREFIX)
 
 Both trees (``REF``'s code in a temporary git worktree, default ``main``, and this checkout)
 get a database of their own built the same way: ``migrate`` and ``seed_demo`` (the demo
@@ -34,6 +34,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 PG_SERVER = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432")
 WORK = Path(os.environ.get("BENCH_DIR", "/tmp/healthpov-bench"))
+# Names of the two databases (SQLite files in WORK, PostgreSQL databases): give concurrent
+# runs on one machine prefixes of their own.
+DB_PREFIX = os.environ.get("BENCH_DB_PREFIX", "bench_demo_pages")
 PERIOD = "year=2018&as_of=2018-06-04"
 
 # Runs inside a tree (``manage.py shell -c``): prints one RESULT line of JSON.
@@ -163,7 +166,7 @@ def main() -> None:
             trees = {"base": base_tree, "this": ROOT}
             for kind in kinds:
                 urls = {
-                    name: seeded_database(tree, kind, f"bench_demo_pages_{name}")
+                    name: seeded_database(tree, kind, f"{DB_PREFIX}_{name}")
                     for name, tree in trees.items()
                 }
                 for _ in range(args.rounds):
