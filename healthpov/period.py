@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import datetime
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -38,8 +38,6 @@ FIRST_YEAR = 2014
 _YEAR = re.compile(r"[0-9]{4}")
 _DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _MAX_SHOWN = 40  # characters of a bad value repeated back to the user
-
-DefaultYear = int | Callable[[], int | None] | None
 
 
 def today() -> datetime.date:
@@ -91,26 +89,18 @@ class ReportingPeriod:
         return cls(year=year, as_of=as_of)
 
     @classmethod
-    def from_params(
-        cls, query: Mapping[str, Any] | None, *, default_year: DefaultYear = None
-    ) -> PeriodParams:
+    def from_params(cls, query: Mapping[str, Any] | None) -> PeriodParams:
         """The period asked for by ``?year=`` and ``?as_of=``; never raises.
 
         A bad value is ignored (the default is used in its place) and named in
-        ``.errors``. ``default_year`` (or a function giving it, called only when needed)
-        replaces the working year when no valid year is asked for: a dashboard opens on the
-        latest year it has figures for.
+        ``.errors``. Without a valid year (or an as-of date giving one) it is the working
+        year, on every page: no page opens on another year, say the latest with data, unasked.
         """
         errors: list[str] = []
         year = _parse_year(_single(query, "year", errors), errors)
         as_of = _parse_as_of(_single(query, "as_of", errors), errors)
         if year is None:
-            if as_of is not None:
-                year = as_of.year
-            else:
-                year = default_year() if callable(default_year) else default_year
-            if year is None or not FIRST_YEAR <= year <= last_year_allowed():
-                year = today().year
+            year = as_of.year if as_of is not None else today().year
         if as_of is not None and as_of.year < year:
             errors.append(
                 _("The date %(as_of)s is before %(year)s; it was ignored.")
@@ -232,21 +222,17 @@ def _parse_as_of(raw: str, errors: list[str]) -> datetime.date | None:
 # -- callers ---------------------------------------------------------------------------------
 
 
-def period_for_page(
-    request, query: Mapping[str, Any] | None = None, *, default_year: DefaultYear = None
-) -> ReportingPeriod:
+def period_for_page(request, query: Mapping[str, Any] | None = None) -> ReportingPeriod:
     """The period of a page: ignored values are shown to the user as a warning."""
-    found = ReportingPeriod.from_params(
-        request.GET if query is None else query, default_year=default_year
-    )
+    found = ReportingPeriod.from_params(request.GET if query is None else query)
     for error in found.errors:
         messages.warning(request, error, fail_silently=True)
     return found.period
 
 
-def period_for_api(request, *, default_year: DefaultYear = None) -> ReportingPeriod:
+def period_for_api(request) -> ReportingPeriod:
     """The period of an API request: any ignored value is a 400 naming it."""
-    found = ReportingPeriod.from_params(request.query_params, default_year=default_year)
+    found = ReportingPeriod.from_params(request.query_params)
     if found.errors:
         raise ApiValidationError({"period": list(found.errors)})
     return found.period

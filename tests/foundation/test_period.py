@@ -118,9 +118,10 @@ def test_a_bad_as_of_date_keeps_a_good_year():
     assert len(found.errors) == 1
 
 
-def test_a_default_year_replaces_the_working_year_when_none_is_asked_for():
-    found = ReportingPeriod.from_params(QueryDict("year=x"), default_year=2020)
-    assert found.period == ReportingPeriod(2020, datetime.date(2020, 12, 31))
+def test_without_a_valid_year_it_is_the_working_year():
+    found = ReportingPeriod.from_params(QueryDict("year=x"))
+    assert found.period == ReportingPeriod(2026, TODAY)
+    assert len(found.errors) == 1
 
 
 def test_a_plain_mapping_is_read_too():
