@@ -32,6 +32,13 @@ def _person_b(cast):
     return PersonFactory(household=household, name=MARKER)
 
 
+def _person_b_on_roster(cast):
+    """Township B's person on this year's roster: the work lists hold only roster persons."""
+    person = _person_b(cast)
+    RosterEntryFactory(person=person)
+    return person
+
+
 def household_b(cast) -> Target:
     person = _person_b(cast)
     return Target(kwargs={"pk": person.household_id})
@@ -65,24 +72,28 @@ def unsigned_b(cast) -> Target:
 
 
 def followup_b(cast) -> Target:
-    ChronicRegistrationFactory(person=_person_b(cast), diagnosed_on=datetime.date(2000, 1, 1))
+    ChronicRegistrationFactory(
+        person=_person_b_on_roster(cast), diagnosed_on=datetime.date(2000, 1, 1)
+    )
     return Target(kwargs={"slug": "followups"}, marker=MARKER)
 
 
 def booklets_b(cast) -> Target:
-    BookletFactory(diagnosis__person=_person_b(cast))
+    BookletFactory(diagnosis__person=_person_b_on_roster(cast))
     return Target(kwargs={"slug": "booklets"}, marker=MARKER)
 
 
 def checks_b(cast) -> Target:
     today = timezone.localdate()
-    ContractFactory(person=_person_b(cast), year=today.year, signed_on=today)
+    ContractFactory(person=_person_b_on_roster(cast), year=today.year, signed_on=today)
     return Target(kwargs={"slug": "health-checks"}, marker=MARKER)
 
 
 def expiring_b(cast) -> Target:
     today = timezone.localdate()
-    ContractFactory(person=_person_b(cast), year=today.year, signed_on=today, valid_until=today)
+    ContractFactory(
+        person=_person_b_on_roster(cast), year=today.year, signed_on=today, valid_until=today
+    )
     return Target(kwargs={"slug": "expiring"}, marker=MARKER)
 
 

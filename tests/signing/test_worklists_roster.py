@@ -84,9 +84,7 @@ def test_the_lists_agree_with_the_one_person_form_of_the_roster_rule(user_a, per
             assert (person.pk in ids) == on_roster, (slug, person.name)
 
 
-def test_households_to_visit_leave_out_a_household_whose_patient_is_off_the_roster(
-    user_a, persons
-):
+def test_households_to_visit_leave_out_a_household_whose_patient_is_off_the_roster(user_a, persons):
     households = selectors.households_to_visit(user_a, YEAR, AS_OF, ListFilters())
     assert set(households.values_list("pk", flat=True)) == {
         persons["on"].household_id,
