@@ -10,7 +10,15 @@ import datetime
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import (
+    BooleanField,
+    Exists,
+    ExpressionWrapper,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+)
 
 from households.models import Household, Person, PersonStatus
 from households.selectors import on_roster
@@ -207,16 +215,21 @@ def households_to_visit(
     a booklet to handle. Each row carries the three reasons as booleans (``visit_followup``,
     ``visit_unsigned``, ``visit_booklet``); ``state`` keeps the households with one of them."""
     members = ListFilters(village_id=filters.village_id)
+    # Each reason is one uncorrelated ``IN (SELECT household ...)``: the database builds each
+    # set once, where a correlated EXISTS re-ran the follow-up states per household (seconds
+    # for a county on SQLite; bench/demo_pages.py).
+    households_of = {
+        "visit_followup": followups_due(user, year, as_of, members).values("household_id"),
+        "visit_unsigned": unsigned_without_reason(user, year, as_of, members).values(
+            "household_id"
+        ),
+        "visit_booklet": booklets_to_handle(user, year, as_of, members).values(
+            "person__household_id"
+        ),
+    }
     reasons = {
-        "visit_followup": Exists(
-            followups_due(user, year, as_of, members).filter(household=OuterRef("pk"))
-        ),
-        "visit_unsigned": Exists(
-            unsigned_without_reason(user, year, as_of, members).filter(household=OuterRef("pk"))
-        ),
-        "visit_booklet": Exists(
-            booklets_to_handle(user, year, as_of, members).filter(person__household=OuterRef("pk"))
-        ),
+        name: ExpressionWrapper(Q(pk__in=households), output_field=BooleanField())
+        for name, households in households_of.items()
     }
     qs = (
         Household.objects.visible_to(user).select_related("village", "township").annotate(**reasons)
