@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from healthpov.accounts.models import User
+from healthpov.db_routing import reads_replica
 from healthpov.exports import (
     personal_value,
     personal_xlsx_response,
@@ -622,6 +623,7 @@ def worklist(request: HttpRequest, slug: str) -> HttpResponse:
     )
 
 
+@reads_replica
 @login_required
 @require_http_methods(["GET", "POST"])
 def worklist_export(request: HttpRequest, slug: str) -> HttpResponse:
