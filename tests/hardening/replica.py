@@ -134,8 +134,8 @@ class StreamingReplica:
             " -c hot_standby=on"
         )
         self._run(
-            str(self.bindir / "pg_ctl"), "-D", str(self.data), "-l", str(self.root / "postgres.log"),
-            "-w", "-t", "60", "-o", options, *args,
+            str(self.bindir / "pg_ctl"), "-D", str(self.data),
+            "-l", str(self.root / "postgres.log"), "-w", "-t", "60", "-o", options, *args,
         )  # fmt: skip
 
     def in_recovery(self) -> bool:
@@ -161,9 +161,7 @@ class StreamingReplica:
     def caught_up(self) -> bool:
         """The replica has replayed everything the server had written when asked."""
         (primary_lsn,) = query(self.host, self.primary_port, "SELECT pg_current_wal_lsn()")[0]
-        replayed = self.query(
-            "SELECT pg_last_wal_replay_lsn() >= %s::pg_lsn", (primary_lsn,)
-        )[0][0]
+        replayed = self.query("SELECT pg_last_wal_replay_lsn() >= %s::pg_lsn", (primary_lsn,))[0][0]
         return bool(replayed)
 
     def stop(self) -> None:

@@ -177,7 +177,9 @@ def test_routed_reads_use_the_replica_writers_read_the_primary_and_a_stopped_rep
         before = replica_transactions()
         status, content, _seconds = reader.request("GET", path)
         assert status == 200, (path, status, content[:300])
-        wait_for(lambda: replica_transactions() > before, 10, f"{path} read on the replica")
+        wait_for(
+            lambda before=before: replica_transactions() > before, 10, f"{path} on the replica"
+        )
 
     # Replay paused: the replica stops at this point of the primary's history.
     replica.pause_replay()
