@@ -1,14 +1,15 @@
-"""A streaming replica of the running PostgreSQL server, for tests/hardening/test_replica.py.
+"""A streaming replica of a PostgreSQL server, for tests/hardening/test_replica.py.
 
-``pg_basebackup -R -X stream`` copies the server's whole cluster (so the pytest database is on
+``pg_basebackup -R -X stream`` copies the server's whole cluster (so the test's database is on
 the replica too) into a temporary directory owned by the ``postgres`` OS user, and the copy is
 started as a hot standby on a free port of 127.0.0.1, streaming from the server.
 
-The server must accept replication connections from 127.0.0.1. Debian's packaged cluster has
-no ``replication`` line in pg_hba.conf; run as root, :func:`allow_replication` appends
-``host replication postgres 127.0.0.1/32 trust`` (the same trust as the loopback line for every
-database above it) and reloads the server, once: the line is left in place, so runs side by
-side never take it from each other (docs/scaling.md "Reads on a replica").
+The server must accept replication connections from 127.0.0.1. A private cluster made with
+initdb does; Debian's packaged cluster has no ``replication`` line in pg_hba.conf. When the
+test streams from it (``REPLICA_SOURCE=server``) and runs as root, :func:`allow_replication`
+appends ``host replication postgres 127.0.0.1/32 trust`` (the same trust as the loopback line
+for every database above it) and reloads the server, once: the line is left in place, so runs
+side by side never take it from each other (docs/scaling.md "Reads on a replica").
 """
 
 from __future__ import annotations

@@ -1,17 +1,17 @@
 """Reads on a real streaming replica (marked ``replica``; bin/test runs it in a stage of its own
 with ``REPLICA_TEST=1``).
 
-A hot standby of the running PostgreSQL server is made with ``pg_basebackup`` on a free port
-(tests/hardening/replica.py), and gunicorn serves the pytest database with ``DATABASE_URL`` on
-the server and ``DATABASE_REPLICA_URL`` on the standby. With the standby's replay paused:
+A hot standby is made with ``pg_basebackup -R`` from a primary and started on a free port
+(tests/hardening/replica.py); gunicorn serves the test's rows with ``DATABASE_URL`` on the
+primary and ``DATABASE_REPLICA_URL`` on the standby. The primary is a private cluster with a
+copy of the pytest database (``REPLICA_SOURCE=server``: the running server itself). Checked:
 
-- the routed pages and API lists answer from the standby: a household renamed through the API
-  keeps its old name there for everybody but the writer;
-- the writer reads the primary for ``REPLICA_STICKY_SECONDS`` after the write and sees the new
-  name at once, then reads the standby again;
-
-and once the standby is stopped every page still answers 200, from the primary, without waiting
-for a connect timeout on each request.
+- every routed page and API list reads the standby (its transaction counters move);
+- with the standby's replay paused, a household renamed through the API keeps its old name
+  there for everybody but the writer, who reads the primary for ``REPLICA_STICKY_SECONDS``
+  after the write and sees the new name at once, then reads the standby again;
+- once the standby is stopped every page still answers 200, from the primary, without waiting
+  for a connect timeout on each request.
 """
 
 from __future__ import annotations
@@ -27,11 +27,12 @@ from django.conf import settings
 
 from healthpov.accounts.models import User
 from tests.factories import CountyFactory, TownshipFactory, UserFactory, VillageFactory
-from tests.hardening.faults import Stack, database_url, wait_for
+from tests.hardening.faults import PrivatePostgres, Stack, database_url, wait_for
 from tests.hardening.replica import StreamingReplica, allow_replication
 from tests.households.factories import HouseholdFactory
 
 STICKY_SECONDS = 3
+SOURCE = os.environ.get("REPLICA_SOURCE", "private")
 OLD_NAME = "旧户主"
 NEW_NAME = "新户主"
 
@@ -49,29 +50,75 @@ pytestmark = [
 ]
 
 
+class Pair:
+    """A primary and its streaming standby; :meth:`start` once the test's rows are written.
+
+    The primary is, by default, a private cluster (initdb, tests/hardening/faults.py) holding a
+    copy of the pytest database: the base backup then copies a few megabytes, whatever else the
+    machine's server holds. ``REPLICA_SOURCE=server`` streams from the running server itself
+    instead (its whole cluster is copied; see tests/hardening/replica.py for pg_hba.conf).
+    """
+
+    def __init__(self) -> None:
+        db = settings.DATABASES["default"]
+        self.name = db["NAME"]
+        self.server = (db.get("HOST") or "127.0.0.1", int(db.get("PORT") or 5432))
+        self.private = None if SOURCE == "server" else PrivatePostgres()
+        self.replica: StreamingReplica | None = None
+
+    def unavailable(self) -> str:
+        reason = StreamingReplica.unavailable()
+        if reason or self.private is not None:
+            return reason
+        return allow_replication(*self.server)
+
+    @property
+    def primary_url(self) -> str:
+        return database_url() if self.private is None else self.private.url(self.name)
+
+    @property
+    def replica_url(self) -> str:
+        assert self.replica is not None
+        return f"postgres://postgres@127.0.0.1:{self.replica.port}/{self.name}"
+
+    def start(self) -> None:
+        started = time.monotonic()
+        host, port = self.server
+        if self.private is not None:
+            self.private.start()
+            self.private.copy_database(database_url(), self.name)
+            host, port = "127.0.0.1", self.private.port
+        copied = time.monotonic()
+        self.replica = StreamingReplica(host, port)
+        took = self.replica.start()
+        print(
+            f"primary ({SOURCE}) ready in {copied - started:.1f} s, pg_basebackup {took:.1f} s,"
+            f" standby streaming after {time.monotonic() - started:.1f} s"
+        )
+
+    def stop(self) -> None:
+        if self.replica is not None:
+            self.replica.remove()
+        if self.private is not None:
+            self.private.stop()
+
+
 @pytest.fixture
-def replica(django_db_setup):
-    reason = StreamingReplica.unavailable()
-    db = settings.DATABASES["default"]
-    host, port = db.get("HOST") or "127.0.0.1", int(db.get("PORT") or 5432)
-    reason = reason or allow_replication(host, port)
+def pair(django_db_setup):
+    running = Pair()
+    reason = running.unavailable()
     if reason:
         pytest.skip(reason)
-    standby = StreamingReplica(host, port)
     try:
-        took = standby.start()
-        print(f"pg_basebackup of the server: {took:.1f} s")
-        yield standby
+        yield running
     finally:
-        standby.remove()
+        running.stop()
 
 
 @pytest.fixture
-def stack(replica, tmp_path):
+def stack(pair, tmp_path):
     running = Stack(redis=SimpleNamespace(url=""), logs=tmp_path)
-    primary = database_url()
     running.env.update(
-        DATABASE_REPLICA_URL=primary.replace(f":{replica.primary_port}/", f":{replica.port}/"),
         REPLICA_STICKY_SECONDS=str(STICKY_SECONDS),
         REPLICA_RETRY_SECONDS="30",
         REPLICA_CONNECT_TIMEOUT="2",
@@ -79,7 +126,6 @@ def stack(replica, tmp_path):
     # Jobs run in process; nothing here needs a broker.
     for name in ("TEST_CELERY_BROKER_URL", "TEST_CELERY_RESULT_BACKEND"):
         running.env.pop(name, None)
-    assert running.env["DATABASE_REPLICA_URL"] != primary
     try:
         yield running
     finally:
@@ -141,13 +187,16 @@ def session_cookies(stack: Stack, username: str) -> dict:
 
 
 def test_routed_reads_use_the_replica_writers_read_the_primary_and_a_stopped_replica_is_survived(
-    replica, stack
+    pair, stack
 ):
     county = CountyFactory(name="泰宁县")
     township = TownshipFactory(name="杉城镇", parent=county)
     village = VillageFactory(name="南会村", parent=township)
     UserFactory(username="staff_r", role=User.Role.TOWNSHIP_STAFF, place=township)
     household = HouseholdFactory(village=village, number="HR-REPLICA-1", head_name=OLD_NAME)
+    pair.start()
+    replica = pair.replica
+    stack.env.update(DATABASE_URL=pair.primary_url, DATABASE_REPLICA_URL=pair.replica_url)
     stack.start_web()
 
     detail = f"/api/households/households/{household.pk}/"
