@@ -664,6 +664,14 @@ def main() -> int:
     parser.add_argument("--keep", action="store_true", help="keep the databases afterwards")
     parser.add_argument("--reuse", action="store_true", help="reuse kept databases as they are")
     parser.add_argument(
+        "--figures", default="abcd", help="which figures to measure (default: abcd, all four)"
+    )
+    parser.add_argument(
+        "--no-parallel",
+        action="store_true",
+        help="turn parallel query off in the databases (max_parallel_workers_per_gather = 0)",
+    )
+    parser.add_argument(
         "--build-only", action="store_true", help="build (and keep) the databases, measure nothing"
     )
     parser.add_argument(
@@ -745,91 +753,25 @@ def main() -> int:
             args.keep = True
             return 0
 
+        for name in names.values():
+            setting = (
+                "SET max_parallel_workers_per_gather = 0"
+                if args.no_parallel
+                else "RESET max_parallel_workers_per_gather"
+            )
+            psql(f'ALTER DATABASE "{name}" {setting}')
+        if args.no_parallel:
+            log("parallel query off in every database (max_parallel_workers_per_gather = 0)")
+
         # (c) recompute, before the pages: it writes the snapshots they read.
-        log("")
-        log(f"(c) full recompute of every place ({args.recompute_runs} runs, median):")
-        recompute = {}
-        for key in ("small", "large"):
-            log(f"  {names[key]} ({counts[key]:,} persons):")
-            recompute[key] = time_recompute(names[key], args.recompute_runs)
-        ratio_c = recompute["large"] / recompute["small"]
-        log(
-            f"(c) recompute {counts['small']:,}: {recompute['small']:.1f} s; "
-            f"{counts['large']:,}: {recompute['large']:.1f} s; ratio {ratio_c:.1f} "
-            f"for {counts['large'] / counts['small']:.0f}x the persons"
-        )
-        # The 60k database has its snapshots from its settle; recompute them as of AS_OF too.
-        use(names["one"])
-        from coverage.services import recompute_coverage
-
-        recompute_coverage(year=YEAR, as_of=AS_OF)
-
-        # (d)
-        log("")
-        dashboards = time_dashboards(names["large"], args.dashboard_requests)
-        for label, (p50, p95_) in dashboards.items():
-            log(
-                f"(d) {label} dashboard from snapshots, {counts['large']:,} persons, "
-                f"{args.dashboard_requests} requests: p50 {p50 * 1000:.1f} ms, "
-                f"p95 {p95_ * 1000:.1f} ms"
-            )
-
-        # (a)
-        log("")
-        log(f"(a) township pages, {args.rounds} rounds alternating; {load_average()}")
-        order = [names["one"], names["small"], names["large"]]
-        pages = time_pages(order, args.rounds, args.details)
-        log(
-            f"  {'kind':<10}{'database':<22}{'n':>5}{'p50 ms':>9}{'p95 ms':>9}"
-            f"{'CPU ms':>9}{'p95 ratio':>11}"
-        )
-        ratios = {}
-        for kind in pages[names["one"]].wall:
-            base = p95(pages[names["one"]].wall[kind])
-            for name in order:
-                wall, cpu = pages[name].wall[kind], pages[name].cpu[kind]
-                ratio = p95(wall) / base
-                if name == names["large"]:
-                    ratios[kind] = ratio
-                log(
-                    f"  {kind:<10}{name:<22}{len(wall):>5}{statistics.median(wall) * 1000:>9.1f}"
-                    f"{p95(wall) * 1000:>9.1f}{statistics.mean(cpu) * 1000:>9.1f}{ratio:>11.2f}"
-                )
-        log(f"  (CPU: this process and its PostgreSQL backend; {load_average()})")
-        log(
-            f"(a) p95 ratio {counts['large']:,} / {counts['one']:,} persons: "
-            + ", ".join(f"{kind} {ratio:.2f}" for kind, ratio in ratios.items())
-        )
-        log("")
-        log(f"(a) EXPLAIN (ANALYZE, BUFFERS) of each page's SELECTs in {names['large']}:")
-        for line in explain_pages(names["large"]):
-            log("  " + line)
-
-        # (b) into copies of the empty and the large database.
-        log("")
-        path = roster_file(args.import_rows, names["one"])
-        broker = args.broker if args.broker and broker_ready(args.broker) else ""
-        log(
-            f"(b) the recompute an import queues goes to {broker} (no worker there; emptied)"
-            if broker
-            else "(b) no empty Redis database for the broker: the recompute the import queues "
-            "runs inside the import (as without Redis) and is timed with it"
-        )
-        empty = time_import(names["empty"], path, broker)
-        large = time_import(names["large"], path, broker)
-        for label, (seconds, cpu, backend, summary) in (
-            (f"empty database ({names['empty']})", empty),
-            (f"{counts['large']:,} persons ({names['large']})", large),
-        ):
-            log(
-                f"(b) import of {args.import_rows:,} rows into {label}: {seconds:.1f} s; CPU "
-                f"manage.py {cpu:.1f} s + PostgreSQL {backend:.1f} s; {load_average()}"
-            )
-            log(f"      {summary}")
-        log(
-            f"(b) ratio {large[0] / empty[0]:.2f} wall, "
-            f"{(large[1] + large[2]) / (empty[1] + empty[2]):.2f} CPU (manage.py and PostgreSQL)"
-        )
+        if "c" in args.figures:
+            figure_c(args, names, counts)
+        if "d" in args.figures:
+            figure_d(args, names, counts)
+        if "a" in args.figures:
+            figure_a(args, names, counts)
+        if "b" in args.figures:
+            figure_b(args, names, counts)
         log("")
         log(TARGETS)
         log(f"took {time.perf_counter() - started:.0f} s; {load_average()}")
@@ -839,6 +781,97 @@ def main() -> int:
         if not args.keep:
             for name in names.values():
                 psql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def figure_c(args: argparse.Namespace, names: dict[str, str], counts: dict[str, int]) -> None:
+    log("")
+    log(f"(c) full recompute of every place ({args.recompute_runs} runs, median):")
+    recompute = {}
+    for key in ("small", "large"):
+        log(f"  {names[key]} ({counts[key]:,} persons):")
+        recompute[key] = time_recompute(names[key], args.recompute_runs)
+    ratio_c = recompute["large"] / recompute["small"]
+    log(
+        f"(c) recompute {counts['small']:,}: {recompute['small']:.1f} s; "
+        f"{counts['large']:,}: {recompute['large']:.1f} s; ratio {ratio_c:.1f} "
+        f"for {counts['large'] / counts['small']:.0f}x the persons"
+    )
+    # The 60k database has its snapshots from its settle; recompute them as of AS_OF too.
+    use(names["one"])
+    from coverage.services import recompute_coverage
+
+    recompute_coverage(year=YEAR, as_of=AS_OF)
+
+
+def figure_d(args: argparse.Namespace, names: dict[str, str], counts: dict[str, int]) -> None:
+    log("")
+    dashboards = time_dashboards(names["large"], args.dashboard_requests)
+    for label, (p50, p95_) in dashboards.items():
+        log(
+            f"(d) {label} dashboard from snapshots, {counts['large']:,} persons, "
+            f"{args.dashboard_requests} requests: p50 {p50 * 1000:.1f} ms, "
+            f"p95 {p95_ * 1000:.1f} ms"
+        )
+
+
+def figure_a(args: argparse.Namespace, names: dict[str, str], counts: dict[str, int]) -> None:
+    log("")
+    log(f"(a) township pages, {args.rounds} rounds alternating; {load_average()}")
+    order = [names["one"], names["small"], names["large"]]
+    pages = time_pages(order, args.rounds, args.details)
+    log(
+        f"  {'kind':<10}{'database':<22}{'n':>5}{'p50 ms':>9}{'p95 ms':>9}"
+        f"{'CPU ms':>9}{'p95 ratio':>11}"
+    )
+    ratios = {}
+    for kind in pages[names["one"]].wall:
+        base = p95(pages[names["one"]].wall[kind])
+        for name in order:
+            wall, cpu = pages[name].wall[kind], pages[name].cpu[kind]
+            ratio = p95(wall) / base
+            if name == names["large"]:
+                ratios[kind] = ratio
+            log(
+                f"  {kind:<10}{name:<22}{len(wall):>5}{statistics.median(wall) * 1000:>9.1f}"
+                f"{p95(wall) * 1000:>9.1f}{statistics.mean(cpu) * 1000:>9.1f}{ratio:>11.2f}"
+            )
+    log(f"  (CPU: this process and its PostgreSQL backend; {load_average()})")
+    log(
+        f"(a) p95 ratio {counts['large']:,} / {counts['one']:,} persons: "
+        + ", ".join(f"{kind} {ratio:.2f}" for kind, ratio in ratios.items())
+    )
+    log("")
+    log(f"(a) EXPLAIN (ANALYZE, BUFFERS) of each page's SELECTs in {names['large']}:")
+    for line in explain_pages(names["large"]):
+        log("  " + line)
+
+
+def figure_b(args: argparse.Namespace, names: dict[str, str], counts: dict[str, int]) -> None:
+    """Into copies of the empty and the large database."""
+    log("")
+    path = roster_file(args.import_rows, names["one"])
+    broker = args.broker if args.broker and broker_ready(args.broker) else ""
+    log(
+        f"(b) the recompute an import queues goes to {broker} (no worker there; emptied)"
+        if broker
+        else "(b) no empty Redis database for the broker: the recompute the import queues "
+        "runs inside the import (as without Redis) and is timed with it"
+    )
+    empty = time_import(names["empty"], path, broker)
+    large = time_import(names["large"], path, broker)
+    for label, (seconds, cpu, backend, summary) in (
+        (f"empty database ({names['empty']})", empty),
+        (f"{counts['large']:,} persons ({names['large']})", large),
+    ):
+        log(
+            f"(b) import of {args.import_rows:,} rows into {label}: {seconds:.1f} s; CPU "
+            f"manage.py {cpu:.1f} s + PostgreSQL {backend:.1f} s; {load_average()}"
+        )
+        log(f"      {summary}")
+    log(
+        f"(b) ratio {large[0] / empty[0]:.2f} wall, "
+        f"{(large[1] + large[2]) / (empty[1] + empty[2]):.2f} CPU (manage.py and PostgreSQL)"
+    )
 
 
 if __name__ == "__main__":
