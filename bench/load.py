@@ -479,6 +479,35 @@ class CpuMeter(threading.Thread):
         return used, time.time() - self.started
 
 
+def settle(web_pid: int, most: float = 30.0) -> float:
+    """Wait until gunicorn is idle (under 5% of a core for a second): after a phase whose
+    connections wrk closed, gunicorn still answers what they had asked, and that work must not
+    be counted in the next phase. Returns the seconds waited."""
+    import psutil
+
+    started = time.perf_counter()
+
+    def used() -> float:
+        total = 0.0
+        try:
+            web = psutil.Process(web_pid)
+            for process in [web, *web.children(recursive=True)]:
+                times = process.cpu_times()
+                total += times.user + times.system
+        except psutil.Error:
+            pass
+        return total
+
+    last = used()
+    while time.perf_counter() - started < most:
+        time.sleep(1.0)
+        now = used()
+        if now - last < 0.05:
+            break
+        last = now
+    return time.perf_counter() - started
+
+
 def share(connections: int, kinds: list[str]) -> dict[str, int]:
     base, extra = divmod(connections, len(kinds))
     return {kind: base + (1 if i < extra else 0) for i, kind in enumerate(kinds)}
@@ -836,6 +865,7 @@ def main() -> int:
                 sites[name] = (web, url, cookies)
 
             def meter_of(web):
+                settle(web.pid)  # called just before a phase starts
                 return lambda groups: CpuMeter(web.pid, args.database, groups)
 
             log(
@@ -865,11 +895,12 @@ def main() -> int:
                 args.think_ms, meter_of(web),
             )  # fmt: skip
             log(f"(b) the same while {IMPORT_TOWNSHIP}'s roster is re-imported; {load_average()}")
+            meter = meter_of(web)  # gunicorn idle first, then the imports start
             imports = ImportLoop(env, files, first=1)
             imports.start()
             importing = run_phase(
                 f"{args.users} users, importing", url, cookies, paths, args.users,
-                args.duration, args.think_ms, meter_of(web), imports,
+                args.duration, args.think_ms, meter, imports,
             )  # fmt: skip
             imports.finish()
             log(
