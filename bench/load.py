@@ -799,8 +799,12 @@ def main() -> int:
     os.environ.update({k: v for k, v in env.items() if k != "PATH"})
     started = time.perf_counter()
     log(f"load benchmark: {vars(args)}; {load_average()}")
-    new_name = describe_this()
-    base_ref, why = (args.base, "--base") if args.base else default_base()
+    try:
+        new_name = describe_this()
+        base_ref, why = (args.base, "--base") if args.base else default_base()
+    except (OSError, subprocess.CalledProcessError) as error:  # no git, or not a checkout
+        log(f"no baseline: git cannot name this checkout ({error})")
+        new_name, base_ref, why, args.no_base = "this checkout", "", "", True
     servers: list[subprocess.Popen] = []
     with contextlib.ExitStack() as stack:
         try:
@@ -810,7 +814,7 @@ def main() -> int:
                 try:
                     base_tree, base_name = stack.enter_context(base_worktree(base_ref))
                 except subprocess.CalledProcessError as error:
-                    log(f"no baseline: git could not check out {base_ref} ({error.stderr.strip()})")
+                    log(f"no baseline: git cannot check out {base_ref} ({error.stderr.strip()})")
             if base_tree is not None:
                 log(f"baseline: {base_ref} = {base_name} ({why}), in {base_tree}; new: {new_name}")
             if args.reuse:
