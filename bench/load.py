@@ -480,7 +480,7 @@ class CpuMeter(threading.Thread):
 
 
 def settle(web_pid: int, most: float = 30.0) -> float:
-    """Wait until gunicorn is idle (under 5% of a core for a second): after a phase whose
+    """Wait until gunicorn is idle (under 5% of a core for half a second): after a phase whose
     connections wrk closed, gunicorn still answers what they had asked, and that work must not
     be counted in the next phase. Returns the seconds waited."""
     import psutil
@@ -500,9 +500,9 @@ def settle(web_pid: int, most: float = 30.0) -> float:
 
     last = used()
     while time.perf_counter() - started < most:
-        time.sleep(1.0)
+        time.sleep(0.5)
         now = used()
-        if now - last < 0.05:
+        if now - last < 0.025:
             break
         last = now
     return time.perf_counter() - started
@@ -762,7 +762,7 @@ def main() -> int:
     parser.add_argument(
         "--cost-duration",
         type=int,
-        help="seconds of each cost run (5 per tree); default a quarter of --duration, >= 3",
+        help="seconds of each cost run (5 per tree); default a quarter of --duration, >= 2",
     )
     parser.add_argument(
         "--cost-connections",
@@ -791,7 +791,7 @@ def main() -> int:
     enforce = all(getattr(args, key) >= value for key, value in FULL.items())
     if min(args.connections, args.users) < len(KINDS):
         parser.error(f"--connections and --users must be at least {len(KINDS)}")
-    cost_duration = args.cost_duration or max(3, args.duration // 4)
+    cost_duration = args.cost_duration or max(2, args.duration // 4)
     cost_connections = args.cost_connections or args.workers * args.threads
 
     work = Path(tempfile.mkdtemp(prefix="healthpov-load-"))
