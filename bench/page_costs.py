@@ -1,7 +1,7 @@
 """What each page of the load benchmark costs, one request at a time (no queueing).
 
     .venv/bin/python bench/page_costs.py --database healthpov_load [--repeat 5] [--profile KIND]
-    .venv/bin/python bench/page_costs.py --url sqlite:///demo.sqlite3 [--code DIR]
+    .venv/bin/python bench/page_costs.py --url sqlite:///demo.sqlite3
 
 Against a database that ``bench/load.py --keep`` built (or any database with the demo county,
 ``--url``: a ``DATABASE_URL``, e.g. SQLite after ``seed_demo --year 2018``), asks every page of
@@ -10,8 +10,7 @@ gunicorn) and prints per path shape: wall ms, Python CPU ms, SQL ms and query co
 ``--repeat`` requests. The load benchmark's latencies are queueing on two cores; this says
 which pages the time per request goes to. ``--profile KIND`` prints cProfile's top functions
 over that kind's pages. Last, per kind, the means over all its requests (what
-``bench/load.py``'s round robin over the kind's pages asks). ``--code DIR``: another checkout's
-code answers (e.g. a worktree of ``main``), this checkout's benchmark asks.
+``bench/load.py``'s round robin over the kind's pages asks).
 """
 
 from __future__ import annotations
@@ -27,6 +26,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 
@@ -35,11 +35,9 @@ def main() -> None:
     where = parser.add_mutually_exclusive_group(required=True)
     where.add_argument("--database", help="a PostgreSQL database of PG_URL's server")
     where.add_argument("--url", help="a DATABASE_URL (sqlite:///... or postgres://...)")
-    parser.add_argument("--code", type=Path, default=ROOT, help="the checkout whose code answers")
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--profile", choices=["list", "search", "detail", "dashboard"])
     args = parser.parse_args()
-    sys.path.insert(0, str(args.code.resolve()))
 
     server = os.environ.get("PG_URL", "postgres://postgres@127.0.0.1:5432")
     os.environ.update(
@@ -78,7 +76,7 @@ def main() -> None:
         pstats.Stats(profile).sort_stats("cumulative").print_stats(45)
         return
 
-    print(f"code: {args.code.resolve()}; database: {os.environ['DATABASE_URL']}")
+    print(f"database: {os.environ['DATABASE_URL']}")
     print(f"{'kind':<10} {'page':<52} {'wall':>7} {'cpu':>7} {'sql':>7} {'queries':>7}")
     kinds: dict[str, list[tuple[float, float, float, int]]] = {}
     for kind, entries in paths.items():
