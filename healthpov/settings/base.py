@@ -119,6 +119,9 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
             ],
+            # {% url %} without arguments resolved once per process (docs/architecture.md
+            # "Performance choices"). Django's cached template loader is on: no "loaders" here.
+            "builtins": ["healthpov.accounts.templatetags.cached_url"],
         },
     }
 ]
