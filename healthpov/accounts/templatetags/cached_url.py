@@ -11,6 +11,7 @@ everything ``reverse`` depends on (URLconf, script prefix, language, current app
 from __future__ import annotations
 
 from django import template
+from django.conf import settings
 from django.template.base import Parser, Token
 from django.template.context import Context
 from django.template.defaulttags import URLNode
@@ -37,7 +38,8 @@ class CachedURLNode(URLNode):
                 current_app = context.request.resolver_match.namespace
             except AttributeError:
                 current_app = None
-        key = (view_name, current_app, get_urlconf(), get_script_prefix(), get_language())
+        urlconf = get_urlconf() or settings.ROOT_URLCONF  # override_settings(ROOT_URLCONF=...) too
+        key = (view_name, current_app, urlconf, get_script_prefix(), get_language())
         url = _resolved.get(key)
         if url is None:
             try:
