@@ -265,7 +265,7 @@ def test_the_package_reads_a_fixed_number_of_queries(user_a, work, township_a):
     for n in range(3):
         add_work(VillageFactory(name=f"新村{n}", parent=township_a), prefix=f"X{n}-")
     village = VillageFactory(name="大村", parent=township_a)
-    for n in range(20):
+    for _ in range(20):
         RosterEntryFactory(
             person=PersonFactory(household=HouseholdFactory(village=village)), year=2018
         )
