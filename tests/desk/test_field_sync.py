@@ -622,3 +622,13 @@ def test_a_session_must_send_the_csrf_token(user_a, work):
     )
     assert accepted.status_code == 200
     assert accepted.json()["results"][0]["status"] == "accepted"
+
+
+def test_the_answer_repeats_the_uuid_as_the_phone_wrote_it(client, user_a, work):
+    record = followup(_patient(), user_a)
+    record["uuid"] = record["uuid"].upper()
+    [accepted] = send(client, user_a, record)
+    assert accepted["uuid"] == record["uuid"]
+    lower = {**record, "uuid": record["uuid"].lower()}
+    [again] = send(client, user_a, lower)  # the same UUID however it is written
+    assert (again["uuid"], again["status"]) == (lower["uuid"], "duplicate")
