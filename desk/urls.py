@@ -96,4 +96,5 @@ urlpatterns = [
     path("api/", include("coverage.api")),
     path("api/", include("inspections.api")),
     path("api/", include("remediation.api")),
+    path("api/", include("desk.field.api")),
 ]

@@ -105,13 +105,15 @@ def household_section(request: HttpRequest, pk: int) -> HttpResponse:
 class FormSpec:
     form_class: type[forms.HouseholdForm]
     title: Any
+    #: Calls the service with the form's cleaned data; returns what the service saved (a
+    #: record, or a list of them for a service given to several persons).
     save: Callable[..., Any]
     success: Any
 
 
 def _sign(form, user, year):
     data = form.cleaned_data
-    services.contract_sign(
+    return services.contract_sign(
         person=data["person"],
         year=year,
         signed_on=data["signed_on"],
@@ -125,7 +127,7 @@ def _sign(form, user, year):
 
 def _unsigned(form, user, year):
     data = form.cleaned_data
-    services.unsigned_record(
+    return services.unsigned_record(
         person=data["person"],
         year=year,
         reason=data["reason"],
@@ -137,7 +139,7 @@ def _unsigned(form, user, year):
 
 def _fulfilment(form, user, year):
     data = form.cleaned_data
-    services.fulfilment_record(
+    return services.fulfilment_record(
         persons=data["persons"],
         kind=data["kind"],
         served_on=data["served_on"],
@@ -148,7 +150,7 @@ def _fulfilment(form, user, year):
 
 def _followup(form, user, year):
     data = form.cleaned_data
-    services.followup_record(
+    return services.followup_record(
         person=data["person"],
         served_on=data["served_on"],
         note=data["note"],
@@ -159,7 +161,7 @@ def _followup(form, user, year):
 
 def _health_check(form, user, year):
     data = form.cleaned_data
-    services.health_check_record(
+    return services.health_check_record(
         person=data["person"],
         checked_on=data["checked_on"],
         institution=data["institution"],
@@ -172,7 +174,7 @@ def _health_check(form, user, year):
 
 def _chronic(form, user, year):
     data = form.cleaned_data
-    services.chronic_register(
+    return services.chronic_register(
         person=data["person"],
         disease=data["disease"],
         diagnosed_on=data["diagnosed_on"],
@@ -183,7 +185,7 @@ def _chronic(form, user, year):
 
 def _diagnosis(form, user, year):
     data = form.cleaned_data
-    services.special_diagnosis_record(
+    return services.special_diagnosis_record(
         person=data["person"],
         disease=data["disease"],
         diagnosed_on=data["diagnosed_on"],
