@@ -1,4 +1,4 @@
-// healthpov field page (desk.field.field_page; docs/field-sync.md, "Phone app").
+// healthpov field page (desk.phone.field_page; docs/field-sync.md, "Phone app").
 //
 // Everything is drawn from the offline package in IndexedDB (static/js/offline.js), online or
 // not: villages → households (with the year's work lists) → a household's members → the forms
@@ -51,6 +51,10 @@
       signing: "签约",
       chronic: "慢病",
       followup: "随访",
+      followup_due: "本季度待随访",
+      followup_overdue: "随访逾期",
+      followup_done: "本季度已随访",
+      followup_not_due: "未到随访期",
       booklet: "慢病证",
       actions: "记录",
       signed: "已签约",
@@ -115,6 +119,10 @@
       signing: "Signing",
       chronic: "Chronic disease",
       followup: "Follow-up",
+      followup_due: "due this quarter",
+      followup_overdue: "overdue",
+      followup_done: "done this quarter",
+      followup_not_due: "not due",
       booklet: "Booklet",
       actions: "Record",
       signed: "Signed",
@@ -432,7 +440,7 @@
     if (!f) return "";
     var parts = [];
     if (f.quarter) parts.push(w("quarter", { q: f.quarter }));
-    if (f.state) parts.push(f.state);
+    if (f.state) parts.push(w("followup_" + f.state));
     if (f.next_due_on) parts.push(w("nextDue", { date: f.next_due_on }));
     return parts.join(" · ");
   }
@@ -513,7 +521,18 @@
 
   // --- Forms ----------------------------------------------------------------------------------
 
-  function control(field, value, invalid, formId) {
+  // A field's choices: the form's own, or (the fulfilment's "persons") the household's members.
+  function choicesOf(field, household) {
+    if (field.choices_from === "household_members") {
+      return ((household && household.person_ids) || []).map(function (pid) {
+        var person = index.persons[pid];
+        return [String(pid), person ? person.name : "#" + pid];
+      });
+    }
+    return field.choices || [];
+  }
+
+  function control(field, value, invalid, formId, household) {
     var id = formId + "-" + field.name;
     var common = { id: id, name: field.name, className: "form-control" + (invalid ? " is-invalid" : ""), required: !!field.required };
     if (field.type === "textarea") {
@@ -524,7 +543,7 @@
     if (field.type === "select") {
       common.className = "form-select" + (invalid ? " is-invalid" : "");
       var options = [el("option", { value: "", text: field.required ? w("choose") : "---------" })];
-      (field.choices || []).forEach(function (choice) {
+      choicesOf(field, household).forEach(function (choice) {
         options.push(el("option", { value: String(choice[0]), text: choice[1] }));
       });
       var select = el("select", common, options);
@@ -533,7 +552,7 @@
     }
     if (field.type === "multiselect") {
       var chosen = (value || []).map(String);
-      return el("div", { id: id, className: "field-choices" + (invalid ? " is-invalid" : "") }, (field.choices || []).map(function (choice, i) {
+      return el("div", { id: id, className: "field-choices" + (invalid ? " is-invalid" : "") }, choicesOf(field, household).map(function (choice, i) {
         var box = el("input", { className: "form-check-input", type: "checkbox", name: field.name, id: id + "-" + i, value: String(choice[0]) });
         box.checked = chosen.indexOf(String(choice[0])) >= 0;
         return el("div", { className: "form-check" }, [box, el("label", { className: "form-check-label", "for": id + "-" + i, text: choice[1] })]);
@@ -545,11 +564,12 @@
       return check;
     }
     var attrs = Object.assign(common, { type: "text" });
+    if (field.max_length) attrs.maxlength = String(field.max_length);
     if (field.type === "date") attrs.type = "date";
     if (field.type === "number" || field.type === "decimal") {
       attrs.type = "number";
       attrs.inputmode = field.type === "decimal" ? "decimal" : "numeric";
-      attrs.step = field.type === "decimal" ? "any" : "1";
+      attrs.step = field.type === "decimal" ? String(field.step || "any") : "1";
       if (field.min !== null && field.min !== undefined) attrs.min = String(field.min);
       if (field.max !== null && field.max !== undefined) attrs.max = String(field.max);
     }
@@ -559,9 +579,9 @@
     return input;
   }
 
-  function fieldBlock(field, value, errors, formId) {
+  function fieldBlock(field, value, errors, formId, household) {
     var invalid = errors && errors.length;
-    var input = control(field, value, invalid, formId);
+    var input = control(field, value, invalid, formId, household);
     var feedback = invalid ? el("div", { className: "invalid-feedback d-block", "data-testid": "field-error" }, errors.map(function (e) { return el("div", { text: e }); })) : null;
     var help = field.help ? el("div", { className: "form-text", text: field.help }) : null;
     if (field.type === "checkbox") {
@@ -601,8 +621,15 @@
     if (!subject) { show([el("div", { className: "alert alert-warning", text: w("notFound") })]); return; }
     var household = target === "person" ? index.households[subject.household_id] : subject;
     var label = target === "person" ? subject.name : subject.head_name + "(" + subject.number + ")";
-    var values = existing ? existing.data : {};
-    var errors = existing && existing.state === "refused" ? existing.errors || {} : {};
+    var values = {};
+    if (existing) {
+      values = existing.data;
+    } else {
+      form.fields.forEach(function (f) {
+        if (f.initial !== undefined && f.initial !== null) values[f.name] = f.initial;
+      });
+    }
+    var errors = (existing && existing.state === "refused" && existing.errors) || {};
     var known = {};
     form.fields.forEach(function (f) { known[f.name] = true; });
     var general = [];
@@ -614,7 +641,7 @@
     }
     var formId = "field-form-" + kind;
     var node = el("form", { className: "field-form", id: formId, "data-testid": "field-form", "data-kind": kind, autocomplete: "off" },
-      form.fields.map(function (field) { return fieldBlock(field, values[field.name], errors[field.name], formId); }).concat([
+      form.fields.map(function (field) { return fieldBlock(field, values[field.name], (errors || {})[field.name], formId, household); }).concat([
         el("div", { className: "d-flex flex-wrap gap-2" }, [
           el("button", { className: "btn btn-primary", type: "submit", "data-testid": "field-form-save" }, [icon("save"), " ", w("save")]),
           el("a", { className: "btn btn-outline-secondary", href: household ? "#/household/" + household.id : "#/" , text: w("cancel") })

@@ -1,4 +1,4 @@
-// healthpov service worker (served by desk.field.service_worker at /sw.js; docs/field-sync.md,
+// healthpov service worker (served by desk.phone.service_worker at /sw.js; docs/field-sync.md,
 // "Phone app"). It keeps the field page's shell and the static files it needs, serves them
 // when there is no connection, and caches nothing else: no page of a signed-in user, no API
 // answer. The offline data itself lives in IndexedDB (static/js/offline.js).

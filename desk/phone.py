@@ -78,7 +78,8 @@ def service_worker(request: HttpRequest) -> HttpResponse:
     urls = [static(name) for name in SHELL_STATIC]
     config = {
         "version": _shell_version(urls),
-        "precache": urls,
+        # The manifest too: the shell links it, and it names static files only.
+        "precache": [*urls, reverse("web_manifest")],
         "fieldUrl": reverse("field"),
         "loginUrl": reverse(settings.LOGIN_URL),
     }
