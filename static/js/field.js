@@ -286,6 +286,7 @@
       Object.keys(record.errors || {}).forEach(function (name) {
         var field = findField(record.kind, name);
         (record.errors[name] || []).forEach(function (message) {
+          if (message === record.message) return;  // the answer's message already says it
           messages.push(el("div", { className: "text-danger small", text: (field ? field.label + ":" : "") + message }));
         });
       });
@@ -636,7 +637,10 @@
     if (existing && existing.state === "refused") {
       if (existing.message) general.push(existing.message);
       Object.keys(errors).forEach(function (name) {
-        if (!known[name]) general = general.concat(errors[name]);
+        if (known[name]) return;
+        errors[name].forEach(function (message) {
+          if (general.indexOf(message) < 0) general.push(message);
+        });
       });
     }
     var formId = "field-form-" + kind;
