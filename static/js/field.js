@@ -736,9 +736,20 @@
     }
     return off.sync(userId).then(function (total) {
       if (total.tried) say(total.message);
+      // What was sent changes the work lists: fetch the package again (304 when unchanged).
+      if (total.sent) refreshPackage();
+      return total;
     }, function (error) {
       if (error instanceof off.SignedOut) signedOut();
       else say(off.t("syncFailed", { reason: error.message }));
+    });
+  }
+
+  // A quiet conditional download of the stored package (online only; errors left unsaid).
+  function refreshPackage() {
+    if (userId === null || !stored || !navigator.onLine) return Promise.resolve();
+    return off.download(userId).then(refresh, function (error) {
+      if (error instanceof off.SignedOut) signedOut();
     });
   }
 
@@ -825,6 +836,8 @@
     off.showCounters(userId);
     body.setAttribute("data-field-loaded", "1");
     window.setInterval(checkSession, SESSION_CHECK_MS);
-    return sendNow(null);
+    return sendNow(null).then(function (total) {
+      if (!total || !total.sent) refreshPackage();
+    });
   }).catch(function (error) { say(error.message); });
 })();
