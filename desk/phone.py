@@ -83,9 +83,7 @@ def service_worker(request: HttpRequest) -> HttpResponse:
         "fieldUrl": reverse("field"),
         "loginUrl": reverse(settings.LOGIN_URL),
     }
-    body = render_to_string(
-        WORKER_TEMPLATE, {"config": json.dumps(config, ensure_ascii=True)}
-    )
+    body = render_to_string(WORKER_TEMPLATE, {"config": json.dumps(config, ensure_ascii=True)})
     response = HttpResponse(body, content_type="application/javascript; charset=utf-8")
     response["Service-Worker-Allowed"] = "/"
     # The browser checks for a new worker on every navigation; never keep an old one.

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import time
+from collections.abc import Callable
 from types import SimpleNamespace
 from typing import Any
 
@@ -71,7 +72,8 @@ ALL_PENDING_AGAIN = """async () => {
   db.close();
 }"""
 
-SHELL_KEPT = """async () => !!(await caches.match("/field/", {ignoreSearch: true, ignoreVary: true}))"""
+SHELL_KEPT = """async () =>
+  !!(await caches.match("/field/", {ignoreSearch: true, ignoreVary: true}))"""
 
 
 @pytest.fixture
@@ -103,6 +105,17 @@ def wait_until(page: Any, script: str, *, timeout: float = 15.0) -> Any:
         if value or time.monotonic() > deadline:
             assert value, f"timed out waiting for {script}"
             return value
+        page.wait_for_timeout(100)
+
+
+def stores_until(page: Any, done: Callable[[dict], bool], *, timeout: float = 15.0) -> dict:
+    """Poll what the offline store holds until ``done`` says so."""
+    deadline = time.monotonic() + timeout
+    while True:
+        held = page.evaluate(STORE_COUNTS)
+        if done(held) or time.monotonic() > deadline:
+            assert done(held), held
+            return held
         page.wait_for_timeout(100)
 
 
@@ -260,7 +273,9 @@ def test_unsent_records_are_kept_on_logout_only_when_confirmed_and_never_sent_by
     # still to send.
     page.route(
         "**/api/field/sync/",
-        lambda route: route.fulfill(status=200, content_type="application/json", body='{"results": []}'),
+        lambda route: route.fulfill(
+            status=200, content_type="application/json", body='{"results": []}'
+        ),
     )
     context.set_offline(False)
     page.get_by_test_id("field-home").click()
@@ -297,7 +312,7 @@ def test_unsent_records_are_kept_on_logout_only_when_confirmed_and_never_sent_by
     page.get_by_test_id("logout").click()
     log_in(cast.village_doctor_a)
     expect(page.get_by_test_id("nav-queue-count")).to_be_hidden()
-    wait_until(page, "async () => (await (%s)()).states.every((s) => s[0] === 'sent')" % STORE_COUNTS)
+    stores_until(page, lambda held: all(state == "sent" for state, *_ in held["states"]))
     assert arrived(villages)[0] == 1
 
 
@@ -310,5 +325,5 @@ def test_the_idle_timeout_erases_the_offline_data(
     time.sleep(1.5)
     page.goto(f"{live_server.url}{reverse('home')}")  # the session has ended: to log in
     expect(page.locator("[data-testid=login-form]")).to_be_visible()
-    wait_until(page, "async () => (await (%s)()).packages === 0" % STORE_COUNTS)
+    stores_until(page, lambda held: held["packages"] == 0)
     assert page.evaluate(STORE_COUNTS) == {"packages": 0, "queue": 0, "meta": 0, "states": []}
