@@ -128,7 +128,7 @@ def _households(user: User, period: ReportingPeriod) -> list[Household]:
         .annotate(brochure_done=selectors.brochure_given_q(period.year, period.as_of))
         .order_by("village__path", "number", "id")
     )
-    label_places({h.village_id: h.village for h in households}.values())
+    label_places(h.village for h in households)  # one query for every household's village
     return households
 
 
