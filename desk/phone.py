@@ -86,8 +86,8 @@ def service_worker(request: HttpRequest) -> HttpResponse:
     body = render_to_string(WORKER_TEMPLATE, {"config": json.dumps(config, ensure_ascii=True)})
     response = HttpResponse(body, content_type="application/javascript; charset=utf-8")
     response["Service-Worker-Allowed"] = "/"
-    # The browser checks for a new worker on every navigation; never keep an old one.
-    response["Cache-Control"] = "no-cache"
+    # The browser checks for a new worker on navigations; no cache may keep an old one.
+    response["Cache-Control"] = "no-store"
     return response
 
 

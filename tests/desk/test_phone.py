@@ -43,7 +43,7 @@ def test_the_service_worker_is_served_from_the_root_for_every_page(client):
     assert response.status_code == 200
     assert response["Content-Type"].startswith("application/javascript")
     assert response["Service-Worker-Allowed"] == "/"
-    assert response["Cache-Control"] == "no-cache"
+    assert response["Cache-Control"] == "no-store"
     body = response.content.decode()
     assert '"fieldUrl": "/field/"' in body
     for name in SHELL_STATIC:
