@@ -29,6 +29,8 @@ from tests.signing.factories import ChronicRegistrationFactory, RosterEntryFacto
 
 pytestmark = pytest.mark.browser
 
+SCREENSHOTS = "test-results/screenshots"
+
 PHONE = {
     "viewport": {"width": 390, "height": 844},
     "is_mobile": True,
@@ -129,11 +131,23 @@ def take_offline(page: Any, live_server: Any) -> None:
     wait_until(page, SHELL_KEPT)
 
 
+def assert_fits_the_phone(page: Any) -> None:
+    """No sideways scroll at 390 px (the measure of tests/foundation/test_browser_phone.py)."""
+    width = page.evaluate(
+        "() => [document.documentElement.scrollWidth, document.documentElement.clientWidth]"
+    )
+    assert width[0] <= width[1], (page.url, width)
+
+
 def open_household(page: Any, head_name: str) -> None:
     page.get_by_test_id("field-brand").click()
+    assert_fits_the_phone(page)
     page.get_by_test_id("village").first.click()
+    assert_fits_the_phone(page)
     page.get_by_test_id("household").filter(has_text=head_name).click()
     expect(page.get_by_test_id("field-household-title")).to_contain_text(head_name)
+    expect(page.get_by_test_id("member").first).to_be_visible()
+    assert_fits_the_phone(page)
 
 
 def record_followup(page: Any, head_name: str, *, served_on: str | None = None) -> None:
@@ -142,6 +156,7 @@ def record_followup(page: Any, head_name: str, *, served_on: str | None = None) 
         "person-form-followup"
     ).click()
     form = page.get_by_test_id("field-form")
+    assert_fits_the_phone(page)
     if served_on is not None:
         form.locator("[name=served_on]").fill(served_on)
     form.locator("[name=systolic]").fill("135")
@@ -181,6 +196,7 @@ def test_records_made_offline_arrive_exactly_once(
     expect(page.get_by_test_id("field-network")).to_have_text("离线")
     expect(page.locator("body")).to_have_attribute("data-field-loaded", "1")
     record_followup(page, "欧阳建国")
+    page.screenshot(path=f"{SCREENSHOTS}/field-household-offline-phone.png", full_page=True)
     record_brochure(page, "司马玉兰")
     expect(page.get_by_test_id("queue-count")).to_have_text("待上传 2 条")
 
@@ -225,8 +241,10 @@ def test_a_refused_record_shows_the_message_and_is_sent_once_corrected(
     expect(refused.get_by_test_id("record-state")).to_have_text("被退回")
     expect(refused.get_by_test_id("record-message")).to_have_text("随访日期不能晚于今天。")
 
+    page.screenshot(path=f"{SCREENSHOTS}/field-refused-phone.png", full_page=True)
     refused.get_by_test_id("record-edit").click()
     form = page.get_by_test_id("field-form")
+    page.screenshot(path=f"{SCREENSHOTS}/field-refused-form-phone.png", full_page=True)
     # The service's rule (not a field's): named above the form, as the online form does.
     expect(page.get_by_test_id("field-form-errors")).to_contain_text("随访日期不能晚于今天。")
     expect(form.locator("[name=systolic]")).to_have_value("135")
@@ -310,6 +328,7 @@ def test_unsent_records_are_kept_on_logout_only_when_confirmed_and_never_sent_by
     page.get_by_test_id("nav-toggle").click()
     page.get_by_test_id("current-user").click()
     page.get_by_test_id("logout").click()
+    expect(page.locator("[data-testid=login-form]")).to_be_visible()
     log_in(cast.village_doctor_a)
     expect(page.get_by_test_id("nav-queue-count")).to_be_hidden()
     stores_until(page, lambda held: all(state == "sent" for state, *_ in held["states"]))
