@@ -21,6 +21,7 @@
       online: "在线",
       offline: "离线",
       noUser: "请先联网登录,在首页点“离线下载我的村”。",
+      noUserOnline: "点上方“离线下载我的村”,把您所管村的数据存到这部手机上。",
       openHome: "打开首页",
       noPackage: "此手机上还没有您的离线数据。联网时点上方“离线下载我的村”。",
       packageInfo: "{year} 年数据,截至 {as_of};下载于 {at}",
@@ -89,6 +90,7 @@
       online: "Online",
       offline: "Offline",
       noUser: "Sign in while online first, then press “Take my villages offline” on the home page.",
+      noUserOnline: "Press “Take my villages offline” above to keep your villages on this phone.",
       openHome: "Open the home page",
       noPackage: "No offline data of yours on this phone yet. Online, press “Take my villages offline” above.",
       packageInfo: "Year {year}, as of {as_of}; downloaded {at}",
@@ -319,7 +321,7 @@
 
   function viewNoUser() {
     show([el("div", { className: "alert alert-info", "data-testid": "field-no-user" }, [
-      w("noUser"), " ",
+      w(navigator.onLine ? "noUserOnline" : "noUser"), " ",
       el("a", { href: body.getAttribute("data-home-url"), text: w("openHome") })
     ])]);
   }
@@ -754,14 +756,16 @@
   }
 
   function downloadNow() {
-    if (userId === null) { viewNoUser(); return; }
     if (!navigator.onLine) { say(off.t("offlineNow")); return; }
     var button = document.querySelector("[data-field-download]");
     button.disabled = true;
     say(off.t("downloading"));
+    var first = userId === null;
     off.download(userId).then(function (result) {
       say(result.message);
       button.setAttribute("data-downloaded", "1");
+      userId = result.userId;
+      if (first) started();
       return refresh();
     }, function (error) {
       if (error instanceof off.SignedOut) signedOut();
@@ -827,15 +831,20 @@
     markWorker();
   }
   off.registerWorker();
+  // Once the user is known: counters, the session check, and what waits is sent.
+  function started() {
+    off.showCounters(userId);
+    body.setAttribute("data-field-loaded", "1");
+    window.setInterval(checkSession, SESSION_CHECK_MS);
+  }
+
   off.currentUser().then(function (id) {
     userId = id;
     return load();
   }).then(function () {
     route();
     if (userId === null) return null;
-    off.showCounters(userId);
-    body.setAttribute("data-field-loaded", "1");
-    window.setInterval(checkSession, SESSION_CHECK_MS);
+    started();
     return sendNow(null).then(function (total) {
       if (!total || !total.sent) refreshPackage();
     });

@@ -233,9 +233,11 @@
     });
   }
 
-  // Downloads the signed-in user's package unless the stored one is current (ETag).
+  // Downloads the signed-in user's package unless the stored one is current (ETag). With no
+  // user known on this phone yet (the field page opened straight after signing in), the
+  // server's answer says who is signed in.
   function download(userId) {
-    return getPackage(userId).then(function (stored) {
+    return (userId === null ? Promise.resolve(null) : getPackage(userId)).then(function (stored) {
       var headers = { Accept: "application/json" };
       if (stored && stored.etag) headers["If-None-Match"] = stored.etag;
       return fetch(PACKAGE_URL, { credentials: "same-origin", cache: "no-store", headers: headers })
@@ -249,17 +251,21 @@
           }
           if (!response.ok) return failure(response).then(function (error) { throw error; });
           return response.json().then(function (data) {
-            if (!data.user || asId(data.user.id) !== userId) throw new Error(t("notOwner"));
+            var owner = data.user ? asId(data.user.id) : null;
+            if (owner === null || (userId !== null && owner !== userId)) throw new Error(t("notOwner"));
             var now = new Date().toISOString();
             var fresh = {
-              user_id: userId,
+              user_id: owner,
               version: data.version,
               etag: response.headers.get("ETag") || '"' + data.version + '"',
               downloaded_at: now,
               checked_at: now,
               data: data
             };
-            return write("packages", function (s) { s.packages.put(fresh); }).then(function () {
+            var adopted = userId === null ? setCurrentUser(owner) : Promise.resolve();
+            return adopted.then(function () {
+              return write("packages", function (s) { s.packages.put(fresh); });
+            }).then(function () {
               return { unchanged: false, stored: fresh };
             });
           });
@@ -268,6 +274,7 @@
       keepShell();
       changed();
       result.message = describe(result.stored, result.unchanged);
+      result.userId = result.stored.user_id;
       return result;
     });
   }

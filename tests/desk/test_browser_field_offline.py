@@ -24,6 +24,7 @@ from playwright.sync_api import expect
 
 from desk.models import FieldSubmission
 from signing.models import FollowUpVisit, FulfilmentKind, FulfilmentRecord
+from tests.browser_conftest import TEST_PASSWORD
 from tests.households.factories import HouseholdFactory, PersonFactory
 from tests.signing.factories import ChronicRegistrationFactory, RosterEntryFactory, hypertension
 
@@ -346,3 +347,19 @@ def test_the_idle_timeout_erases_the_offline_data(
     expect(page.locator("[data-testid=login-form]")).to_be_visible()
     stores_until(page, lambda held: held["packages"] == 0)
     assert page.evaluate(STORE_COUNTS) == {"packages": 0, "queue": 0, "meta": 0, "states": []}
+
+
+def test_the_field_page_opened_straight_after_signing_in_downloads_for_that_user(
+    page, live_server, cast, villages
+):
+    page.goto(f"{live_server.url}{reverse('login')}?next={reverse('field')}")
+    page.locator("#id_username").fill(cast.village_doctor_a.username)
+    page.locator("#id_password").fill(TEST_PASSWORD)
+    page.locator("form[data-testid=login-form] button[type=submit]").click()
+    expect(page.get_by_test_id("field-no-user")).to_be_visible()
+    page.get_by_test_id("field-download").click()
+    expect(page.get_by_test_id("field-download")).to_have_attribute("data-downloaded", "1")
+    expect(page.get_by_test_id("village")).to_have_count(1)
+    expect(page.get_by_test_id("queue-count")).to_have_text("待上传 0 条")
+    held = page.evaluate(STORE_COUNTS)
+    assert (held["packages"], held["meta"]) == (1, 1)
