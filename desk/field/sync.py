@@ -144,7 +144,10 @@ def parse_envelope(raw: Any) -> Envelope:
     queued_by = raw.get("queued_by")
     queued_by = parse_id(queued_by) if not isinstance(queued_by, bool) else None
     queued_at_raw = raw.get("queued_at")
-    queued_at = parse_datetime(queued_at_raw) if isinstance(queued_at_raw, str) else None
+    try:
+        queued_at = parse_datetime(queued_at_raw) if isinstance(queued_at_raw, str) else None
+    except ValueError:  # well formed but impossible (month 13): as if not given
+        queued_at = None
     if queued_at is not None and timezone.is_naive(queued_at):
         queued_at = timezone.make_aware(queued_at)
     data = raw.get("data")

@@ -552,3 +552,55 @@ def test_500_records_are_answered_within_a_few_seconds(client, user_a, patients,
     assert cpu < 8, cpu
     assert elapsed < 60, elapsed
     assert FieldSubmission.objects.count() == 500
+
+
+def test_a_uuid_saved_meanwhile_by_a_concurrent_request_is_not_saved_twice(
+    client, user_a, work, monkeypatch
+):
+    """Two requests carry the same record: the second read the UUIDs before the first saved."""
+    record = followup(_patient(), user_a)
+    [first] = send(client, user_a, record)
+    real_load = sync_module.load_batch
+
+    def load_before_the_first_committed(user, envelopes):
+        context = real_load(user, envelopes)
+        context.submissions.clear()
+        return context
+
+    monkeypatch.setattr(sync_module, "load_batch", load_before_the_first_committed)
+    [second] = send(client, user_a, record)
+    assert second["status"] == "duplicate"
+    assert second["record_id"] == first["record_id"]
+    assert FulfilmentRecord.objects.filter(person=_patient(), served_on="2018-06-20").count() == 1
+    assert FollowUpVisit.objects.count() == 1
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"queued_at": "2018-13-45T25:61:00"},
+        {"queued_at": 12},
+        {"queued_at": None},
+        {"queued_by": "7; DROP TABLE"},
+        {"queued_by": 10**30},
+        {"person": 10**30},
+        {"person": -5},
+        {"uuid": "0" * 5000},
+        {"data": {"served_on": ["2018-06-20", "2018-06-21"]}},
+        {"data": {"served_on": {"y": 2018}}},
+        {"data": {"served_on": "2018-06-20", "systolic": "NaN", "weight_kg": "Infinity"}},
+        {"data": {"served_on": "2018-06-20", "systolic": 10**40, "bmi": "1e400"}},
+        {"data": {"served_on": "2018-06-20", "symptoms": "none"}},
+        {"data": {"served_on": "2018-06-20", "symptoms": [["none"]], "adverse_reaction": True}},
+        {"data": {"served_on": "0000-01-01"}},
+        {"data": {"served_on": "2018-06-20", "note": "x" * 100_000}},
+        {"data": {"served_on": "2018-06-20", "\x00": "\x00", "person": 1}},
+        {"data": {}},
+    ],
+)
+def test_hostile_values_are_answered_never_a_server_error(client, user_a, work, change):
+    record = {**followup(_patient(), user_a), **change}
+    [result] = send(client, user_a, record)
+    assert result["status"] in {"accepted", "refused"}
+    if result["status"] == "refused":
+        assert result["message"]
