@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.urls import path
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
+from django.views.decorators.csrf import ensure_csrf_cookie
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers
@@ -234,6 +235,8 @@ def sync(request: Request) -> Response:
 
 
 urlpatterns = [
-    path("field/package/", package, name="field-package"),
+    # The package sets the CSRF cookie: a session caller (the PWA) sends it back as X-CSRFToken
+    # with the sync, possibly long after, from a page it loaded offline.
+    path("field/package/", ensure_csrf_cookie(package), name="field-package"),
     path("field/sync/", sync, name="field-sync"),
 ]

@@ -90,6 +90,7 @@ def out_of_places_message() -> str:
 @dataclass
 class Envelope:
     uuid: uuid_module.UUID
+    sent_uuid: str  # as the phone wrote it: the answer repeats it unchanged
     kind: FieldKind
     target_id: int
     queued_by: int | None
@@ -153,7 +154,9 @@ def parse_envelope(raw: Any) -> Envelope:
     data = raw.get("data")
     if not isinstance(data, Mapping):
         raise Refused(_("The record has no values."), {"data": [_("This field is required.")]})
-    return Envelope(record_uuid, kind, target_id, queued_by, queued_at, dict(data))
+    return Envelope(
+        record_uuid, str(raw["uuid"]), kind, target_id, queued_by, queued_at, dict(data)
+    )
 
 
 def record_year(envelope: Envelope, current: int) -> int:
@@ -228,13 +231,13 @@ def _answer_known(envelope: Envelope, submission: FieldSubmission, user: User) -
     """The answer to a UUID already used: the same record again, or another one."""
     if submission.user_id == user.pk and submission.payload_sha256 == envelope.payload_sha256:
         return SyncResult(
-            str(envelope.uuid),
+            envelope.sent_uuid,
             DUPLICATE,
             record_id=submission.record_id,
             message=_("Already received; it was not saved a second time."),
         )
     return SyncResult(
-        str(envelope.uuid),
+        envelope.sent_uuid,
         REFUSED,
         message=_("This number is already used for another record."),
         errors={"uuid": [_("This number is already used for another record.")]},
@@ -281,7 +284,7 @@ def _errors_message(errors: Mapping[str, list[str]]) -> str:
 def sync_one(
     envelope: Envelope, context: BatchContext, user: User, current_year: int, today: datetime.date
 ) -> SyncResult:
-    answer_uuid = str(envelope.uuid)
+    answer_uuid = envelope.sent_uuid
     if envelope.queued_by != user.pk:
         return SyncResult(
             answer_uuid,

@@ -604,3 +604,31 @@ def test_hostile_values_are_answered_never_a_server_error(client, user_a, work, 
     assert result["status"] in {"accepted", "refused"}
     if result["status"] == "refused":
         assert result["message"]
+
+
+def test_a_session_must_send_the_csrf_token(user_a, work):
+    """Session callers (the PWA) send X-CSRFToken like HTMX does; token callers need none."""
+    from django.test import Client
+
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(user_a)
+    body = {"records": [followup(_patient(), user_a)]}
+    refused = client.post(URL, body, content_type="application/json")
+    assert refused.status_code == 403
+    client.get("/api/field/package/")  # the package sets the csrftoken cookie
+    token = client.cookies["csrftoken"].value
+    accepted = client.post(
+        URL, body, content_type="application/json", headers={"X-CSRFToken": token}
+    )
+    assert accepted.status_code == 200
+    assert accepted.json()["results"][0]["status"] == "accepted"
+
+
+def test_the_answer_repeats_the_uuid_as_the_phone_wrote_it(client, user_a, work):
+    record = followup(_patient(), user_a)
+    record["uuid"] = record["uuid"].upper()
+    [accepted] = send(client, user_a, record)
+    assert accepted["uuid"] == record["uuid"]
+    lower = {**record, "uuid": record["uuid"].lower()}
+    [again] = send(client, user_a, lower)  # the same UUID however it is written
+    assert (again["uuid"], again["status"]) == (lower["uuid"], "duplicate")
