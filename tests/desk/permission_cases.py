@@ -36,6 +36,9 @@ def sync_b(cast) -> Target:
 
 
 CASES = [
+    # The offline field page: a shell without data (static/js/field.js draws from IndexedDB);
+    # township staff and village doctors open it, other roles get 403 (tests/desk/test_phone.py).
+    PermissionCase("field", "own"),
     PermissionCase("field-package", "list", package_b, api=True),
     # The answer is about the caller's own records: one result per record sent.
     PermissionCase("field-sync", "own", sync_b, ("post",), api=True),
