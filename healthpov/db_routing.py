@@ -206,17 +206,28 @@ def reads_replica(view_func: Callable[..., HttpResponse]) -> Callable[..., HttpR
 
 class ReplicaReadsMixin:
     """For a DRF viewset: ``list`` and ``retrieve`` (GET) read the replica. The caller is
-    authenticated and permitted before, on the primary; other actions are untouched."""
+    authenticated and permitted before, on the primary; other actions are untouched.
+
+    Only the actions the viewset has are wrapped (at class creation): a list-only viewset must
+    not gain a ``retrieve``, or the router would publish a detail URL that has no view."""
 
     reads_replica = True
 
-    def list(self, request, *args, **kwargs):
-        parent = super().list
-        return run_on_replica(request, lambda: parent(request, *args, **kwargs))
+    def __init_subclass__(cls, **kwargs) -> None:
+        super().__init_subclass__(**kwargs)
+        for name in ("list", "retrieve"):
+            action = getattr(cls, name, None)
+            if action is not None and not getattr(action, "reads_replica", False):
+                setattr(cls, name, _on_replica(action))
 
-    def retrieve(self, request, *args, **kwargs):
-        parent = super().retrieve
-        return run_on_replica(request, lambda: parent(request, *args, **kwargs))
+
+def _on_replica(action: Callable) -> Callable:
+    @functools.wraps(action)
+    def wrapper(self, request, *args, **kwargs):
+        return run_on_replica(request, lambda: action(self, request, *args, **kwargs))
+
+    wrapper.reads_replica = True  # type: ignore[attr-defined]
+    return wrapper
 
 
 class RecentWriteMiddleware:
