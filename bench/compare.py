@@ -19,12 +19,14 @@ Prints the median seconds of each tree and the ratio this/base (below 1.0 is fas
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import statistics
 import subprocess
 import sys
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -57,6 +59,45 @@ for _ in range(3):
     timings.append(time.perf_counter() - started)
 print("RESULT " + json.dumps(timings))
 """
+
+
+def git(*args: str) -> str:
+    return subprocess.run(
+        ["git", *args], cwd=ROOT, check=True, capture_output=True, text=True
+    ).stdout.strip()
+
+
+def describe_this() -> str:
+    """This checkout as ``git describe`` names it (``-dirty`` when it has uncommitted changes)."""
+    return git("describe", "--always", "--dirty")
+
+
+def default_base() -> tuple[str, str]:
+    """The commit this branch started from (its merge-base with ``main``), or ``HEAD~1`` when
+    this checkout is ``main`` itself (or has no ``main``): (ref, why)."""
+    head = git("rev-parse", "HEAD")
+    try:
+        fork = git("merge-base", "HEAD", "main")
+    except subprocess.CalledProcessError:
+        fork = head
+    if fork != head:
+        return fork, "the merge-base of HEAD and main"
+    return "HEAD~1", "the previous commit (HEAD is on main)"
+
+
+@contextlib.contextmanager
+def base_worktree(ref: str) -> Iterator[tuple[Path, str]]:
+    """``ref``'s code checked out in a temporary detached git worktree: (its path, the short
+    commit). The worktree is removed afterwards."""
+    commit = git("rev-parse", "--short", f"{ref}^{{commit}}")
+    with tempfile.TemporaryDirectory(prefix="healthpov-base-") as tmp:
+        tree = Path(tmp) / "tree"
+        git("worktree", "add", "--detach", "-q", str(tree), commit)
+        try:
+            yield tree, commit
+        finally:
+            remove = ["git", "worktree", "remove", "--force", str(tree)]
+            subprocess.run(remove, cwd=ROOT, check=False)
 
 
 def env_for(url: str) -> dict[str, str]:
@@ -137,37 +178,20 @@ def main() -> None:
     args = parser.parse_args()
     WORK.mkdir(parents=True, exist_ok=True)
     roster = generate_roster(args.rows)
-    base_commit = subprocess.run(
-        ["git", "rev-parse", "--short", args.base], cwd=ROOT, check=True,
-        capture_output=True, text=True,
-    ).stdout.strip()  # fmt: skip
-    head = subprocess.run(
-        ["git", "describe", "--always", "--dirty"], cwd=ROOT, check=True,
-        capture_output=True, text=True,
-    ).stdout.strip()  # fmt: skip
+    head = describe_this()
     kinds = ["sqlite", "postgres"] if args.database == "both" else [args.database]
-    with tempfile.TemporaryDirectory(prefix="healthpov-base-") as tmp:
-        base_tree = Path(tmp) / "tree"
-        subprocess.run(
-            ["git", "worktree", "add", "--detach", "-q", str(base_tree), base_commit],
-            cwd=ROOT, check=True,
-        )  # fmt: skip
-        try:
-            trees = {"base": base_tree, "this": ROOT}
-            samples: dict[tuple[str, str, str], list[float]] = {}
-            for kind in kinds:
-                for _ in range(args.repeat):
-                    for name, tree in trees.items():
-                        first, again = time_import(tree, kind, roster)
-                        samples.setdefault((kind, "import (first)", name), []).append(first)
-                        samples.setdefault((kind, "import (unchanged)", name), []).append(again)
-                        samples.setdefault((kind, "recompute (demo)", name), []).append(
-                            time_recompute(tree, kind)
-                        )
-        finally:
-            subprocess.run(
-                ["git", "worktree", "remove", "--force", str(base_tree)], cwd=ROOT, check=False
-            )
+    with base_worktree(args.base) as (base_tree, base_commit):
+        trees = {"base": base_tree, "this": ROOT}
+        samples: dict[tuple[str, str, str], list[float]] = {}
+        for kind in kinds:
+            for _ in range(args.repeat):
+                for name, tree in trees.items():
+                    first, again = time_import(tree, kind, roster)
+                    samples.setdefault((kind, "import (first)", name), []).append(first)
+                    samples.setdefault((kind, "import (unchanged)", name), []).append(again)
+                    samples.setdefault((kind, "recompute (demo)", name), []).append(
+                        time_recompute(tree, kind)
+                    )
     print(f"base {base_commit} vs this {head}; {args.rows:,} roster rows; median of {args.repeat}")
     print(f"{'database':<9} {'measure':<20} {'base s':>8} {'this s':>8} {'this/base':>10}")
     for kind in kinds:

@@ -1,7 +1,7 @@
 """The demo county's report forms, work lists and recompute, this checkout against a baseline.
 
     .venv/bin/python bench/demo_pages.py [--base REF] [--repeat 5]
-        [--database sqlite|postgres|both]   (env: BENCH_DIR, BENCH_DB_PREFIX)
+        [--database sqlite|postgres|both]
 
 Both trees (``REF``'s code in a temporary git worktree, default ``main``, and this checkout)
 get a database of their own built the same way: ``migrate`` and ``seed_demo`` (the demo
@@ -28,10 +28,12 @@ import os
 import statistics
 import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+from bench.compare import base_worktree, describe_this  # noqa: E402
+
 PG_SERVER = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432")
 WORK = Path(os.environ.get("BENCH_DIR", "/tmp/healthpov-bench"))
 # Names of the two databases (SQLite files in WORK, PostgreSQL databases): give concurrent
@@ -141,12 +143,6 @@ def measure(tree: Path, url: str, repeat: int) -> dict:
     return json.loads(line.removeprefix("RESULT "))
 
 
-def git(*args: str) -> str:
-    return subprocess.run(
-        ["git", *args], cwd=ROOT, check=True, capture_output=True, text=True
-    ).stdout.strip()
-
-
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--base", default="main", help="git ref of the baseline code")
@@ -155,29 +151,21 @@ def main() -> None:
     parser.add_argument("--database", choices=["sqlite", "postgres", "both"], default="both")
     args = parser.parse_args()
     WORK.mkdir(parents=True, exist_ok=True)
-    base_commit = git("rev-parse", "--short", args.base)
-    head = git("describe", "--always", "--dirty")
+    head = describe_this()
     kinds = ["sqlite", "postgres"] if args.database == "both" else [args.database]
     samples: dict[tuple[str, str], list[dict]] = {}
-    with tempfile.TemporaryDirectory(prefix="healthpov-base-") as tmp:
-        base_tree = Path(tmp) / "tree"
-        git("worktree", "add", "--detach", "-q", str(base_tree), base_commit)
-        try:
-            trees = {"base": base_tree, "this": ROOT}
-            for kind in kinds:
-                urls = {
-                    name: seeded_database(tree, kind, f"{DB_PREFIX}_{name}")
-                    for name, tree in trees.items()
-                }
-                for _ in range(args.rounds):
-                    for name, tree in trees.items():
-                        samples.setdefault((kind, name), []).append(
-                            measure(tree, urls[name], args.repeat)
-                        )
-        finally:
-            subprocess.run(
-                ["git", "worktree", "remove", "--force", str(base_tree)], cwd=ROOT, check=False
-            )
+    with base_worktree(args.base) as (base_tree, base_commit):
+        trees = {"base": base_tree, "this": ROOT}
+        for kind in kinds:
+            urls = {
+                name: seeded_database(tree, kind, f"{DB_PREFIX}_{name}")
+                for name, tree in trees.items()
+            }
+            for _ in range(args.rounds):
+                for name, tree in trees.items():
+                    samples.setdefault((kind, name), []).append(
+                        measure(tree, urls[name], args.repeat)
+                    )
     print(f"base {base_commit} vs this {head}; demo county; medians of {args.rounds} rounds")
     for kind in kinds:
         base, this = samples[(kind, "base")], samples[(kind, "this")]

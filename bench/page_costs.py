@@ -1,13 +1,16 @@
 """What each page of the load benchmark costs, one request at a time (no queueing).
 
     .venv/bin/python bench/page_costs.py --database healthpov_load [--repeat 5] [--profile KIND]
+    .venv/bin/python bench/page_costs.py --url sqlite:///demo.sqlite3
 
-Against a database that ``bench/load.py --keep`` built, asks every page of
+Against a database that ``bench/load.py --keep`` built (or any database with the demo county,
+``--url``: a ``DATABASE_URL``, e.g. SQLite after ``seed_demo --year 2018``), asks every page of
 ``bench/load.py``'s mix through Django's test client (same middleware and templates as
 gunicorn) and prints per path shape: wall ms, Python CPU ms, SQL ms and query count, medians of
 ``--repeat`` requests. The load benchmark's latencies are queueing on two cores; this says
 which pages the time per request goes to. ``--profile KIND`` prints cProfile's top functions
-over that kind's pages.
+over that kind's pages. Last, per kind, the means over all its requests (what
+``bench/load.py``'s round robin over the kind's pages asks).
 """
 
 from __future__ import annotations
@@ -29,7 +32,9 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--database", required=True)
+    where = parser.add_mutually_exclusive_group(required=True)
+    where.add_argument("--database", help="a PostgreSQL database of PG_URL's server")
+    where.add_argument("--url", help="a DATABASE_URL (sqlite:///... or postgres://...)")
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--profile", choices=["list", "search", "detail", "dashboard"])
     args = parser.parse_args()
@@ -40,8 +45,9 @@ def main() -> None:
         DEBUG="false",
         SECRET_KEY="page-costs-only",
         ALLOWED_HOSTS="testserver",
-        DATABASE_URL=f"{server}/{args.database}",
+        DATABASE_URL=args.url or f"{server}/{args.database}",
         REDIS_URL="",
+        LOG_LEVEL="WARNING",
     )
     import django
 
@@ -70,7 +76,9 @@ def main() -> None:
         pstats.Stats(profile).sort_stats("cumulative").print_stats(45)
         return
 
+    print(f"database: {os.environ['DATABASE_URL']}")
     print(f"{'kind':<10} {'page':<52} {'wall':>7} {'cpu':>7} {'sql':>7} {'queries':>7}")
+    kinds: dict[str, list[tuple[float, float, float, int]]] = {}
     for kind, entries in paths.items():
         shapes: dict[str, list[tuple[float, float, float, int]]] = {}
         for user, path in entries:
@@ -84,6 +92,7 @@ def main() -> None:
                 sql = sum(float(q["time"]) for q in queries.captured_queries)
                 shape = re.sub(r"\d+", "N", path)
                 shapes.setdefault(shape, []).append((wall, cpu, sql, len(queries)))
+                kinds.setdefault(kind, []).append((wall, cpu, sql, len(queries)))
         for shape, samples in shapes.items():
             columns = zip(*samples, strict=True)
             wall, cpu, sql, count = (statistics.median(column) for column in columns)
@@ -91,6 +100,16 @@ def main() -> None:
                 f"{kind:<10} {shape[:52]:<52} {wall * 1000:7.1f} {cpu * 1000:7.1f} "
                 f"{sql * 1000:7.1f} {count:7.0f}"
             )
+
+    print(
+        f"\n{'kind':<10} {'mean of requests':<52} {'wall':>7} {'cpu':>7} {'sql':>7} {'queries':>7}"
+    )
+    for kind, samples in kinds.items():
+        wall, cpu, sql, count = (statistics.mean(column) for column in zip(*samples, strict=True))
+        print(
+            f"{kind:<10} {len(samples):<52} {wall * 1000:7.1f} {cpu * 1000:7.1f} "
+            f"{sql * 1000:7.1f} {count:7.1f}"
+        )
 
 
 if __name__ == "__main__":

@@ -13,6 +13,7 @@ from coverage.exports import plain_value
 from coverage.models import Snapshot
 from coverage.selectors import compute_table
 from coverage.serializers import IndicatorSerializer, PlaceFiguresSerializer, SnapshotSerializer
+from healthpov.db_routing import ReplicaReadsMixin, reads_replica
 from healthpov.period import period_for_api
 from healthpov.places.models import Place
 from healthpov.places.scoping import get_visible_or_404, places_visible_to
@@ -50,6 +51,7 @@ def indicator_list(request: Request) -> Response:
     responses=PlaceFiguresSerializer(many=True),
 )
 @api_view(["GET"])
+@reads_replica
 def place_figures(request: Request, pk: int) -> Response:
     """Live figures of a place and the places under it that the caller may see."""
     place = get_visible_or_404(Place, request.user, pk=pk)
@@ -72,7 +74,7 @@ def place_figures(request: Request, pk: int) -> Response:
     return Response(PlaceFiguresSerializer(rows, many=True).data)
 
 
-class SnapshotViewSet(viewsets.ReadOnlyModelViewSet):
+class SnapshotViewSet(ReplicaReadsMixin, viewsets.ReadOnlyModelViewSet):
     """Stored indicator values by date (trends); filter by year, date, code, place."""
 
     serializer_class = SnapshotSerializer

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import datetime
+import io
 import logging
 import time
 from collections.abc import Sequence
+from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from coverage import indicators as ind
@@ -44,28 +46,35 @@ def recompute_coverage(
         rows = [row for root in roots for row in compute_table(period, root=root).rows]
     _progress(run, progress=70)
     now = timezone.now()
-    snapshots = [
-        Snapshot(
-            date=as_of, year=year, place_id=row.place_id, code=code, value=value, computed_at=now
-        )
+    values = [
+        (row.place_id, code, value)
         for row in rows
         for code, value in row.values.items()
         if code in ind.REGISTRY
     ]
     with transaction.atomic():
-        Snapshot.objects.bulk_create(
-            snapshots,
-            batch_size=2000,
-            update_conflicts=True,
-            unique_fields=["date", "place", "year", "code"],
-            update_fields=["value", "computed_at"],
-        )
+        if connection.vendor == "postgresql":
+            _upsert_by_copy(year=year, as_of=as_of, now=now, values=values)
+        else:
+            Snapshot.objects.bulk_create(
+                [
+                    Snapshot(
+                        date=as_of, year=year, place_id=place_id, code=code, value=value,
+                        computed_at=now,
+                    )
+                    for place_id, code, value in values
+                ],
+                batch_size=2000,
+                update_conflicts=True,
+                unique_fields=["date", "place", "year", "code"],
+                update_fields=["value", "computed_at"],
+            )  # fmt: skip
     seconds = time.monotonic() - started
     _progress(
         run,
         status=RecomputeRun.Status.DONE,
         progress=100,
-        snapshots_written=len(snapshots),
+        snapshots_written=len(values),
         seconds=seconds,
         finished_at=timezone.now(),
     )
@@ -73,10 +82,47 @@ def recompute_coverage(
         "coverage recomputed for %s as of %s: %d snapshots in %.2fs",
         year,
         as_of,
-        len(snapshots),
+        len(values),
         seconds,
     )
-    return len(snapshots)
+    return len(values)
+
+
+def _upsert_by_copy(
+    *,
+    year: int,
+    as_of: datetime.date,
+    now: datetime.datetime,
+    values: list[tuple[int, str, Any]],
+) -> None:
+    """The snapshot rows (place id, code, value) upserted through COPY into a temporary table:
+    a province has about a million of them, which ``bulk_create`` took most of a recompute to
+    build and send as statements (docs/scaling.md)."""
+    # One row per place and code (overlapping roots give some twice; the last one counts, as
+    # with successive upserts): one INSERT may not update a row twice.
+    latest = {(place_id, code): value for place_id, code, value in values}
+    buffer = io.StringIO()
+    for (place_id, code), value in latest.items():
+        buffer.write(f"{place_id}\t{code}\t{NULL if value is None else value}\n")
+    buffer.seek(0)
+    with connection.cursor() as cursor:
+        # Dropped at commit; also here, for two recomputes in one outer transaction.
+        cursor.execute("DROP TABLE IF EXISTS coverage_snapshot_new")
+        cursor.execute(
+            "CREATE TEMPORARY TABLE coverage_snapshot_new (place_id integer, code text, "
+            "value numeric) ON COMMIT DROP"
+        )
+        cursor.cursor.copy_expert("COPY coverage_snapshot_new FROM STDIN", buffer)
+        cursor.execute(
+            "INSERT INTO coverage_snapshot (date, year, place_id, code, value, computed_at) "
+            "SELECT %s, %s, place_id, code, value, %s FROM coverage_snapshot_new "
+            "ON CONFLICT (date, place_id, year, code) "
+            "DO UPDATE SET value = EXCLUDED.value, computed_at = EXCLUDED.computed_at",
+            [as_of, year, now],
+        )
+
+
+NULL = r"\N"
 
 
 def _progress(run: RecomputeRun | None, **fields) -> None:

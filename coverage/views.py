@@ -15,6 +15,7 @@ from coverage import indicators as ind
 from coverage.models import RecomputeRun
 from coverage.services import recompute_run_start
 from healthpov.accounts.models import User
+from healthpov.db_routing import reads_replica
 from healthpov.exports import XLSX_CONTENT_TYPE, personal_xlsx_response, reveal_requested
 from healthpov.period import FIRST_YEAR, ReportingPeriod, last_year_allowed, period_for_page
 from healthpov.places.models import Place
@@ -98,6 +99,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     return redirect(url)
 
 
+@reads_replica
 @require_GET
 @login_required
 def place_dashboard(request: HttpRequest, pk: int) -> HttpResponse:
@@ -206,6 +208,7 @@ def _drilldown_of(request: HttpRequest, code: str, pk: int):
     return indicator, place, period, rows
 
 
+@reads_replica
 @require_GET
 @login_required
 def drilldown(request: HttpRequest, code: str, pk: int) -> HttpResponse:
@@ -232,6 +235,7 @@ def drilldown(request: HttpRequest, code: str, pk: int) -> HttpResponse:
     )
 
 
+@reads_replica
 @require_http_methods(["GET", "POST"])
 @login_required
 def drilldown_xlsx(request: HttpRequest, code: str, pk: int) -> HttpResponse:
@@ -257,6 +261,7 @@ def _form_and_place(request: HttpRequest, slug: str, pk: int):
     return form, _place_for_user_or_404(request.user, pk), period_for_page(request)
 
 
+@reads_replica
 @require_GET
 @login_required
 def form_page(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
@@ -283,6 +288,7 @@ def form_page(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     return render(request, "coverage/form.html", context)
 
 
+@reads_replica
 @require_GET
 @login_required
 def form_xlsx(request: HttpRequest, slug: str, pk: int) -> HttpResponse:

@@ -10,7 +10,7 @@ from types import ModuleType
 
 from django.urls import URLPattern, include, path
 
-from desk import views
+from desk import phone, views
 from households import urls as household_urls
 from households import views as household_views
 from inspections import urls as inspection_urls
@@ -33,6 +33,10 @@ def _namespace(
 urlpatterns = [
     path("", views.home, name="home"),
     path("admin/start-year/", views.start_year, name="start_year"),
+    path("field/", phone.field_page, name="field"),
+    # The service worker must come from the root to control every page (docs/field-sync.md).
+    path("sw.js", phone.service_worker, name="service_worker"),
+    path("manifest.webmanifest", phone.web_manifest, name="web_manifest"),
     path("", include("healthpov.urls")),
     path(
         "households/",
@@ -92,4 +96,5 @@ urlpatterns = [
     path("api/", include("coverage.api")),
     path("api/", include("inspections.api")),
     path("api/", include("remediation.api")),
+    path("api/", include("desk.field.api")),
 ]

@@ -24,6 +24,7 @@ from rest_framework.response import Response
 from rest_framework.routers import SimpleRouter
 
 from healthpov.accounts.masking import mask_id_number, mask_phone
+from healthpov.db_routing import ReplicaReadsMixin
 from healthpov.places.models import Place
 from healthpov.service_errors import api_errors
 from households import selectors, services
@@ -257,6 +258,7 @@ def _query(request: Request, serializer_class: type[serializers.Serializer]) -> 
 
 
 class RegistryViewSet(
+    ReplicaReadsMixin,
     mixins.CreateModelMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,

@@ -21,7 +21,8 @@ from dataclasses import dataclass
 from operator import itemgetter
 from typing import Any
 
-from django.db.models import Count
+from django.db import connection
+from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -607,46 +608,60 @@ class RosterLedger(Ledger):
             if stored is not None:
                 persons_changed.append(row)
         # Roster membership of the year: who has an entry, who comes back, who left. The
-        # year's entries are read without joins; only those of persons missing from the file
-        # (none when a roster is imported again) are looked up to see where they live.
+        # roster of the county (counties) the file's townships lie in is read in one pass with
+        # where each person lives; a province database holds many counties, and neither the
+        # others' entries nor the 5% share of the roster concern this file (docs/scaling.md).
+        # Persons of the file living elsewhere (moving in) are looked up by id afterwards.
         year = self.roster_year
         valid_ids = set(row_person_ids)
-        townships = {row.data[0][0].pk for row in rows}
+        township_places = {row.data[0][0].pk: row.data[0][0] for row in rows}
+        townships = set(township_places)
         visible = self.visible_villages
         has_entry: set[int] = set()
         returning: list[tuple[int, int, Any, int | None]] = []
-        missing: list[tuple[int, int]] = []  # (entry id, person id) of persons not in the file
-        roster_size = 0
-        for entry_id, person_id, left_on, left_batch_id in stream_values(
-            RosterEntry.objects.filter(year=year).values_list(
-                "id", "person_id", "left_on", "left_batch_id"
-            )
-        ):
-            if left_on is None:
-                roster_size += 1
-            if person_id in valid_ids:
-                has_entry.add(person_id)
-                if left_on is not None:
-                    returning.append((entry_id, person_id, left_on, left_batch_id))
-            elif left_on is None and person_id not in self.file_person_ids:
-                missing.append((entry_id, person_id))
         leaving: list[tuple[int, int, int, int]] = []
-        for chunk in chunks(missing, 5000):
-            persons = Person.objects.filter(pk__in=[person_id for _e, person_id in chunk])
-            where = {
-                person_id: rest
-                for person_id, *rest in stream_values(
-                    persons.values_list(
-                        "id", "household_id", "household__township_id", "household__village_id"
-                    )
+        roster_size = 0
+
+        def entry_of_file_person(entry_id, person_id, left_on, left_batch_id) -> None:
+            has_entry.add(person_id)
+            if left_on is not None:
+                returning.append((entry_id, person_id, left_on, left_batch_id))
+
+        counties = {t.parent_id for t in township_places.values() if t.pk and t.parent_id}
+        orphans = {t.pk for t in township_places.values() if t.pk and not t.parent_id}
+        if counties or orphans:
+            scope = Q(person__household__township__parent_id__in=counties) | Q(
+                person__household__township_id__in=orphans
+            )
+            for entry_id, person_id, left_on, left_batch_id, *where in stream_values(
+                RosterEntry.objects.filter(scope, year=year).values_list(
+                    "id",
+                    "person_id",
+                    "left_on",
+                    "left_batch_id",
+                    "person__household_id",
+                    "person__household__township_id",
+                    "person__household__village_id",
                 )
-            }
-            for entry_id, person_id in chunk:
-                household_id, township_id, village_id = where[person_id]
-                # Only townships in the file are compared: a file of one township does not
-                # make the others "leave".
-                if township_id in townships and (visible is None or village_id in visible):
-                    leaving.append((entry_id, person_id, household_id, township_id))
+            ):
+                if left_on is None:
+                    roster_size += 1
+                if person_id in valid_ids:
+                    entry_of_file_person(entry_id, person_id, left_on, left_batch_id)
+                elif left_on is None and person_id not in self.file_person_ids:
+                    household_id, township_id, village_id = where
+                    # Only townships in the file are compared: a file of one township does
+                    # not make the others "leave".
+                    if township_id in townships and (visible is None or village_id in visible):
+                        leaving.append((entry_id, person_id, household_id, township_id))
+        elsewhere = valid_ids - has_entry
+        for chunk in chunks(sorted(elsewhere), 5000):
+            for values in stream_values(
+                RosterEntry.objects.filter(year=year, person_id__in=chunk).values_list(
+                    "id", "person_id", "left_on", "left_batch_id"
+                )
+            ):
+                entry_of_file_person(*values)
         return _Plan(
             new_places=list(self.new_places),
             households_new=households_new,
@@ -1003,13 +1018,29 @@ def leavers_refusal(*, leavers: dict[str, Any], typed: Any) -> str:
     return ""
 
 
+def _rows_estimate(model: type[Household] | type[Person]) -> int:
+    """About how many rows ``model``'s table holds: PostgreSQL's statistics (no scan), else a
+    count."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT reltuples::bigint FROM pg_class WHERE oid = %s::regclass",
+                [model._meta.db_table],
+            )
+            rows = cursor.fetchone()[0]
+        if rows >= 0:  # -1: never analysed
+            return rows
+    return model.objects.count()
+
+
 def _stored(
     model: type[Household] | type[Person], key: str, keys: Collection[str], columns: tuple[str, ...]
 ) -> Iterator[tuple]:
     """Stored ``columns`` of the rows whose ``key`` (the first column) is one of ``keys``: one
-    scan of the table for a whole-county file (much faster than many IN lookups), chunked IN
-    lookups for a small one."""
-    if len(keys) > 20_000:
+    scan of the table for a whole-county file in a county's database (much faster than many
+    IN lookups), chunked IN lookups for a small file or a table of many counties (a province
+    database, where a scan would read every county: docs/scaling.md)."""
+    if len(keys) > 20_000 and len(keys) * 4 > _rows_estimate(model):
         for values in stream_values(model.objects.values_list(*columns)):
             if values[0] in keys:
                 yield values

@@ -18,6 +18,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from healthpov.accounts.models import User
 from healthpov.accounts.uploads import uploaded_file_download_allow
+from healthpov.db_routing import reads_replica
 from healthpov.exports import (
     XLSX_CONTENT_TYPE,
     personal_xlsx_response,
@@ -141,6 +142,7 @@ def search(request: HttpRequest) -> HttpResponse:
     return response
 
 
+@reads_replica
 @login_required
 @require_http_methods(["GET", "POST"])
 def export(request: HttpRequest) -> HttpResponse:

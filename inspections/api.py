@@ -11,6 +11,7 @@ from rest_framework import serializers, viewsets
 from rest_framework.routers import SimpleRouter
 
 from healthpov.api_fields import ScopedModelSerializer
+from healthpov.db_routing import ReplicaReadsMixin
 from inspections import selectors
 from inspections.models import Campaign, ChecklistItem, Finding
 
@@ -69,14 +70,14 @@ class FindingSerializer(ScopedModelSerializer):
         read_only_fields = fields  # the API only reads findings (they are recorded on pages)
 
 
-class CampaignViewSet(viewsets.ReadOnlyModelViewSet):
+class CampaignViewSet(ReplicaReadsMixin, viewsets.ReadOnlyModelViewSet):
     serializer_class = CampaignSerializer
 
     def get_queryset(self):
         return selectors.campaigns_for(self.request.user).prefetch_related("checklist_items")
 
 
-class FindingViewSet(viewsets.ReadOnlyModelViewSet):
+class FindingViewSet(ReplicaReadsMixin, viewsets.ReadOnlyModelViewSet):
     serializer_class = FindingSerializer
     filterset_fields = ["campaign", "township", "category", "checklist_item"]
 

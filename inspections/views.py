@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 
 from healthpov.accounts.models import User
 from healthpov.accounts.uploads import uploaded_photo_response
+from healthpov.db_routing import reads_replica
 from healthpov.places.models import Place
 from healthpov.places.scoping import (
     get_visible_or_404,
@@ -269,12 +270,14 @@ def _report_context(request: HttpRequest, campaign: Campaign) -> dict:
     }
 
 
+@reads_replica
 @login_required
 def campaign_report(request: HttpRequest, pk: int) -> HttpResponse:
     campaign = _campaign_for_user_or_404(request.user, pk)
     return render(request, "inspections/campaign_report.html", _report_context(request, campaign))
 
 
+@reads_replica
 @login_required
 def campaign_report_xlsx(request: HttpRequest, pk: int) -> HttpResponse:
     campaign = _campaign_for_user_or_404(request.user, pk)

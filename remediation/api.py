@@ -14,6 +14,7 @@ from rest_framework.response import Response
 from rest_framework.routers import SimpleRouter
 
 from healthpov.api_fields import ScopedModelSerializer
+from healthpov.db_routing import ReplicaReadsMixin
 from healthpov.places.scoping import get_visible_or_404
 from healthpov.service_errors import api_errors
 from remediation import selectors, services
@@ -61,7 +62,7 @@ class TransitionSerializer(serializers.Serializer):
     note = serializers.CharField(required=False, allow_blank=True, default="")
 
 
-class ItemViewSet(viewsets.ReadOnlyModelViewSet):
+class ItemViewSet(ReplicaReadsMixin, viewsets.ReadOnlyModelViewSet):
     serializer_class = ItemSerializer
     filterset_fields = ["state", "township", "source"]
 

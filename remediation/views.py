@@ -13,6 +13,7 @@ from django.utils.translation import pgettext
 from django.views.decorators.http import require_POST
 
 from healthpov.accounts.models import User
+from healthpov.db_routing import reads_replica
 from healthpov.places.scoping import get_visible_or_404
 from healthpov.service_errors import add_service_errors
 from inspections.models import Finding
@@ -88,6 +89,7 @@ def item_list(request: HttpRequest, kind: str = "ledger") -> HttpResponse:
     return render(request, "remediation/item_list.html", context)
 
 
+@reads_replica
 @login_required
 def item_list_xlsx(request: HttpRequest, kind: str) -> HttpResponse:
     title, columns = _list_kind(kind)
@@ -252,6 +254,7 @@ def accountability_list(request: HttpRequest) -> HttpResponse:
     )
 
 
+@reads_replica
 @login_required
 def accountability_xlsx(request: HttpRequest) -> HttpResponse:
     sheet = Sheet(
@@ -307,6 +310,7 @@ def accountability_create(request: HttpRequest) -> HttpResponse:
 # --- reports and revisits ------------------------------------------------------------------
 
 
+@reads_replica
 @login_required
 def report_list(request: HttpRequest) -> HttpResponse:
     return render(
@@ -314,6 +318,7 @@ def report_list(request: HttpRequest) -> HttpResponse:
     )
 
 
+@reads_replica
 @login_required
 def report_detail(request: HttpRequest, pk: int) -> HttpResponse:
     report = get_visible_or_404(ProgressReport, request.user, pk=pk)
@@ -332,6 +337,7 @@ REPORT_KEYS = [
 ]
 
 
+@reads_replica
 @login_required
 def report_xlsx(request: HttpRequest, pk: int) -> HttpResponse:
     report = get_visible_or_404(ProgressReport, request.user, pk=pk)

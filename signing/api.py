@@ -19,6 +19,7 @@ from rest_framework.routers import SimpleRouter
 
 from healthpov.accounts.masking import mask_id_number
 from healthpov.api_fields import HospitalField, ScopedModelSerializer, ScopedRelatedField
+from healthpov.db_routing import ReplicaReadsMixin
 from healthpov.period import ReportingPeriod, period_for_api
 from healthpov.service_errors import api_errors
 from households.models import Person
@@ -234,6 +235,7 @@ class FollowupStatusSerializer(serializers.Serializer):
 
 
 class RecordViewSet(
+    ReplicaReadsMixin,
     mixins.CreateModelMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
@@ -391,7 +393,7 @@ class DiagnosisViewSet(RecordViewSet):
         return Response(DiagnosisSerializer(diagnosis, context=self.get_serializer_context()).data)
 
 
-class TeamViewSet(viewsets.ReadOnlyModelViewSet):
+class TeamViewSet(ReplicaReadsMixin, viewsets.ReadOnlyModelViewSet):
     serializer_class = TeamSerializer
     filterset_fields = ["institution"]
 
@@ -414,7 +416,7 @@ class TeamViewSet(viewsets.ReadOnlyModelViewSet):
         )
     ]
 )
-class DiseaseViewSet(viewsets.ReadOnlyModelViewSet):
+class DiseaseViewSet(ReplicaReadsMixin, viewsets.ReadOnlyModelViewSet):
     """The yearly disease catalogue (the same for everybody; edited in the admin)."""
 
     serializer_class = DiseaseSerializer
@@ -431,7 +433,7 @@ class DiseaseViewSet(viewsets.ReadOnlyModelViewSet):
         return queryset
 
 
-class FollowupViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+class FollowupViewSet(ReplicaReadsMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
     """Key chronic patients with their follow-up status as of a date (the follow-up engine)."""
 
     serializer_class = FollowupStatusSerializer

@@ -253,6 +253,41 @@ def households_to_visit(
     return qs.order_by("village__name", "number", "id")
 
 
+# --- brochures (one per household and year) ----------------------------------------------------
+
+
+def brochures_given(year: int, as_of: datetime.date) -> QuerySet[FulfilmentRecord]:
+    """Brochure records of ``year`` given by ``as_of`` (a brochure counts for the household
+    of the member it was recorded for)."""
+    return FulfilmentRecord.objects.filter(
+        kind=FulfilmentKind.BROCHURE, served_on__year=year, served_on__lte=as_of
+    )
+
+
+def brochure_given_q(year: int, as_of: datetime.date, *, household: str = "pk") -> Q:
+    """A condition on a row whose ``household`` path leads to a household that was given
+    ``year``'s brochure by ``as_of``."""
+    return Q(Exists(brochures_given(year, as_of).filter(person__household=OuterRef(household))))
+
+
+def households_without_brochure(
+    user: User, year: int, as_of: datetime.date, filters: ListFilters
+) -> QuerySet[Household]:
+    """Households of ``year``'s roster (a member on it as of ``as_of``) not yet given the
+    year's brochure."""
+    members_on_roster = Person.objects.filter(household=OuterRef("pk")).filter(
+        on_roster(year=year, as_of=as_of)
+    )
+    qs = (
+        Household.objects.visible_to(user)
+        .filter(Exists(members_on_roster))
+        .exclude(brochure_given_q(year, as_of))
+    )
+    if filters.village_id:
+        qs = qs.filter(village_id=filters.village_id)
+    return qs.order_by("village__name", "number", "id")
+
+
 # --- the household page ----------------------------------------------------------------------
 
 

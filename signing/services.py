@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Iterable, Mapping
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -272,13 +272,31 @@ def followup_visit_build(values: Mapping[str, Any]) -> FollowUpVisit:
         elif isinstance(value, str):
             value = value.strip()
         elif isinstance(value, (Decimal, float)) and field.get_internal_type() == "DecimalField":
-            value = Decimal(str(value)).quantize(Decimal("0.1"))
+            value = _one_place(value, name)
         setattr(visit, name, value)
     visit.symptoms = list(dict.fromkeys(visit.symptoms or []))
     if not visit.adverse_reaction:
         visit.adverse_reaction_note = ""
-    visit.compute_bmi()
+    try:
+        visit.compute_bmi()
+    except InvalidOperation:  # a weight or height far beyond any plausible value
+        raise ValidationError({"bmi": [_implausible("bmi")]}) from None
     return visit
+
+
+def _implausible(name: str) -> str:
+    return _("%(field)s is not a plausible number.") % {
+        "field": FollowUpVisit._meta.get_field(name).verbose_name
+    }
+
+
+def _one_place(value: Decimal | float, name: str) -> Decimal:
+    """``value`` to one decimal place; a number too large to be rounded (1e400, which a form's
+    DecimalField accepts) is refused on its field instead of failing the request."""
+    try:
+        return Decimal(str(value)).quantize(Decimal("0.1"))
+    except InvalidOperation:
+        raise ValidationError({name: [_implausible(name)]}) from None
 
 
 def _has_details(visit: FollowUpVisit) -> bool:

@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from healthpov.accounts.models import User
+from healthpov.db_routing import reads_replica
 from healthpov.exports import (
     personal_value,
     personal_xlsx_response,
@@ -105,13 +106,15 @@ def household_section(request: HttpRequest, pk: int) -> HttpResponse:
 class FormSpec:
     form_class: type[forms.HouseholdForm]
     title: Any
+    #: Calls the service with the form's cleaned data; returns what the service saved (a
+    #: record, or a list of them for a service given to several persons).
     save: Callable[..., Any]
     success: Any
 
 
 def _sign(form, user, year):
     data = form.cleaned_data
-    services.contract_sign(
+    return services.contract_sign(
         person=data["person"],
         year=year,
         signed_on=data["signed_on"],
@@ -125,7 +128,7 @@ def _sign(form, user, year):
 
 def _unsigned(form, user, year):
     data = form.cleaned_data
-    services.unsigned_record(
+    return services.unsigned_record(
         person=data["person"],
         year=year,
         reason=data["reason"],
@@ -137,7 +140,7 @@ def _unsigned(form, user, year):
 
 def _fulfilment(form, user, year):
     data = form.cleaned_data
-    services.fulfilment_record(
+    return services.fulfilment_record(
         persons=data["persons"],
         kind=data["kind"],
         served_on=data["served_on"],
@@ -148,7 +151,7 @@ def _fulfilment(form, user, year):
 
 def _followup(form, user, year):
     data = form.cleaned_data
-    services.followup_record(
+    return services.followup_record(
         person=data["person"],
         served_on=data["served_on"],
         note=data["note"],
@@ -159,7 +162,7 @@ def _followup(form, user, year):
 
 def _health_check(form, user, year):
     data = form.cleaned_data
-    services.health_check_record(
+    return services.health_check_record(
         person=data["person"],
         checked_on=data["checked_on"],
         institution=data["institution"],
@@ -172,7 +175,7 @@ def _health_check(form, user, year):
 
 def _chronic(form, user, year):
     data = form.cleaned_data
-    services.chronic_register(
+    return services.chronic_register(
         person=data["person"],
         disease=data["disease"],
         diagnosed_on=data["diagnosed_on"],
@@ -183,7 +186,7 @@ def _chronic(form, user, year):
 
 def _diagnosis(form, user, year):
     data = form.cleaned_data
-    services.special_diagnosis_record(
+    return services.special_diagnosis_record(
         person=data["person"],
         disease=data["disease"],
         diagnosed_on=data["diagnosed_on"],
@@ -624,6 +627,7 @@ def worklist(request: HttpRequest, slug: str) -> HttpResponse:
     )
 
 
+@reads_replica
 @login_required
 @require_http_methods(["GET", "POST"])
 def worklist_export(request: HttpRequest, slug: str) -> HttpResponse:

@@ -11,6 +11,7 @@ from rest_framework.routers import SimpleRouter
 
 from healthpov.accounts.masking import mask_id_number
 from healthpov.api_fields import HospitalField, ScopedModelSerializer, ScopedRelatedField
+from healthpov.db_routing import ReplicaReadsMixin
 from healthpov.service_errors import api_errors
 from households.models import Person
 from treatment import services
@@ -108,6 +109,7 @@ class StaySerializer(ScopedModelSerializer):
 
 
 class CaseViewSet(
+    ReplicaReadsMixin,
     mixins.CreateModelMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
@@ -130,6 +132,7 @@ class CaseViewSet(
 
 
 class CallViewSet(
+    ReplicaReadsMixin,
     mixins.CreateModelMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
@@ -152,6 +155,7 @@ class CallViewSet(
 
 
 class StayViewSet(
+    ReplicaReadsMixin,
     mixins.CreateModelMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,

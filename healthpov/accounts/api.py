@@ -14,6 +14,7 @@ from rest_framework.routers import SimpleRouter
 
 from healthpov.accounts.authentication import token_expired
 from healthpov.api_fields import ScopedModelSerializer
+from healthpov.db_routing import ReplicaReadsMixin
 from healthpov.places.models import Place
 from healthpov.places.scoping import places_visible_to
 
@@ -29,7 +30,7 @@ class PlaceSerializer(ScopedModelSerializer):
         fields = ["id", "name", "level", "parent", "code"]
 
 
-class PlaceViewSet(viewsets.ReadOnlyModelViewSet):
+class PlaceViewSet(ReplicaReadsMixin, viewsets.ReadOnlyModelViewSet):
     serializer_class = PlaceSerializer
     filterset_fields = ["level", "parent"]
 

@@ -119,6 +119,9 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
             ],
+            # {% url %} without arguments resolved once per process (docs/architecture.md
+            # "Performance choices"). Django's cached template loader is on: no "loaders" here.
+            "builtins": ["healthpov.accounts.templatetags.cached_url"],
         },
     }
 ]
@@ -127,13 +130,32 @@ VAR_DIR = Path(env.str("HEALTHPOV_VAR_DIR", default=str(BASE_DIR / "var")))
 DATABASES = {"default": env_database("DATABASE_URL", f"sqlite:///{VAR_DIR / 'healthpov.sqlite3'}")}
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DATABASES["default"].setdefault("CONN_MAX_AGE", env_int("CONN_MAX_AGE", 0))
-if DATABASES["default"]["ENGINE"].startswith("django.db.backends.postgresql"):
+# DATABASE_POOLER=pgbouncer: the app reaches PostgreSQL through PgBouncer in transaction pooling
+# mode (docs/scaling.md "Connection pooling"): a server connection belongs to the app only for
+# one transaction, so no server-side cursors (a named cursor outlives the transaction that
+# .iterator() opens it in) and no startup "options" (PgBouncer refuses unknown startup
+# parameters; the server itself is then run with jit=off).
+DATABASE_POOLER = env.str("DATABASE_POOLER", default="").strip().lower()
+if DATABASE_POOLER not in {"", "pgbouncer"}:
+    raise ImproperlyConfigured(f"DATABASE_POOLER={DATABASE_POOLER!r} is not known (use pgbouncer)")
+
+
+def postgres_tuned(config: dict) -> dict:
+    """What every PostgreSQL connection of the app gets, primary and replica alike."""
+    if DATABASE_POOLER == "pgbouncer":
+        config["DISABLE_SERVER_SIDE_CURSORS"] = True
+        return config
     # No JIT: PostgreSQL compiles a query whose estimated cost passes jit_above_cost, and the
     # signing work lists' correlated subqueries are estimated far above it, so pages paid far
     # more to compile than to run (docs/architecture.md "Performance choices").
     # Pages run short queries; JIT only pays off for long analytical ones.
-    _options = DATABASES["default"].setdefault("OPTIONS", {})
-    _options["options"] = f"{_options.get('options', '')} -c jit=off".strip()
+    options = config.setdefault("OPTIONS", {})
+    options["options"] = f"{options.get('options', '')} -c jit=off".strip()
+    return config
+
+
+if DATABASES["default"]["ENGINE"].startswith("django.db.backends.postgresql"):
+    postgres_tuned(DATABASES["default"])
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets the in-process worker thread and web requests share the file.
     DATABASES["default"]["OPTIONS"] = {
@@ -141,6 +163,36 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
         "transaction_mode": "IMMEDIATE",
     }
+
+# Reads of read-only pages on a PostgreSQL streaming replica (docs/scaling.md "Reads on a
+# replica"). Without DATABASE_REPLICA_URL there is no "replica" alias and no router.
+REPLICA_STICKY_SECONDS = env_int("REPLICA_STICKY_SECONDS", 10)
+REPLICA_RETRY_SECONDS = env_int("REPLICA_RETRY_SECONDS", 30)
+REPLICA_CONNECT_TIMEOUT = env_int("REPLICA_CONNECT_TIMEOUT", 2)
+if env.str("DATABASE_REPLICA_URL", default="").strip():
+    _replica = env_database("DATABASE_REPLICA_URL", "")
+    if not (
+        _replica["ENGINE"].startswith("django.db.backends.postgresql")
+        and DATABASES["default"]["ENGINE"].startswith("django.db.backends.postgresql")
+    ):
+        raise ImproperlyConfigured(
+            "DATABASE_REPLICA_URL needs PostgreSQL for both DATABASE_URL and the replica"
+        )
+    _replica["ATOMIC_REQUESTS"] = False
+    _replica.setdefault("CONN_MAX_AGE", DATABASES["default"]["CONN_MAX_AGE"])
+    postgres_tuned(_replica)
+    # A replica that does not answer costs a page at most this long, once per
+    # REPLICA_RETRY_SECONDS (healthpov/db_routing.py).
+    _replica_options = _replica.setdefault("OPTIONS", {})
+    _replica_options.setdefault("connect_timeout", REPLICA_CONNECT_TIMEOUT)
+    _replica_options.setdefault("application_name", "healthpov-replica-reads")
+    DATABASES["replica"] = _replica
+    DATABASE_ROUTERS = ["healthpov.db_routing.ReplicaRouter"]
+    # Remembers, in a signed cookie, that the browser wrote in the last REPLICA_STICKY_SECONDS.
+    MIDDLEWARE.insert(
+        MIDDLEWARE.index("django.contrib.sessions.middleware.SessionMiddleware"),
+        "healthpov.db_routing.RecentWriteMiddleware",
+    )
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"

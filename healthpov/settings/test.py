@@ -20,6 +20,11 @@ if DATABASES["default"]["ENGINE"] != "django.db.backends.sqlite3":
     DATABASES["default"]["TEST"] = {"NAME": f"test_healthpov_{os.getpid()}"}
 else:
     DATABASES["default"]["OPTIONS"] = {}
+# With DATABASE_REPLICA_URL in a pytest run's environment the test runner must not try to build
+# a test database on the read-only replica: the alias stands in for the primary there. The live
+# replica test (tests/hardening/test_replica.py) gives the replica URL to a gunicorn it starts.
+if "replica" in DATABASES:
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
 
 MEDIA_ROOT = env.path(
     "MEDIA_ROOT", default=os.path.join(tempfile.gettempdir(), f"healthpov-test-media-{os.getpid()}")

@@ -238,6 +238,7 @@ LEDGER_KINDS = ("problems", "responsibilities", "tasks", "ledger")
 # (url name, kwargs builder, query, screenshot name)
 _SPEC: list[tuple[str, Callable, str, str]] = [
     ("home", _none, "", "home"),
+    ("field", _none, "", "field"),
     ("notifications:notification_list", _none, "", ""),
     ("households:search", _none, "", "household-search"),
     ("households:search", _none, f"q={HEAD_NAME}", ""),

@@ -20,9 +20,23 @@ APP_SERVICES = {"web", "worker", "beat"}
 # Read by something other than our settings modules.
 READ_BY_DJANGO = {"DJANGO_SETTINGS_MODULE"}
 READ_BY_GUNICORN = {"WEB_CONCURRENCY"}
-POSTGRES_IMAGE_VARS = {"POSTGRES_USER", "POSTGRES_PASSWORD", "POSTGRES_DB"}
+# POSTGRES_REPLICATION_PASSWORD is read by docker/postgres/replication.sh in that image.
+POSTGRES_IMAGE_VARS = {
+    "POSTGRES_USER",
+    "POSTGRES_PASSWORD",
+    "POSTGRES_DB",
+    "POSTGRES_REPLICATION_PASSWORD",
+}
 # Used only for ${...} substitution inside docker-compose.yml itself.
-COMPOSE_ONLY = {"POSTGRES_PASSWORD", "WEB_PORT", "WEB_CONCURRENCY"}
+COMPOSE_ONLY = {
+    "POSTGRES_PASSWORD",
+    "WEB_PORT",
+    "WEB_CONCURRENCY",
+    "DATABASE_HOST",
+    "POSTGRES_REPLICATION_PASSWORD",
+    "PGBOUNCER_MAX_CLIENT_CONN",
+    "PGBOUNCER_POOL_SIZE",
+}
 
 ENV_EXAMPLE_LINE = re.compile(r"^#?\s*([A-Z][A-Z0-9_]*)=", re.MULTILINE)
 SUBSTITUTION = re.compile(r"\$\{([A-Z][A-Z0-9_]*)")
@@ -138,3 +152,35 @@ def test_dockerfile_builds_on_python_311_slim():
     text = (ROOT / "Dockerfile").read_text(encoding="utf-8")
     assert re.search(r"^FROM python:3\.11-slim\b", text, re.MULTILINE)
     assert "collectstatic" in text
+
+
+def test_replica_and_pgbouncer_are_optional_profiles(compose):
+    services = compose["services"]
+    assert services["postgres-replica"]["profiles"] == ["replica"]
+    assert services["pgbouncer"]["profiles"] == ["pgbouncer"]
+    # The default stack starts without them: nothing it always starts waits for them.
+    for name in SERVICES:
+        assert not {"postgres-replica", "pgbouncer"} & set(services[name].get("depends_on", {}))
+
+
+def test_replica_is_a_streaming_standby_of_postgres(compose):
+    replica = compose["services"]["postgres-replica"]
+    command = command_of(replica)
+    assert "pg_basebackup -h postgres -U replicator" in command
+    assert "-R -X stream" in command
+    assert "hot_standby=on" in command
+    assert any(v.endswith(":/var/lib/postgresql/data") for v in replica["volumes"])
+    assert "pgreplica" in compose["volumes"]
+    init = [v for v in compose["services"]["postgres"]["volumes"] if "initdb.d" in v]
+    assert init and (ROOT / init[0].split(":")[0]).exists()
+
+
+def test_pgbouncer_pools_transactions_and_the_app_is_told(compose):
+    pgbouncer = compose["services"]["pgbouncer"]["environment"]
+    assert pgbouncer["POOL_MODE"] == "transaction"
+    assert "@postgres:5432/" in pgbouncer["DATABASE_URL"]
+    for name in APP_SERVICES:
+        environment = compose["services"][name]["environment"]
+        assert environment["DATABASE_POOLER"] == "${DATABASE_POOLER:-}"
+        assert "${DATABASE_HOST:-postgres}" in environment["DATABASE_URL"]
+        assert environment["DATABASE_REPLICA_URL"] == "${DATABASE_REPLICA_URL:-}"

@@ -57,3 +57,33 @@ def test_a_poll_after_the_limit_is_told_to_go_to_the_login_page(client, user_a):
 
     assert response["HX-Redirect"].startswith(reverse("login"))
     assert not is_signed_in(client)
+
+
+def _session_writes(client, url: str, times: int) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as captured:
+        for _ in range(times):
+            assert client.get(url).status_code == 200
+    return sum(
+        1
+        for query in captured
+        if "django_session" in query["sql"] and not query["sql"].lstrip().startswith("SELECT")
+    )
+
+
+def test_pages_do_not_write_the_session_on_every_request(client, user_a, monkeypatch):
+    """The last activity is rewritten at most once a minute (the limit's resolution), so a
+    user clicking through pages costs no session write per request."""
+    log_in(client)
+    now = [time.time()]
+    monkeypatch.setattr(time, "time", lambda: now[0])
+    home = reverse("home")
+    client.get(home)  # the first request after signing in may record the time
+
+    assert _session_writes(client, home, 5) == 0
+    now[0] += 59
+    assert _session_writes(client, home, 2) == 0
+    now[0] += 2  # a minute since it was recorded: recorded again, once
+    assert _session_writes(client, home, 3) == 1

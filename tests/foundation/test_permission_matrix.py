@@ -18,6 +18,8 @@ CASES = all_cases()
 # URL names without a PermissionCase, each with the reason and where it is tested instead.
 EXEMPT: dict[str, str] = {
     "favicon": "public redirect to the static icon",
+    "service_worker": "public script naming static files only (tests/desk/test_phone.py)",
+    "web_manifest": "public web app manifest, static names only (tests/desk/test_phone.py)",
     "login": "public by nature; tests/foundation/test_login.py",
     "logout": "only ends the caller's own session",
     "set_language": "public; stores a cookie only (tests/foundation/test_i18n.py)",

@@ -69,6 +69,29 @@ def test_an_implausible_value_is_refused_naming_its_field(patient, user_a, value
     assert not FulfilmentRecord.objects.exists()
 
 
+@pytest.mark.parametrize(
+    ("values", "field"),
+    [
+        ({"bmi": Decimal("1e400")}, "bmi"),
+        ({"weight_kg": Decimal("1e40"), "height_cm": Decimal("170")}, "weight_kg"),
+        ({"weight_kg": Decimal("1e25"), "height_cm": Decimal("0.1")}, "bmi"),
+    ],
+)
+def test_a_number_too_large_to_round_is_refused_on_its_field(patient, user_a, values, field):
+    errors = refusal(patient, user_a, **values)
+    assert "数值不合理" in " ".join(errors[field])
+    assert not FulfilmentRecord.objects.exists()
+
+
+def test_the_form_answers_a_number_too_large_to_round_on_its_field(client_a, today_patient):
+    url = reverse("signing:household_form", args=[today_patient.household.pk, "followup"])
+    data = form_data(today_patient, timezone.localdate(), bmi="1e400")
+    response = client_a.post(url, data, **HTMX)
+    assert response.status_code == 200
+    assert "数值不合理" in response.content.decode()
+    assert not FulfilmentRecord.objects.exists()
+
+
 def test_a_visit_in_the_future_is_refused_naming_the_date(patient, user_a):
     tomorrow = timezone.localdate() + datetime.timedelta(days=1)
     with translation.override("zh-hans"), pytest.raises(ValidationError) as caught:

@@ -6,9 +6,15 @@ import itertools
 
 import pytest
 
-from households.models import Person
+from households.models import Household, Person
 from signing import followups, selectors
-from signing.models import Booklet, BookletStatus, ChronicRegistration, SpecialDiseaseDiagnosis
+from signing.models import (
+    Booklet,
+    BookletStatus,
+    ChronicRegistration,
+    FulfilmentKind,
+    SpecialDiseaseDiagnosis,
+)
 from tests.signing.factories import (
     BookletFactory,
     ChronicRegistrationFactory,
@@ -17,6 +23,7 @@ from tests.signing.factories import (
     FulfilmentFactory,
     HouseholdFactory,
     PersonFactory,
+    RosterEntryFactory,
     UnsignedRecordFactory,
 )
 
@@ -137,3 +144,35 @@ def test_due_and_overdue_in_sql_agree_with_each_patient(patients, as_of):
             if getattr(followups.patient_followup_status(p, as_of), attribute)
         }
         assert in_sql == by_patient, state
+
+
+# --- brochures: one per household and year ---------------------------------------------------
+
+
+def test_households_without_brochure_are_the_roster_households_not_given_one_by_the_date(
+    user_a, village_a, village_b
+):
+    def roster_household(village):
+        household = HouseholdFactory(village=village)
+        RosterEntryFactory(person=PersonFactory(household=household), year=2018)
+        return household
+
+    missing = roster_household(village_a)
+    given = roster_household(village_a)
+    spouse = PersonFactory(household=given)  # the brochure given to another member counts
+    FulfilmentFactory(person=spouse, kind=FulfilmentKind.BROCHURE, served_on=AS_OF)
+    late = roster_household(village_a)  # given after the as-of date: still missing then
+    FulfilmentFactory(
+        person=late.members.first(), kind=FulfilmentKind.BROCHURE, served_on=AS_OF + DAY
+    )
+    last_year = roster_household(village_a)
+    FulfilmentFactory(
+        person=last_year.members.first(), kind=FulfilmentKind.BROCHURE, served_on=D(2017, 12, 1)
+    )
+    PersonFactory(household=HouseholdFactory(village=village_a))  # not on the roster
+    roster_household(village_b)  # another township's
+
+    listed = selectors.households_without_brochure(user_a, 2018, AS_OF, selectors.ListFilters())
+    assert set(listed) == {missing, late, last_year}
+    flagged = Household.objects.filter(selectors.brochure_given_q(2018, AS_OF))
+    assert set(flagged) == {given}
