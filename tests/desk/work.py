@@ -22,8 +22,7 @@ def add_work(village, *, prefix: str) -> None:
     on the 2018 roster: an overdue chronic patient without a health check, a person with
     neither contract nor reason, a special-disease patient without a booklet, a patient
     followed up in the first quarter only (due soon, away with a reason recorded for not
-    signing), and a signed, checked person with nothing to do. A chronic patient who is not on
-    the roster is nobody's work."""
+    signing), and a signed, checked person with nothing to do."""
     overdue = PersonFactory(household=HouseholdFactory(village=village, number=f"{prefix}1"))
     ChronicRegistrationFactory(person=overdue)
     ContractFactory(person=overdue)
@@ -48,8 +47,3 @@ def add_work(village, *, prefix: str) -> None:
     ContractFactory(person=done)
     HealthCheckFactory(person=done)
     RosterEntryFactory(person=done, year=2018)
-
-    off_roster = PersonFactory(household=HouseholdFactory(village=village, number=f"{prefix}6"))
-    ChronicRegistrationFactory(person=off_roster)
-    DiagnosisFactory(person=off_roster)
-    ContractFactory(person=off_roster)
