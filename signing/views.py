@@ -25,8 +25,8 @@ from healthpov.exports import (
     personal_xlsx_response,
     reveal_requested,
 )
-from healthpov.period import ReportingPeriod, period_for_page
 from healthpov.paging import CountingPaginator
+from healthpov.period import ReportingPeriod, period_for_page
 from healthpov.places.models import Place, label_places
 from healthpov.places.scoping import get_visible_or_404, id_for_page, places_visible_to
 from healthpov.service_errors import add_service_errors
