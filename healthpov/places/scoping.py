@@ -40,7 +40,7 @@ def scope_q(user: User, place_lookup: str) -> Q:
     # The places first (one indexed ``path LIKE`` on the small places table), then the rows by
     # their place id: ``village_id IN (SELECT id FROM places WHERE path LIKE ...)`` lets the
     # database use the index on the row's place key instead of joining every row to its place
-    # and matching the path per row (see docs/architecture.md, township scoping).
+    # and matching the path per row (see docs/architecture.md, "Scoping").
     from healthpov.places.models import Place
 
     return Q(**{f"{place_lookup}__in": Place.objects.filter(_paths_q(paths)).values("pk")})
