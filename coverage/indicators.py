@@ -359,7 +359,7 @@ class Indicator:
     numerator: str | None = None  # rates
     denominator: str | None = None  # rates
     # Where the year's target comes from when another app's policy owns it.
-    policy_target: Callable[[int], tuple[Decimal, str] | None] | None = None
+    policy_target: Callable[[int, dict], tuple[Decimal, str] | None] | None = None
     # Marked auxiliary in docs/domain.md: a count or sum that exists so a rate can be drilled into.
     auxiliary: bool = False
     help: Promise | str = ""
@@ -411,8 +411,12 @@ def _all(period: ReportingPeriod) -> Q:
 
 
 def _treatment_target(field_name: str, direction: str):
-    def target(year: int) -> tuple[Decimal, str] | None:
-        return getattr(TreatmentPolicy.for_year(year), field_name), direction
+    def target(year: int, looked_up: dict) -> tuple[Decimal, str] | None:
+        # ``looked_up``: one page's reads, so its several policy targets read the policy once.
+        key = ("treatment_policy", year)
+        if key not in looked_up:
+            looked_up[key] = TreatmentPolicy.for_year(year)
+        return getattr(looked_up[key], field_name), direction
 
     return target
 

@@ -862,9 +862,10 @@ def targets_for_year(year: int) -> dict[str, tuple[Decimal, str]]:
         t.code: (t.target, t.direction)
         for t in IndicatorTarget.objects.filter(year=Subquery(in_force))
     }
+    looked_up: dict = {}
     for indicator in ind.INDICATORS:
         if indicator.policy_target is not None and indicator.code not in targets:
-            found = indicator.policy_target(year)
+            found = indicator.policy_target(year, looked_up)
             if found is not None:
                 targets[indicator.code] = found
     return targets

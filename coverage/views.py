@@ -19,7 +19,7 @@ from healthpov.db_routing import reads_replica
 from healthpov.exports import XLSX_CONTENT_TYPE, personal_xlsx_response, reveal_requested
 from healthpov.period import FIRST_YEAR, ReportingPeriod, last_year_allowed, period_for_page
 from healthpov.places.models import Place
-from healthpov.places.scoping import get_visible_or_404, places_visible_to
+from healthpov.places.scoping import get_visible_or_404, path_visible_to, places_visible_to
 
 # Figures on the dashboard cards, in this order.
 KEY_RATES = [
@@ -115,7 +115,11 @@ def place_dashboard(request: HttpRequest, pk: int) -> HttpResponse:
     date = selectors.latest_snapshot_date(year=year, place=place, on_or_before=on_or_before)
     children = list(places_visible_to(request.user).filter(parent=place).order_by("pk"))
     # "Up" only where the user may go: a township's user does not see the county.
-    parent = places_visible_to(request.user).filter(pk=place.parent_id).first()
+    # (The parent's path is the place's without its last part: not visible, no query.)
+    parent_path = place.path[: place.path.rstrip("/").rfind("/") + 1]
+    parent = None
+    if place.parent_id is not None and path_visible_to(request.user, parent_path):
+        parent = places_visible_to(request.user).filter(pk=place.parent_id).first()
     context = {
         "place": place,
         "parent": parent,

@@ -66,6 +66,17 @@ def places_visible_to(user: User) -> models.QuerySet:
     return Place.objects.filter(q)
 
 
+def path_visible_to(user: User, path: str) -> bool:
+    """Whether the place at ``path`` is in ``user``'s subtrees (no query once the user's
+    places are known): the same rule as :func:`places_visible_to`, for a path at hand."""
+    if not user.is_authenticated or not user.is_active:
+        return False
+    paths = user.visible_place_paths()
+    if paths is None:
+        return True
+    return any(path.startswith(prefix) for prefix in paths)
+
+
 def get_visible_or_404(queryset: models.QuerySet[M] | type[M], user: User, **lookup) -> M:
     """The one access helper for single objects: outside the user's scope is a 404."""
     if isinstance(queryset, type):

@@ -25,3 +25,14 @@ def test_institutions_scoped_by_place(user_a, centre_a, centre_b):
 def test_village_doctor_limited_to_village(village_doctor_a, village_a, township_a):
     visible = set(places_visible_to(village_doctor_a))
     assert visible == {village_a}
+
+
+def test_path_visible_to_follows_places_visible_to(
+    user_a, county_user, admin_user, county, township_a, township_b, village_a
+):
+    from healthpov.places.scoping import path_visible_to
+
+    for user in (user_a, county_user, admin_user):
+        visible = set(places_visible_to(user))
+        for place in (county, township_a, township_b, village_a):
+            assert path_visible_to(user, place.path) == (place in visible), (user, place)

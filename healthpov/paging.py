@@ -1,0 +1,51 @@
+"""A paginator that counts with the page's own query.
+
+Django's :class:`~django.core.paginator.Paginator` asks ``COUNT(*)`` of the whole query, then
+the page: two queries, each built (compiled) and run in full. Where the page cannot be read
+without going over every row anyway (a list sorted by something no index gives, e.g. the
+village's name, or filtered on annotations computed per row: the work lists), the total rides
+along with the page as ``COUNT(*) OVER ()``: one query built and run once.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.paginator import Page, Paginator
+from django.db.models import Count, QuerySet, Window
+
+_TOTAL = "_paginator_total"
+
+
+class CountingPaginator(Paginator):
+    """A :class:`Paginator` of a queryset that reads the page and the total in one query.
+
+    Only :meth:`get_page` is changed. A page past the end (or a list with no rows) falls back
+    to Django's way: count, then the last page. A query with DISTINCT or GROUP BY is paged
+    the usual way too (the window counts rows before those).
+    """
+
+    def __init__(self, object_list: QuerySet, per_page: int) -> None:
+        super().__init__(object_list, per_page)
+
+    def _one_query(self) -> bool:
+        query = self.object_list.query
+        return not query.distinct and query.group_by is None and not query.combinator
+
+    def get_page(self, number: Any) -> Page:
+        try:
+            wanted = int(number)
+        except (TypeError, ValueError):
+            wanted = 1
+        if wanted < 1 or not self._one_query():
+            return super().get_page(number)
+        bottom = (wanted - 1) * self.per_page
+        rows = list(
+            self.object_list.annotate(**{_TOTAL: Window(Count("*"))})[
+                bottom : bottom + self.per_page
+            ]
+        )
+        if not rows:
+            return super().get_page(number)
+        self.__dict__["count"] = getattr(rows[0], _TOTAL)  # the cached_property's value
+        return self._get_page(rows, wanted, self)
