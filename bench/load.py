@@ -96,7 +96,7 @@ TARGET_CPU_MS = 10.0  # the mix, web + database, per request
 LUA = ROOT / "bench" / "load_kind.lua"
 
 
-def log(message: str) -> None:
+def log(message: str = "") -> None:
     print(message, flush=True)
 
 

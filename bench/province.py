@@ -64,6 +64,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.coverage import SERVER, YEAR, psql  # noqa: E402
+from bench.load import load_average, log  # noqa: E402
+from bench.load import psql as query  # noqa: E402
 
 AS_OF = datetime.date(2018, 6, 4)  # the demo's latest snapshot day (bench/load.py's)
 TOWNSHIPS_PER_COUNTY = 12
@@ -94,24 +96,6 @@ TARGETS = (
     "targets: (a) p95 ratio <= 1.3 and no sequential scan of a big table; (b) import <= 1.5 x "
     "empty; (c) recompute <= 60 s, 6M/600k <= 12; (d) city and province dashboards <= 100 ms"
 )
-
-
-def log(message: str = "") -> None:
-    print(message, flush=True)
-
-
-def load_average() -> str:
-    one, five, fifteen = os.getloadavg()
-    return f"load average {one:.1f}, {five:.1f}, {fifteen:.1f} on {os.cpu_count()} CPUs"
-
-
-def query(sql: str, database: str = "postgres") -> str:
-    return subprocess.run(
-        ["psql", f"{SERVER}/{database}", "-v", "ON_ERROR_STOP=1", "-qAtc", sql],
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout.strip()
 
 
 def exists(database: str) -> bool:
