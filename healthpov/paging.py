@@ -15,6 +15,9 @@ from django.core.paginator import Page, Paginator
 from django.db.models import Count, QuerySet, Window
 
 _TOTAL = "_paginator_total"
+# A page whose first row lies beyond this is surely past the end: Django's way counts first and
+# answers the last page, where an OFFSET that large overflows the database's integer.
+_FARTHEST_ROW = 10**9
 
 
 class CountingPaginator(Paginator):
@@ -37,9 +40,9 @@ class CountingPaginator(Paginator):
             wanted = int(number)
         except (TypeError, ValueError):
             wanted = 1
-        if wanted < 1 or not self._one_query():
-            return super().get_page(number)
         bottom = (wanted - 1) * self.per_page
+        if wanted < 1 or bottom > _FARTHEST_ROW or not self._one_query():
+            return super().get_page(number)
         rows = list(
             self.object_list.annotate(**{_TOTAL: Window(Count("*"))})[
                 bottom : bottom + self.per_page

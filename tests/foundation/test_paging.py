@@ -19,7 +19,9 @@ def villages(township_a):
     return Place.objects.filter(parent=township_a).order_by("name")
 
 
-@pytest.mark.parametrize("number", [1, 2, 3, 4, 99, 0, -1, "x", None, "2"])
+@pytest.mark.parametrize(
+    "number", [1, 2, 3, 4, 99, 0, -1, "x", None, "2", 10**30, str(2**63), 2**63 // 3 + 1]
+)
 def test_same_page_as_paginator(villages, number):
     theirs = Paginator(villages, 3).get_page(number)
     ours = CountingPaginator(villages, 3).get_page(number)
