@@ -26,16 +26,19 @@ import argparse
 import json
 import os
 import statistics
-import subprocess
 import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from bench.compare import base_worktree, describe_this  # noqa: E402
+from bench.compare import (  # noqa: E402
+    WORK,
+    base_worktree,
+    describe_this,
+    manage,
+    seeded_database,
+)
 
-PG_SERVER = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432")
-WORK = Path(os.environ.get("BENCH_DIR", "/tmp/healthpov-bench"))
 # Names of the two databases (SQLite files in WORK, PostgreSQL databases): give concurrent
 # runs on one machine prefixes of their own.
 DB_PREFIX = os.environ.get("BENCH_DB_PREFIX", "bench_demo_pages")
@@ -93,48 +96,6 @@ for user, name, path in pages:
     results[user.username + " " + name] = [statistics.median(walls), len(queries)]
 print("RESULT " + json.dumps({{"recompute": min(recompute), "pages": results}}))
 """
-
-
-def env_for(url: str) -> dict[str, str]:
-    return {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "healthpov.settings.local",
-        "DATABASE_URL": url,
-        "LOG_LEVEL": "WARNING",
-        "DEBUG": "false",
-        "REDIS_URL": "",
-        "ALLOWED_HOSTS": "testserver",
-    }
-
-
-def manage(tree: Path, url: str, *args: str) -> str:
-    done = subprocess.run(
-        [sys.executable, "manage.py", *args],
-        cwd=tree, env=env_for(url), check=True, capture_output=True, text=True,
-    )  # fmt: skip
-    return done.stdout
-
-
-def fresh_database(kind: str, name: str) -> str:
-    if kind == "sqlite":
-        path = WORK / f"{name}.sqlite3"
-        for suffix in ("", "-wal", "-shm"):
-            Path(f"{path}{suffix}").unlink(missing_ok=True)
-        return f"sqlite:///{path}"
-    for sql in (f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)', f'CREATE DATABASE "{name}"'):
-        subprocess.run(
-            ["psql", f"{PG_SERVER}/postgres", "-q", "-c", sql],
-            check=True, stdout=subprocess.DEVNULL,
-        )  # fmt: skip
-    return f"{PG_SERVER}/{name}"
-
-
-def seeded_database(tree: Path, kind: str, name: str) -> str:
-    url = fresh_database(kind, name)
-    manage(tree, url, "migrate", "-v0")
-    year = ["--year", "2018"] if "--year" in manage(tree, url, "seed_demo", "--help") else []
-    manage(tree, url, "seed_demo", *year)
-    return url
 
 
 def measure(tree: Path, url: str, repeat: int) -> dict:
