@@ -83,6 +83,7 @@ UPCOMING = "upcoming"
 DUE_OR_OVERDUE = "due_or_overdue"
 COMPLIANT = "compliant"
 DUE_SOON = "due_soon"
+NOT_DUE = "not_due"
 
 #: A follow-up still due is *due soon* when its quarter ends within this many days: it must be
 #: done this week or it is overdue.
@@ -368,6 +369,19 @@ def visit_of(record: FulfilmentRecord) -> FollowUpVisit | None:
         return record.visit
     except FollowUpVisit.DoesNotExist:
         return None
+
+
+def state_of(patient) -> str:
+    """The one state of a patient annotated by :func:`with_followup_status`, the most urgent
+    first: ``overdue``, ``due``, ``done`` (this quarter's follow-up is in), else ``not_due``.
+    The record-by-record form of :func:`in_state`'s ``overdue`` and ``due``."""
+    if patient.followup_overdue:
+        return OVERDUE
+    if patient.followup_due:
+        return DUE
+    if patient.followup_done_current:
+        return DONE
+    return NOT_DUE
 
 
 def next_due_on(patient) -> datetime.date | None:

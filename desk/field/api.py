@@ -23,6 +23,7 @@ from rest_framework.response import Response
 
 from desk.field.package import field_package
 from desk.field.sync import ACCEPTED, DUPLICATE, MAX_BATCH, REFUSED, field_records_sync
+from signing import followups
 
 FIELD_TYPES = ["text", "textarea", "date", "number", "decimal", "select", "multiselect", "checkbox"]
 
@@ -58,7 +59,9 @@ class FieldChronicSerializer(serializers.Serializer):
 
 class FieldFollowupSerializer(serializers.Serializer):
     quarter = serializers.IntegerField(help_text="The current quarter (1-4).")
-    state = serializers.ChoiceField(choices=["due", "done", "overdue", "not_due"])
+    state = serializers.ChoiceField(
+        choices=[followups.DUE, followups.DONE, followups.OVERDUE, followups.NOT_DUE]
+    )
     next_due_on = serializers.DateField(allow_null=True)
 
 

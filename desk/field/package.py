@@ -43,14 +43,7 @@ def _followup(person: Person, as_of: datetime.date, quarter: int) -> dict[str, A
     """The person's follow-up state from ``with_followup_status``'s annotations."""
     if person.chronic_since is None:
         return None
-    if person.followup_overdue:
-        state = followups.OVERDUE
-    elif person.followup_due:
-        state = followups.DUE
-    elif person.followup_done_current:
-        state = followups.DONE
-    else:
-        state = "not_due"
+    state = followups.state_of(person)
     due_on = followups.next_due_on(person) if state in (followups.DUE, followups.OVERDUE) else None
     return {
         "quarter": quarter,
