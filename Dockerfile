@@ -21,4 +21,4 @@ RUN pip install -e . \
 
 USER healthpov
 EXPOSE 8000
-CMD ["gunicorn", "healthpov.wsgi", "--bind", "0.0.0.0:8000", "--access-logfile", "-"]
+CMD ["gunicorn", "healthpov.wsgi", "-c", "healthpov/gunicorn.conf.py", "--bind", "0.0.0.0:8000", "--access-logfile", "-"]

@@ -34,6 +34,9 @@ checkout against the code it started from, in the same run.
    runs, all connections busy but none queueing beyond gunicorn's threads).
    Each phase lasts ``--duration`` seconds.
 
+gunicorn is started with ``healthpov/gunicorn.conf.py``, the configuration production runs
+(docker-compose.yml), for the baseline's tree too; ``--workers`` and ``--threads`` override it.
+
 wrk measures each request from its sending to its answer; a pause (wrk's ``delay()``, see
 bench/load_kind.lua) is not counted, and each connection's first request waits a pause too,
 so the users do not all start at once.
@@ -54,6 +57,7 @@ import datetime
 import os
 import random
 import re
+import runpy
 import shutil
 import signal
 import socket
@@ -94,6 +98,7 @@ MAX_RATIO = 2.0  # p95 while importing / p95 alone
 MIN_OVERLOAD_SHARE = 0.9  # overload throughput / capacity
 TARGET_CPU_MS = 10.0  # the mix, web + database, per request
 LUA = ROOT / "bench" / "load_kind.lua"
+GUNICORN_CONF = ROOT / "healthpov" / "gunicorn.conf.py"  # production's, docker-compose.yml's
 
 
 def log(message: str = "") -> None:
@@ -340,15 +345,23 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
+def served_shape(workers: int | None, threads: int | None) -> tuple[int, int]:
+    """Workers and threads per worker gunicorn runs with: GUNICORN_CONF's (production's),
+    unless given on the command line."""
+    conf = runpy.run_path(str(GUNICORN_CONF))
+    return workers or conf["workers"], threads or conf["threads"]
+
+
 def start_gunicorn(
     env: dict[str, str], port: int, workers: int, threads: int, keep_alive: int, tree: Path = ROOT
 ):
-    """gunicorn serving ``tree``'s code (its directory comes first on the import path)."""
+    """gunicorn serving ``tree``'s code (its directory comes first on the import path), with
+    this checkout's GUNICORN_CONF for both trees: the baseline is measured served the same way."""
     process = subprocess.Popen(
         [
-            sys.executable, "-m", "gunicorn", "healthpov.wsgi",
+            sys.executable, "-m", "gunicorn", "healthpov.wsgi", "-c", str(GUNICORN_CONF),
             "-b", f"127.0.0.1:{port}", "-w", str(workers), "--threads", str(threads),
-            "--timeout", "60", "--keep-alive", str(keep_alive), "--log-level", "warning",
+            "--keep-alive", str(keep_alive), "--log-level", "warning",
         ],
         env=env,
         cwd=tree,
@@ -773,8 +786,12 @@ def main() -> int:
         "--base", help="git ref of the baseline code (default: merge-base of HEAD and main)"
     )
     parser.add_argument("--no-base", action="store_true", help="measure this checkout only")
-    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers")
-    parser.add_argument("--threads", type=int, default=8, help="threads per gunicorn worker")
+    parser.add_argument(
+        "--workers", type=int, help="gunicorn workers (default: healthpov/gunicorn.conf.py's)"
+    )
+    parser.add_argument(
+        "--threads", type=int, help="threads per worker (default: healthpov/gunicorn.conf.py's)"
+    )
     parser.add_argument("--database", default=f"healthpov_load_{os.getpid()}")
     parser.add_argument(
         "--template",
@@ -792,7 +809,10 @@ def main() -> int:
     if min(args.connections, args.users) < len(KINDS):
         parser.error(f"--connections and --users must be at least {len(KINDS)}")
     cost_duration = args.cost_duration or max(2, args.duration // 4)
+    args.workers, args.threads = served_shape(args.workers, args.threads)
     cost_connections = args.cost_connections or args.workers * args.threads
+    if cost_connections < len(KINDS):
+        parser.error(f"the mix needs at least {len(KINDS)} cost connections (--cost-connections)")
 
     work = Path(tempfile.mkdtemp(prefix="healthpov-load-"))
     env = django_env(args.database, work)
