@@ -149,8 +149,12 @@ def postgres_tuned(config: dict) -> dict:
     # signing work lists' correlated subqueries are estimated far above it, so pages paid far
     # more to compile than to run (docs/architecture.md "Performance choices").
     # Pages run short queries; JIT only pays off for long analytical ones.
+    # No parallel workers either: a page's query is cheaper in one process, and where the
+    # planner misjudged a scope it chose a parallel scan of a whole table (docs/scaling.md).
     options = config.setdefault("OPTIONS", {})
-    options["options"] = f"{options.get('options', '')} -c jit=off".strip()
+    options["options"] = (
+        f"{options.get('options', '')} -c jit=off -c max_parallel_workers_per_gather=0".strip()
+    )
     return config
 
 

@@ -8,7 +8,7 @@ file with jobs run inside the web process. A one-box install that wants exactly 
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F403
-from .base import env, env_bool, env_int
+from .base import DATABASES, env, env_bool, env_int
 
 DEBUG = False
 SINGLE_BOX = env_bool("HEALTHPOV_SINGLE_BOX", False)
@@ -25,6 +25,16 @@ if len(SECRET_KEY) < 50:
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=[])
 if not ALLOWED_HOSTS:
     raise ImproperlyConfigured("ALLOWED_HOSTS must list the host names the site is served on")
+
+# Database connections are kept between requests unless CONN_MAX_AGE says otherwise: a new
+# PostgreSQL backend per request cost more CPU than most pages' queries. A kept connection is
+# checked before a request uses it, so one broken by a database restart costs no failed page
+# (docs/architecture.md "Performance choices").
+PRODUCTION_CONN_MAX_AGE = 60
+for _database in DATABASES.values():
+    if env.str("CONN_MAX_AGE", default=None) is None:
+        _database["CONN_MAX_AGE"] = PRODUCTION_CONN_MAX_AGE
+    _database["CONN_HEALTH_CHECKS"] = True
 
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

@@ -78,9 +78,11 @@ def test_good_values_start(tmp_path):
     assert result.stdout.strip() == "60"
 
 
-def test_postgresql_connections_turn_jit_off_keeping_the_url_options(tmp_path):
-    # Work-list pages paid more for JIT compilation than for running their queries
-    # (docs/architecture.md "Performance choices").
+def test_postgresql_connections_turn_jit_and_parallel_workers_off_keeping_the_url_options(
+    tmp_path,
+):
+    # Work-list pages paid more for JIT compilation than for running their queries; a parallel
+    # plan spends more CPU to answer sooner (docs/architecture.md "Performance choices").
     result = start(
         tmp_path,
         LOCAL,
@@ -89,7 +91,9 @@ def test_postgresql_connections_turn_jit_off_keeping_the_url_options(tmp_path):
     )
 
     assert result.returncode == 0, result.stderr
-    assert result.stdout.strip() == "{'options': '-c statement_timeout=5000 -c jit=off'}"
+    assert result.stdout.strip() == (
+        "{'options': '-c statement_timeout=5000 -c jit=off -c max_parallel_workers_per_gather=0'}"
+    )
 
 
 @pytest.mark.django_db
@@ -101,6 +105,17 @@ def test_the_database_runs_without_jit():
     with connection.cursor() as cursor:
         cursor.execute("SHOW jit")
         assert cursor.fetchone()[0] == "off"
+
+
+@pytest.mark.django_db
+def test_the_database_plans_without_parallel_workers():
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL only (parallel query is a PostgreSQL setting)")
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW max_parallel_workers_per_gather")
+        assert cursor.fetchone()[0] == "0"
 
 
 @pytest.mark.parametrize(
@@ -130,6 +145,28 @@ def test_production_starts_with_secret_key_and_allowed_hosts(tmp_path):
 
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "False ['healthpov.example.cn', 'www.healthpov.example.cn']"
+
+
+PRINT_CONNECTIONS = (
+    "from django.conf import settings; d = settings.DATABASES['default'];"
+    " print(d['CONN_MAX_AGE'], d['CONN_HEALTH_CHECKS'])"
+)
+
+
+def test_production_keeps_database_connections_and_checks_them(tmp_path):
+    # A backend per request cost more CPU than most pages (docs/architecture.md
+    # "Performance choices").
+    result = start(tmp_path, PRODUCTION, PRINT_CONNECTIONS, **SERVICES, **SECRETS)
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "60 True"
+
+
+def test_production_conn_max_age_from_the_environment_wins(tmp_path):
+    result = start(tmp_path, PRODUCTION, PRINT_CONNECTIONS, **SERVICES, **SECRETS, CONN_MAX_AGE="0")
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "0 True"
 
 
 @pytest.mark.parametrize("missing", ["DATABASE_URL", "REDIS_URL"])
