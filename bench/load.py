@@ -1002,11 +1002,23 @@ def main() -> int:
 
 
 def stop(web: subprocess.Popen) -> None:
+    """gunicorn stopped; if its workers are still answering what an overload left queued after
+    30 s, they are killed with it rather than left running against a dropped database."""
+    import psutil
+
+    try:
+        workers = psutil.Process(web.pid).children(recursive=True)
+    except psutil.Error:
+        workers = []
     web.send_signal(signal.SIGTERM)
     try:
         web.wait(timeout=30)
     except subprocess.TimeoutExpired:
         web.kill()
+        web.wait()
+        for worker in workers:
+            with contextlib.suppress(psutil.Error):
+                worker.kill()
 
 
 if __name__ == "__main__":
