@@ -62,8 +62,23 @@ def recompute_coverage_around(
     started = time.monotonic()
     period = ReportingPeriod(year=year, as_of=as_of)
     _progress(run, status=RecomputeRun.Status.RUNNING, progress=10)
-    rows = compute_table_around(period, places).rows
-    return _store_snapshots(period, rows, run=run, started=started)
+    with transaction.atomic():
+        # The places above are summed from the snapshot rows of their other children: no
+        # other write of the year's snapshots may come between that read and this write.
+        _lock_snapshots(year)
+        rows = compute_table_around(period, places).rows
+        return _store_snapshots(period, rows, run=run, started=started)
+
+
+def _lock_snapshots(year: int) -> None:
+    """Wait for, then hold until the transaction ends, the year's lock on snapshot writes
+    (PostgreSQL; SQLite has one writer at a time)."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [SNAPSHOT_LOCK, year])
+
+
+SNAPSHOT_LOCK = 0x636F76  # the advisory lock's first key: "cov", the year is the second
 
 
 def _store_snapshots(
@@ -79,6 +94,7 @@ def _store_snapshots(
         if code in ind.REGISTRY
     ]
     with transaction.atomic():
+        _lock_snapshots(year)
         if connection.vendor == "postgresql":
             _upsert_by_copy(year=year, as_of=as_of, now=now, values=values)
         else:
