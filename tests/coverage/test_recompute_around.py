@@ -12,6 +12,7 @@ from django.utils import timezone
 from coverage.models import RecomputeRun, Snapshot
 from coverage.selectors import compute_table
 from coverage.services import (
+    _run_claim,
     recompute_after_registry_change,
     recompute_coverage,
     recompute_coverage_around,
@@ -201,3 +202,25 @@ def test_a_change_of_unknown_places_recomputes_every_place(
 
     after = stamps(other)
     assert all(after[key] > stamp for key, stamp in before.items())
+
+
+def test_a_run_whose_worker_died_after_the_claim_recomputes_every_place_it_took(
+    tree, django_capture_on_commit_callbacks
+):
+    _province, _city, _county, other = tree
+    recompute_coverage(year=YEAR, as_of=PERIOD.as_of)
+    before = stamps(other)
+    township_a = Place.objects.get(name="杉城镇")
+    township_b = Place.objects.get(name="溪源乡")
+    with django_capture_on_commit_callbacks(execute=False):
+        (first,) = recompute_after_registry_change(years=[YEAR], places=[township_a.pk])
+        recompute_after_registry_change(years=[YEAR], places=[township_b.pk])
+    _run_claim(first.pk)  # the worker dies here: the run is left running
+
+    recompute_run_execute(run_id=first.pk)  # the job, handed out again
+
+    first.refresh_from_db()
+    assert first.status == RecomputeRun.Status.DONE
+    after = stamps(other)
+    assert all(after[key] > stamp for key, stamp in before.items())
+    assert stored_figures() == full_figures()
