@@ -52,7 +52,12 @@ class Snapshot(models.Model):
 
 
 class RecomputeRun(ChoiceLabels, models.Model):
-    """One recompute of every place's indicators; its page polls ``progress``."""
+    """One recompute of the indicators; its page polls ``progress``.
+
+    A run a user started covers the places the user sees; one queued by a change of the
+    registry (no ``started_by``) covers ``places``' counties and the places above them, or
+    every place when ``places`` is empty (``None``).
+    """
 
     class Status(models.TextChoices):
         QUEUED = "queued", _("Queued")
@@ -77,6 +82,9 @@ class RecomputeRun(ChoiceLabels, models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
     )
+    # Ids of the places a change of the registry touched (coverage.services,
+    # recompute_after_registry_change); queued runs of the same day are recomputed together.
+    places = models.JSONField(_("places"), null=True, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
 

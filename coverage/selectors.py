@@ -398,12 +398,97 @@ def compute_table(period: ReportingPeriod, *, root: Place | None = None) -> Tabl
                 continue
             for code, value in values.items():
                 target.values[code] += value or 0
+    _derive_rates(rows)
+    return Table(period=period, rows=rows)
+
+
+def _derive_rates(rows: Iterable[PlaceRow]) -> None:
+    """Each row's rates from its summed numerator and denominator (never averaged)."""
     rates = [i for i in ind.INDICATORS if i.kind == RATE]
     for row in rows:
         for indicator in rates:
             row.values[indicator.code] = rate(
                 row.values.get(indicator.numerator), row.values.get(indicator.denominator)
             )
+
+
+def _path_ids(path: str) -> list[int]:
+    """The ids on a place's path, from the top down to the place itself."""
+    return [int(part) for part in path.strip("/").split("/")]
+
+
+def _place_rows(places: QuerySet) -> dict[int, PlaceRow]:
+    return {
+        p["id"]: PlaceRow(p["id"], p["name"], p["level"], p["path"], p["parent_id"])
+        for p in places.order_by().values("id", "name", "level", "path", "parent_id")
+    }
+
+
+def _snapshot_sums(period: ReportingPeriod, place_ids: Iterable[int]) -> dict[int, dict]:
+    """The counts and sums of the snapshot of ``period`` (its year, as of its date) of each
+    of ``place_ids`` whose snapshot holds every one of them."""
+    summed = {i.code: i.kind for i in ind.INDICATORS if i.kind in (COUNT, SUM)}
+    money = Decimal(1).scaleb(-ind.MONEY_PLACES)
+    values: dict[int, dict] = defaultdict(dict)
+    for place_id, code, value in Snapshot.objects.filter(
+        year=period.year, date=period.as_of, place_id__in=list(place_ids), code__in=list(summed)
+    ).values_list("place_id", "code", "value"):
+        if value is not None:
+            values[place_id][code] = int(value) if summed[code] == COUNT else value.quantize(money)
+    return {place_id: v for place_id, v in values.items() if len(v) == len(summed)}
+
+
+def compute_table_around(period: ReportingPeriod, place_ids: Iterable[int]) -> Table:
+    """The figures a change of the registry under ``place_ids`` can have changed: the county
+    of each of those places (its topmost place when it has none) computed as
+    :func:`compute_table` computes it, and every place above those counties summed from its
+    children: the computed ones, the others as the snapshot of ``period`` holds them. A place
+    above a child without that snapshot (never taken that day, a place added since) is
+    computed whole instead. Every figure is thus the sum of its children's, as in a full
+    recompute, while the other counties' figures are neither computed nor written again."""
+    given = Place.objects.filter(pk__in=list(place_ids)).values_list("path", flat=True)
+    paths = [_path_ids(path) for path in given]
+    known = _place_rows(Place.objects.filter(pk__in={i for path in paths for i in path}))
+    roots: set[int] = set()
+    for path in paths:
+        chain = [known[i] for i in path if i in known]
+        county = next((row for row in chain if row.level == Place.Level.COUNTY), chain[0])
+        roots.add(county.place_id)
+    while True:
+        # Roots under another root go; what is above a root is summed, from its children.
+        roots = {r for r in roots if not set(_path_ids(known[r].path)[:-1]) & roots}
+        above = {a for r in roots for a in _path_ids(known[r].path)[:-1]}
+        beside = _place_rows(
+            Place.objects.filter(parent_id__in=above, level__in=LEVELS_SHOWN).exclude(
+                pk__in=above | roots
+            )
+        )
+        sums = _snapshot_sums(period, beside)
+        missing = {row.parent_id for row in beside.values() if row.place_id not in sums}
+        if not missing:
+            break
+        # The highest place above a root that cannot be summed is computed whole.
+        roots = {next(a for a in _path_ids(known[r].path) if a in missing or a == r) for r in roots}
+    rows = [
+        row
+        for root in Place.objects.filter(pk__in=roots).order_by("path")
+        for row in compute_table(period, root=root).rows
+    ]
+    summed = [i for i in ind.INDICATORS if i.kind in (COUNT, SUM)]
+    totals = {a: known[a] for a in above}
+    for row in totals.values():
+        row.values = {i.code: 0 if i.kind == COUNT else Decimal(0) for i in summed}
+    computed = {row.place_id: row for row in rows}
+    parts = [(known[r].path, computed[r].values) for r in roots]
+    parts += [(beside[place_id].path, values) for place_id, values in sums.items()]
+    for path, values in parts:
+        for ancestor_id in _path_ids(path)[:-1]:
+            target = totals[ancestor_id].values
+            for indicator in summed:
+                target[indicator.code] += values[indicator.code]
+    _derive_rates(totals.values())
+    rows += totals.values()
+    rows.sort(key=lambda row: _path_ids(row.path))
     return Table(period=period, rows=rows)
 
 

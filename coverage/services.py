@@ -14,7 +14,12 @@ from django.utils import timezone
 
 from coverage import indicators as ind
 from coverage.models import IndicatorTarget, RecomputeRun, Snapshot
-from coverage.selectors import compute_table, target_year_in_force
+from coverage.selectors import (
+    PlaceRow,
+    compute_table,
+    compute_table_around,
+    target_year_in_force,
+)
 from healthpov.accounts.models import User
 from healthpov.operations.dispatch import enqueue
 from healthpov.period import ReportingPeriod
@@ -44,6 +49,42 @@ def recompute_coverage(
         rows = compute_table(period).rows
     else:
         rows = [row for root in roots for row in compute_table(period, root=root).rows]
+    return _store_snapshots(period, rows, run=run, started=started)
+
+
+def recompute_coverage_around(
+    *, year: int, as_of: datetime.date, places: Sequence[int], run: RecomputeRun | None = None
+) -> int:
+    """Store as the snapshot of ``as_of`` the figures a change of the registry under
+    ``places`` can have changed: their counties' and the places' above them
+    (``compute_table_around``); every other place's snapshot is left as it is. Returns the
+    rows written."""
+    started = time.monotonic()
+    period = ReportingPeriod(year=year, as_of=as_of)
+    _progress(run, status=RecomputeRun.Status.RUNNING, progress=10)
+    with transaction.atomic():
+        # The places above are summed from the snapshot rows of their other children: no
+        # other write of the year's snapshots may come between that read and this write.
+        _lock_snapshots(year)
+        rows = compute_table_around(period, places).rows
+        return _store_snapshots(period, rows, run=run, started=started)
+
+
+def _lock_snapshots(year: int) -> None:
+    """Wait for, then hold until the transaction ends, the year's lock on snapshot writes
+    (PostgreSQL; SQLite has one writer at a time)."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [SNAPSHOT_LOCK, year])
+
+
+SNAPSHOT_LOCK = 0x636F76  # the advisory lock's first key: "cov", the year is the second
+
+
+def _store_snapshots(
+    period: ReportingPeriod, rows: Sequence[PlaceRow], *, run: RecomputeRun | None, started: float
+) -> int:
+    year, as_of = period.year, period.as_of
     _progress(run, progress=70)
     now = timezone.now()
     values = [
@@ -53,6 +94,7 @@ def recompute_coverage(
         if code in ind.REGISTRY
     ]
     with transaction.atomic():
+        _lock_snapshots(year)
         if connection.vendor == "postgresql":
             _upsert_by_copy(year=year, as_of=as_of, now=now, values=values)
         else:
@@ -133,28 +175,41 @@ def _progress(run: RecomputeRun | None, **fields) -> None:
     run.save(update_fields=list(fields))
 
 
-def recompute_run_start(*, year: int, as_of: datetime.date, actor) -> RecomputeRun:
-    """Queue a recompute pressed by a county user; its page polls the run for progress."""
+def recompute_run_start(
+    *, year: int, as_of: datetime.date, actor, places: Sequence[int] | None = None
+) -> RecomputeRun:
+    """Queue a recompute pressed by a county user (its page polls the run for progress), or
+    one of a change of the registry under ``places`` (no ``actor``)."""
     from coverage.tasks import recompute_run
 
     with transaction.atomic():
-        run = RecomputeRun(year=year, as_of=as_of, started_by=actor)
+        run = RecomputeRun(year=year, as_of=as_of, started_by=actor, places=places)
         run.full_clean()
         run.save()
         enqueue(recompute_run, run.pk)  # sent on commit; kept if Redis is down
     return run
 
 
-def recompute_after_registry_change(*, years: Sequence[int]) -> list[RecomputeRun]:
-    """Queue a recompute of every place for each roster year a registry write changed (an
-    import applied or undone), so every page agrees without anyone pressing the button. Called
-    inside that write's transaction: the job is sent only if it commits."""
+def recompute_after_registry_change(
+    *, years: Sequence[int], places: Sequence[int] | None = None
+) -> list[RecomputeRun]:
+    """Queue a recompute for each roster year a registry write changed (an import applied or
+    undone), so every page agrees without anyone pressing the button: of the counties of
+    ``places`` and the places above them, or of every place when ``places`` is ``None``.
+    Called inside that write's transaction: the job is sent only if it commits."""
     runs = []
     for year in sorted(set(years)):
         period = ReportingPeriod.for_year(year)
         if period.start > timezone.localdate():
             continue  # a future roster year has nothing to count yet
-        runs.append(recompute_run_start(year=period.year, as_of=period.as_of, actor=None))
+        runs.append(
+            recompute_run_start(
+                year=period.year,
+                as_of=period.as_of,
+                actor=None,
+                places=None if places is None else sorted(set(places)),
+            )
+        )
     return runs
 
 
@@ -168,13 +223,51 @@ def _roots_of(user: User | None) -> list[Place] | None:
     return list(Place.objects.filter(path__in=paths))
 
 
+def _run_claim(run_id: int) -> RecomputeRun | None:
+    """Mark a queued run running (``None`` when it is finished). A run of a registry change
+    takes in the places of every other such run of its day still queued, which are then done
+    (their jobs find them finished): a burst of imports is recomputed once, by the first of
+    their jobs that starts. Taken in one transaction, so a worker dying later leaves the run
+    running with every place it took, and its redelivered job recomputes them."""
+    with transaction.atomic():
+        run = RecomputeRun.objects.select_for_update().get(pk=run_id)
+        if run.is_finished:
+            return None
+        if run.places is not None:
+            queued = list(
+                RecomputeRun.objects.select_for_update(skip_locked=True)
+                .filter(
+                    status=RecomputeRun.Status.QUEUED,
+                    year=run.year,
+                    as_of=run.as_of,
+                    started_by__isnull=True,
+                    places__isnull=False,
+                )
+                .exclude(pk=run.pk)
+                .values_list("pk", "places")
+            )
+            if queued:
+                run.places = sorted({*run.places, *(p for _pk, places in queued for p in places)})
+                RecomputeRun.objects.filter(pk__in=[pk for pk, _places in queued]).update(
+                    status=RecomputeRun.Status.DONE, progress=100, finished_at=timezone.now()
+                )
+        run.status = RecomputeRun.Status.RUNNING
+        run.save(update_fields=["status", "places"])
+    return run
+
+
 def recompute_run_execute(*, run_id: int) -> RecomputeRun:
     """Carry out a queued run (the task calls this); a finished run is left alone."""
-    run = RecomputeRun.objects.get(pk=run_id)
-    if run.is_finished:
-        return run
+    run = _run_claim(run_id)
+    if run is None:
+        return RecomputeRun.objects.get(pk=run_id)
     try:
-        recompute_coverage(year=run.year, as_of=run.as_of, run=run, roots=_roots_of(run.started_by))
+        if run.places is not None:
+            recompute_coverage_around(year=run.year, as_of=run.as_of, places=run.places, run=run)
+        else:
+            recompute_coverage(
+                year=run.year, as_of=run.as_of, run=run, roots=_roots_of(run.started_by)
+            )
     except Exception as exc:
         # Record the failure on the run so the page stops polling, then let the task fail.
         _progress(

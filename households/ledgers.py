@@ -518,14 +518,23 @@ class RosterLedger(Ledger):
         # Every stored person named in the file (also on rows with errors): never "left".
         file_person_ids: set[int] = set()
         self.file_person_ids = file_person_ids
-        # The stored updated_at of each person the file changes (the undo restores it).
+        # The stored updated_at of each person the file changes (the undo restores it), and
+        # the township the person lived in (a move takes the person off its figures).
         self.person_stamps: dict[int, Any] = {}
+        self.person_townships: dict[int, int] = {}
         household_id_of = household_ids.get
         for stored in _stored(
             Person,
             "id_number",
             first_row_of.keys(),
-            ("id_number", "id", *PERSON_FIELDS, "household__village_id", "updated_at"),
+            (
+                "id_number",
+                "id",
+                *PERSON_FIELDS,
+                "household__township_id",
+                "household__village_id",
+                "updated_at",
+            ),
         ):
             row = first_row_of[stored[0]]
             person_id = stored[1]
@@ -544,13 +553,14 @@ class RosterLedger(Ledger):
                 stored[7] if health is None else health,
                 stored[8] if status is None else status,
             )
-            current = stored[2:-2]
+            current = stored[2:-3]
             pair = row.data[0] if row.data else None
             if wanted == current:
                 row.data = (pair, person_id, None)
             else:
                 row.data = (pair, person_id, current)
                 self.person_stamps[person_id] = stored[-1]
+                self.person_townships[person_id] = stored[-3]
 
     # -------------------------------------------------------------------- diff
 
@@ -737,6 +747,9 @@ class RosterLedger(Ledger):
     def registry_years(self) -> list[int]:
         return [self.roster_year] if getattr(self, "_wrote", False) else []
 
+    def registry_places(self) -> list[int] | None:
+        return getattr(self, "_townships", None)
+
     # -------------------------------------------------------------------- plan
 
     def plan(self, rows: list[Row]) -> dict[str, int]:
@@ -906,8 +919,18 @@ class RosterLedger(Ledger):
             ],
             changes,
         )  # fmt: skip
+        self._townships = self._townships_changed(rows, plan)
         self._record_undo(plan, household_ids, new_person_ids)
         return self._counts(plan)
+
+    def _townships_changed(self, rows: list[Row], plan: _Plan) -> list[int]:
+        """Where the apply changed the registry: the file's townships (its households and
+        persons live there now, its leavers lived there) and the townships its changed
+        households and persons were in before (a move takes them off those figures)."""
+        townships = {row.data[0][0].pk for row in rows}
+        townships.update(self.existing_households[n][2] for n in plan.households_changed)
+        townships.update(self.person_townships[row.data[1]] for row in plan.persons_changed)
+        return sorted(townships)
 
     def _record_undo(
         self, plan: _Plan, household_ids: dict[str, int], new_person_ids: dict[str, int]
@@ -936,6 +959,7 @@ class RosterLedger(Ledger):
             persons_before.append([person_id, *stored, _jsonable(self.person_stamps[person_id])])
         changes = {
             "year": self.roster_year,
+            "townships": self._townships,
             "households_created": [household_ids[number] for number in plan.households_new],
             "households_before": households_before,
             "persons_created": list(new_person_ids.values()),

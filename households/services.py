@@ -82,7 +82,9 @@ def _record_applied(batch: ImportBatch, actor: User | None) -> Callable[[ImportR
         batch.save()
         if result.registry_years:
             # The apps above the registry (coverage's recompute) act on it with this transaction.
-            registry_changed.send(sender=ImportBatch, years=result.registry_years)
+            registry_changed.send(
+                sender=ImportBatch, years=result.registry_years, places=result.registry_places
+            )
 
     return record
 
@@ -407,7 +409,11 @@ def roster_batch_undo(*, batch: ImportBatch, actor: User) -> ImportBatch:
     batch.undone_at = timezone.now()
     batch.save(update_fields=["status", "undone_by", "undone_at"])
     if changes:
-        registry_changed.send(sender=ImportBatch, years=[changes["year"]])
+        # What the apply changed, undone in the same places (records kept before they were
+        # noted name none: every place).
+        registry_changed.send(
+            sender=ImportBatch, years=[changes["year"]], places=changes.get("townships")
+        )
     return batch
 
 

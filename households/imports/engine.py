@@ -49,6 +49,7 @@ class ImportResult:
     preview: dict[str, Any] = field(default_factory=dict)
     refused: str = ""  # the ledger refused the apply (ImportRefused); nothing was written
     registry_years: list[int] = field(default_factory=list)  # changed by the apply
+    registry_places: list[int] | None = None  # under which it changed (None: anywhere)
     applied: bool = False
     sheet_name: str = ""
     header_row: int = 0
@@ -245,6 +246,7 @@ class ImportRun:
                 result.counts = self.ledger.apply(valid)
                 result.preview = self.ledger.preview()
                 result.registry_years = self.ledger.registry_years()
+                result.registry_places = self.ledger.registry_places()
                 result.applied = True
                 if on_applied is not None:
                     on_applied(result)

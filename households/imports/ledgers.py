@@ -186,6 +186,11 @@ class Ledger:
         apps above through ``healthpov.operations.signals.registry_changed``)."""
         return []
 
+    def registry_places(self) -> list[int] | None:
+        """After ``apply``: ids of places under which every change of the registry lies (the
+        recompute of the apps above covers those); ``None`` when not known: every place."""
+        return None
+
     def column(self, field_name: str) -> Column:
         return next(column for column in self.columns if column.field == field_name)
 
