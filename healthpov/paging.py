@@ -23,6 +23,8 @@ _FARTHEST_ROW = 10**9
 class CountingPaginator(Paginator):
     """A :class:`Paginator` of a queryset that reads the page and the total in one query.
 
+    The queryset may give model instances or dicts (``values()``).
+
     Only :meth:`get_page` is changed. A page past the end (or a list with no rows) falls back
     to Django's way: count, then the last page. A query with DISTINCT or GROUP BY is paged
     the usual way too (the window counts rows before those).
@@ -50,5 +52,7 @@ class CountingPaginator(Paginator):
         )
         if not rows:
             return super().get_page(number)
-        self.__dict__["count"] = getattr(rows[0], _TOTAL)  # the cached_property's value
+        first = rows[0]
+        total = first[_TOTAL] if isinstance(first, dict) else getattr(first, _TOTAL)
+        self.__dict__["count"] = total  # the cached_property's value
         return self._get_page(rows, wanted, self)

@@ -86,9 +86,9 @@ class Page:
 
 
 PAGES = [
-    Page("roster list", "user_a", lambda c, h: "/households/", 10),
-    Page("roster search", "user_a", lambda c, h: "/households/?q=%E5%B1%85%E6%B0%91", 10),
-    Page("roster filter", "user_a", lambda c, h: "/households/?poverty_status=not_out", 10),
+    Page("roster list", "user_a", lambda c, h: "/households/", 6),
+    Page("roster search", "user_a", lambda c, h: "/households/?q=%E5%B1%85%E6%B0%91", 5),
+    Page("roster filter", "user_a", lambda c, h: "/households/?poverty_status=not_out", 6),
     Page("case file", "user_a", lambda c, h: f"/households/{h.pk}/", 21),
     Page("signing section", "user_a", lambda c, h: f"/signing/households/{h.pk}/", 15),
     Page("follow-up list", "user_a", lambda c, h: "/signing/lists/followups/", 7),
