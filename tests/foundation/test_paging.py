@@ -48,3 +48,14 @@ def test_empty_and_distinct_lists(villages):
     distinct = Place.objects.filter(path__startswith="/").values("level").distinct()
     page = CountingPaginator(distinct.order_by("level"), 2).get_page(1)
     assert page.paginator.count == distinct.count()
+
+
+def test_rows_as_dicts(villages):
+    rows = villages.values("name")
+    theirs = Paginator(rows, 3).get_page(2)
+    with CaptureQueriesContext(connection) as captured:
+        ours = CountingPaginator(rows, 3).get_page(2)
+        names, total = [row["name"] for row in ours], ours.paginator.count
+    assert len(captured) == 1
+    assert names == [row["name"] for row in theirs]
+    assert total == theirs.paginator.count
