@@ -94,8 +94,8 @@ PAGES = [
     Page("follow-up list", "user_a", lambda c, h: "/signing/lists/followups/", 7),
     Page("unsigned list", "user_a", lambda c, h: "/signing/lists/unsigned/", 6),
     Page("booklet list", "user_a", lambda c, h: "/signing/lists/booklets/", 6),
-    Page("major illness cases", "user_a", lambda c, h: "/treatment/cases/", 11),
-    Page("inpatient stays", "user_a", lambda c, h: "/treatment/stays/", 11),
+    Page("major illness cases", "user_a", lambda c, h: "/treatment/cases/", 6),
+    Page("inpatient stays", "user_a", lambda c, h: "/treatment/stays/", 6),
     Page("township dashboard", "user_a", lambda c, h: f"/coverage/places/{c.township_a.pk}/", 11),
     Page("county dashboard", "county_user", lambda c, h: f"/coverage/places/{c.county.pk}/", 12),
 ]
