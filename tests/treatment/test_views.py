@@ -67,9 +67,10 @@ def test_case_list_total_is_the_number_of_listed_cases(client_a, village_a, vill
     CaseFactory(person=PersonFactory(household__village=village_b), status=CaseStatus.TREATED)
     page = client_a.get(reverse("treatment:case_list"), {"year": 2018, **query}).context["page"]
     assert page.paginator.count == len(page.object_list)
-    assert page.paginator.count == {"": 4, "treated": 2, "counted_treated": 3, "refused": 0}[
-        query.get("status", "")
-    ]
+    assert (
+        page.paginator.count
+        == {"": 4, "treated": 2, "counted_treated": 3, "refused": 0}[query.get("status", "")]
+    )
 
 
 def test_case_list_htmx_returns_fragment(client_a, village_a):
