@@ -27,9 +27,9 @@ class CountingPaginator(Paginator):
 
     The queryset may give model instances or dicts (``values()``).
 
-    Only :meth:`get_page` is changed. A page past the end (or a list with no rows) falls back
-    to Django's way: count, then the last page. A query with DISTINCT or GROUP BY is paged
-    the usual way too (the window counts rows before those).
+    Only :meth:`get_page` is changed. A page past the end falls back to Django's way: count,
+    then the last page; an empty first page needs no count. A query with DISTINCT or GROUP BY
+    is paged the usual way too (the window counts rows before those).
     """
 
     def __init__(self, object_list: QuerySet, per_page: int) -> None:
@@ -53,6 +53,9 @@ class CountingPaginator(Paginator):
             ]
         )
         if not rows:
+            if wanted == 1:  # nothing from the first row on: the list is empty, no need to count
+                self.__dict__["count"] = 0
+                return self._get_page([], 1, self)
             return super().get_page(number)
         first = rows[0]
         total = first[_TOTAL] if isinstance(first, dict) else getattr(first, _TOTAL)

@@ -59,3 +59,11 @@ def test_rows_as_dicts(villages):
     assert len(captured) == 1
     assert names == [row["name"] for row in theirs]
     assert total == theirs.paginator.count
+
+
+def test_one_query_for_an_empty_list(villages):
+    with CaptureQueriesContext(connection) as captured:
+        page = CountingPaginator(villages.filter(name="无"), 3).get_page("1")
+        assert (page.number, page.paginator.count, page.paginator.num_pages) == (1, 0, 1)
+        assert not page.has_other_pages()
+    assert len(captured) == 1
