@@ -1,10 +1,12 @@
-"""A paginator that counts with the page's own query.
+"""Paginators that count with a query the page runs anyway.
 
 Django's :class:`~django.core.paginator.Paginator` asks ``COUNT(*)`` of the whole query, then
 the page: two queries, each built (compiled) and run in full. Where the page cannot be read
 without going over every row anyway (a list sorted by something no index gives, e.g. the
 village's name, or filtered on annotations computed per row: the work lists), the total rides
-along with the page as ``COUNT(*) OVER ()``: one query built and run once.
+along with the page as ``COUNT(*) OVER ()``: one query built and run once. Where the page has
+already counted its list (a figure of the same rows), :class:`CountedPaginator` takes that
+total instead of asking ``COUNT(*)`` again.
 """
 
 from __future__ import annotations
@@ -23,9 +25,11 @@ _FARTHEST_ROW = 10**9
 class CountingPaginator(Paginator):
     """A :class:`Paginator` of a queryset that reads the page and the total in one query.
 
-    Only :meth:`get_page` is changed. A page past the end (or a list with no rows) falls back
-    to Django's way: count, then the last page. A query with DISTINCT or GROUP BY is paged
-    the usual way too (the window counts rows before those).
+    The queryset may give model instances or dicts (``values()``).
+
+    Only :meth:`get_page` is changed. A page past the end falls back to Django's way: count,
+    then the last page; an empty first page needs no count. A query with DISTINCT or GROUP BY
+    is paged the usual way too (the window counts rows before those).
     """
 
     def __init__(self, object_list: QuerySet, per_page: int) -> None:
@@ -49,6 +53,20 @@ class CountingPaginator(Paginator):
             ]
         )
         if not rows:
+            if wanted == 1:  # nothing from the first row on: the list is empty, no need to count
+                self.__dict__["count"] = 0
+                return self._get_page([], 1, self)
             return super().get_page(number)
-        self.__dict__["count"] = getattr(rows[0], _TOTAL)  # the cached_property's value
+        first = rows[0]
+        total = first[_TOTAL] if isinstance(first, dict) else getattr(first, _TOTAL)
+        self.__dict__["count"] = total  # the cached_property's value
         return self._get_page(rows, wanted, self)
+
+
+class CountedPaginator(Paginator):
+    """A :class:`Paginator` given its total: ``count`` must be the number of rows of
+    ``object_list``, counted by the caller (e.g. in the aggregate of the page's figures)."""
+
+    def __init__(self, object_list: QuerySet, per_page: int, *, count: int) -> None:
+        super().__init__(object_list, per_page)
+        self.__dict__["count"] = count  # the cached_property's value

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from healthpov.exports import personal_value
-from healthpov.places.models import Place
+from healthpov.places.models import Place, label_places
 from healthpov.places.scoping import places_visible_to
 from households import ledgers
 from households.idnumber import normalise_id_text
@@ -100,6 +100,27 @@ def person_search(*, user: User, filters: PersonFilters) -> QuerySet[Person]:
     return persons.order_by("household__number", "relation", "id")
 
 
+# The roster page's columns: a page reads 50 rows as dicts, not 200 model instances (the
+# person, the household and its two places); docs/architecture.md "Performance choices".
+ROSTER_ROW_FIELDS = (
+    "household_id",
+    "household__number",
+    "name",
+    "relation",
+    "id_number",
+    "phone",
+    "household__township__name",
+    "household__village__name",
+    "household__poverty_status",
+    "status",
+)
+
+
+def roster_rows(persons: QuerySet[Person]) -> QuerySet[dict[str, Any]]:
+    """``persons`` (from :func:`person_search`) as dicts of :data:`ROSTER_ROW_FIELDS`."""
+    return persons.values(*ROSTER_ROW_FIELDS)
+
+
 @dataclass
 class HouseholdFilters:
     q: str = ""  # household number or head of household
@@ -132,8 +153,24 @@ def villages_visible_to(user: User) -> QuerySet[Place]:
     )
 
 
-def townships_visible_to(user: User) -> QuerySet[Place]:
-    return places_visible_to(user).filter(level=Place.Level.TOWNSHIP).order_by("path")
+@dataclass
+class RosterPlaces:
+    villages: list[Place]  # labelled (township·village)
+    townships: list[Place]
+
+
+def roster_places(user: User) -> RosterPlaces:
+    """The villages and townships the roster's filter offers ``user``, read in one query."""
+    places = label_places(
+        places_visible_to(user)
+        .filter(level__in=[Place.Level.VILLAGE, Place.Level.TOWNSHIP])
+        .select_related("parent")
+        .order_by("path")
+    )
+    return RosterPlaces(
+        villages=[place for place in places if place.level == Place.Level.VILLAGE],
+        townships=[place for place in places if place.level == Place.Level.TOWNSHIP],
+    )
 
 
 @dataclass

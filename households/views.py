@@ -25,8 +25,8 @@ from healthpov.exports import (
     reveal_requested,
 )
 from healthpov.operations.dispatch import enqueue
+from healthpov.paging import CountingPaginator
 from healthpov.period import period_for_page
-from healthpov.places.models import label_places
 from healthpov.places.scoping import get_visible_or_404, id_for_page
 from healthpov.service_errors import ServiceConflict
 from households import selectors, services, tasks
@@ -124,19 +124,26 @@ def search(request: HttpRequest) -> HttpResponse:
         if request.method == "POST" and id_form.is_valid():
             filters.id_number = id_form.cleaned_data["id_number"]
     persons = selectors.person_search(user=request.user, filters=filters)
-    page = Paginator(persons, PAGE_SIZE).get_page(request.GET.get("page"))
+    # A name or number searched for, or a person status, leaves few rows spread thin over the
+    # roster's order: reading the page would go over as many rows as the count, so both ride
+    # in one query (docs/architecture.md "Performance choices").
+    paginator = CountingPaginator if filters.q or filters.status else Paginator
+    rows = selectors.roster_rows(persons)
     context = {
-        "page": page,
+        "page": paginator(rows, PAGE_SIZE).get_page(request.GET.get("page")),
         "filters": filters,
         "query": filters.query_string(),
-        "search_form": SearchForm(request.GET),
-        "id_form": IdSearchForm(),
-        "villages": label_places(selectors.villages_visible_to(request.user)),
-        "townships": selectors.townships_visible_to(request.user),
-        "id_search": bool(filters.id_number),
     }
-    template = "households/snippets/results.html" if request.htmx else "households/search.html"
-    response = render(request, template, context)
+    if request.htmx:
+        response = render(request, "households/snippets/results.html", context)
+    else:
+        places = selectors.roster_places(request.user)
+        context |= {
+            "search_form": SearchForm(request.GET),
+            "villages": places.villages,
+            "townships": places.townships,
+        }
+        response = render(request, "households/search.html", context)
     if push_url:
         response["HX-Push-Url"] = push_url
     return response

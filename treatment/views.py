@@ -16,6 +16,7 @@ from django.views.decorators.http import require_http_methods
 
 from healthpov.accounts.models import User
 from healthpov.accounts.uploads import uploaded_file_response
+from healthpov.paging import CountedPaginator
 from healthpov.period import period_for_page
 from healthpov.places.models import Institution
 from healthpov.places.scoping import get_visible_or_404, hospitals_choosable_by, id_for_page
@@ -94,12 +95,20 @@ def case_list(request: HttpRequest) -> HttpResponse:
     cases = selectors.case_list(
         request.user, year=year, status=status or None, township_id=township
     )
-    page = Paginator(cases, PAGE_SIZE).get_page(request.GET.get("page"))
+    counts = selectors.case_status_counts(request.user, year=year)
+    # Without a township the list is the cases the status counts count (of one status, or
+    # all): its total is one of them, no COUNT(*). "counted_treated" is not one of them.
+    total = None if township else counts.by_status.get(status) if status else counts.total
+    if total is None:
+        paginator = Paginator(cases, PAGE_SIZE)
+    else:
+        paginator = CountedPaginator(cases, PAGE_SIZE, count=total)
+    page = paginator.get_page(request.GET.get("page"))
     context = {
         "year": year,
         "status": status,
         "statuses": CaseStatus.choices,
-        "counts": selectors.case_status_counts(request.user, year=year),
+        "counts": counts.by_status,
         "figures": selectors.case_figures(selectors.cases_of_year(request.user, year)),
         "page": page,
     }
@@ -310,7 +319,9 @@ def stay_list(request: HttpRequest) -> HttpResponse:
     stays = selectors.stays_with_breaches(
         stays.select_related("person__household__village", "hospital"), cap=cap
     )
-    page = Paginator(stays, PAGE_SIZE).get_page(request.GET.get("page"))
+    # The list is the stays the figures count, or those of them with a breach: no COUNT(*).
+    total = figures.breaches if only_breaches else figures.stays
+    page = CountedPaginator(stays, PAGE_SIZE, count=total).get_page(request.GET.get("page"))
     return _render(
         request,
         "treatment/stay_list.html",

@@ -118,8 +118,10 @@ def label_places(places: Iterable[Place]) -> list[Place]:
         return ids[::-1]
 
     missing = {pk for place in places for pk in needed(place)} - levels.keys()
-    for pk, level, name in Place.objects.filter(pk__in=missing).values_list("pk", "level", "name"):
-        levels[pk], names[pk] = level, name
+    if missing:  # an empty ``pk__in`` reads nothing but still costs building the query
+        rows = Place.objects.filter(pk__in=missing).values_list("pk", "level", "name")
+        for pk, level, name in rows:
+            levels[pk], names[pk] = level, name
     for place in places:
         parts = [names[pk] for pk in needed(place) if levels.get(pk) in LABELLED_LEVELS]
         place._label = LABEL_SEPARATOR.join([*parts, place.name])

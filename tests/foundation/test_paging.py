@@ -48,3 +48,22 @@ def test_empty_and_distinct_lists(villages):
     distinct = Place.objects.filter(path__startswith="/").values("level").distinct()
     page = CountingPaginator(distinct.order_by("level"), 2).get_page(1)
     assert page.paginator.count == distinct.count()
+
+
+def test_rows_as_dicts(villages):
+    rows = villages.values("name")
+    theirs = Paginator(rows, 3).get_page(2)
+    with CaptureQueriesContext(connection) as captured:
+        ours = CountingPaginator(rows, 3).get_page(2)
+        names, total = [row["name"] for row in ours], ours.paginator.count
+    assert len(captured) == 1
+    assert names == [row["name"] for row in theirs]
+    assert total == theirs.paginator.count
+
+
+def test_one_query_for_an_empty_list(villages):
+    with CaptureQueriesContext(connection) as captured:
+        page = CountingPaginator(villages.filter(name="无"), 3).get_page("1")
+        assert (page.number, page.paginator.count, page.paginator.num_pages) == (1, 0, 1)
+        assert not page.has_other_pages()
+    assert len(captured) == 1

@@ -6,9 +6,17 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from healthpov.accounts.masking import mask_id_number
+from healthpov.accounts.masking import mask_id_number, mask_phone
 from healthpov.accounts.models import FileDownloadLog, User
-from households.models import ImportBatch, Person, PersonStatus, RevealLog, StatusChange
+from households.models import (
+    ImportBatch,
+    Person,
+    PersonStatus,
+    PovertyStatus,
+    Relation,
+    RevealLog,
+    StatusChange,
+)
 from tests.factories import UserFactory
 from tests.households.factories import HouseholdFactory, PersonFactory
 from tests.households.workbooks import person_id, roster_row, write_roster
@@ -62,8 +70,42 @@ def test_search_ignores_an_id_number_in_the_query_string(client_a, person_a, vil
 def test_search_list_query_count_is_fixed(client_a, village_a, django_assert_max_num_queries):
     for _ in range(30):
         PersonFactory(household=HouseholdFactory(village=village_a))
-    with django_assert_max_num_queries(12):
+    with django_assert_max_num_queries(9):
         client_a.get(reverse("households:search"))
+
+
+def test_search_row_shows_labels_a_masked_phone_and_the_case_file_link(client_a, village_a):
+    household = HouseholdFactory(village=village_a, poverty_status=PovertyStatus.UNSTABLE)
+    PersonFactory(
+        household=household,
+        relation=Relation.SPOUSE,
+        status=PersonStatus.MOVED_OUT,
+        phone="13812345678",
+    )
+    content = client_a.get(reverse("households:search")).content.decode()
+    row = content[content.index(f'href="/households/{household.pk}/"') :].split("</tr>")[0]
+    assert ">配偶<" in row
+    assert ">外迁<" in row
+    assert ">脱贫不稳定户<" in row
+    assert f">{mask_phone('13812345678')}<" in row
+    assert "13812345678" not in content
+
+
+def test_search_row_escapes_the_values(client_a, village_a):
+    PersonFactory(household=HouseholdFactory(village=village_a), name="<b>王</b>")
+    content = client_a.get(reverse("households:search")).content.decode()
+    assert "&lt;b&gt;王&lt;/b&gt;" in content
+    assert "<b>王" not in content
+
+
+def test_search_form_keeps_the_chosen_status(client_a, person_a):
+    content = client_a.get(
+        reverse("households:search"), {"status": "died", "poverty_status": "bogus"}
+    ).content.decode()
+    assert '<option value="died" selected>' in content
+    assert '<option value="" selected>' not in content.split('name="poverty_status"')[0]
+    poverty = content.split('name="poverty_status"')[1].split("</select>")[0]
+    assert " selected" not in poverty
 
 
 def test_search_htmx_returns_the_results_fragment(client_a, person_a):

@@ -48,10 +48,29 @@ def test_case_list_shows_own_township_only(
     for _ in range(5):
         CaseFactory(person=PersonFactory(household__village=village_a))
     CaseFactory(person=PersonFactory(household__village=village_b, name="乙镇病人"))
-    with django_assert_max_num_queries(12):
+    with django_assert_max_num_queries(9):
         response = client_a.get(reverse("treatment:case_list"), {"year": 2018})
     assert response.status_code == 200
     assert "乙镇病人" not in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    "query", [{}, {"status": "treated"}, {"status": "counted_treated"}, {"status": "refused"}]
+)
+def test_case_list_total_is_the_number_of_listed_cases(client_a, village_a, village_b, query):
+    for status in [CaseStatus.SCREENED, CaseStatus.TREATED, CaseStatus.TREATED, CaseStatus.DIED]:
+        CaseFactory(
+            person=PersonFactory(household__village=village_a),
+            status=status,
+            treatment_date=datetime.date(2018, 2, 1),
+        )
+    CaseFactory(person=PersonFactory(household__village=village_b), status=CaseStatus.TREATED)
+    page = client_a.get(reverse("treatment:case_list"), {"year": 2018, **query}).context["page"]
+    assert page.paginator.count == len(page.object_list)
+    assert (
+        page.paginator.count
+        == {"": 4, "treated": 2, "counted_treated": 3, "refused": 0}[query.get("status", "")]
+    )
 
 
 def test_case_list_htmx_returns_fragment(client_a, village_a):
@@ -199,6 +218,18 @@ def test_stay_list_highlights_breach(client_a, village_a):
     assert response.content.decode().count('data-breach="1"') == 1
 
 
+@pytest.mark.parametrize(("query", "expected"), [({}, 3), ({"breach": "1"}, 2)])
+def test_stay_list_total_is_the_number_of_listed_stays(
+    client_a, village_a, village_b, query, expected
+):
+    StayFactory(person=PersonFactory(household__village=village_a), deposit_taken=True)
+    StayFactory(person=PersonFactory(household__village=village_a), one_stop=False)
+    StayFactory(person=PersonFactory(household__village=village_a))
+    StayFactory(person=PersonFactory(household__village=village_b), deposit_taken=True)
+    page = client_a.get(reverse("treatment:stay_list"), {"year": 2018, **query}).context["page"]
+    assert page.paginator.count == len(page.object_list) == expected
+
+
 def test_township_summary_and_risk_pages(client_a, village_a):
     StayFactory(
         person=PersonFactory(household__village=village_a, name="高额自付"),
@@ -225,7 +256,7 @@ def test_household_section_lists_cases(rf, user_a, village_a):
 def test_stay_list_query_count_is_pinned(client_a, village_a, django_assert_max_num_queries):
     for _ in range(8):
         StayFactory(person=PersonFactory(household__village=village_a))
-    with django_assert_max_num_queries(12):
+    with django_assert_max_num_queries(9):
         response = client_a.get(reverse("treatment:stay_list"), {"year": 2018})
     assert response.content.decode().count("<tr") == 9
 
