@@ -548,6 +548,17 @@ WORKLISTS: dict[str, WorkList] = {
 }
 
 
+def _shown(cell: Any) -> Any:
+    """A work list cell as the page shows it: a dash for nothing, a date as YYYY-MM-DD. Done
+    here rather than by template filters on each of a page's cells (docs/architecture.md
+    "Performance choices")."""
+    if cell is None:
+        return "—"
+    if isinstance(cell, datetime.date):
+        return cell.isoformat()
+    return cell
+
+
 def _list_params(request: HttpRequest) -> tuple[int, datetime.date, selectors.ListFilters]:
     period = period_for_page(request)
     filters = selectors.ListFilters(
@@ -605,7 +616,10 @@ def worklist(request: HttpRequest, slug: str) -> HttpResponse:
     # reads every row for the page anyway, so the total comes with it (one query, built once).
     page = CountingPaginator(queryset, 50).get_page(request.GET.get("page"))
     # The record itself rides along for the "raise as a finding" button of the inspections app.
-    rows = [(item.household(obj), item.cells(obj, as_of), obj) for obj in page.object_list]
+    rows = [
+        (item.household(obj), [_shown(cell) for cell in item.cells(obj, as_of)], obj)
+        for obj in page.object_list
+    ]
     villages = label_places(
         places_visible_to(request.user)
         .filter(level=Place.Level.VILLAGE)
