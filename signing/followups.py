@@ -153,6 +153,12 @@ def with_followup_status(
     ``followup_done_current`` (booleans). Filter on them, e.g.
     ``with_followup_status(qs, day).filter(followup_overdue=True)``.
     """
+    return _with_status(persons, as_of, per_year, patients_only=False)
+
+
+def _with_status(
+    persons: QuerySet, as_of: datetime.date, per_year: int | None, *, patients_only: bool
+) -> QuerySet:
     current_name = None
     current_end = None
     overdue_q = None
@@ -179,12 +185,15 @@ def with_followup_status(
             output_field=DateField(),
         )
     ).values("recheck_from")[:1]
-    qs = (
-        persons.annotate(chronic_since=_chronic_since(as_of))
-        .alias(**aliases)
-        .annotate(followup_recheck_from=Subquery(recheck_from, output_field=DateField()))
+    qs = persons.annotate(chronic_since=_chronic_since(as_of))
+    if patients_only:
+        qs = qs.filter(chronic_since__isnull=False)
+    qs = qs.alias(**aliases).annotate(
+        followup_recheck_from=Subquery(recheck_from, output_field=DateField())
     )
-    is_patient = Q(chronic_since__isnull=False)
+    # Every flag is false for a person who is not a patient; among patients only (the lists)
+    # that test is already made once, so the flags leave it out.
+    is_patient = Q() if patients_only else Q(chronic_since__isnull=False)
     recheck_limit = as_of - datetime.timedelta(days=RECHECK_DAYS)
     recheck_due = Q(followup_recheck_from__gte=recheck_limit)
     recheck_overdue = Q(followup_recheck_from__lt=recheck_limit)
@@ -223,7 +232,7 @@ def chronic_patients(
 
     ``in_state(chronic_patients(qs, day), COMPLIANT)`` are the compliant ones.
     """
-    return with_followup_status(persons, as_of, per_year).filter(chronic_since__isnull=False)
+    return _with_status(persons, as_of, per_year, patients_only=True)
 
 
 def in_state(patients: QuerySet, state: str) -> QuerySet:
