@@ -427,7 +427,7 @@ class WorkList:
 def _booklet_state(diagnosis: SpecialDiseaseDiagnosis, as_of: datetime.date) -> str:
     booklet = selectors.booklet_of(diagnosis)
     if booklet is None:
-        return BookletStatus.PENDING.label
+        return str(BookletStatus.PENDING.label)  # the export writes text, not a lazy label
     if booklet.is_valid_on(as_of):
         return _("Expires %(date)s") % {"date": booklet.expires_on.isoformat()}
     if booklet.status == BookletStatus.ISSUED:
