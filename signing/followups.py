@@ -153,6 +153,12 @@ def with_followup_status(
     ``followup_done_current`` (booleans). Filter on them, e.g.
     ``with_followup_status(qs, day).filter(followup_overdue=True)``.
     """
+    return _with_status(persons, as_of, per_year, patients_only=False)
+
+
+def _with_status(
+    persons: QuerySet, as_of: datetime.date, per_year: int | None, *, patients_only: bool
+) -> QuerySet:
     current_name = None
     current_end = None
     overdue_q = None
@@ -167,46 +173,43 @@ def with_followup_status(
             overdue_q = missed if overdue_q is None else overdue_q | missed
         else:
             current_name, current_end = name, quarter.end
+    # The last follow-up by the as-of date, read once: its date when the visit was
+    # unsatisfactory (a recheck is called for), else null.
     last = FulfilmentRecord.objects.filter(
         person=OuterRef("pk"), kind=FulfilmentKind.FOLLOW_UP, served_on__lte=as_of
     ).order_by("-served_on", "-pk")
-    qs = (
-        persons.annotate(chronic_since=_chronic_since(as_of))
-        .alias(
-            **aliases,
-            _followup_last_on=Subquery(last.values("served_on")[:1]),
-            _followup_last_class=Subquery(last.values("visit__classification")[:1]),
+    recheck_from = last.annotate(
+        recheck_from=Case(
+            When(visit__classification__in=UNSATISFACTORY_CLASSIFICATIONS, then=F("served_on")),
+            default=Value(None),
+            output_field=DateField(),
         )
-        .annotate(
-            followup_recheck_from=Case(
-                When(
-                    _followup_last_class__in=UNSATISFACTORY_CLASSIFICATIONS,
-                    then=F("_followup_last_on"),
-                ),
-                default=Value(None),
-                output_field=DateField(),
-            )
-        )
+    ).values("recheck_from")[:1]
+    qs = persons.annotate(chronic_since=_chronic_since(as_of))
+    if patients_only:
+        qs = qs.filter(chronic_since__isnull=False)
+    qs = qs.alias(**aliases).annotate(
+        followup_recheck_from=Subquery(recheck_from, output_field=DateField())
     )
-    is_patient = Q(chronic_since__isnull=False)
+    # Every flag is false for a person who is not a patient; among patients only (the lists)
+    # that test is already made once, so the flags leave it out.
+    is_patient = Q() if patients_only else Q(chronic_since__isnull=False)
     recheck_limit = as_of - datetime.timedelta(days=RECHECK_DAYS)
     recheck_due = Q(followup_recheck_from__gte=recheck_limit)
     recheck_overdue = Q(followup_recheck_from__lt=recheck_limit)
-    quarter_overdue = None if overdue_q is None else is_patient & overdue_q
-    quarter_due = None if current_name is None else is_patient & Q(**{current_name: False})
+    # Each condition names the patient test (and every sub-query) as few times as it can: the
+    # database runs each sub-query where it is written. A quarter is missed only by a patient
+    # registered by its end, so ``overdue_q`` needs no patient test of its own.
+    due = recheck_due if current_name is None else Q(**{current_name: False}) | recheck_due
     return qs.annotate(
         followup_quarter_end=Value(current_end, output_field=DateField()),
-        followup_quarter_overdue=_flag(quarter_overdue),
+        followup_quarter_overdue=_flag(overdue_q),
         followup_overdue=_flag(
             is_patient & recheck_overdue
-            if quarter_overdue is None
-            else quarter_overdue | (is_patient & recheck_overdue)
+            if overdue_q is None
+            else overdue_q | (is_patient & recheck_overdue)
         ),
-        followup_due=_flag(
-            is_patient & recheck_due
-            if quarter_due is None
-            else quarter_due | (is_patient & recheck_due)
-        ),
+        followup_due=_flag(is_patient & due),
         followup_done_current=_flag(
             None if current_name is None else is_patient & Q(**{current_name: True})
         ),
@@ -229,7 +232,7 @@ def chronic_patients(
 
     ``in_state(chronic_patients(qs, day), COMPLIANT)`` are the compliant ones.
     """
-    return with_followup_status(persons, as_of, per_year).filter(chronic_since__isnull=False)
+    return _with_status(persons, as_of, per_year, patients_only=True)
 
 
 def in_state(patients: QuerySet, state: str) -> QuerySet:

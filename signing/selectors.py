@@ -59,28 +59,40 @@ def _persons(user: User, filters: ListFilters) -> QuerySet[Person]:
     # follow-up state in the county first (bench/demo_pages.py: a township's households to
     # visit about 2x faster).
     households = Household.objects.visible_to(user).values("pk")
-    qs = (
+    return (
         Person.objects.visible_to(user)
         .filter(household__in=households)
+        .filter(_filters_q(filters))
         .select_related("household", "household__village", "household__township")
+        .order_by("household__village__name", "household__number", "id")
     )
+
+
+def _filters_q(filters: ListFilters, *, person: str = "") -> Q:
+    """The village and search filters, on rows whose ``person`` path leads to a person."""
+    q = Q()
     if filters.village_id:
-        qs = qs.filter(household__village_id=filters.village_id)
+        q &= Q(**{f"{person}household__village_id": filters.village_id})
     if filters.search:
-        qs = qs.filter(Q(name__contains=filters.search) | Q(household__number=filters.search))
-    return qs.order_by("household__village__name", "household__number", "id")
+        q &= Q(**{f"{person}name__contains": filters.search}) | Q(
+            **{f"{person}household__number": filters.search}
+        )
+    return q
+
+
+def _to_serve_q(year: int, as_of: datetime.date, *, person: str = "") -> Q:
+    """The persons the work lists are about: on ``year``'s roster as of ``as_of`` (the base of
+    every indicator) and still living here (docs/domain.md "Work lists"); a condition on rows
+    whose ``person`` path leads to a person."""
+    return Q(on_roster(year=year, as_of=as_of, person=f"{person}pk")) & ~Q(
+        **{f"{person}status__in": GONE_STATUSES}
+    )
 
 
 def _persons_to_serve(
     user: User, year: int, as_of: datetime.date, filters: ListFilters
 ) -> QuerySet[Person]:
-    """The persons the work lists are about: on ``year``'s roster as of ``as_of`` (the base of
-    every indicator) and still living here (docs/domain.md "Work lists")."""
-    return (
-        _persons(user, filters)
-        .filter(on_roster(year=year, as_of=as_of))
-        .exclude(status__in=GONE_STATUSES)
-    )
+    return _persons(user, filters).filter(_to_serve_q(year, as_of))
 
 
 def _has_contract(year: int) -> Exists:
@@ -153,10 +165,15 @@ def booklets_to_handle(
     soon = as_of + datetime.timedelta(days=EXPIRY_WINDOW_DAYS)
     valid = Booklet.valid_on_q(as_of, prefix="booklet__")
     expiring = valid & Q(booklet__expires_on__lte=soon)
-    persons = _persons_to_serve(user, year, as_of, filters)
+    # The diagnoses' own scope reaches the persons: their conditions apply to the same rows,
+    # not through a second, scoped list of persons.
     qs = (
         SpecialDiseaseDiagnosis.objects.visible_to(user)
-        .filter(person__in=persons, diagnosed_on__lte=as_of)
+        .filter(
+            _to_serve_q(year, as_of, person="person__"),
+            _filters_q(filters, person="person__"),
+            diagnosed_on__lte=as_of,
+        )
         .select_related(
             "person",
             "person__household",

@@ -10,7 +10,7 @@ from typing import Any
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Count
+from django.db.models import Count, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -384,6 +384,15 @@ def _person_cells(person, reveal: bool = False) -> list[Any]:
     ]
 
 
+#: The person and household fields ``_person_cells`` reads.
+PERSON_FIELDS = (
+    "name",
+    "id_number",
+    "household__number",
+    "household__village__name",
+    "household__township__name",
+)
+
 PERSON_HEADERS = [
     gettext_lazy("township"),
     gettext_lazy("village"),
@@ -403,12 +412,22 @@ class WorkList:
     household: Callable[[Any], Household]
     states: tuple[tuple[str, Any], ...] = ()
     village_path: str = "household__village__name"
+    #: The fields the cells read, when only those are loaded (a list reads many rows; every
+    #: other column would be carried through the count and the sort for nothing).
+    fields: tuple[str, ...] = ()
+
+    def rows(
+        self, user: User, year: int, as_of: datetime.date, filters: selectors.ListFilters
+    ) -> QuerySet:
+        """The list's records for the page and the export."""
+        queryset = self.query(user, year, as_of, filters)
+        return queryset.only(*self.fields) if self.fields else queryset
 
 
 def _booklet_state(diagnosis: SpecialDiseaseDiagnosis, as_of: datetime.date) -> str:
     booklet = selectors.booklet_of(diagnosis)
     if booklet is None:
-        return BookletStatus.PENDING.label
+        return str(BookletStatus.PENDING.label)  # the export writes text, not a lazy label
     if booklet.is_valid_on(as_of):
         return _("Expires %(date)s") % {"date": booklet.expires_on.isoformat()}
     if booklet.status == BookletStatus.ISSUED:
@@ -455,6 +474,7 @@ WORKLISTS: dict[str, WorkList] = {
                 p.get_status_display(),
             ],
             household=lambda p: p.household,
+            fields=(*PERSON_FIELDS, "status"),
         ),
         WorkList(
             slug="followups",
@@ -473,6 +493,7 @@ WORKLISTS: dict[str, WorkList] = {
                 next_due_on(p),
             ],
             household=lambda p: p.household,
+            fields=PERSON_FIELDS,
             states=(
                 (DUE, gettext_lazy("Due this quarter")),
                 (DUE_SOON, gettext_lazy("Due within 7 days")),
@@ -491,6 +512,7 @@ WORKLISTS: dict[str, WorkList] = {
             ],
             household=lambda d: d.person.household,
             village_path="person__household__village__name",
+            fields=(*(f"person__{name}" for name in PERSON_FIELDS), "disease__name", "booklet"),
             states=(
                 ("pending", gettext_lazy("Pending")),
                 ("expiring", gettext_lazy("Expiring within 30 days")),
@@ -548,6 +570,17 @@ WORKLISTS: dict[str, WorkList] = {
 }
 
 
+def _shown(cell: Any) -> Any:
+    """A work list cell as the page shows it: a dash for nothing, a date as YYYY-MM-DD. Done
+    here rather than by template filters on each of a page's cells (docs/architecture.md
+    "Performance choices")."""
+    if cell is None:
+        return "—"
+    if isinstance(cell, datetime.date):
+        return cell.isoformat()
+    return cell
+
+
 def _list_params(request: HttpRequest) -> tuple[int, datetime.date, selectors.ListFilters]:
     period = period_for_page(request)
     filters = selectors.ListFilters(
@@ -600,12 +633,15 @@ def worklists(request: HttpRequest) -> HttpResponse:
 def worklist(request: HttpRequest, slug: str) -> HttpResponse:
     item = _get_worklist(slug)
     year, as_of, filters = _list_params(request)
-    queryset = item.query(request.user, year, as_of, filters)
+    queryset = item.rows(request.user, year, as_of, filters)
     # The work lists sort by village name and filter on per-row annotations: the database
     # reads every row for the page anyway, so the total comes with it (one query, built once).
     page = CountingPaginator(queryset, 50).get_page(request.GET.get("page"))
     # The record itself rides along for the "raise as a finding" button of the inspections app.
-    rows = [(item.household(obj), item.cells(obj, as_of), obj) for obj in page.object_list]
+    rows = [
+        (item.household(obj), [_shown(cell) for cell in item.cells(obj, as_of)], obj)
+        for obj in page.object_list
+    ]
     villages = label_places(
         places_visible_to(request.user)
         .filter(level=Place.Level.VILLAGE)
@@ -638,7 +674,7 @@ def worklist_export(request: HttpRequest, slug: str) -> HttpResponse:
     item = _get_worklist(slug)
     reveal = reveal_requested(request)
     year, as_of, filters = _list_params(request)
-    queryset = item.query(request.user, year, as_of, filters)
+    queryset = item.rows(request.user, year, as_of, filters)
     rows = (item.cells(obj, as_of, reveal) for obj in queryset.iterator(chunk_size=2000))
     title = str(item.title)
     return personal_xlsx_response(

@@ -12,6 +12,7 @@ from tests.signing.factories import (
     BookletFactory,
     ChronicRegistrationFactory,
     ContractFactory,
+    DiagnosisFactory,
     FulfilmentFactory,
     HealthCheckFactory,
     HouseholdFactory,
@@ -270,6 +271,16 @@ def test_every_worklist_exports_a_workbook(client_a, members, slug):
     response = client_a.get(reverse("signing:worklist_export", args=[slug]))
     assert response.status_code == 200
     assert load_workbook(io.BytesIO(response.content)).active.max_row >= 1
+
+
+def test_booklet_export_writes_the_state_of_a_diagnosis_without_booklet(client_a, members):
+    DiagnosisFactory(person=members[0])
+    response = client_a.get(reverse("signing:worklist_export", args=["booklets"]))
+    assert response.status_code == 200
+    sheet = load_workbook(io.BytesIO(response.content)).active
+    assert [row[-1] for row in sheet.iter_rows(min_row=2, values_only=True)] == [
+        str(BookletStatus.PENDING.label)
+    ]
 
 
 @pytest.fixture
