@@ -337,12 +337,10 @@ def household_records(
     ids = list(records)
 
     contracts = list(
-        Contract.objects.filter(person_id__in=ids, year__in=[year - 1, year])
-        .select_related("team", "package")
-        .order_by()
+        Contract.objects.filter(person_id__in=ids, year__in=[year - 1, year]).order_by()
     )
-    if any(contract.doctor_id for contract in contracts):
-        prefetch_related_objects(contracts, "doctor")
+    for relation in ("team", "package", "doctor"):
+        _read_where_set(contracts, relation)
     for contract in contracts:
         record = records[contract.person_id]
         if contract.year == year:
@@ -358,18 +356,22 @@ def household_records(
         "disease"
     ):
         records[registration.person_id].chronic.append(registration)
-    for check in HealthCheck.objects.filter(person_id__in=ids, checked_on__year=year):
+    checks = list(HealthCheck.objects.filter(person_id__in=ids, checked_on__year=year))
+    _read_where_set(checks, "institution")
+    for check in checks:
         records[check.person_id].checks.append(check)
     for diagnosis in SpecialDiseaseDiagnosis.objects.filter(person_id__in=ids).select_related(
         "disease", "booklet"
     ):
         records[diagnosis.person_id].diagnoses.append(diagnosis)
-    for fulfilment in FulfilmentRecord.objects.filter(
-        person_id__in=ids, served_on__year=year
-    ).select_related("visit"):
+    fulfilments = FulfilmentRecord.objects.filter(person_id__in=ids, served_on__year=year)
+    patients = [record for record in records.values() if record.chronic]
+    if patients:
+        # A recheck follows an unsatisfactory last visit: patients need the visits' details.
+        fulfilments = fulfilments.select_related("visit")
+    for fulfilment in fulfilments:
         records[fulfilment.person_id].fulfilments.append(fulfilment)
 
-    patients = [record for record in records.values() if record.chronic]
     if patients:
         per_year = YearPolicy.for_year(as_of.year).followups_per_year
         for record in patients:
@@ -384,6 +386,13 @@ def household_records(
                 recheck_from=followups.recheck_from(record.fulfilments, as_of),
             )
     return list(records.values())
+
+
+def _read_where_set(records: list, relation: str) -> None:
+    """Read the ``relation`` (a foreign key) of the records that have one, in one query, and
+    none when no record has one: teams, packages, doctors and institutions are mostly left
+    blank, and joining them cost every page more than this query costs the few that have them."""
+    prefetch_related_objects([r for r in records if getattr(r, f"{relation}_id")], relation)
 
 
 def booklet_of(diagnosis: SpecialDiseaseDiagnosis) -> Booklet | None:
