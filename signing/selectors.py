@@ -324,8 +324,9 @@ def household_records(
     members in id order; ``members``: the household's members when the page has them already.
 
     One query per kind of record for the whole household, and none for what the page does not
-    show: the reason for not signing of a member signed for the year, the year's policy when
-    no member has a chronic disease (docs/architecture.md "Performance choices").
+    show: the reason for not signing of a member signed for the year; the follow-up visits'
+    details and the year's policy when no member has a chronic disease; a team, package, doctor
+    or institution when no record names one (docs/architecture.md "Performance choices").
     """
     if members is None:
         members = list(household.members.order_by("id"))
@@ -349,7 +350,9 @@ def household_records(
             record.previous_contract = contract
     not_signed = [pk for pk, record in records.items() if record.contract is None]
     if not_signed:
-        for unsigned in UnsignedRecord.objects.filter(person_id__in=not_signed, year=year):
+        for unsigned in UnsignedRecord.objects.filter(
+            person_id__in=not_signed, year=year
+        ).order_by():
             records[unsigned.person_id].unsigned = unsigned
 
     for registration in ChronicRegistration.objects.filter(person_id__in=ids).select_related(
