@@ -418,13 +418,12 @@ def return_to_poverty_watch(user: User, *, as_of: datetime.date) -> RiskWatch:
 # --- household page -----------------------------------------------------------------------
 
 
-def household_treatment(
-    household: Household, *, members: list[Person], year: int | None = None
-) -> dict:
+def household_treatment(members: list[Person], *, year: int | None = None) -> dict:
     """Cases and stays of a household's members, for its page and printable sheet: those of
     ``year`` (cases of the year, stays discharged in it) when given, else every year's.
-    ``members`` are the household's, already loaded by the page: they are not read again, and
-    a hospital only for the rows that name one (docs/architecture.md "Performance choices")."""
+    ``members`` are all of the household's, as the page loaded them: they are not read again,
+    and a hospital only for the rows that name one (docs/architecture.md "Performance
+    choices")."""
     persons = {person.pk: person for person in members}
     if not persons:
         return {"cases": [], "stays": []}
