@@ -296,7 +296,7 @@ def households_without_brochure(
 class MemberRecords:
     person: Person
     contract: Contract | None = None
-    unsigned: UnsignedRecord | None = None
+    unsigned: UnsignedRecord | None = None  # read for a member without a contract only
     chronic: list[ChronicRegistration] = field(default_factory=list)
     followup: followups.PatientFollowupStatus | None = None
     checks: list[HealthCheck] = field(default_factory=list)
