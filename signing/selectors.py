@@ -325,8 +325,8 @@ def household_records(
 
     One query per kind of record for the whole household, and none for what the page does not
     show: the reason for not signing of a member signed for the year; the follow-up visits'
-    details and the year's policy when no member has a chronic disease; a team, package, doctor
-    or institution when no record names one (docs/architecture.md "Performance choices").
+    details and the year's policy when no member has a chronic disease; a doctor when no
+    contract names one (docs/architecture.md "Performance choices").
     """
     if members is None:
         members = list(household.members.order_by("id"))
@@ -338,10 +338,12 @@ def household_records(
     ids = list(records)
 
     contracts = list(
-        Contract.objects.filter(person_id__in=ids, year__in=[year - 1, year]).order_by()
+        Contract.objects.filter(person_id__in=ids, year__in=[year - 1, year])
+        .select_related("team", "package")
+        .order_by()
     )
-    for relation in ("team", "package", "doctor"):
-        _read_where_set(contracts, relation)
+    # The doctor is mostly written as a name, seldom a user: read only when one is named.
+    prefetch_related_objects([c for c in contracts if c.doctor_id], "doctor")
     for contract in contracts:
         record = records[contract.person_id]
         if contract.year == year:
@@ -359,9 +361,9 @@ def household_records(
         "disease"
     ):
         records[registration.person_id].chronic.append(registration)
-    checks = list(HealthCheck.objects.filter(person_id__in=ids, checked_on__year=year))
-    _read_where_set(checks, "institution")
-    for check in checks:
+    for check in HealthCheck.objects.filter(
+        person_id__in=ids, checked_on__year=year
+    ).select_related("institution"):
         records[check.person_id].checks.append(check)
     for diagnosis in SpecialDiseaseDiagnosis.objects.filter(person_id__in=ids).select_related(
         "disease", "booklet"
@@ -389,13 +391,6 @@ def household_records(
                 recheck_from=followups.recheck_from(record.fulfilments, as_of),
             )
     return list(records.values())
-
-
-def _read_where_set(records: list, relation: str) -> None:
-    """Read the ``relation`` (a foreign key) of the records that have one, in one query, and
-    none when no record has one: teams, packages, doctors and institutions are mostly left
-    blank, and joining them cost every page more than this query costs the few that have them."""
-    prefetch_related_objects([r for r in records if getattr(r, f"{relation}_id")], relation)
 
 
 def booklet_of(diagnosis: SpecialDiseaseDiagnosis) -> Booklet | None:

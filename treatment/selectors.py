@@ -35,7 +35,6 @@ from django.db.models import (
     Sum,
     Value,
     When,
-    prefetch_related_objects,
 )
 from django.db.models.functions import Coalesce
 
@@ -421,9 +420,8 @@ def return_to_poverty_watch(user: User, *, as_of: datetime.date) -> RiskWatch:
 def household_treatment(members: list[Person], *, year: int | None = None) -> dict:
     """Cases and stays of a household's members, for its page and printable sheet: those of
     ``year`` (cases of the year, stays discharged in it) when given, else every year's.
-    ``members`` are all of the household's, as the page loaded them: they are not read again,
-    and a hospital only for the rows that name one (docs/architecture.md "Performance
-    choices")."""
+    ``members`` are all of the household's, as the page loaded them: they are not read
+    again."""
     persons = {person.pk: person for person in members}
     if not persons:
         return {"cases": [], "stays": []}
@@ -431,17 +429,15 @@ def household_treatment(members: list[Person], *, year: int | None = None) -> di
     stay_filter = {} if year is None else {"discharged_on__year": year}
     cases = list(
         MajorIllnessCase.objects.filter(person_id__in=persons, **case_filter)
-        .select_related("disease")
+        .select_related("disease", "hospital")
         .annotate(last_call_on=Max("calls__called_on"))
         .order_by("-year", "person__name")
     )
     stays = list(
-        InpatientStay.objects.filter(person_id__in=persons, **stay_filter).order_by(
-            "-discharged_on"
-        )
+        InpatientStay.objects.filter(person_id__in=persons, **stay_filter)
+        .select_related("hospital")
+        .order_by("-discharged_on")
     )
     for record in (*cases, *stays):
         record.person = persons[record.person_id]
-    prefetch_related_objects([case for case in cases if case.hospital_id], "hospital")
-    prefetch_related_objects([stay for stay in stays if stay.hospital_id], "hospital")
     return {"cases": cases, "stays": stays}

@@ -57,9 +57,7 @@ def test_the_reason_of_a_member_without_a_contract_is_shown(household):
     assert record.unsigned == unsigned
 
 
-def test_teams_doctors_and_institutions_cost_one_query_each_whatever_the_rows(
-    household, django_assert_num_queries
-):
+def test_teams_doctors_and_institutions_cost_no_query_per_row(household, django_assert_num_queries):
     team, doctor = TeamFactory(), UserFactory(first_name="", last_name="王医生")
     institution = InstitutionFactory()
     members = [PersonFactory(household=household) for _ in range(3)]
@@ -67,8 +65,8 @@ def test_teams_doctors_and_institutions_cost_one_query_each_whatever_the_rows(
         ContractFactory(person=person, year=2018, team=team, doctor=doctor)
         HealthCheckFactory(person=person, institution=institution)
         HealthCheckFactory(person=person, checked_on=datetime.date(2018, 5, 1))
-    # The five kinds of record of signed members, then the team, the doctor and the institution.
-    with django_assert_num_queries(8):
+    # The five kinds of record of signed members (teams, institutions joined), then the doctors.
+    with django_assert_num_queries(6):
         records = household_records(household, 2018, AS_OF, members=members)
         shown = [
             (
