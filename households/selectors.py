@@ -178,21 +178,40 @@ class CaseFile:
     household: Household
     members: list[Person]
     changes: list[StatusChange]
-    roster_years: dict[int, list[RosterEntry]]
+    roster_years: list[int]  # the years of the rosters a member is on, newest first
 
 
 def household_case_file(*, household: Household) -> CaseFile:
     members = list(household.members.order_by("relation", "birth_date"))
+    # A change shows the names of its person, user and import file: only those are read of
+    # them (an import keeps every row's errors).
     changes = list(
         StatusChange.objects.filter(household=household)
         .select_related("person", "actor", "batch")
+        .only(
+            "field",
+            "old_value",
+            "new_value",
+            "changed_on",
+            "reason",
+            "source",
+            "person__name",
+            "actor__username",
+            "actor__last_name",
+            "batch__original_name",
+        )
         .order_by("-changed_on", "-id")
     )
-    roster_years: dict[int, list[RosterEntry]] = {}
-    for entry in RosterEntry.objects.filter(person__household=household).order_by(
-        "-year", "person_id"
-    ):
-        roster_years.setdefault(entry.year, []).append(entry)
+    roster_years = (
+        list(
+            RosterEntry.objects.filter(person__in=members)
+            .values_list("year", flat=True)
+            .distinct()
+            .order_by("-year")
+        )
+        if members
+        else []
+    )
     return CaseFile(
         household=household, members=members, changes=changes, roster_years=roster_years
     )

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass, field
+from operator import attrgetter
 from typing import TYPE_CHECKING
 
 from django.db.models import (
@@ -15,9 +16,9 @@ from django.db.models import (
     Exists,
     ExpressionWrapper,
     OuterRef,
-    Prefetch,
     Q,
     QuerySet,
+    prefetch_related_objects,
 )
 
 from households.models import Household, Person, PersonStatus
@@ -312,7 +313,7 @@ def households_without_brochure(
 class MemberRecords:
     person: Person
     contract: Contract | None = None
-    unsigned: UnsignedRecord | None = None
+    unsigned: UnsignedRecord | None = None  # read for a member without a contract only
     chronic: list[ChronicRegistration] = field(default_factory=list)
     followup: followups.PatientFollowupStatus | None = None
     checks: list[HealthCheck] = field(default_factory=list)
@@ -329,67 +330,84 @@ class MemberRecords:
         return bool(self.followup and self.followup.is_patient)
 
 
-def household_records(household: Household, year: int, as_of: datetime.date) -> list[MemberRecords]:
-    """Every member's signing records of ``year`` (the household page and its printed sheet)."""
-    members = list(
-        household.members.order_by("id").prefetch_related(
-            Prefetch(
-                "contracts",
-                queryset=Contract.objects.filter(year__in=[year - 1, year]).select_related(
-                    "team", "package", "doctor"
-                ),
-            ),
-            Prefetch("unsigned_records", queryset=UnsignedRecord.objects.filter(year=year)),
-            Prefetch(
-                "chronic_registrations",
-                queryset=ChronicRegistration.objects.select_related("disease"),
-            ),
-            Prefetch(
-                "health_checks",
-                queryset=HealthCheck.objects.filter(checked_on__year=year),
-            ),
-            Prefetch(
-                "special_diagnoses",
-                queryset=SpecialDiseaseDiagnosis.objects.select_related("disease", "booklet"),
-            ),
-            Prefetch(
-                "fulfilments",
-                queryset=FulfilmentRecord.objects.filter(served_on__year=year).select_related(
-                    "visit"
-                ),
-            ),
-        )
+def household_records(
+    household: Household,
+    year: int,
+    as_of: datetime.date,
+    *,
+    members: list[Person] | None = None,
+) -> list[MemberRecords]:
+    """Every member's signing records of ``year`` (the household page and its printed sheet),
+    members in id order; ``members``: the household's members when the page has them already.
+
+    One query per kind of record for the whole household, and none for what the page does not
+    show: the reason for not signing of a member signed for the year; the follow-up visits'
+    details and the year's policy when no member has a chronic disease; a doctor when no
+    contract names one (docs/architecture.md "Performance choices").
+    """
+    if members is None:
+        members = list(household.members.order_by("id"))
+    else:
+        members = sorted(members, key=attrgetter("pk"))
+    if not members:
+        return []
+    records = {person.pk: MemberRecords(person=person) for person in members}
+    ids = list(records)
+
+    contracts = list(
+        Contract.objects.filter(person_id__in=ids, year__in=[year - 1, year])
+        .select_related("team", "package")
+        .order_by()
     )
-    per_year = YearPolicy.for_year(as_of.year).followups_per_year
-    result = []
-    for person in members:
-        contracts = {c.year: c for c in person.contracts.all()}
-        unsigned = [u for u in person.unsigned_records.all() if u.year == year]
-        chronic = list(person.chronic_registrations.all())
-        fulfilments = list(person.fulfilments.all())
-        followup_dates = [f.served_on for f in fulfilments if f.kind == FulfilmentKind.FOLLOW_UP]
-        result.append(
-            MemberRecords(
-                person=person,
-                contract=contracts.get(year),
-                previous_contract=contracts.get(year - 1),
-                unsigned=unsigned[0] if unsigned else None,
-                chronic=chronic,
-                followup=followups.status_from_records(
-                    chronic,
-                    followup_dates,
-                    as_of,
-                    per_year,
-                    recheck_from=followups.recheck_from(fulfilments, as_of),
-                )
-                if chronic
-                else None,
-                checks=list(person.health_checks.all()),
-                diagnoses=list(person.special_diagnoses.all()),
-                fulfilments=fulfilments,
+    # The doctor is mostly written as a name, seldom a user: read only when one is named.
+    prefetch_related_objects([c for c in contracts if c.doctor_id], "doctor")
+    for contract in contracts:
+        record = records[contract.person_id]
+        if contract.year == year:
+            record.contract = contract
+        else:
+            record.previous_contract = contract
+    not_signed = [pk for pk, record in records.items() if record.contract is None]
+    if not_signed:
+        for unsigned in UnsignedRecord.objects.filter(
+            person_id__in=not_signed, year=year
+        ).order_by():
+            records[unsigned.person_id].unsigned = unsigned
+
+    for registration in ChronicRegistration.objects.filter(person_id__in=ids).select_related(
+        "disease"
+    ):
+        records[registration.person_id].chronic.append(registration)
+    for check in HealthCheck.objects.filter(
+        person_id__in=ids, checked_on__year=year
+    ).select_related("institution"):
+        records[check.person_id].checks.append(check)
+    for diagnosis in SpecialDiseaseDiagnosis.objects.filter(person_id__in=ids).select_related(
+        "disease", "booklet"
+    ):
+        records[diagnosis.person_id].diagnoses.append(diagnosis)
+    fulfilments = FulfilmentRecord.objects.filter(person_id__in=ids, served_on__year=year)
+    patients = [record for record in records.values() if record.chronic]
+    if patients:
+        # A recheck follows an unsatisfactory last visit: patients need the visits' details.
+        fulfilments = fulfilments.select_related("visit")
+    for fulfilment in fulfilments:
+        records[fulfilment.person_id].fulfilments.append(fulfilment)
+
+    if patients:
+        per_year = YearPolicy.for_year(as_of.year).followups_per_year
+        for record in patients:
+            followup_dates = [
+                f.served_on for f in record.fulfilments if f.kind == FulfilmentKind.FOLLOW_UP
+            ]
+            record.followup = followups.status_from_records(
+                record.chronic,
+                followup_dates,
+                as_of,
+                per_year,
+                recheck_from=followups.recheck_from(record.fulfilments, as_of),
             )
-        )
-    return result
+    return list(records.values())
 
 
 def booklet_of(diagnosis: SpecialDiseaseDiagnosis) -> Booklet | None:

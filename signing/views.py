@@ -709,6 +709,6 @@ def household_sheet(
             "period": period,
             "year": year,
             "as_of": as_of,
-            "records": selectors.household_records(household, year, as_of),
+            "records": selectors.household_records(household, year, as_of, members=members),
         },
     )

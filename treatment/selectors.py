@@ -39,7 +39,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 
 from healthpov.accounts.models import User
-from households.models import Household
+from households.models import Household, Person
 from households.selectors import roster_persons
 from treatment.models import (
     ZERO,
@@ -428,20 +428,27 @@ def return_to_poverty_watch(user: User, *, as_of: datetime.date) -> RiskWatch:
 # --- household page -----------------------------------------------------------------------
 
 
-def household_treatment(household: Household, *, year: int | None = None) -> dict:
+def household_treatment(members: list[Person], *, year: int | None = None) -> dict:
     """Cases and stays of a household's members, for its page and printable sheet: those of
-    ``year`` (cases of the year, stays discharged in it) when given, else every year's."""
+    ``year`` (cases of the year, stays discharged in it) when given, else every year's.
+    ``members`` are all of the household's, as the page loaded them: they are not read
+    again."""
+    persons = {person.pk: person for person in members}
+    if not persons:
+        return {"cases": [], "stays": []}
     case_filter = {} if year is None else {"year": year}
     stay_filter = {} if year is None else {"discharged_on__year": year}
     cases = list(
-        MajorIllnessCase.objects.filter(person__household=household, **case_filter)
-        .select_related("person", "disease", "hospital")
+        MajorIllnessCase.objects.filter(person_id__in=persons, **case_filter)
+        .select_related("disease", "hospital")
         .annotate(last_call_on=Max("calls__called_on"))
         .order_by("-year", "person__name")
     )
     stays = list(
-        InpatientStay.objects.filter(person__household=household, **stay_filter)
-        .select_related("person", "hospital")
+        InpatientStay.objects.filter(person_id__in=persons, **stay_filter)
+        .select_related("hospital")
         .order_by("-discharged_on")
     )
+    for record in (*cases, *stays):
+        record.person = persons[record.person_id]
     return {"cases": cases, "stays": stays}

@@ -16,8 +16,9 @@ def _period(year) -> ReportingPeriod:
 
 
 @register.inclusion_tag("signing/snippets/section_body.html", takes_context=True)
-def signing_household_section(context, household, year=None):
-    """The signing section of the household page (records of the current year)."""
+def signing_household_section(context, household, year=None, members=None):
+    """The signing section of the household page (records of the current year); ``members``:
+    the household's members, when the page has loaded them already."""
     period = _period(year)
     year, as_of = period.year, period.as_of
     return {
@@ -27,7 +28,7 @@ def signing_household_section(context, household, year=None):
         "household": household,
         "year": year,
         "as_of": as_of,
-        "records": selectors.household_records(household, year, as_of),
+        "records": selectors.household_records(household, year, as_of, members=members),
         "form_names": FORM_SPECS,
     }
 

@@ -25,7 +25,7 @@ def yuan(value) -> str:
 
 
 @register.simple_tag
-def household_treatment(household, year=None):
-    """Cases and stays of a household's members, of ``year`` when given (the household page
-    already checked access)."""
-    return select_household_treatment(household, year=int(year) if year else None)
+def household_treatment(members, year=None):
+    """Cases and stays of a household's members (the page's list of them; the page already
+    checked access to the household), of ``year`` when given."""
+    return select_household_treatment(members, year=int(year) if year else None)
