@@ -122,6 +122,8 @@ TEMPLATES = [
             # {% url %} without arguments resolved once per process (docs/architecture.md
             # "Performance choices"). Django's cached template loader is on: no "loaders" here.
             "builtins": ["healthpov.accounts.templatetags.cached_url"],
+            # {% static %} asks the storage once per file and process (the same section).
+            "libraries": {"static": "healthpov.accounts.templatetags.cached_static"},
         },
     }
 ]
