@@ -216,6 +216,8 @@ LOGOUT_REDIRECT_URL = "login"
 # the time of the user's last request (background polls do not count) and saves the session
 # when it moves, at most once a minute; the stored session expires after the same time.
 SESSION_IDLE_SECONDS = env_int("SESSION_IDLE_SECONDS", 30 * 60)
+# Django's database sessions, read with one plain statement (healthpov/accounts/sessions.py).
+SESSION_ENGINE = "healthpov.accounts.sessions"
 SESSION_COOKIE_AGE = SESSION_IDLE_SECONDS
 SESSION_SAVE_EVERY_REQUEST = False
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
