@@ -122,8 +122,12 @@ TEMPLATES = [
             # {% url %} without arguments resolved once per process (docs/architecture.md
             # "Performance choices"). Django's cached template loader is on: no "loaders" here.
             "builtins": ["healthpov.accounts.templatetags.cached_url"],
-            # {% static %} asks the storage once per file and process (the same section).
-            "libraries": {"static": "healthpov.accounts.templatetags.cached_static"},
+            # {% static %} asks the storage once per file and process, {% translate %} of a
+            # literal translates it once per process and language (the same section).
+            "libraries": {
+                "static": "healthpov.accounts.templatetags.cached_static",
+                "i18n": "healthpov.accounts.templatetags.cached_i18n",
+            },
         },
     }
 ]
