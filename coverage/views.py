@@ -114,11 +114,11 @@ def place_dashboard(request: HttpRequest, pk: int) -> HttpResponse:
     place = _place_for_user_or_404(request.user, pk)
     period = period_for_page(request)
     year = period.year
-    # The picker offers the years with figures and always the year shown (the working year
-    # by default, with or without figures: docs/domain.md, "the working year").
     # Without ?as_of= the dashboard shows the year's latest snapshot, whatever its date.
     on_or_before = period.as_of if request.GET.get("as_of") else None
     latest = selectors.latest_snapshot_dates(place=place, on_or_before=on_or_before)
+    # The picker offers the years with figures and always the year shown (the working year
+    # by default, with or without figures: docs/domain.md, "the working year").
     years = sorted({*latest, year}, reverse=True)
     date = latest.get(year)
     children = list(places_visible_to(request.user).filter(parent=place).order_by("pk"))

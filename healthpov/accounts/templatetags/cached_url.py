@@ -38,7 +38,7 @@ def _current_app(request: HttpRequest | None) -> str | None:
     return current_app
 
 
-def _urlconf_and_prefix(request: HttpRequest | None) -> tuple[str, str]:
+def urlconf_and_prefix(request: HttpRequest | None) -> tuple[str, str]:
     """The URLconf and script prefix, which the handler sets before the view and which stay
     the same for the rest of a request: looked up once per request (each is a context-local
     lookup)."""
@@ -58,7 +58,7 @@ class CachedURLNode(URLNode):
         view_name = self.view_name.resolve(context)
         request = getattr(context, "request", None)
         current_app = _current_app(request)
-        urlconf, prefix = _urlconf_and_prefix(request)
+        urlconf, prefix = urlconf_and_prefix(request)
         key = (view_name, current_app, urlconf, prefix, get_language())
         url = _resolved.get(key)
         if url is None:

@@ -18,13 +18,13 @@ from dataclasses import dataclass
 
 from django import template
 from django.apps import apps
-from django.conf import settings
 from django.template import TemplateDoesNotExist
 from django.template.context import Context
 from django.template.loader import get_template
-from django.urls import get_script_prefix, get_urlconf
 from django.utils.safestring import SafeString
 from django.utils.translation import get_language
+
+from healthpov.accounts.templatetags.cached_url import urlconf_and_prefix
 
 register = template.Library()
 
@@ -94,17 +94,18 @@ _MOST = 5000  # keys: roles x page names x languages; a bound keeps a mistake ha
 @register.simple_tag(takes_context=True)
 def main_menu(context: Context) -> SafeString:
     """The main menu's entries (``MENU_TEMPLATE``) for this page's user and page name."""
-    match = getattr(context.get("request"), "resolver_match", None)
+    page = context.get("request")
     user = MenuUser.of(context["user"])
+    match = getattr(page, "resolver_match", None)
     request = MenuRequest(MenuMatch(getattr(match, "url_name", None)))
-    urlconf = get_urlconf() or settings.ROOT_URLCONF
-    key = (user, request, urlconf, get_script_prefix(), get_language())
+    key = (user, request, *urlconf_and_prefix(page), get_language())
     menu = _menus.get(key)
     if menu is None:
-        rendered = get_template(MENU_TEMPLATE).template.render(
+        # A plain context: no request, so the menu's URLs are resolved without a current
+        # app, which is the same URL since every app is installed once.
+        menu = get_template(MENU_TEMPLATE).template.render(
             Context({"user": user, "request": request, "navs": _nav_templates()})
         )
-        menu = _distinct.setdefault(rendered, rendered)
         if len(_menus) < _MOST:
-            _menus[key] = menu
+            menu = _menus[key] = _distinct.setdefault(menu, menu)
     return menu
