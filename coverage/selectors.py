@@ -890,12 +890,18 @@ def latest_snapshot_date(
     return qs.order_by("-date").values_list("date", flat=True).first()
 
 
-def snapshot_years(place: Place) -> list[int]:
-    return list(
+def latest_snapshot_dates(
+    *, place: Place, on_or_before: datetime.date | None = None
+) -> dict[int, datetime.date | None]:
+    """{year: its latest snapshot date} of every year with figures of ``place``, in one query;
+    with ``on_or_before``, the latest on or before that day (None when all are later)."""
+    latest = Max("date", filter=Q(date__lte=on_or_before)) if on_or_before else Max("date")
+    return dict(
         Snapshot.objects.filter(place=place)
-        .order_by("-year")
-        .values_list("year", flat=True)
-        .distinct()
+        .order_by()
+        .values("year")
+        .annotate(latest=latest)
+        .values_list("year", "latest")
     )
 
 

@@ -71,7 +71,14 @@ TREND_CODES = [
 
 
 def _place_for_user_or_404(user: User, pk: int) -> Place:
-    """The one access helper for places: outside the user's subtrees is a 404."""
+    """The one access helper for places: outside the user's subtrees is a 404.
+
+    The user's own place, the dashboard everyone lands on, came with the user
+    (healthpov/accounts/backends.py) and is not read again.
+    """
+    own = user.place
+    if own is not None and own.pk == pk and path_visible_to(user, own.path):
+        return own
     return get_visible_or_404(Place, user, pk=pk)
 
 
@@ -107,12 +114,13 @@ def place_dashboard(request: HttpRequest, pk: int) -> HttpResponse:
     place = _place_for_user_or_404(request.user, pk)
     period = period_for_page(request)
     year = period.year
-    # The picker offers the years with figures and always the year shown (the working year
-    # by default, with or without figures: docs/domain.md, "the working year").
-    years = sorted({*selectors.snapshot_years(place), year}, reverse=True)
     # Without ?as_of= the dashboard shows the year's latest snapshot, whatever its date.
     on_or_before = period.as_of if request.GET.get("as_of") else None
-    date = selectors.latest_snapshot_date(year=year, place=place, on_or_before=on_or_before)
+    latest = selectors.latest_snapshot_dates(place=place, on_or_before=on_or_before)
+    # The picker offers the years with figures and always the year shown (the working year
+    # by default, with or without figures: docs/domain.md, "the working year").
+    years = sorted({*latest, year}, reverse=True)
+    date = latest.get(year)
     children = list(places_visible_to(request.user).filter(parent=place).order_by("pk"))
     # "Up" only where the user may go: a township's user does not see the county.
     # (The parent's path is the place's without its last part: not visible, no query.)

@@ -1,5 +1,8 @@
 from django.apps import AppConfig
+from django.core.checks import Tags, register
 from django.utils.translation import gettext_lazy as _
+
+from healthpov.checks import template_library_names_used_once
 
 
 class AccountsConfig(AppConfig):
@@ -14,3 +17,4 @@ class AccountsConfig(AppConfig):
         from healthpov.accounts.admin_fallback import register_remaining_models
 
         register_remaining_models()
+        register(template_library_names_used_once, Tags.templates)

@@ -122,6 +122,12 @@ TEMPLATES = [
             # {% url %} without arguments resolved once per process (docs/architecture.md
             # "Performance choices"). Django's cached template loader is on: no "loaders" here.
             "builtins": ["healthpov.accounts.templatetags.cached_url"],
+            # {% static %} asks the storage once per file and process, {% translate %} of a
+            # literal translates it once per process and language (the same section).
+            "libraries": {
+                "static": "healthpov.accounts.templatetags.cached_static",
+                "i18n": "healthpov.accounts.templatetags.cached_i18n",
+            },
         },
     }
 ]
@@ -202,7 +208,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    "healthpov.accounts.backends.UserBackend",
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -218,6 +224,8 @@ LOGOUT_REDIRECT_URL = "login"
 # the time of the user's last request (background polls do not count) and saves the session
 # when it moves, at most once a minute; the stored session expires after the same time.
 SESSION_IDLE_SECONDS = env_int("SESSION_IDLE_SECONDS", 30 * 60)
+# Django's database sessions, read with one plain statement (healthpov/accounts/sessions.py).
+SESSION_ENGINE = "healthpov.accounts.sessions"
 SESSION_COOKIE_AGE = SESSION_IDLE_SECONDS
 SESSION_SAVE_EVERY_REQUEST = False
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
@@ -411,3 +419,6 @@ LOGGING = {
 
 # Township offices share one public IP address; locking by IP would lock out a whole office.
 SILENCED_SYSTEM_CHECKS = ["axes.W006"]
+# The static and i18n template libraries are replaced on purpose (TEMPLATES above), which
+# Django's templates.W003 reports; healthpov.W001 (healthpov/checks.py) checks every other name.
+SILENCED_SYSTEM_CHECKS += ["templates.W003"]

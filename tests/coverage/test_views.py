@@ -42,6 +42,34 @@ def test_dashboard_without_snapshots_says_so(client, county_user, county):
     assert 'data-testid="no-snapshot"' in response.content.decode()
 
 
+def test_dashboard_shows_the_latest_snapshot_on_or_before_the_day_asked(
+    client, county_user, county, world
+):
+    later = datetime.date(2018, 7, 1)
+    recompute_coverage(year=YEAR, as_of=later)
+    client.force_login(county_user)
+    url = reverse("coverage:place", kwargs={"pk": county.pk})
+
+    def shown(**query) -> datetime.date | None:
+        return client.get(url, {"year": YEAR, **query}).context["date"]
+
+    assert shown() == later
+    assert shown(as_of="2018-06-20") == AS_OF
+    assert shown(as_of=later.isoformat()) == later
+    assert shown(as_of="2018-05-01") is None
+
+
+def test_dashboard_of_the_users_own_place_reads_no_place(
+    client, county_user, county, world, django_assert_num_queries
+):
+    client.force_login(county_user)
+    url = reverse("coverage:place", kwargs={"pk": county.pk})
+    client.get(url)
+    # session, user and place, snapshot dates, townships, latest recompute
+    with django_assert_num_queries(5):
+        assert client.get(url).context["place"] == county
+
+
 def test_dashboard_has_no_inline_script(client, county_user, county, world):
     client.force_login(county_user)
     content = client.get(
@@ -269,5 +297,5 @@ def test_form_from_a_snapshot_takes_a_fixed_number_of_queries(
 ):
     client.force_login(county_user)
     url = reverse(view, kwargs={"pk": county.pk, "slug": "signing"})
-    with django_assert_num_queries(10):  # session, user, place, places, snapshot, unit...
+    with django_assert_num_queries(8):  # session, user and place, places, snapshot, unit...
         client.get(url, QUERY)

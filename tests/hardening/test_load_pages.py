@@ -91,13 +91,13 @@ PAGES = [
     Page("roster filter", "user_a", lambda c, h: "/households/?poverty_status=not_out", 6),
     Page("case file", "user_a", lambda c, h: f"/households/{h.pk}/", 16),
     Page("signing section", "user_a", lambda c, h: f"/signing/households/{h.pk}/", 11),
-    Page("follow-up list", "user_a", lambda c, h: "/signing/lists/followups/", 7),
-    Page("unsigned list", "user_a", lambda c, h: "/signing/lists/unsigned/", 6),
-    Page("booklet list", "user_a", lambda c, h: "/signing/lists/booklets/", 6),
+    Page("follow-up list", "user_a", lambda c, h: "/signing/lists/followups/", 6),
+    Page("unsigned list", "user_a", lambda c, h: "/signing/lists/unsigned/", 5),
+    Page("booklet list", "user_a", lambda c, h: "/signing/lists/booklets/", 5),
     Page("major illness cases", "user_a", lambda c, h: "/treatment/cases/", 6),
     Page("inpatient stays", "user_a", lambda c, h: "/treatment/stays/", 6),
-    Page("township dashboard", "user_a", lambda c, h: f"/coverage/places/{c.township_a.pk}/", 11),
-    Page("county dashboard", "county_user", lambda c, h: f"/coverage/places/{c.county.pk}/", 12),
+    Page("township dashboard", "user_a", lambda c, h: f"/coverage/places/{c.township_a.pk}/", 8),
+    Page("county dashboard", "county_user", lambda c, h: f"/coverage/places/{c.county.pk}/", 9),
 ]
 
 

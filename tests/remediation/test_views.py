@@ -14,8 +14,8 @@ from tests.inspections.factories import CampaignFactory, FindingFactory, image_u
 from tests.remediation.factories import ItemFactory
 
 # The ledger page and its export, whatever the number of items (pinned below).
-LIST_QUERIES = 8
-EXPORT_QUERIES = 4
+LIST_QUERIES = 7
+EXPORT_QUERIES = 3
 
 
 def test_ledger_export_has_government_layout(client, county_user, township_a):

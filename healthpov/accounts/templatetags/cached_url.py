@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from django import template
 from django.conf import settings
+from django.http import HttpRequest
 from django.template.base import Parser, Token
 from django.template.context import Context
 from django.template.defaulttags import URLNode
@@ -26,20 +27,39 @@ _resolved: dict[tuple, str] = {}
 _MOST = 2000  # URL names without arguments are finite; a bound keeps a mistake harmless
 
 
+_UNSET = object()
+
+
+def _current_app(request: HttpRequest | None) -> str | None:
+    """Django's tag's choice: the request's current app, else its namespace."""
+    current_app = getattr(request, "current_app", _UNSET)
+    if current_app is _UNSET:
+        current_app = getattr(getattr(request, "resolver_match", None), "namespace", None)
+    return current_app
+
+
+def urlconf_and_prefix(request: HttpRequest | None) -> tuple[str, str]:
+    """The URLconf and script prefix, which the handler sets before the view and which stay
+    the same for the rest of a request: looked up once per request (each is a context-local
+    lookup)."""
+    found = getattr(request, "_urlconf_and_prefix", None)
+    if found is None:
+        # override_settings(ROOT_URLCONF=...) too
+        found = (get_urlconf() or settings.ROOT_URLCONF, get_script_prefix())
+        if request is not None:
+            request._urlconf_and_prefix = found
+    return found
+
+
 class CachedURLNode(URLNode):
     def render(self, context: Context) -> str:
         if self.args or self.kwargs:
             return super().render(context)
         view_name = self.view_name.resolve(context)
-        try:
-            current_app = context.request.current_app
-        except AttributeError:
-            try:
-                current_app = context.request.resolver_match.namespace
-            except AttributeError:
-                current_app = None
-        urlconf = get_urlconf() or settings.ROOT_URLCONF  # override_settings(ROOT_URLCONF=...) too
-        key = (view_name, current_app, urlconf, get_script_prefix(), get_language())
+        request = getattr(context, "request", None)
+        current_app = _current_app(request)
+        urlconf, prefix = urlconf_and_prefix(request)
+        key = (view_name, current_app, urlconf, prefix, get_language())
         url = _resolved.get(key)
         if url is None:
             try:
