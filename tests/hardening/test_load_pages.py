@@ -86,16 +86,16 @@ class Page:
 
 
 PAGES = [
-    Page("roster list", "user_a", lambda c, h: "/households/", 6),
-    Page("roster search", "user_a", lambda c, h: "/households/?q=%E5%B1%85%E6%B0%91", 5),
-    Page("roster filter", "user_a", lambda c, h: "/households/?poverty_status=not_out", 6),
-    Page("case file", "user_a", lambda c, h: f"/households/{h.pk}/", 16),
-    Page("signing section", "user_a", lambda c, h: f"/signing/households/{h.pk}/", 11),
+    Page("roster list", "user_a", lambda c, h: "/households/", 5),
+    Page("roster search", "user_a", lambda c, h: "/households/?q=%E5%B1%85%E6%B0%91", 4),
+    Page("roster filter", "user_a", lambda c, h: "/households/?poverty_status=not_out", 5),
+    Page("case file", "user_a", lambda c, h: f"/households/{h.pk}/", 15),
+    Page("signing section", "user_a", lambda c, h: f"/signing/households/{h.pk}/", 10),
     Page("follow-up list", "user_a", lambda c, h: "/signing/lists/followups/", 6),
-    Page("unsigned list", "user_a", lambda c, h: "/signing/lists/unsigned/", 5),
-    Page("booklet list", "user_a", lambda c, h: "/signing/lists/booklets/", 5),
-    Page("major illness cases", "user_a", lambda c, h: "/treatment/cases/", 6),
-    Page("inpatient stays", "user_a", lambda c, h: "/treatment/stays/", 6),
+    Page("unsigned list", "user_a", lambda c, h: "/signing/lists/unsigned/", 4),
+    Page("booklet list", "user_a", lambda c, h: "/signing/lists/booklets/", 4),
+    Page("major illness cases", "user_a", lambda c, h: "/treatment/cases/", 5),
+    Page("inpatient stays", "user_a", lambda c, h: "/treatment/stays/", 5),
     Page("township dashboard", "user_a", lambda c, h: f"/coverage/places/{c.township_a.pk}/", 8),
     Page("county dashboard", "county_user", lambda c, h: f"/coverage/places/{c.county.pk}/", 9),
 ]
