@@ -97,25 +97,17 @@ def test_postgresql_connections_turn_jit_and_parallel_workers_off_keeping_the_ur
 
 
 @pytest.mark.django_db
-def test_the_database_runs_without_jit():
+@pytest.mark.parametrize(
+    ("setting", "value"), [("jit", "off"), ("max_parallel_workers_per_gather", "0")]
+)
+def test_the_database_runs_without_jit_or_parallel_workers(setting, value):
     from django.db import connection
 
     if connection.vendor != "postgresql":
-        pytest.skip("PostgreSQL only (JIT is a PostgreSQL setting)")
+        pytest.skip("PostgreSQL only (JIT and parallel query are PostgreSQL settings)")
     with connection.cursor() as cursor:
-        cursor.execute("SHOW jit")
-        assert cursor.fetchone()[0] == "off"
-
-
-@pytest.mark.django_db
-def test_the_database_plans_without_parallel_workers():
-    from django.db import connection
-
-    if connection.vendor != "postgresql":
-        pytest.skip("PostgreSQL only (parallel query is a PostgreSQL setting)")
-    with connection.cursor() as cursor:
-        cursor.execute("SHOW max_parallel_workers_per_gather")
-        assert cursor.fetchone()[0] == "0"
+        cursor.execute(f"SHOW {setting}")
+        assert cursor.fetchone()[0] == value
 
 
 @pytest.mark.parametrize(
