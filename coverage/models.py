@@ -84,7 +84,7 @@ class RecomputeRun(ChoiceLabels, models.Model):
     )
     # Ids of the places a change of the registry touched (coverage.services,
     # recompute_after_registry_change); queued runs of the same day are recomputed together.
-    places = models.JSONField(_("places"), null=True, blank=True)
+    places = models.JSONField(_("places touched"), null=True, blank=True, editable=False)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
 

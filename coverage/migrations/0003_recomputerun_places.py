@@ -13,6 +13,6 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='recomputerun',
             name='places',
-            field=models.JSONField(blank=True, null=True, verbose_name='places'),
+            field=models.JSONField(blank=True, editable=False, null=True, verbose_name='places touched'),
         ),
     ]
