@@ -3,8 +3,9 @@ checkout against the code it started from, in the same run.
 
     .venv/bin/python bench/load.py [--persons 60000] [--duration 120] [--connections 50]
         [--users 600] [--think-ms 5000] [--import-rows 10000] [--cost-duration S]
-        [--cost-connections 16] [--base REF | --no-base]
+        [--cost-connections 16] [--capacity-connections 2,4,6,8] [--base REF | --no-base]
         [--database NAME --keep | --reuse] [--template DB]
+        [--phases cost,a,b,c] [--gunicorn-conf FILE] [--workers N] [--threads N]
 
 1. A database of its own: migrate, ``seed_demo`` (the demo county 泰宁县, 4,972 persons with
    every app's records), then ``bench/coverage.py``'s COPY loader adds persons with valid IDs
@@ -16,12 +17,16 @@ checkout against the code it started from, in the same run.
    merge-base of HEAD and ``main``, the commit this branch started from; ``HEAD~1`` on
    ``main`` itself) checked out in a temporary git worktree (``bench/compare.py``'s helper);
    both trees run their own gunicorn against the same database (migrated by this checkout).
-   Each kind of page (list, search, detail, dashboard), then the four at once ("mix"), is
-   asked by ``--cost-connections`` connections that never pause for ``--cost-duration``
-   seconds, base then new, kind by kind so that a change in the machine's load falls on both.
-   Printed: requests/s and the CPU each request cost (gunicorn and the database's PostgreSQL
-   backends, sampled every second), base, new and the ratio. The target: the mix at
-   60,000 persons <= 10 ms of CPU per request, web and database together.
+   Each kind of page (list, search, detail, dashboard), then the four at once ("mix": one wrk
+   per kind, each kind asked as fast as it answers, so the cheap dashboard is a larger share),
+   then the fixed mix ("fixed": bench/load_mix.lua, every connection asking the four kinds in
+   turn, each a quarter of the requests whatever its latency) is asked by
+   ``--cost-connections`` connections that never pause for ``--cost-duration`` seconds, base
+   then new, kind by kind so that a change in the machine's load falls on both. Printed:
+   requests/s and the CPU each request cost (gunicorn and the database's PostgreSQL backends,
+   sampled every second), base, new and the ratio. The target: the mix at 60,000 persons
+   <= 10 ms of CPU per request, web and database together (the fixed mix's cost is printed
+   too, for information).
 4. **Latency as users feel it** (new code only), three tables:
    (a) ``--users`` users (600) each pausing 0.5-1.5 x ``--think-ms`` (5 s) between requests
    (about 120 requests/s), the users shared out over the four kinds: p50/p95/p99 and non-2xx
@@ -29,13 +34,20 @@ checkout against the code it started from, in the same run.
    (b) the same while ``import_roster`` re-imports that township's roster over and over (each
    time every row changed: files A and B alternate), so an import runs for the whole phase;
    target p95 <= 2 x (a);
-   (c) overload: ``--connections`` (50) connections that never pause; targets 0 non-2xx and the
-   throughput within 10% of capacity (the most requests/s the new code served in step 3's
-   runs, all connections busy but none queueing beyond gunicorn's threads).
-   Each phase lasts ``--duration`` seconds.
+   (c) capacity, then overload, both the fixed mix, so that they compare like with like.
+   Capacity: the fixed mix at each of ``--capacity-connections`` (2, 4, 6, 8: enough to keep
+   two cores busy) connections that never pause, ``--cost-duration`` seconds each; capacity is
+   the fastest of these runs (or the overload's own throughput if that is higher). Overload:
+   ``--connections`` (50) connections that never pause, the fixed mix; targets 0 non-2xx (the
+   sweep's too) and the throughput within 10% of capacity.
+   Each phase lasts ``--duration`` seconds. ``--phases`` runs only some of (1) "cost", "a",
+   "b" and "c" (b runs a first, its reference); a ``--reuse`` run without b skips step 2's
+   import and the recompute.
 
 gunicorn is started with ``healthpov/gunicorn.conf.py``, the configuration production runs
-(docker-compose.yml), for the baseline's tree too; ``--workers`` and ``--threads`` override it.
+(docker-compose.yml), for the baseline's tree too; ``--gunicorn-conf`` names another file (to
+compare server shapes: docs/scaling.md "The web server's configuration"), and ``--workers``
+and ``--threads`` override either.
 
 wrk measures each request from its sending to its answer; a pause (wrk's ``delay()``, see
 bench/load_kind.lua) is not counted, and each connection's first request waits a pause too,
@@ -98,6 +110,10 @@ MAX_RATIO = 2.0  # p95 while importing / p95 alone
 MIN_OVERLOAD_SHARE = 0.9  # overload throughput / capacity
 TARGET_CPU_MS = 10.0  # the mix, web + database, per request
 LUA = ROOT / "bench" / "load_kind.lua"
+MIX_LUA = ROOT / "bench" / "load_mix.lua"  # the fixed mix: each kind a quarter of the requests
+PHASES = ("cost", "a", "b", "c")
+COST_RUNS = [*KINDS, "mix", "fixed"]
+CAPACITY_CONNECTIONS = "2,4,6,8"  # a few: enough to keep two cores busy, no queue to speak of
 GUNICORN_CONF = ROOT / "healthpov" / "gunicorn.conf.py"  # production's, docker-compose.yml's
 
 
@@ -345,21 +361,29 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def served_shape(workers: int | None, threads: int | None) -> tuple[int, int]:
-    """Workers and threads per worker gunicorn runs with: GUNICORN_CONF's (production's),
-    unless given on the command line."""
-    conf = runpy.run_path(str(GUNICORN_CONF))
-    return workers or conf["workers"], threads or conf["threads"]
+def served_shape(
+    workers: int | None, threads: int | None, conf_path: Path = GUNICORN_CONF
+) -> tuple[int, int]:
+    """Workers and threads per worker gunicorn runs with: the configuration file's (by default
+    GUNICORN_CONF, production's), unless given on the command line."""
+    conf = runpy.run_path(str(conf_path))
+    return workers or conf["workers"], threads or conf.get("threads", 1)
 
 
 def start_gunicorn(
-    env: dict[str, str], port: int, workers: int, threads: int, keep_alive: int, tree: Path = ROOT
+    env: dict[str, str],
+    port: int,
+    workers: int,
+    threads: int,
+    keep_alive: int,
+    tree: Path = ROOT,
+    conf_path: Path = GUNICORN_CONF,
 ):
     """gunicorn serving ``tree``'s code (its directory comes first on the import path), with
-    this checkout's GUNICORN_CONF for both trees: the baseline is measured served the same way."""
+    this checkout's configuration file for both trees: the baseline is served the same way."""
     process = subprocess.Popen(
         [
-            sys.executable, "-m", "gunicorn", "healthpov.wsgi", "-c", str(GUNICORN_CONF),
+            sys.executable, "-m", "gunicorn", "healthpov.wsgi", "-c", str(conf_path),
             "-b", f"127.0.0.1:{port}", "-w", str(workers), "--threads", str(threads),
             "--keep-alive", str(keep_alive), "--log-level", "warning",
         ],
@@ -400,6 +424,9 @@ class Phase:
     load_after: str = ""
     cpu: dict[str, float] = field(default_factory=dict)  # CPU seconds per group, "machine"
     wall: float = 0.0
+    fixed: bool = False  # bench/load_mix.lua's fixed mix, one wrk: percentiles are the mix's
+    socket_errors: int = 0  # the fixed mix's (wrk cannot tell their kind)
+    overall: KindResult | None = None  # the fixed mix's RESULT line
 
     @property
     def requests(self) -> int:
@@ -416,7 +443,7 @@ class Phase:
 
     @property
     def non2xx(self) -> int:
-        return sum(r.non2xx + r.socket_errors for r in self.results.values())
+        return sum(r.non2xx + r.socket_errors for r in self.results.values()) + self.socket_errors
 
 
 class CpuMeter(threading.Thread):
@@ -526,6 +553,62 @@ def share(connections: int, kinds: list[str]) -> dict[str, int]:
     return {kind: base + (1 if i < extra else 0) for i, kind in enumerate(kinds)}
 
 
+def wrk_command(
+    threads: int, connections: int, duration: int, timeout: int, script: Path, base: str
+) -> list[str]:
+    return [
+        "wrk", "-t", str(threads), "-c", str(connections), "-d", f"{duration}s",
+        "--timeout", f"{timeout}s", "-s", str(script), base,
+    ]  # fmt: skip
+
+
+def wrk_env(requests: str, think_ms: int, cookies: list[str]) -> dict[str, str]:
+    return {
+        **os.environ,
+        "REQUESTS": requests,
+        "THINK_MS": str(think_ms),
+        **{f"COOKIE{i}": cookie for i, cookie in enumerate(cookies)},
+    }
+
+
+def mix_requests(paths: dict[str, list[tuple[int, str]]]) -> str:
+    """bench/load_mix.lua's REQUESTS: "kind-index cookie-index path" a line, kinds as KINDS."""
+    return "\n".join(f"{k} {i} {p}" for k, kind in enumerate(KINDS) for i, p in paths[kind])
+
+
+RESULT = re.compile(
+    r"RESULT requests=(\d+) p50_ms=([\d.]+) p95_ms=([\d.]+) p99_ms=([\d.]+) "
+    r"non2xx=(\d+) socket_errors=(\d+)"
+)
+MIX_KINDS = re.compile(r"KINDS answers=([\d,]+) non2xx=([\d,]+)")
+
+
+def parse_result(out: str, what: str) -> KindResult:
+    """wrk's RESULT line (bench/load_kind.lua's and bench/load_mix.lua's done())."""
+    match = RESULT.search(out)
+    if match is None:
+        raise SystemExit(f"wrk ({what}) printed no result:\n{out}")
+    requests, non2xx, errors = (int(match.group(i)) for i in (1, 5, 6))
+    p50, p95, p99 = (float(match.group(i)) for i in (2, 3, 4))
+    return KindResult(requests, p50, p95, p99, non2xx, errors)
+
+
+def mix_results(out: str, overall: KindResult) -> dict[str, KindResult]:
+    """bench/load_mix.lua's answers and non-2xx per kind; wrk keeps one latency histogram, so
+    every kind carries the mix's percentiles. Socket errors stay with the mix (Phase)."""
+    match = MIX_KINDS.search(out)
+    if match is None:
+        raise SystemExit(f"wrk (mix) printed no answers per kind:\n{out}")
+    answers = [int(n) for n in match.group(1).split(",")]
+    non2xx = [int(n) for n in match.group(2).split(",")]
+    if len(answers) != len(KINDS) or len(non2xx) != len(KINDS):
+        raise SystemExit(f"wrk (mix) printed {len(answers)} kinds, not {len(KINDS)}:\n{out}")
+    return {
+        kind: KindResult(answers[k], overall.p50, overall.p95, overall.p99, non2xx[k], 0)
+        for k, kind in enumerate(KINDS)
+    }
+
+
 def run_phase(
     name: str,
     base: str,
@@ -537,10 +620,13 @@ def run_phase(
     meter: Callable[[Callable[[], dict[str, list[int]]]], CpuMeter],
     imports: ImportLoop | None = None,
     kinds: list[str] | None = None,
+    fixed: bool = False,
 ) -> Phase:
     """One wrk process per kind (``kinds``, default all four), all at once, the connections
-    shared out; returns their RESULT lines parsed and the CPU each part used meanwhile."""
-    phase = Phase(name, duration, load_before=load_average())
+    shared out; or, ``fixed``, one wrk process whose every connection asks the four kinds in
+    turn (bench/load_mix.lua). Returns their RESULT lines parsed and the CPU each part used
+    meanwhile."""
+    phase = Phase(name, duration, load_before=load_average(), fixed=fixed)
     processes: dict[str, subprocess.Popen] = {}
     # wrk counts a connection as timed out when its last request started longer ago than the
     # timeout, pauses included: a request unanswered after 10 s is what is meant.
@@ -555,33 +641,35 @@ def run_phase(
 
     cpu = meter(groups)
     cpu.start()
-    for kind, count in share(connections, kinds or KINDS).items():
-        env = {
-            **os.environ,
-            "REQUESTS": "\n".join(f"{i} {p}" for i, p in paths[kind]),
-            "THINK_MS": str(think_ms),
-            **{f"COOKIE{i}": cookie for i, cookie in enumerate(cookies)},
-        }
-        processes[kind] = subprocess.Popen(
-            ["wrk", "-t", "1", "-c", str(count), "-d", f"{duration}s", "--timeout", f"{timeout}s",
-             "-s", str(LUA), base],
-            env=env,
+    if fixed:
+        process = subprocess.Popen(
+            wrk_command(connections, connections, duration, timeout, MIX_LUA, base),
+            env=wrk_env(mix_requests(paths), think_ms, cookies),
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             text=True,
-        )  # fmt: skip
+        )
+        processes["mix"] = process
+        out, _ = process.communicate()
+        overall = parse_result(out, "mix")
+        phase.results = mix_results(out, overall)
+        phase.socket_errors = overall.socket_errors
+        phase.overall = overall
+        phase.cpu, phase.wall = cpu.finish()
+        phase.load_after = load_average()
+        return phase
+    for kind, count in share(connections, kinds or KINDS).items():
+        requests = "\n".join(f"{i} {p}" for i, p in paths[kind])
+        processes[kind] = subprocess.Popen(
+            wrk_command(1, count, duration, timeout, LUA, base),
+            env=wrk_env(requests, think_ms, cookies),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
     for kind, process in processes.items():
         out, _ = process.communicate()
-        match = re.search(
-            r"RESULT requests=(\d+) p50_ms=([\d.]+) p95_ms=([\d.]+) p99_ms=([\d.]+) "
-            r"non2xx=(\d+) socket_errors=(\d+)",
-            out,
-        )
-        if match is None:
-            raise SystemExit(f"wrk ({kind}) printed no result:\n{out}")
-        requests, non2xx, errors = (int(match.group(i)) for i in (1, 5, 6))
-        p50, p95, p99 = (float(match.group(i)) for i in (2, 3, 4))
-        phase.results[kind] = KindResult(requests, p50, p95, p99, non2xx, errors)
+        phase.results[kind] = parse_result(out, kind)
     phase.cpu, phase.wall = cpu.finish()
     phase.load_after = load_average()
     return phase
@@ -659,7 +747,9 @@ def report_costs(
         f"{'base web':>10}{'base db':>9}{'base ms':>9}{'new web':>9}{'new db':>8}{'new ms':>8}"
         f"{'base/new':>9}"
     )
-    for kind in [*KINDS, "mix"]:
+    for kind in COST_RUNS:
+        if ("new", kind) not in costs:
+            continue
         new = costs[("new", kind)]
         base = costs.get(("base", kind))
         if base is None:
@@ -678,12 +768,16 @@ def report_costs(
             f"{new.cpu_ms('both'):>8.1f}{ratio}"
         )
     log(
-        "(req/s: closed loop, all connections on that kind; web: gunicorn's CPU, db: the "
-        "database's PostgreSQL backends, ms per request; base/new: how many times cheaper)"
+        "(req/s: closed loop, all connections on that kind; mix: the four kinds at once, one wrk"
+        " each, so each kind's share follows its latency; fixed: each connection asks the four"
+        " in turn, a quarter each, the mix of (c); web: gunicorn's CPU, db: the database's"
+        " PostgreSQL backends, ms per request; base/new: how many times cheaper)"
     )
     for key in sorted(costs, key=lambda k: (k[1] != "mix", k[1], k[0])):
         log("  " + machine_line(costs[key]).replace(f"{key[1]}:", f"{key[0]} {key[1]}:", 1))
     mix = costs[("new", "mix")].cpu_ms("both")
+    if ("new", "fixed") in costs:
+        log(f"the fixed mix costs {costs[('new', 'fixed')].cpu_ms('both'):.1f} ms (not a target)")
     met = mix <= TARGET_CPU_MS
     verdict = "PASS" if met else ("FAIL" if enforce else "not met (not enforced)")
     log(
@@ -736,23 +830,120 @@ def latency_table(title: str, phase: Phase, against: Phase | None, enforce: bool
     return ok
 
 
-def report_overload(phase: Phase, capacity: float, enforce: bool) -> bool:
+def report_importing(
+    importing: Phase,
+    users: Phase,
+    imports: ImportLoop,
+    import_alone: float,
+    args: argparse.Namespace,
+    enforce: bool,
+) -> bool:
+    """Table (b), against (a), and the imports that ran meanwhile."""
     ok = latency_table(
-        f"(c) overload: {phase.name} (latencies are queueing; only non-2xx and throughput count)",
-        phase,
-        None,
-        enforce=False,
+        f"(b) the same during a {args.import_rows:,}-row roster import (ms)",
+        importing,
+        users,
+        enforce,
     )
-    ok = ok and not phase.non2xx
+    times = [t for t, _line in imports.done]
+    log(
+        f"  imports: alone {import_alone:.1f} s; during (b) {len(times)} finished"
+        + (f" ({', '.join(f'{t:.1f}' for t in times)} s)" if times else "")
+        + f", {imports.interrupted} interrupted at its end (rolled back)"
+    )
+    if imports.done:
+        log(f"  last finished: {imports.done[-1][1]}")
+    if imports.error:
+        log(f"FAIL: an import failed: {imports.error}")
+        ok = False
+    return ok
+
+
+def parse_phases(text: str) -> set[str] | None:
+    chosen = {part.strip() for part in text.split(",") if part.strip()}
+    return chosen if chosen and chosen <= set(PHASES) else None
+
+
+def parse_connections(text: str) -> list[int] | None:
+    try:
+        counts = sorted({int(part) for part in text.split(",") if part.strip()})
+    except ValueError:
+        return None
+    return counts if counts and counts[0] > 0 else None
+
+
+def describe_conf(path: Path) -> str:
+    """The settings a gunicorn configuration file sets, for the report."""
+    conf = runpy.run_path(str(path))
+    return ", ".join(
+        f"{key} {value}"
+        for key, value in conf.items()
+        if not key.startswith("_") and isinstance(value, (int, str, float)) and key != "os"
+    )
+
+
+def peak(sweep: dict[int, Phase]) -> int:
+    """The connections at which the fixed mix was served fastest."""
+    return max(sweep, key=lambda connections: sweep[connections].per_second)
+
+
+def report_capacity(sweep: dict[int, Phase]) -> bool:
+    """The capacity sweep: the fixed mix at a few connections that never pause; 0 non-2xx."""
+    best = peak(sweep)
+    log("")
+    log(
+        "(c) capacity: the fixed mix (each connection asks list, search, detail, dashboard in"
+        " turn: every kind a quarter of the requests), connections that never pause"
+    )
+    log(f"{'connections':<12}{'req/s':>8}{'p50':>8}{'p95':>8}{'web ms':>8}{'db ms':>7}"
+        f"{'ms':>7}{'non2xx':>8}")  # fmt: skip
+    ok = True
+    for connections, phase in sorted(sweep.items()):
+        overall = phase.overall or KindResult()
+        log(
+            f"{connections:<12}{phase.per_second:>8.1f}{overall.p50:>8.1f}{overall.p95:>8.1f}"
+            f"{phase.cpu_ms('web'):>8.1f}{phase.cpu_ms('database'):>7.1f}"
+            f"{phase.cpu_ms('both'):>7.1f}{phase.non2xx:>8}"
+            + ("  <- capacity" if connections == best else "")
+        )
+        ok = ok and not phase.non2xx
+    for _connections, phase in sorted(sweep.items()):
+        log("  " + machine_line(phase))
+    if not ok:
+        log("FAIL: non-2xx answers or socket errors in the capacity sweep")
+    return ok
+
+
+def report_overload(phase: Phase, capacity: float, how: str, enforce: bool) -> bool:
+    """Overload: the fixed mix at ``--connections`` that never pause, against ``capacity``."""
+    log("")
+    log(
+        f"(c) overload: {phase.name}, the same fixed mix (latencies are queueing; only non-2xx"
+        " and throughput count)"
+    )
+    log(f"{'kind':<10}{'req/s':>7}{'share':>7}{'non2xx':>7}")
+    for kind in KINDS:
+        r = phase.results[kind]
+        log(
+            f"{kind:<10}{r.requests / max(phase.wall, 1e-9):>7.1f}"
+            f"{r.requests / max(phase.requests, 1):>7.2f}{r.non2xx:>7}"
+        )
+    overall = phase.overall or KindResult()
+    log(
+        f"{'all':<10}{phase.per_second:>7.1f}{1:>7.2f}{phase.non2xx:>7}  p50 {overall.p50:.1f},"
+        f" p95 {overall.p95:.1f}, p99 {overall.p99:.1f} ms; socket errors {phase.socket_errors}"
+    )
+    log("  " + machine_line(phase))
+    log(f"  load average: {phase.load_before} -> {phase.load_after}")
+    ok = not phase.non2xx
     share_ = phase.per_second / max(capacity, 1e-9)
     good = share_ >= MIN_OVERLOAD_SHARE
     if enforce and not good:
         ok = False
     verdict = "PASS" if good else ("FAIL" if enforce else "not met (not enforced)")
     log(
-        f"throughput {phase.per_second:.1f}/s = {share_:.2f} x capacity {capacity:.1f}/s"
-        " (target >= "
-        f"{MIN_OVERLOAD_SHARE:g}): {verdict}; non-2xx and errors {phase.non2xx}"
+        f"throughput {phase.per_second:.1f}/s = {share_:.2f} x capacity {capacity:.1f}/s ({how};"
+        f" target >= {MIN_OVERLOAD_SHARE:g}): {verdict}; non-2xx and errors {phase.non2xx}"
     )
     return ok
 
@@ -792,6 +983,23 @@ def main() -> int:
     parser.add_argument(
         "--threads", type=int, help="threads per worker (default: healthpov/gunicorn.conf.py's)"
     )
+    parser.add_argument(
+        "--gunicorn-conf",
+        type=Path,
+        default=GUNICORN_CONF,
+        help="gunicorn configuration file (default: healthpov/gunicorn.conf.py, production's)",
+    )
+    parser.add_argument(
+        "--capacity-connections",
+        default=CAPACITY_CONNECTIONS,
+        help=f"the capacity sweep's connections, comma-separated (default {CAPACITY_CONNECTIONS})",
+    )
+    parser.add_argument(
+        "--phases",
+        default=",".join(PHASES),
+        help="which to run, comma-separated, of cost (1), a, b, c (capacity, then overload);"
+        " default all. Without b, a --reuse run skips the roster imports and the recompute",
+    )
     parser.add_argument("--database", default=f"healthpov_load_{os.getpid()}")
     parser.add_argument(
         "--template",
@@ -809,7 +1017,13 @@ def main() -> int:
     if min(args.connections, args.users) < len(KINDS):
         parser.error(f"--connections and --users must be at least {len(KINDS)}")
     cost_duration = args.cost_duration or max(2, args.duration // 4)
-    args.workers, args.threads = served_shape(args.workers, args.threads)
+    phases = parse_phases(args.phases)
+    sweep_connections = parse_connections(args.capacity_connections)
+    if phases is None or sweep_connections is None:
+        parser.error(
+            f"--phases takes some of {','.join(PHASES)}; --capacity-connections positive numbers"
+        )
+    args.workers, args.threads = served_shape(args.workers, args.threads, args.gunicorn_conf)
     cost_connections = args.cost_connections or args.workers * args.threads
     if cost_connections < len(KINDS):
         parser.error(f"the mix needs at least {len(KINDS)} cost connections (--cost-connections)")
@@ -830,7 +1044,7 @@ def main() -> int:
         try:
             base_tree = None
             base_name = None
-            if not args.no_base:
+            if not args.no_base and "cost" in phases:
                 try:
                     base_tree, base_name = stack.enter_context(base_worktree(base_ref))
                 except subprocess.CalledProcessError as error:
@@ -862,10 +1076,16 @@ def main() -> int:
             counts = fill(args.persons - args.import_rows)
             took = time.perf_counter() - step
             log(f"bulk-loaded {counts.get('persons', 0):,} persons ({took:.0f} s)")
-            files = roster_files(args.import_rows, work)
-            import_alone, summary = import_roster(env, files[0])
-            log(f"roster of {IMPORT_TOWNSHIP} imported alone in {import_alone:.1f} s: {summary}")
-            log(f"coverage recomputed in {recompute():.1f} s")
+            files, import_alone = None, 0.0
+            if "b" in phases or not args.reuse:
+                files = roster_files(args.import_rows, work)
+                import_alone, summary = import_roster(env, files[0])
+                log(
+                    f"roster of {IMPORT_TOWNSHIP} imported alone in {import_alone:.1f} s: {summary}"
+                )
+                log(f"coverage recomputed in {recompute():.1f} s")
+            else:
+                log("--reuse without (b): no roster import, no recompute (the kept database's)")
             # What autovacuum does in time: without it a bulk-loaded table has no visibility map
             # and every index-only scan (the roster's counts) reads the table too.
             connections.close_all()
@@ -881,8 +1101,9 @@ def main() -> int:
             sites: dict[str, tuple[subprocess.Popen, str, list[str]]] = {}
             for name, tree in trees.items():
                 web, url = start_gunicorn(
-                    env, free_port(), args.workers, args.threads, keep_alive, tree
-                )
+                    env, free_port(), args.workers, args.threads, keep_alive, tree,
+                    args.gunicorn_conf,
+                )  # fmt: skip
                 servers.append(web)
                 cookies = [login(url, TOWNSHIP_USER), login(url, COUNTY_USER)]
                 check_paths(url, cookies, paths)
@@ -892,89 +1113,105 @@ def main() -> int:
                 settle(web.pid)  # called just before a phase starts
                 return lambda groups: CpuMeter(web.pid, args.database, groups)
 
-            log(
-                f"(1) cost: {cost_connections} connections that never pause, {cost_duration} s a"
-                f" run, each kind then the mix, {' then '.join(trees)}; {load_average()}"
-            )
             costs: dict[tuple[str, str], Phase] = {}
-            for kind in [*KINDS, "mix"]:
-                for name in trees:
-                    web, url, cookies = sites[name]
-                    costs[(name, kind)] = run_phase(
-                        kind, url, cookies, paths, cost_connections, cost_duration, 0,
-                        meter_of(web), kinds=None if kind == "mix" else [kind],
-                    )  # fmt: skip
+            if "cost" in phases:
+                log(
+                    f"(1) cost: {cost_connections} connections that never pause, {cost_duration}"
+                    f" s a run, each kind, the mix, the fixed mix, {' then '.join(trees)};"
+                    f" {load_average()}"
+                )
+                for kind in COST_RUNS:
+                    for name in trees:
+                        web, url, cookies = sites[name]
+                        costs[(name, kind)] = run_phase(
+                            kind, url, cookies, paths, cost_connections, cost_duration, 0,
+                            meter_of(web), kinds=[kind] if kind in KINDS else None,
+                            fixed=kind == "fixed",
+                        )  # fmt: skip
             if "base" in sites:
                 web = sites.pop("base")[0]
                 stop(web)
                 servers.remove(web)
             web, url, cookies = sites["new"]
 
-            log(
-                f"(a) {args.users} users pausing ~{args.think_ms} ms, {args.duration} s;"
-                f" {load_average()}"
-            )
-            users = run_phase(
-                f"{args.users} users", url, cookies, paths, args.users, args.duration,
-                args.think_ms, meter_of(web),
-            )  # fmt: skip
-            log(f"(b) the same while {IMPORT_TOWNSHIP}'s roster is re-imported; {load_average()}")
-            meter = meter_of(web)  # gunicorn idle first, then the imports start
-            imports = ImportLoop(env, files, first=1)
-            imports.start()
-            importing = run_phase(
-                f"{args.users} users, importing", url, cookies, paths, args.users,
-                args.duration, args.think_ms, meter, imports,
-            )  # fmt: skip
-            imports.finish()
-            log(
-                f"(c) {args.connections} connections never pausing, {args.duration} s;"
-                f" {load_average()}"
-            )
-            overload = run_phase(
-                f"{args.connections} connections", url, cookies, paths, args.connections,
-                args.duration, 0, meter_of(web),
-            )  # fmt: skip
+            users = importing = imports = overload = None
+            if "a" in phases or "b" in phases:
+                log(
+                    f"(a) {args.users} users pausing ~{args.think_ms} ms, {args.duration} s;"
+                    f" {load_average()}"
+                )
+                users = run_phase(
+                    f"{args.users} users", url, cookies, paths, args.users, args.duration,
+                    args.think_ms, meter_of(web),
+                )  # fmt: skip
+            if "b" in phases:
+                log(
+                    f"(b) the same while {IMPORT_TOWNSHIP}'s roster is re-imported;"
+                    f" {load_average()}"
+                )
+                meter = meter_of(web)  # gunicorn idle first, then the imports start
+                imports = ImportLoop(env, files, first=1)
+                imports.start()
+                importing = run_phase(
+                    f"{args.users} users, importing", url, cookies, paths, args.users,
+                    args.duration, args.think_ms, meter, imports,
+                )  # fmt: skip
+                imports.finish()
+            sweep: dict[int, Phase] = {}
+            if "c" in phases:
+                # Capacity and overload are the same fixed mix, so their ratio compares like
+                # with like: the sweep finds the connections where it is served fastest.
+                log(
+                    f"(c) capacity: the fixed mix at {', '.join(map(str, sweep_connections))}"
+                    f" connections, {cost_duration} s each; {load_average()}"
+                )
+                for connections in sweep_connections:
+                    sweep[connections] = run_phase(
+                        f"fixed mix, {connections} connections", url, cookies, paths,
+                        connections, cost_duration, 0, meter_of(web), fixed=True,
+                    )  # fmt: skip
+                log(
+                    f"(c) {args.connections} connections never pausing, the fixed mix,"
+                    f" {args.duration} s; {load_average()}"
+                )
+                overload = run_phase(
+                    f"{args.connections} connections", url, cookies, paths, args.connections,
+                    args.duration, 0, meter_of(web), fixed=True,
+                )  # fmt: skip
 
             log("")
             log(
-                f"{persons:,} persons (the import township's {args.import_rows:,} included);"
+                f"{persons:,} persons (the import township's included);"
                 f" gunicorn {args.workers} workers x {args.threads} threads"
+                f" ({args.gunicorn_conf.name}: {describe_conf(args.gunicorn_conf)})"
             )
-            ok = report_costs(costs, base_name, new_name, enforce)
-            ok = (
-                latency_table(
-                    f"(a) {args.users} users, each pausing 0.5-1.5 x {args.think_ms} ms (ms)",
-                    users,
-                    None,
-                    enforce,
+            ok = True
+            if costs:
+                ok = report_costs(costs, base_name, new_name, enforce)
+            if users is not None:
+                ok = (
+                    latency_table(
+                        f"(a) {args.users} users, each pausing 0.5-1.5 x {args.think_ms} ms (ms)",
+                        users,
+                        None,
+                        enforce,
+                    )
+                    and ok
                 )
-                and ok
-            )
-            ok = (
-                latency_table(
-                    f"(b) the same during a {args.import_rows:,}-row roster import (ms)",
-                    importing,
-                    users,
-                    enforce,
+            if importing is not None:
+                ok = report_importing(importing, users, imports, import_alone, args, enforce) and ok
+            if overload is not None:
+                best = peak(sweep)
+                ok = report_capacity(sweep) and ok
+                # Capacity: the most requests/s the fixed mix was served, at the sweep's peak or
+                # overloaded (so the share is never above 1).
+                capacity = max(sweep[best].per_second, overload.per_second)
+                how = (
+                    f"the fixed mix's peak, at {best} connections"
+                    if capacity == sweep[best].per_second
+                    else "the overload itself, above the sweep's peak"
                 )
-                and ok
-            )
-            times = [t for t, _line in imports.done]
-            log(
-                f"  imports: alone {import_alone:.1f} s; during (b) {len(times)} finished"
-                + (f" ({', '.join(f'{t:.1f}' for t in times)} s)" if times else "")
-                + f", {imports.interrupted} interrupted at its end (rolled back)"
-            )
-            if imports.done:
-                log(f"  last finished: {imports.done[-1][1]}")
-            if imports.error:
-                log(f"FAIL: an import failed: {imports.error}")
-                ok = False
-            # Capacity: the most requests/s the new code served with the page mix, its threads
-            # all busy (the cost run) or overloaded.
-            capacity = max(costs[("new", "mix")].per_second, overload.per_second)
-            ok = report_overload(overload, capacity, enforce) and ok
+                ok = report_overload(overload, capacity, how, enforce) and ok
             log("")
             log(
                 "(non2xx: answers that are not 2xx, redirects included; err: socket errors and"
