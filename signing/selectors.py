@@ -347,7 +347,9 @@ def household_records(
     contract names one (docs/architecture.md "Performance choices").
     """
     if members is None:
-        members = list(household.members.order_by("id"))
+        members = cached_rows("household members", Person, _members, household=household.pk)
+        for member in members:
+            Person.household.field.set_cached_value(member, household)
     else:
         members = sorted(members, key=attrgetter("pk"))
     if not members:
@@ -416,6 +418,10 @@ def household_records(
 
 
 # The household page's statements (``cached_rows``): functions of their arguments only.
+
+
+def _members(household: int) -> QuerySet[Person]:
+    return Person.objects.filter(household_id=household).order_by("id")
 
 
 def _contracts(ids: list[int], years: list[int]) -> QuerySet[Contract]:
