@@ -12,6 +12,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from healthpov.exports import personal_value
 from healthpov.places.models import Place, label_places
 from healthpov.places.scoping import places_visible_to
+from healthpov.statements import cached_rows
 from households import ledgers
 from households.idnumber import normalise_id_text
 from households.models import Household, ImportBatch, Person, RosterEntry, StatusChange
@@ -182,11 +183,33 @@ class CaseFile:
 
 
 def household_case_file(*, household: Household) -> CaseFile:
-    members = list(household.members.order_by("relation", "birth_date"))
+    # Each read is a statement built once per process (and number of members):
+    # docs/architecture.md "Performance choices".
+    members = cached_rows("case file members", Person, _members, household=household.pk)
+    for member in members:
+        Person.household.field.set_cached_value(member, household)
+    changes = cached_rows("case file changes", StatusChange, _changes, household=household.pk)
+    ids = [member.pk for member in members]
+    roster_years = (
+        cached_rows("case file roster years", RosterEntry, _roster_years, ids=ids) if ids else []
+    )
+    return CaseFile(
+        household=household, members=members, changes=changes, roster_years=roster_years
+    )
+
+
+# The case file's statements (``cached_rows``): functions of their arguments only.
+
+
+def _members(household: int) -> QuerySet[Person]:
+    return Person.objects.filter(household_id=household).order_by("relation", "birth_date")
+
+
+def _changes(household: int) -> QuerySet[StatusChange]:
     # A change shows the names of its person, user and import file: only those are read of
     # them (an import keeps every row's errors).
-    changes = list(
-        StatusChange.objects.filter(household=household)
+    return (
+        StatusChange.objects.filter(household_id=household)
         .select_related("person", "actor", "batch")
         .only(
             "field",
@@ -202,18 +225,14 @@ def household_case_file(*, household: Household) -> CaseFile:
         )
         .order_by("-changed_on", "-id")
     )
-    roster_years = (
-        list(
-            RosterEntry.objects.filter(person__in=members)
-            .values_list("year", flat=True)
-            .distinct()
-            .order_by("-year")
-        )
-        if members
-        else []
-    )
-    return CaseFile(
-        household=household, members=members, changes=changes, roster_years=roster_years
+
+
+def _roster_years(ids: list[int]) -> QuerySet[RosterEntry]:
+    return (
+        RosterEntry.objects.filter(person_id__in=ids)
+        .values_list("year", flat=True)
+        .distinct()
+        .order_by("-year")
     )
 
 

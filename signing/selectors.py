@@ -21,6 +21,7 @@ from django.db.models import (
     prefetch_related_objects,
 )
 
+from healthpov.statements import cached_rows
 from households.models import Household, Person, PersonStatus
 from households.selectors import on_roster
 from signing import followups
@@ -346,7 +347,9 @@ def household_records(
     contract names one (docs/architecture.md "Performance choices").
     """
     if members is None:
-        members = list(household.members.order_by("id"))
+        members = cached_rows("household members", Person, _members, household=household.pk)
+        for member in members:
+            Person.household.field.set_cached_value(member, household)
     else:
         members = sorted(members, key=attrgetter("pk"))
     if not members:
@@ -354,10 +357,10 @@ def household_records(
     records = {person.pk: MemberRecords(person=person) for person in members}
     ids = list(records)
 
-    contracts = list(
-        Contract.objects.filter(person_id__in=ids, year__in=[year - 1, year])
-        .select_related("team", "package")
-        .order_by()
+    # Each kind of record is one statement built once per process and number of members
+    # (docs/architecture.md "Performance choices").
+    contracts = cached_rows(
+        "household contracts", Contract, _contracts, ids=ids, years=[year - 1, year]
     )
     # The doctor is mostly written as a name, seldom a user: read only when one is named.
     prefetch_related_objects([c for c in contracts if c.doctor_id], "doctor")
@@ -369,28 +372,32 @@ def household_records(
             record.previous_contract = contract
     not_signed = [pk for pk, record in records.items() if record.contract is None]
     if not_signed:
-        for unsigned in UnsignedRecord.objects.filter(
-            person_id__in=not_signed, year=year
-        ).order_by():
+        for unsigned in cached_rows(
+            "household unsigned", UnsignedRecord, _unsigned, ids=not_signed, year=year
+        ):
             records[unsigned.person_id].unsigned = unsigned
 
-    for registration in ChronicRegistration.objects.filter(person_id__in=ids).select_related(
-        "disease"
-    ):
+    start, end = datetime.date(year, 1, 1), datetime.date(year, 12, 31)
+    for registration in cached_rows("household chronic", ChronicRegistration, _chronic, ids=ids):
         records[registration.person_id].chronic.append(registration)
-    for check in HealthCheck.objects.filter(
-        person_id__in=ids, checked_on__year=year
-    ).select_related("institution"):
+    for check in cached_rows(
+        "household checks", HealthCheck, _checks, ids=ids, start=start, end=end
+    ):
         records[check.person_id].checks.append(check)
-    for diagnosis in SpecialDiseaseDiagnosis.objects.filter(person_id__in=ids).select_related(
-        "disease", "booklet"
+    for diagnosis in cached_rows(
+        "household diagnoses", SpecialDiseaseDiagnosis, _diagnoses, ids=ids
     ):
         records[diagnosis.person_id].diagnoses.append(diagnosis)
-    fulfilments = FulfilmentRecord.objects.filter(person_id__in=ids, served_on__year=year)
     patients = [record for record in records.values() if record.chronic]
-    if patients:
-        # A recheck follows an unsatisfactory last visit: patients need the visits' details.
-        fulfilments = fulfilments.select_related("visit")
+    # A recheck follows an unsatisfactory last visit: patients need the visits' details.
+    fulfilments = cached_rows(
+        "household fulfilments with visits" if patients else "household fulfilments",
+        FulfilmentRecord,
+        _fulfilments_with_visits if patients else _fulfilments,
+        ids=ids,
+        start=start,
+        end=end,
+    )
     for fulfilment in fulfilments:
         records[fulfilment.person_id].fulfilments.append(fulfilment)
 
@@ -408,6 +415,53 @@ def household_records(
                 recheck_from=followups.recheck_from(record.fulfilments, as_of),
             )
     return list(records.values())
+
+
+# The household page's statements (``cached_rows``): functions of their arguments only.
+
+
+def _members(household: int) -> QuerySet[Person]:
+    return Person.objects.filter(household_id=household).order_by("id")
+
+
+def _contracts(ids: list[int], years: list[int]) -> QuerySet[Contract]:
+    return (
+        Contract.objects.filter(person_id__in=ids, year__in=years)
+        .select_related("team", "package")
+        .order_by()
+    )
+
+
+def _unsigned(ids: list[int], year: int) -> QuerySet[UnsignedRecord]:
+    return UnsignedRecord.objects.filter(person_id__in=ids, year=year).order_by()
+
+
+def _chronic(ids: list[int]) -> QuerySet[ChronicRegistration]:
+    return ChronicRegistration.objects.filter(person_id__in=ids).select_related("disease")
+
+
+def _checks(ids: list[int], start: datetime.date, end: datetime.date) -> QuerySet[HealthCheck]:
+    return HealthCheck.objects.filter(
+        person_id__in=ids, checked_on__range=(start, end)
+    ).select_related("institution")
+
+
+def _diagnoses(ids: list[int]) -> QuerySet[SpecialDiseaseDiagnosis]:
+    return SpecialDiseaseDiagnosis.objects.filter(person_id__in=ids).select_related(
+        "disease", "booklet"
+    )
+
+
+def _fulfilments(
+    ids: list[int], start: datetime.date, end: datetime.date
+) -> QuerySet[FulfilmentRecord]:
+    return FulfilmentRecord.objects.filter(person_id__in=ids, served_on__range=(start, end))
+
+
+def _fulfilments_with_visits(
+    ids: list[int], start: datetime.date, end: datetime.date
+) -> QuerySet[FulfilmentRecord]:
+    return _fulfilments(ids, start, end).select_related("visit")
 
 
 def booklet_of(diagnosis: SpecialDiseaseDiagnosis) -> Booklet | None:

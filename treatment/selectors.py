@@ -39,6 +39,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 
 from healthpov.accounts.models import User
+from healthpov.statements import cached_rows
 from households.models import Household, Person
 from households.selectors import roster_persons
 from treatment.models import (
@@ -428,6 +429,26 @@ def return_to_poverty_watch(user: User, *, as_of: datetime.date) -> RiskWatch:
 # --- household page -----------------------------------------------------------------------
 
 
+def _household_cases(ids: list[int], year: int | None = None) -> QuerySet[MajorIllnessCase]:
+    cases = MajorIllnessCase.objects.filter(person_id__in=ids)
+    if year is not None:
+        cases = cases.filter(year=year)
+    return (
+        cases.select_related("disease", "hospital")
+        .annotate(last_call_on=Max("calls__called_on"))
+        .order_by("-year", "person__name")
+    )
+
+
+def _household_stays(
+    ids: list[int], start: datetime.date | None = None, end: datetime.date | None = None
+) -> QuerySet[InpatientStay]:
+    stays = InpatientStay.objects.filter(person_id__in=ids)
+    if start is not None:
+        stays = stays.filter(discharged_on__range=(start, end))
+    return stays.select_related("hospital").order_by("-discharged_on")
+
+
 def household_treatment(members: list[Person], *, year: int | None = None) -> dict:
     """Cases and stays of a household's members, for its page and printable sheet: those of
     ``year`` (cases of the year, stays discharged in it) when given, else every year's.
@@ -436,19 +457,24 @@ def household_treatment(members: list[Person], *, year: int | None = None) -> di
     persons = {person.pk: person for person in members}
     if not persons:
         return {"cases": [], "stays": []}
-    case_filter = {} if year is None else {"year": year}
-    stay_filter = {} if year is None else {"discharged_on__year": year}
-    cases = list(
-        MajorIllnessCase.objects.filter(person_id__in=persons, **case_filter)
-        .select_related("disease", "hospital")
-        .annotate(last_call_on=Max("calls__called_on"))
-        .order_by("-year", "person__name")
-    )
-    stays = list(
-        InpatientStay.objects.filter(person_id__in=persons, **stay_filter)
-        .select_related("hospital")
-        .order_by("-discharged_on")
-    )
+    # Statements built once per process and number of members (docs/architecture.md
+    # "Performance choices").
+    ids = list(persons)
+    if year is None:
+        cases = cached_rows("household cases", MajorIllnessCase, _household_cases, ids=ids)
+        stays = cached_rows("household stays", InpatientStay, _household_stays, ids=ids)
+    else:
+        cases = cached_rows(
+            "household cases of a year", MajorIllnessCase, _household_cases, ids=ids, year=year
+        )
+        stays = cached_rows(
+            "household stays of a year",
+            InpatientStay,
+            _household_stays,
+            ids=ids,
+            start=datetime.date(year, 1, 1),
+            end=datetime.date(year, 12, 31),
+        )
     for record in (*cases, *stays):
         record.person = persons[record.person_id]
     return {"cases": cases, "stays": stays}

@@ -21,10 +21,11 @@ from django.db import models
 from django.utils import formats
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from simple_history.utils import get_m2m_reverse_field_name
+from simple_history.utils import get_app_model_primary_key_name, get_m2m_reverse_field_name
 
 from healthpov.accounts.masking import mask_id_number, mask_phone
 from healthpov.accounts.models import User
+from healthpov.statements import cached_rows
 
 PERSONAL_FIELDS: dict[str, Callable[[str | None], str]] = {
     "id_number": mask_id_number,
@@ -115,6 +116,24 @@ def _m2m_targets(model_field: models.Field, rows: list[dict]) -> list[Any]:
     return sorted(row[key] for row in rows)
 
 
+def _history_records(obj: models.Model, count: int) -> list[models.Model]:
+    """The newest ``count`` historical records of ``obj``; for a numbered record the statement
+    is built once per process, model and count (docs/architecture.md "Performance choices")."""
+    model = type(obj)
+
+    def build(pk: int) -> models.QuerySet:
+        return (
+            model.history.filter(**{get_app_model_primary_key_name(model): pk})
+            .select_related("history_user")
+            .order_by("-history_date", "-history_id")[:count]
+        )
+
+    if not isinstance(obj.pk, int):
+        return list(build(obj.pk))
+    name = f"history of {model._meta.label} ({count})"
+    return cached_rows(name, model.history.model, build, pk=obj.pk)
+
+
 def history_for(
     obj: models.Model, user: User, *, reveal: bool = False, limit: int = DEFAULT_LIMIT
 ) -> list[HistoryEntry]:
@@ -124,11 +143,7 @@ def history_for(
     """
     model = type(obj)
     reveal = reveal and user.may_reveal_personal_data
-    records = list(
-        obj.history.select_related("history_user").order_by("-history_date", "-history_id")[
-            : limit + 1
-        ]
-    )
+    records = _history_records(obj, limit + 1)
     deltas = {newer.pk: newer.diff_against(older) for newer, older in pairwise(records)}
     raw: list[tuple[Any, models.Field, Any, Any]] = []
     for record in records[:limit]:
