@@ -117,11 +117,14 @@ def quarters_of_year(year: int, per_year: int | None = None) -> list[Quarter]:
     return result
 
 
-def _chronic_since(as_of: datetime.date) -> Subquery:
+def _key_chronic() -> list[int]:
     # The key chronic diseases as a list of ids (one small query) rather than a join: the join
     # was planned inside the per-person subquery, and every list row hashed the disease table
     # again (docs/architecture.md "Performance choices").
-    key_chronic = list(Disease.objects.filter(is_key_chronic=True).values_list("pk", flat=True))
+    return list(Disease.objects.filter(is_key_chronic=True).values_list("pk", flat=True))
+
+
+def _chronic_since(as_of: datetime.date, key_chronic: list[int]) -> Subquery:
     return Subquery(
         ChronicRegistration.objects.filter(
             person=OuterRef("pk"),
@@ -130,6 +133,17 @@ def _chronic_since(as_of: datetime.date) -> Subquery:
         )
         .order_by("diagnosed_on")
         .values("diagnosed_on")[:1]
+    )
+
+
+def _registered_by(day: datetime.date, key_chronic: list[int]) -> Exists:
+    """Registered with a key chronic disease by ``day``: ``chronic_since <= day`` as a test
+    of existence, which the database answers without sorting the registrations (and may
+    answer for all persons at once)."""
+    return Exists(
+        ChronicRegistration.objects.filter(
+            person=OuterRef("pk"), disease__in=key_chronic, diagnosed_on__lte=day
+        )
     )
 
 
@@ -159,17 +173,20 @@ def with_followup_status(
 def _with_status(
     persons: QuerySet, as_of: datetime.date, per_year: int | None, *, patients_only: bool
 ) -> QuerySet:
+    key_chronic = _key_chronic()
     current_name = None
     current_end = None
     overdue_q = None
-    aliases = {}
+    aliases = {"_followup_patient": _registered_by(as_of, key_chronic)}
     for quarter in quarters_of_year(as_of.year, per_year):
         if quarter.start > as_of:
             break
         name = f"_followup_p{quarter.index}"
         aliases[name] = _followup_in(quarter.start, min(quarter.end, as_of))
         if quarter.end < as_of:
-            missed = Q(chronic_since__lte=quarter.end, **{name: False})
+            registered = f"_followup_registered_p{quarter.index}"
+            aliases[registered] = _registered_by(quarter.end, key_chronic)
+            missed = Q(**{registered: True, name: False})
             overdue_q = missed if overdue_q is None else overdue_q | missed
         else:
             current_name, current_end = name, quarter.end
@@ -185,21 +202,28 @@ def _with_status(
             output_field=DateField(),
         )
     ).values("recheck_from")[:1]
-    qs = persons.annotate(chronic_since=_chronic_since(as_of))
-    if patients_only:
-        qs = qs.filter(chronic_since__isnull=False)
-    qs = qs.alias(**aliases).annotate(
-        followup_recheck_from=Subquery(recheck_from, output_field=DateField())
+    qs = persons.alias(**aliases).annotate(
+        chronic_since=_chronic_since(as_of, key_chronic),
+        followup_recheck_from=Subquery(recheck_from, output_field=DateField()),
     )
+    if patients_only:
+        # A CASE, not a bare EXISTS: PostgreSQL would turn a bare one into a join and then
+        # compute the flags below for every patient of the county before the scope applies.
+        qs = qs.filter(_flag(Q(_followup_patient=True)))
     # Every flag is false for a person who is not a patient; among patients only (the lists)
     # that test is already made once, so the flags leave it out.
-    is_patient = Q() if patients_only else Q(chronic_since__isnull=False)
+    is_patient = Q() if patients_only else Q(_followup_patient=True)
     recheck_limit = as_of - datetime.timedelta(days=RECHECK_DAYS)
     recheck_due = Q(followup_recheck_from__gte=recheck_limit)
     recheck_overdue = Q(followup_recheck_from__lt=recheck_limit)
     # Each condition names the patient test (and every sub-query) as few times as it can: the
-    # database runs each sub-query where it is written. A quarter is missed only by a patient
-    # registered by its end, so ``overdue_q`` needs no patient test of its own.
+    # database runs each sub-query where it is written. The registration tests are tests of
+    # existence, not comparisons of ``chronic_since``: that column sorts a person's
+    # registrations and, in the filter, ran for every person of the scope; as a display
+    # column the database computes it for the rows it returns only (docs/architecture.md
+    # "Performance choices"). The recheck's last visit is read for patients only. A quarter
+    # is missed only by a patient registered by its end, so ``overdue_q`` needs no patient
+    # test of its own.
     due = recheck_due if current_name is None else Q(**{current_name: False}) | recheck_due
     return qs.annotate(
         followup_quarter_end=Value(current_end, output_field=DateField()),

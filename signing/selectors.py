@@ -7,7 +7,7 @@ Every list starts from ``visible_to(user)``; follow-up states come from
 from __future__ import annotations
 
 import datetime
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from operator import attrgetter
 from typing import TYPE_CHECKING
 
@@ -53,18 +53,27 @@ class ListFilters:
     village_id: int | None = None
     search: str = ""
     state: str = ""  # list-specific: due/overdue, pending/expiring...
+    #: The ids of every place the user sees (``places_visible_to``), when the caller has read
+    #: them anyway (the list page, for its village filter): the person lists are then scoped
+    #: by the household's village id among them, the same rows as ``visible_to``'s paths.
+    places: tuple[int, ...] | None = None
 
 
 def _persons(user: User, filters: ListFilters) -> QuerySet[Person]:
-    # The persons of the households the user sees is the same scope said twice: it lets
-    # SQLite start from the township's households instead of computing every person's
-    # follow-up state in the county first (bench/demo_pages.py: a township's households to
-    # visit about 2x faster).
-    households = Household.objects.visible_to(user).values("pk")
+    if filters.places is not None:
+        # The village ids at hand: no join to the places and no path pattern, so PostgreSQL
+        # starts from the township's households by their village index and knows how many
+        # (docs/architecture.md "Performance choices").
+        persons = Person.objects.filter(household__village_id__in=filters.places)
+    else:
+        # The persons of the households the user sees is the same scope said twice: it lets
+        # SQLite start from the township's households instead of computing every person's
+        # follow-up state in the county first (bench/demo_pages.py: a township's households
+        # to visit about 2x faster).
+        households = Household.objects.visible_to(user).values("pk")
+        persons = Person.objects.visible_to(user).filter(household__in=households)
     return (
-        Person.objects.visible_to(user)
-        .filter(household__in=households)
-        .filter(_filters_q(filters))
+        persons.filter(_filters_q(filters))
         .select_related("household", "household__village", "household__township")
         .order_by("household__village__name", "household__number", "id")
     )
@@ -140,8 +149,11 @@ def unsigned_without_reason(
 ) -> QuerySet[Person]:
     """Persons of ``year``'s roster with neither a contract nor a recorded reason (the gap
     the ``unsigned_no_reason`` indicator counts)."""
+    # Scoped by path even when the place ids are at hand: estimating the township right,
+    # PostgreSQL then hashed every contract of the year instead of probing the index per
+    # person, which cost more (docs/architecture.md "Performance choices").
     return (
-        _persons(user, filters)
+        _persons(user, replace(filters, places=None))
         .filter(on_roster(year=year, as_of=as_of))
         .filter(unsigned_without_reason_q(year, as_of))
     )

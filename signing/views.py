@@ -581,14 +581,30 @@ def _shown(cell: Any) -> Any:
     return cell
 
 
-def _list_params(request: HttpRequest) -> tuple[int, datetime.date, selectors.ListFilters]:
+def _list_params(
+    request: HttpRequest, places: list[Place] | None = None
+) -> tuple[int, datetime.date, selectors.ListFilters]:
+    """The period and filters asked for; ``places``: every place the user sees, when the page
+    has read them (``ListFilters.places``)."""
     period = period_for_page(request)
     filters = selectors.ListFilters(
         village_id=id_for_page(request, "village"),
         search=(request.GET.get("q") or "").replace("\x00", "").strip()[:50],
         state=request.GET.get("state") or "",
+        places=_scope_ids(request.user, places),
     )
     return period.year, period.as_of, filters
+
+
+#: Above this many places a list keeps the scope by path (a long list of ids costs more to
+#: send and plan than the join, and SQLite limits a statement's parameters).
+MAX_SCOPE_IDS = 500
+
+
+def _scope_ids(user: User, places: list[Place] | None) -> tuple[int, ...] | None:
+    if places is None or user.visible_place_paths() is None or len(places) > MAX_SCOPE_IDS:
+        return None
+    return tuple(place.pk for place in places)
 
 
 def _get_worklist(slug: str) -> WorkList:
@@ -632,7 +648,10 @@ def worklists(request: HttpRequest) -> HttpResponse:
 @login_required
 def worklist(request: HttpRequest, slug: str) -> HttpResponse:
     item = _get_worklist(slug)
-    year, as_of, filters = _list_params(request)
+    # Every place the user sees, read first: the village filter lists the villages, and the
+    # list is scoped by their ids (``ListFilters.places``).
+    places = list(places_visible_to(request.user).select_related("parent").order_by("path"))
+    year, as_of, filters = _list_params(request, places)
     queryset = item.rows(request.user, year, as_of, filters)
     # The work lists sort by village name and filter on per-row annotations: the database
     # reads every row for the page anyway, so the total comes with it (one query, built once).
@@ -642,12 +661,7 @@ def worklist(request: HttpRequest, slug: str) -> HttpResponse:
         (item.household(obj), [_shown(cell) for cell in item.cells(obj, as_of)], obj)
         for obj in page.object_list
     ]
-    villages = label_places(
-        places_visible_to(request.user)
-        .filter(level=Place.Level.VILLAGE)
-        .select_related("parent")
-        .order_by("path")
-    )
+    villages = label_places(place for place in places if place.level == Place.Level.VILLAGE)
     query = request.GET.copy()
     query.pop("page", None)
     return render(

@@ -340,3 +340,50 @@ def test_the_household_page_shows_the_recheck_due_date(client_a, today_patient, 
         response = client_a.get(reverse("signing:household", args=[today_patient.household.pk]))
     due = (visited + datetime.timedelta(days=14)).isoformat()
     assert f"{due} 前复查" in response.content.decode()
+
+
+def _visit(person, served_on, classification=""):
+    fulfilment = FulfilmentRecord.objects.create(
+        person=person, kind=FulfilmentKind.FOLLOW_UP, served_on=served_on
+    )
+    FollowUpVisit.objects.create(record=fulfilment, classification=classification)
+
+
+@pytest.mark.parametrize(
+    "as_of", [D(2018, 3, 20), D(2018, 5, 2), D(2018, 5, 16), D(2018, 5, 17), D(2018, 6, 10)]
+)
+def test_the_flags_agree_with_the_records_on_rechecks_and_same_day_visits(village_a, as_of):
+    """The list's flags are tests of existence (signing/followups.py); the last visit by the
+    as-of date decides a recheck, a same-day tie going to the record entered last."""
+    bad, good = VisitClassification.UNSATISFACTORY, VisitClassification.SATISFACTORY
+    histories = [
+        [(D(2018, 5, 2), bad), (D(2018, 5, 2), good)],  # the later record ends the recheck
+        [(D(2018, 5, 2), good), (D(2018, 5, 2), bad)],  # the later record calls for one
+        [(D(2018, 3, 10), bad)],
+        [(D(2018, 2, 1), good), (D(2018, 5, 20), VisitClassification.COMPLICATION)],
+        [(D(2018, 5, 2), bad), (D(2018, 5, 10), bad)],
+        [],
+    ]
+    people = []
+    for history in histories:
+        person = PersonFactory(household=HouseholdFactory(village=village_a))
+        RosterEntryFactory(person=person)
+        ChronicRegistrationFactory(person=person, diagnosed_on=D(2017, 12, 1))
+        for served_on, classification in history:
+            _visit(person, served_on, classification)
+        people.append(person)
+    rows = followups.chronic_patients(Person.objects.filter(pk__in=[p.pk for p in people]), as_of)
+    for row in rows:
+        status = followups.patient_followup_status(row, as_of)
+        assert (row.followup_overdue, row.followup_due) == (status.overdue, status.due), row.pk
+        assert row.followup_quarter_overdue == status.quarter_overdue, row.pk
+        assert row.followup_recheck_from == status.recheck_from, row.pk
+    for state in (followups.DUE, followups.OVERDUE, followups.DUE_OR_OVERDUE):
+        listed = set(followups.in_state(rows, state).values_list("pk", flat=True))
+        expected = {
+            row.pk
+            for row in rows
+            if (state != followups.OVERDUE and row.followup_due)
+            or (state != followups.DUE and row.followup_overdue)
+        }
+        assert listed == expected, state

@@ -90,3 +90,28 @@ def test_households_to_visit_leave_out_a_household_whose_patient_is_off_the_rost
         persons["on"].household_id,
         persons["leaves_later"].household_id,
     }
+
+
+@pytest.mark.parametrize("user_fixture", ["user_a", "county_user"])
+def test_the_person_lists_scoped_by_the_users_place_ids_keep_the_path_scopes_rows(
+    request, user_fixture, village_a, village_b
+):
+    """The list page passes the ids of every place the user sees (``ListFilters.places``);
+    the lists keep the rows of ``visible_to``'s path scope."""
+    from healthpov.places.scoping import places_visible_to
+
+    user = request.getfixturevalue(user_fixture)
+    for village in (village_a, village_b):
+        for name in ("甲", "乙"):
+            person = _patient_with_all_work(village, name)
+            RosterEntryFactory(person=person, year=YEAR)
+        unsigned = PersonFactory(household=HouseholdFactory(village=village), name="丙")
+        RosterEntryFactory(person=unsigned, year=YEAR)
+    ids = tuple(places_visible_to(user).values_list("pk", flat=True))
+    for query in (selectors.followups_due, selectors.unsigned_without_reason):
+        by_path = list(query(user, YEAR, AS_OF, ListFilters()).values_list("pk", flat=True))
+        by_ids = list(
+            query(user, YEAR, AS_OF, ListFilters(places=ids)).values_list("pk", flat=True)
+        )
+        assert by_ids == by_path
+        assert by_path, query.__name__
