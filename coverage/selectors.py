@@ -6,12 +6,14 @@ import datetime
 import operator
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Context, Decimal
 from functools import reduce
 from typing import Any
 
-from django.db import connection
+from django.conf import settings
+from django.db import connection, transaction
 from django.db.models import Case, F, Max, Q, QuerySet, Subquery, Value, When
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
@@ -22,6 +24,7 @@ from coverage.models import IndicatorTarget, Snapshot
 from healthpov.exports import personal_value
 from healthpov.period import ReportingPeriod
 from healthpov.places.models import Place
+from households.models import Person
 from signing import followups
 from signing import selectors as signing
 from signing.models import (
@@ -73,11 +76,11 @@ class Table:
 
 
 def village_components(
-    period: ReportingPeriod, *, root: Place | None = None
+    period: ReportingPeriod, *, root: Place | None = None, part: Part | None = None
 ) -> dict[int, dict[str, object]]:
-    """Counts and sums per village (under ``root``), all of them from one statement
-    (:func:`figures_sql`)."""
-    statement = figures_sql(period, ind.INDICATORS, root)
+    """Counts and sums per village (under ``root``; of ``part``'s households only), all of
+    them from one statement (:func:`figures_sql`)."""
+    statement = figures_sql(period, ind.INDICATORS, root, part)
     kinds = statement.kinds
     places = Decimal(1).scaleb(-ind.MONEY_PLACES)
     result: dict[int, dict[str, object]] = {}
@@ -110,6 +113,18 @@ def _money(value) -> Decimal:
     return Decimal(value)
 
 
+@dataclass(frozen=True)
+class Part:
+    """Households with ids in ``households`` (first and last) and the range of their persons'
+    ids: one of the statements a full recompute of a large installation is split into
+    (:func:`compute_table`). Every household is whole in one part, so a household figure
+    counts it once; the person range bounds each per-person table's index scan, and rows of
+    persons in the range but of another part's households find no spine row to join."""
+
+    households: tuple[int, int]
+    persons: tuple[int, int]
+
+
 @dataclass
 class FiguresStatement:
     """The figures statement (:func:`figures_sql`), its parameters and each column's kind.
@@ -126,7 +141,10 @@ class FiguresStatement:
 
 
 def figures_sql(
-    period: ReportingPeriod, indicators: list[Indicator], root: Place | None
+    period: ReportingPeriod,
+    indicators: list[Indicator],
+    root: Place | None,
+    part: Part | None = None,
 ) -> FiguresStatement:
     """Every count and sum of ``indicators`` for every village, in one statement.
 
@@ -195,6 +213,12 @@ def figures_sql(
     roster = ind.roster_persons(period)
     if root is not None:
         roster = roster.filter(household__village__path__startswith=root.path)
+    if part is not None:
+        roster = roster.filter(
+            household_id__gte=part.households[0],
+            household_id__lte=part.households[1],
+            pk__range=part.persons,
+        )
     spine_sql, params = (
         roster.order_by()
         .annotate(
@@ -206,7 +230,7 @@ def figures_sql(
     household_columns, household_joins = [], []
     column_params, join_params = [], []
     for n, name in enumerate(of_household):
-        households = ind.HOUSEHOLD_FLAGS[name](period)
+        households = _in_part(ind.HOUSEHOLD_FLAGS[name](period), "person_id", part)
         if is_narrow(root):
             Household = ind.SOURCES["households"].model
             households = households.filter(
@@ -235,7 +259,7 @@ def figures_sql(
 
     # One per-person row per flag table, then per-person totals of each record source.
     for t, (table_name, flag_names) in enumerate(tables.items()):
-        table = _flag_table(period, table_name, flag_names, root)
+        table = _flag_table(period, table_name, flag_names, root, part)
         table_sql, table_params = table.query.sql_with_params()
         join(f"t{t}", table_sql, table_params)
         leaf.update({name: f"(t{t}._f{k} IS NOT NULL)" for k, name in enumerate(flag_names)})
@@ -253,7 +277,7 @@ def figures_sql(
         if not source.of_person:
             raise ValueError(f"source {source_name!r} is not a person's records")
         totals_sql, totals_params = (
-            _under(source.select(period).order_by(), "person_id", root)
+            _in_part(_under(source.select(period).order_by(), "person_id", root), "person_id", part)
             .annotate(_pid=F("person_id"))
             .values("_pid")
             .annotate(**{i.code: ind.aggregate_expression(i, period) for i in members})
@@ -271,7 +295,11 @@ def figures_sql(
 
 
 def _flag_table(
-    period: ReportingPeriod, table_name: str, flag_names: list[str], root: Place | None
+    period: ReportingPeriod,
+    table_name: str,
+    flag_names: list[str],
+    root: Place | None,
+    part: Part | None = None,
 ) -> QuerySet:
     """One row per person of the table's rows (under ``root``): column ``_f<k>`` is 1 when
     the k-th flag holds for the person, NULL when it does not."""
@@ -284,7 +312,7 @@ def _flag_table(
         else:
             conditions.append(when(period))
             columns[f"_f{k}"] = Case(When(conditions[-1], then=Value(1)))
-    rows = _under(table.rows(period).order_by(), table.person, root)
+    rows = _in_part(_under(table.rows(period).order_by(), table.person, root), table.person, part)
     if len(conditions) == len(flag_names):
         # A row that makes none of the flags hold adds nothing (a person without such rows
         # gets NULLs from the LEFT JOIN just the same): leave it out.
@@ -308,6 +336,14 @@ def _under(rows: QuerySet, person_path: str, root: Place | None) -> QuerySet:
         return rows
     person = person_path.removesuffix("_id")
     return rows.filter(**{f"{person}__household__village__path__startswith": root.path})
+
+
+def _in_part(rows: QuerySet, person_path: str, part: Part | None) -> QuerySet:
+    """Only the rows of persons in ``part``'s range of person ids (every row without one)."""
+    if part is None:
+        return rows
+    first, last = part.persons  # (a foreign key has no __range lookup)
+    return rows.filter(**{f"{person_path}__gte": first, f"{person_path}__lte": last})
 
 
 def _on_household(q: Q) -> Q:
@@ -364,14 +400,92 @@ def _tuned_for_aggregates(*, narrow: bool = False):
                 cursor.execute("SET LOCAL enable_nestloop = off")
 
 
+def _parts(root: Place | None) -> list[Part]:
+    """The parts a full recompute of a large installation is split into, one statement each
+    on a connection of its own (none: one statement). Only on PostgreSQL, for every place,
+    above ``COVERAGE_SPLIT_PERSONS`` persons (the table's row estimate), into
+    ``COVERAGE_PARTS`` runs of household ids of about equal persons, and never inside a
+    transaction, whose writes the other connections would not see. See docs/scaling.md."""
+    count = settings.COVERAGE_PARTS
+    if root is not None or count < 2 or connection.vendor != "postgresql":
+        return []
+    if connection.in_atomic_block:
+        return []
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT reltuples::bigint FROM pg_class WHERE oid = %s::regclass",
+            [Person._meta.db_table],
+        )
+        (estimate,) = cursor.fetchone()
+    if estimate < settings.COVERAGE_SPLIT_PERSONS:
+        return []
+    table = Person._meta.db_table
+    with connection.cursor() as cursor:
+        # Runs of household ids holding about equal numbers of persons, with their persons'
+        # ids, first and last. Only generated identifiers are spliced in.
+        cursor.execute(
+            "SELECT MIN(household_id), MAX(household_id), MIN(id), MAX(id) FROM "  # noqa: S608
+            f"(SELECT id, household_id, NTILE(%s) OVER (ORDER BY household_id) AS n FROM {table} "
+            "WHERE household_id IS NOT NULL) tiles GROUP BY n ORDER BY n",
+            [count],
+        )
+        tiles = cursor.fetchall()
+        parts: list[Part] = []
+        for first_household, last_household, first_person, last_person in tiles:
+            if parts and first_household <= parts[-1].households[1]:
+                # The household the last run ended with goes there whole, its persons too.
+                shared = parts[-1].households[1]
+                cursor.execute(
+                    f"SELECT MIN(id), MAX(id) FROM {table} WHERE household_id = %s",  # noqa: S608
+                    [shared],
+                )
+                low, high = cursor.fetchone()
+                previous = parts[-1]
+                parts[-1] = Part(
+                    previous.households,
+                    (min(previous.persons[0], low), max(previous.persons[1], high)),
+                )
+                first_household = shared + 1
+            if first_household <= last_household:
+                parts.append(Part((first_household, last_household), (first_person, last_person)))
+    return parts
+
+
+def _components_in_parallel(
+    period: ReportingPeriod, parts: list[Part]
+) -> dict[int, dict[str, object]]:
+    """:func:`village_components` of each part on a connection of its own, at the same time
+    (the database server runs each in its own process), summed per village: a village whose
+    households lie in two parts has figures from both, and every figure adds up."""
+
+    def components(part: Part) -> dict[int, dict[str, object]]:
+        try:
+            with transaction.atomic():
+                _tuned_for_aggregates()
+                return village_components(period, part=part)
+        finally:
+            connection.close()  # this thread's own connection
+
+    result: dict[int, dict[str, object]] = {}
+    with ThreadPoolExecutor(max_workers=len(parts)) as pool:
+        for part_components in pool.map(components, parts):
+            for village, values in part_components.items():
+                total = result.setdefault(village, dict.fromkeys(values, 0))
+                for code, value in values.items():
+                    total[code] += value
+    return result
+
+
 def compute_table(period: ReportingPeriod, *, root: Place | None = None) -> Table:
     """Every indicator for every place (under ``root``): villages aggregated in SQL, places
     above them summed in Python over the few hundred place rows, rates derived last."""
-    from django.db import transaction
-
-    with transaction.atomic():
-        _tuned_for_aggregates(narrow=is_narrow(root))
-        components = village_components(period, root=root)
+    parts = _parts(root)
+    if parts:
+        components = _components_in_parallel(period, parts)
+    else:
+        with transaction.atomic():
+            _tuned_for_aggregates(narrow=is_narrow(root))
+            components = village_components(period, root=root)
     places = Place.objects.filter(level__in=LEVELS_SHOWN).order_by("path")
     if root is not None:
         places = places.filter(path__startswith=root.path)

@@ -174,6 +174,13 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "transaction_mode": "IMMEDIATE",
     }
 
+# A full recompute of a large installation runs its figures statement in parts, each on a
+# connection of its own at the same time (PostgreSQL only; docs/scaling.md "The full
+# recompute"): COVERAGE_PARTS of them (give the database server's cores), above
+# COVERAGE_SPLIT_PERSONS persons.
+COVERAGE_PARTS = env_int("COVERAGE_PARTS", 2)
+COVERAGE_SPLIT_PERSONS = env_int("COVERAGE_SPLIT_PERSONS", 500_000)
+
 # Reads of read-only pages on a PostgreSQL streaming replica (docs/scaling.md "Reads on a
 # replica"). Without DATABASE_REPLICA_URL there is no "replica" alias and no router.
 REPLICA_STICKY_SECONDS = env_int("REPLICA_STICKY_SECONDS", 10)
