@@ -405,7 +405,8 @@ def _parts(root: Place | None) -> list[Part]:
     on a connection of its own (none: one statement). Only on PostgreSQL, for every place,
     above ``COVERAGE_SPLIT_PERSONS`` persons (the table's row estimate), into
     ``COVERAGE_PARTS`` runs of household ids of about equal persons, and never inside a
-    transaction, whose writes the other connections would not see. See docs/scaling.md."""
+    transaction, whose writes the other connections would not see. See docs/scaling.md,
+    "(c) The full recompute"."""
     count = settings.COVERAGE_PARTS
     if root is not None or count < 2 or connection.vendor != "postgresql":
         return []

@@ -175,8 +175,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     }
 
 # A full recompute of a large installation runs its figures statement in parts, each on a
-# connection of its own at the same time (PostgreSQL only; docs/scaling.md "The full
-# recompute"): COVERAGE_PARTS of them (give the database server's cores), above
+# connection of its own at the same time (PostgreSQL only; docs/scaling.md, "(c) The
+# full recompute"): COVERAGE_PARTS of them (give the database server's cores), above
 # COVERAGE_SPLIT_PERSONS persons.
 COVERAGE_PARTS = env_int("COVERAGE_PARTS", 2)
 COVERAGE_SPLIT_PERSONS = env_int("COVERAGE_SPLIT_PERSONS", 500_000)
