@@ -548,8 +548,10 @@ def test_500_records_are_answered_within_a_few_seconds(client, user_a, patients,
             f"(this process's CPU: {cpu:.2f} s; load average {os.getloadavg()[0]:.1f}), "
             f"500 resent (duplicates) in {resent:.2f} s"
         )
-    # The CPU time is the measure on a shared machine; the wall time only guards a hang.
-    assert cpu < 8, cpu
+    # The CPU time is the measure on a shared machine; the wall time only guards a hang. The
+    # CPU depends on the host: 6.8 s (SQLite) and 9.5 s (PostgreSQL) on the slowest host of
+    # this machine kind seen; the growth per record is pinned by the query count above.
+    assert cpu < 12, cpu
     assert elapsed < 60, elapsed
     assert FieldSubmission.objects.count() == 500
 
