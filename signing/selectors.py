@@ -39,6 +39,7 @@ from signing.models import (
 
 if TYPE_CHECKING:
     from healthpov.accounts.models import User
+    from healthpov.places.models import Place
 
 EXPIRY_WINDOW_DAYS = 30
 
@@ -53,18 +54,18 @@ class ListFilters:
     village_id: int | None = None
     search: str = ""
     state: str = ""  # list-specific: due/overdue, pending/expiring...
-    #: The ids of every place the user sees (``places_visible_to``), when the caller has read
-    #: them anyway (the list page, for its village filter): the person lists are then scoped
-    #: by the household's village id among them, the same rows as ``visible_to``'s paths.
-    places: tuple[int, ...] | None = None
+    #: Every place the user sees (``places_visible_to``), when the caller has read them anyway
+    #: (the list page, for its village filter): the person lists pass them to ``visible_to``,
+    #: which scopes by their ids.
+    places: tuple[Place, ...] | None = None
 
 
 def _persons(user: User, filters: ListFilters) -> QuerySet[Person]:
     if filters.places is not None:
-        # The village ids at hand: no join to the places and no path pattern, so PostgreSQL
-        # starts from the township's households by their village index and knows how many
-        # (docs/architecture.md "Performance choices").
-        persons = Person.objects.filter(household__village_id__in=filters.places)
+        # Scoped by the village ids at hand: no join to the places and no path pattern, so
+        # PostgreSQL starts from the township's households by their village index and knows
+        # how many (docs/architecture.md "Performance choices").
+        persons = Person.objects.visible_to(user, places=filters.places)
     else:
         # The persons of the households the user sees is the same scope said twice: it lets
         # SQLite start from the township's households instead of computing every person's

@@ -591,20 +591,9 @@ def _list_params(
         village_id=id_for_page(request, "village"),
         search=(request.GET.get("q") or "").replace("\x00", "").strip()[:50],
         state=request.GET.get("state") or "",
-        places=_scope_ids(request.user, places),
+        places=None if places is None else tuple(places),
     )
     return period.year, period.as_of, filters
-
-
-#: Above this many places a list keeps the scope by path (a long list of ids costs more to
-#: send and plan than the join, and SQLite limits a statement's parameters).
-MAX_SCOPE_IDS = 500
-
-
-def _scope_ids(user: User, places: list[Place] | None) -> tuple[int, ...] | None:
-    if places is None or user.visible_place_paths() is None or len(places) > MAX_SCOPE_IDS:
-        return None
-    return tuple(place.pk for place in places)
 
 
 def _get_worklist(slug: str) -> WorkList:

@@ -13,7 +13,7 @@ guessed URL tells nothing about whether a record exists.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from django.contrib import messages
@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 
 if TYPE_CHECKING:
     from healthpov.accounts.models import User
+    from healthpov.places.models import Place
 
 M = TypeVar("M", bound=models.Model)
 
@@ -43,11 +44,41 @@ def scope_q(user: User, place_lookup: str) -> Q:
     return q
 
 
+#: Above this many places a scope stays a test of paths: a long list of ids costs more to send
+#: and plan than the join, and SQLite limits a statement's parameters.
+MAX_SCOPE_IDS = 500
+
+
+def scope_ids(user: User, places: Sequence[Place] | None) -> tuple[int, ...] | None:
+    """The ids of ``places`` when they may stand for ``user``'s scope, else ``None``.
+
+    ``places`` is every place the user sees (:func:`places_visible_to`), read by a page that
+    needs them anyway (a village filter). Each must lie in the user's subtrees (checked from
+    the paths, no query), so a wrong list can only narrow the rows, never widen them.
+    Administrators, who see everything, and users of more than ``MAX_SCOPE_IDS`` places keep
+    the path scope."""
+    if places is None or not user.is_authenticated or not user.is_active:
+        return None
+    if user.visible_place_paths() is None or len(places) > MAX_SCOPE_IDS:
+        return None
+    for place in places:
+        if not path_visible_to(user, place.path):
+            raise ValueError(f"place {place.pk} is outside the user's scope")
+    return tuple(place.pk for place in places)
+
+
 class ScopedQuerySet(models.QuerySet):
-    def visible_to(self, user: User) -> ScopedQuerySet:
+    def visible_to(self, user: User, places: Sequence[Place] | None = None) -> ScopedQuerySet:
+        """The rows ``user`` may see. ``places``: every place the user sees, when the caller
+        has read them; the rows are then those whose place's id is among them
+        (:func:`scope_ids`), the same rows as the paths' without a join to the places or a
+        path pattern (docs/architecture.md "Performance choices")."""
         lookup = getattr(self.model, "scope_place_lookup", None)
         if lookup is None:
             raise TypeError(f"{self.model.__name__} does not declare scope_place_lookup")
+        ids = scope_ids(user, places)
+        if ids is not None:
+            return self.filter(**{f"{lookup}__in": ids})
         return self.filter(scope_q(user, lookup))
 
 

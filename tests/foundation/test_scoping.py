@@ -36,3 +36,42 @@ def test_path_visible_to_follows_places_visible_to(
         visible = set(places_visible_to(user))
         for place in (county, township_a, township_b, village_a):
             assert path_visible_to(user, place.path) == (place in visible), (user, place)
+
+
+def test_visible_to_by_the_users_place_ids_keeps_the_path_scopes_rows(
+    user_a, county_user, admin_user, village_doctor_a, village_a, village_b
+):
+    """``visible_to(user, places=…)`` scopes by the ids of the places the page has read; the
+    rows are those of the path scope, for every kind of user."""
+    from households.models import Household
+    from tests.households.factories import HouseholdFactory
+
+    for village in (village_a, village_b):
+        HouseholdFactory.create_batch(2, village=village)
+    for user in (user_a, county_user, admin_user, village_doctor_a):
+        places = list(places_visible_to(user))
+        by_path = set(Household.objects.visible_to(user))
+        assert set(Household.objects.visible_to(user, places=places)) == by_path, user
+        assert by_path, user
+
+
+def test_scope_ids_refuses_a_place_outside_the_users_scope(user_a, village_a, village_b):
+    """A wrong list of places can narrow a scope, never widen it."""
+    import pytest
+
+    from healthpov.places.scoping import scope_ids
+
+    assert scope_ids(user_a, [village_a]) == (village_a.pk,)
+    with pytest.raises(ValueError):
+        scope_ids(user_a, [village_a, village_b])
+
+
+def test_scope_ids_keeps_the_path_scope_for_administrators_and_long_lists(
+    admin_user, county_user, village_a, settings
+):
+    from healthpov.places import scoping
+
+    assert scoping.scope_ids(admin_user, [village_a]) is None
+    assert scoping.scope_ids(county_user, None) is None
+    many = [village_a] * (scoping.MAX_SCOPE_IDS + 1)
+    assert scoping.scope_ids(county_user, many) is None

@@ -107,11 +107,11 @@ def test_the_person_lists_scoped_by_the_users_place_ids_keep_the_path_scopes_row
             RosterEntryFactory(person=person, year=YEAR)
         unsigned = PersonFactory(household=HouseholdFactory(village=village), name="丙")
         RosterEntryFactory(person=unsigned, year=YEAR)
-    ids = tuple(places_visible_to(user).values_list("pk", flat=True))
+    places = tuple(places_visible_to(user))
     for query in (selectors.followups_due, selectors.unsigned_without_reason):
         by_path = list(query(user, YEAR, AS_OF, ListFilters()).values_list("pk", flat=True))
         by_ids = list(
-            query(user, YEAR, AS_OF, ListFilters(places=ids)).values_list("pk", flat=True)
+            query(user, YEAR, AS_OF, ListFilters(places=places)).values_list("pk", flat=True)
         )
         assert by_ids == by_path
         assert by_path, query.__name__
