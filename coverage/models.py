@@ -21,8 +21,9 @@ class Snapshot(models.Model):
 
     date = models.DateField(_("as of"))
     year = models.PositiveSmallIntegerField(_("year"))
+    # No index of its own: the (place, year, date) index below starts with it.
     place = models.ForeignKey(
-        Place, verbose_name=_("place"), on_delete=models.CASCADE, related_name="+"
+        Place, verbose_name=_("place"), on_delete=models.CASCADE, related_name="+", db_index=False
     )
     code = models.CharField(_("indicator"), max_length=40)
     # Counts are whole numbers, rates fractions; NULL is a rate whose denominator is zero.
