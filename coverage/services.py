@@ -87,36 +87,36 @@ def _store_snapshots(
     year, as_of = period.year, period.as_of
     _progress(run, progress=70)
     now = timezone.now()
-    values = [
-        (row.place_id, code, value)
-        for row in rows
-        for code, value in row.values.items()
-        if code in ind.REGISTRY
-    ]
+    # One row per place: overlapping roots give some twice, and the last one counts.
+    latest = {row.place_id: row.values for row in rows}
     with transaction.atomic():
         _lock_snapshots(year)
         if connection.vendor == "postgresql":
-            _upsert_by_copy(year=year, as_of=as_of, now=now, values=values)
+            written = _replace_by_copy(year=year, as_of=as_of, now=now, places=latest)
         else:
+            snapshots = [
+                Snapshot(
+                    date=as_of, year=year, place_id=place_id, code=code, value=value,
+                    computed_at=now,
+                )
+                for place_id, values in latest.items()
+                for code, value in values.items()
+                if code in ind.REGISTRY
+            ]  # fmt: skip
             Snapshot.objects.bulk_create(
-                [
-                    Snapshot(
-                        date=as_of, year=year, place_id=place_id, code=code, value=value,
-                        computed_at=now,
-                    )
-                    for place_id, code, value in values
-                ],
+                snapshots,
                 batch_size=2000,
                 update_conflicts=True,
                 unique_fields=["date", "place", "year", "code"],
                 update_fields=["value", "computed_at"],
-            )  # fmt: skip
+            )
+            written = len(snapshots)
     seconds = time.monotonic() - started
     _progress(
         run,
         status=RecomputeRun.Status.DONE,
         progress=100,
-        snapshots_written=len(values),
+        snapshots_written=written,
         seconds=seconds,
         finished_at=timezone.now(),
     )
@@ -124,44 +124,44 @@ def _store_snapshots(
         "coverage recomputed for %s as of %s: %d snapshots in %.2fs",
         year,
         as_of,
-        len(values),
+        written,
         seconds,
     )
-    return len(values)
+    return written
 
 
-def _upsert_by_copy(
+def _replace_by_copy(
     *,
     year: int,
     as_of: datetime.date,
     now: datetime.datetime,
-    values: list[tuple[int, str, Any]],
-) -> None:
-    """The snapshot rows (place id, code, value) upserted through COPY into a temporary table:
-    a province has about a million of them, which ``bulk_create`` took most of a recompute to
-    build and send as statements (docs/scaling.md)."""
-    # One row per place and code (overlapping roots give some twice; the last one counts, as
-    # with successive upserts): one INSERT may not update a row twice.
-    latest = {(place_id, code): value for place_id, code, value in values}
-    buffer = io.StringIO()
-    for (place_id, code), value in latest.items():
-        buffer.write(f"{place_id}\t{code}\t{NULL if value is None else value}\n")
-    buffer.seek(0)
+    places: dict[int, dict[str, Any]],
+) -> int:
+    """The day's snapshot of ``places`` (place id: indicator values) replaced: their rows of
+    that day deleted, the new ones written by COPY. A province has about a million of them;
+    statements took most of a recompute to build and send, and an ``INSERT … ON CONFLICT``
+    that overwrote a day's rows cost twice what deleting and writing them again costs
+    (docs/scaling.md "(c) The full recompute"). The caller holds the year's snapshot lock."""
+    prefix = f"{as_of.isoformat()}\t{year}\t"
+    suffix = f"\t{now.isoformat()}\n"
+    registry = ind.REGISTRY
+    lines = [
+        f"{prefix}{place_id}\t{code}\t{NULL if value is None else value}{suffix}"
+        for place_id, values in places.items()
+        for code, value in values.items()
+        if code in registry
+    ]
+    buffer = io.StringIO("".join(lines))
     with connection.cursor() as cursor:
-        # Dropped at commit; also here, for two recomputes in one outer transaction.
-        cursor.execute("DROP TABLE IF EXISTS coverage_snapshot_new")
         cursor.execute(
-            "CREATE TEMPORARY TABLE coverage_snapshot_new (place_id integer, code text, "
-            "value numeric) ON COMMIT DROP"
+            "DELETE FROM coverage_snapshot WHERE date = %s AND year = %s AND place_id = ANY(%s)",
+            [as_of, year, list(places)],
         )
-        cursor.cursor.copy_expert("COPY coverage_snapshot_new FROM STDIN", buffer)
-        cursor.execute(
-            "INSERT INTO coverage_snapshot (date, year, place_id, code, value, computed_at) "
-            "SELECT %s, %s, place_id, code, value, %s FROM coverage_snapshot_new "
-            "ON CONFLICT (date, place_id, year, code) "
-            "DO UPDATE SET value = EXCLUDED.value, computed_at = EXCLUDED.computed_at",
-            [as_of, year, now],
+        cursor.cursor.copy_expert(
+            "COPY coverage_snapshot (date, year, place_id, code, value, computed_at) FROM STDIN",
+            buffer,
         )
+    return len(lines)
 
 
 NULL = r"\N"

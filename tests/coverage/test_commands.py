@@ -88,3 +88,37 @@ def test_table_xlsx(world, tmp_path):
     header = [c.value for c in sheet[1]]
     county = [c.value for c in sheet[3]]
     assert county[header.index("roster_persons")] == 9
+
+
+def test_recomputing_a_day_replaces_its_values_and_keeps_other_days_and_places(
+    world, county, township_a, township_b
+):
+    """A recompute of a day writes every place's indicators once, with the new values; the
+    snapshots of other days, and of the places outside the recomputed roots, stay."""
+    import datetime
+
+    from coverage.services import recompute_coverage
+
+    day, other_day = datetime.date(2018, 6, 4), datetime.date(2018, 5, 1)
+    recompute_coverage(year=2018, as_of=other_day)
+    written = recompute_coverage(year=2018, as_of=day)
+    assert written == Snapshot.objects.filter(date=day).count() > 0
+    kept = {
+        (s.place_id, s.code, s.value, s.computed_at)
+        for s in Snapshot.objects.filter(date=day).exclude(place__path__startswith=township_a.path)
+    }
+    Snapshot.objects.filter(date=day, place=township_a, code="roster_persons").update(value=99)
+
+    again = recompute_coverage(year=2018, as_of=day, roots=[township_a])
+
+    rows = Snapshot.objects.filter(date=day, place=township_a)
+    assert (
+        again == Snapshot.objects.filter(date=day, place__path__startswith=township_a.path).count()
+    )
+    assert rows.get(code="roster_persons").value != 99
+    assert rows.count() == len({s.code for s in rows})  # each indicator once
+    assert {
+        (s.place_id, s.code, s.value, s.computed_at)
+        for s in Snapshot.objects.filter(date=day).exclude(place__path__startswith=township_a.path)
+    } == kept
+    assert Snapshot.objects.filter(date=other_day).count() == written
