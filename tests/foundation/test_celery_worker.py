@@ -123,6 +123,7 @@ def worker(broker, tmp_path_factory):
             time.sleep(0.1)
         pytest.fail(f"no result from the worker within {timeout}s:\n{_tail(log_path)}")
 
+    run.pid = process.pid
     try:
         yield run
     finally:
@@ -160,3 +161,17 @@ def test_running_the_task_twice_is_harmless(worker):
 
     assert worker(TASK) == 1
     assert worker(TASK) == 0
+
+
+def test_the_workers_processes_run_at_the_workers_niceness(worker, settings):
+    """Jobs yield the CPU to page requests (healthpov/operations/priority.py): the worker's
+    main process and the pool child that ran a job are at ``WORKER_NICE``."""
+    import psutil
+
+    worker(TASK)
+    main = psutil.Process(worker.pid)
+    children = main.children()
+    assert children, "the prefork pool has no child"
+    wanted = max(settings.WORKER_NICE, os.getpriority(os.PRIO_PROCESS, 0))
+    assert settings.WORKER_NICE > 0
+    assert [main.nice(), *(child.nice() for child in children)] == [wanted] * (1 + len(children))

@@ -5,6 +5,7 @@ import datetime
 from django.core.management.base import BaseCommand, CommandError
 
 from coverage.services import recompute_coverage
+from healthpov.operations.priority import BackgroundCommand
 from healthpov.period import ReportingPeriod
 
 
@@ -15,7 +16,7 @@ def parse_date(value: str) -> datetime.date:
         raise CommandError(f"{value!r} is not a date (use YYYY-MM-DD)") from None
 
 
-class Command(BaseCommand):
+class Command(BackgroundCommand, BaseCommand):
     help = "Recompute indicator snapshots for every village, township and county."
 
     def add_arguments(self, parser) -> None:

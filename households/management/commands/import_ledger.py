@@ -14,11 +14,12 @@ from pathlib import Path
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
+from healthpov.operations.priority import BackgroundCommand
 from households import services
 from households.imports import ImportContext, ImportRun, get_ledger, ledger_kinds
 
 
-class Command(BaseCommand):
+class Command(BackgroundCommand, BaseCommand):
     help = "Import a ledger spreadsheet of a registered kind."
 
     def add_arguments(self, parser) -> None:

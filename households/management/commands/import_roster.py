@@ -17,13 +17,14 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
+from healthpov.operations.priority import BackgroundCommand
 from healthpov.places.models import Place
 from households import services
 from households.imports import ImportContext, ImportRun
 from households.ledgers import RosterLedger
 
 
-class Command(BaseCommand):
+class Command(BackgroundCommand, BaseCommand):
     help = "Import a poverty roster spreadsheet (upsert by resident ID)."
 
     def add_arguments(self, parser) -> None:
