@@ -21,6 +21,7 @@ from django.db.models import (
     prefetch_related_objects,
 )
 
+from healthpov.places.scoping import scope_ids
 from healthpov.statements import cached_rows
 from households.models import Household, Person, PersonStatus
 from households.selectors import on_roster
@@ -61,7 +62,7 @@ class ListFilters:
 
 
 def _persons(user: User, filters: ListFilters) -> QuerySet[Person]:
-    if filters.places is not None:
+    if scope_ids(user, filters.places) is not None:
         # Scoped by the village ids at hand: no join to the places and no path pattern, so
         # PostgreSQL starts from the township's households by their village index and knows
         # how many (docs/architecture.md "Performance choices").
