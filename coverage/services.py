@@ -89,28 +89,31 @@ def _store_snapshots(
     now = timezone.now()
     # One row per place: overlapping roots give some twice, and the last one counts.
     latest = {row.place_id: row.values for row in rows}
+    values = [
+        (place_id, code, value)
+        for place_id, row_values in latest.items()
+        for code, value in row_values.items()
+        if code in ind.REGISTRY
+    ]
     with transaction.atomic():
         _lock_snapshots(year)
         if connection.vendor == "postgresql":
-            written = _replace_by_copy(year=year, as_of=as_of, now=now, places=latest)
+            _replace_by_copy(year=year, as_of=as_of, now=now, places=list(latest), values=values)
         else:
-            snapshots = [
-                Snapshot(
-                    date=as_of, year=year, place_id=place_id, code=code, value=value,
-                    computed_at=now,
-                )
-                for place_id, values in latest.items()
-                for code, value in values.items()
-                if code in ind.REGISTRY
-            ]  # fmt: skip
             Snapshot.objects.bulk_create(
-                snapshots,
+                [
+                    Snapshot(
+                        date=as_of, year=year, place_id=place_id, code=code, value=value,
+                        computed_at=now,
+                    )
+                    for place_id, code, value in values
+                ],
                 batch_size=2000,
                 update_conflicts=True,
                 unique_fields=["date", "place", "year", "code"],
                 update_fields=["value", "computed_at"],
-            )
-            written = len(snapshots)
+            )  # fmt: skip
+    written = len(values)
     seconds = time.monotonic() - started
     _progress(
         run,
@@ -135,33 +138,31 @@ def _replace_by_copy(
     year: int,
     as_of: datetime.date,
     now: datetime.datetime,
-    places: dict[int, dict[str, Any]],
-) -> int:
-    """The day's snapshot of ``places`` (place id: indicator values) replaced: their rows of
-    that day deleted, the new ones written by COPY. A province has about a million of them;
-    statements took most of a recompute to build and send, and an ``INSERT … ON CONFLICT``
-    that overwrote a day's rows cost twice what deleting and writing them again costs
-    (docs/scaling.md "(c) The full recompute"). The caller holds the year's snapshot lock."""
+    places: list[int],
+    values: list[tuple[int, str, Any]],
+) -> None:
+    """The day's snapshot of ``places`` replaced by ``values`` (place id, code, value): their
+    rows of that day deleted, the new ones written by COPY. A province has about a million of
+    them; statements took most of a recompute to build and send, and an ``INSERT … ON
+    CONFLICT`` that overwrote a day's rows cost more than deleting and writing them again
+    (docs/scaling.md "The snapshot write"). The caller holds the year's snapshot lock."""
     prefix = f"{as_of.isoformat()}\t{year}\t"
     suffix = f"\t{now.isoformat()}\n"
-    registry = ind.REGISTRY
-    lines = [
-        f"{prefix}{place_id}\t{code}\t{NULL if value is None else value}{suffix}"
-        for place_id, values in places.items()
-        for code, value in values.items()
-        if code in registry
-    ]
-    buffer = io.StringIO("".join(lines))
+    buffer = io.StringIO(
+        "".join(
+            f"{prefix}{place_id}\t{code}\t{NULL if value is None else value}{suffix}"
+            for place_id, code, value in values
+        )
+    )
     with connection.cursor() as cursor:
         cursor.execute(
             "DELETE FROM coverage_snapshot WHERE date = %s AND year = %s AND place_id = ANY(%s)",
-            [as_of, year, list(places)],
+            [as_of, year, places],
         )
         cursor.cursor.copy_expert(
             "COPY coverage_snapshot (date, year, place_id, code, value, computed_at) FROM STDIN",
             buffer,
         )
-    return len(lines)
 
 
 NULL = r"\N"

@@ -6,6 +6,7 @@ from celery import Celery
 from celery.signals import task_postrun, task_prerun, worker_init, worker_process_init
 
 from healthpov.db_routing import forget_replica_in_tasks, restore_after_task
+from healthpov.operations.priority import lower_priority
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "healthpov.settings.local")
 
@@ -18,8 +19,6 @@ task_postrun.connect(restore_after_task, weak=False)
 
 
 def _lower_priority(**kwargs) -> None:
-    from healthpov.operations.priority import lower_priority
-
     lower_priority()
 
 

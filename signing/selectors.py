@@ -62,18 +62,16 @@ class ListFilters:
 
 
 def _persons(user: User, filters: ListFilters) -> QuerySet[Person]:
-    if scope_ids(user, filters.places) is not None:
-        # Scoped by the village ids at hand: no join to the places and no path pattern, so
-        # PostgreSQL starts from the township's households by their village index and knows
-        # how many (docs/architecture.md "Performance choices").
-        persons = Person.objects.visible_to(user, places=filters.places)
-    else:
-        # The persons of the households the user sees is the same scope said twice: it lets
-        # SQLite start from the township's households instead of computing every person's
-        # follow-up state in the county first (bench/demo_pages.py: a township's households
-        # to visit about 2x faster).
-        households = Household.objects.visible_to(user).values("pk")
-        persons = Person.objects.visible_to(user).filter(household__in=households)
+    # With the place ids at hand the scope is their village ids: no join to the places and no
+    # path pattern, so PostgreSQL starts from the township's households by their village
+    # index and knows how many (docs/architecture.md "Performance choices").
+    persons = Person.objects.visible_to(user, places=filters.places)
+    if scope_ids(user, filters.places) is None:
+        # Scoped by path: the persons of the households the user sees is the same scope said
+        # twice, which lets SQLite start from the township's households instead of computing
+        # every person's follow-up state in the county first (bench/demo_pages.py: a
+        # township's households to visit about 2x faster).
+        persons = persons.filter(household__in=Household.objects.visible_to(user).values("pk"))
     return (
         persons.filter(_filters_q(filters))
         .select_related("household", "household__village", "household__township")
