@@ -1,7 +1,14 @@
 import os
 
+from django.conf import settings
 from django.core.wsgi import get_wsgi_application
+
+from healthpov.admission import limited
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "healthpov.settings.production")
 
-application = get_wsgi_application()
+# One request of a process runs the application at a time, the others wait a little:
+# healthpov/admission.py.
+application = limited(
+    get_wsgi_application(), settings.WEB_ACTIVE_REQUESTS, settings.WEB_ADMISSION_WAIT_MS
+)

@@ -106,6 +106,10 @@ MIDDLEWARE = [
 
 ROOT_URLCONF = "desk.urls"
 WSGI_APPLICATION = "healthpov.wsgi.application"
+# Requests of one web process that run the application at once, and how long (ms) a request
+# waits for its turn before it runs anyway (healthpov/admission.py); 0 requests: no limit.
+WEB_ACTIVE_REQUESTS = env_int("WEB_ACTIVE_REQUESTS", 1)
+WEB_ADMISSION_WAIT_MS = env_int("WEB_ADMISSION_WAIT_MS", 100)
 
 TEMPLATES = [
     {

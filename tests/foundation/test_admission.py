@@ -1,0 +1,146 @@
+"""healthpov/admission.py: one request of a web process runs the application at a time; the
+others wait their turn, at most WEB_ADMISSION_WAIT_MS, then run anyway."""
+
+import io
+import threading
+import time
+from wsgiref.util import setup_testing_defaults
+
+import pytest
+
+from healthpov.admission import AdmissionLimit, limited
+
+
+class Gate:
+    """A WSGI application whose requests block until released, counting how many run at once."""
+
+    def __init__(self) -> None:
+        self.release = threading.Event()
+        self.running = 0
+        self.most = 0
+        self.entered = threading.Semaphore(0)
+        self._lock = threading.Lock()
+
+    def __call__(self, environ, start_response):
+        with self._lock:
+            self.running += 1
+            self.most = max(self.most, self.running)
+        self.entered.release()
+        try:
+            if environ.get("PATH_INFO") == "/fail":
+                raise RuntimeError("the view failed")
+            self.release.wait(5)
+            start_response("200 OK", [("Content-Type", "text/plain")])
+            return [b"ok"]
+        finally:
+            with self._lock:
+                self.running -= 1
+
+
+def call(app, path: str = "/") -> list:
+    environ: dict = {}
+    setup_testing_defaults(environ)
+    environ["PATH_INFO"] = path
+    return list(app(environ, lambda status, headers: None))
+
+
+def in_thread(app, results: list, path: str = "/") -> threading.Thread:
+    thread = threading.Thread(target=lambda: results.append(call(app, path)))
+    thread.start()
+    return thread
+
+
+def test_a_second_request_waits_for_the_first_and_then_runs():
+    gate = Gate()
+    app = AdmissionLimit(gate, permits=1, wait=5.0)
+    results: list = []
+    first = in_thread(app, results)
+    assert gate.entered.acquire(timeout=5)
+    second = in_thread(app, results)
+
+    assert not gate.entered.acquire(timeout=0.3), "the second request ran beside the first"
+    gate.release.set()
+    first.join(5)
+    second.join(5)
+
+    assert results == [[b"ok"], [b"ok"]]
+    assert gate.most == 1
+    assert (app.admitted, app.overflowed) == (2, 0)
+
+
+def test_a_request_that_waited_its_limit_runs_beside_a_long_one():
+    gate = Gate()
+    app = AdmissionLimit(gate, permits=1, wait=0.05)
+    results: list = []
+    long = in_thread(app, results)
+    assert gate.entered.acquire(timeout=5)
+
+    started = time.monotonic()
+    behind = in_thread(app, results)
+    assert gate.entered.acquire(timeout=5), "the waiting request never ran"
+    waited = time.monotonic() - started
+    gate.release.set()
+    long.join(5)
+    behind.join(5)
+
+    assert gate.most == 2
+    assert 0.04 <= waited < 2
+    assert (app.admitted, app.overflowed) == (1, 1)
+
+
+def test_two_places_let_two_requests_run_and_hold_the_third():
+    gate = Gate()
+    app = AdmissionLimit(gate, permits=2, wait=5.0)
+    results: list = []
+    threads = [in_thread(app, results) for _ in range(2)]
+    assert gate.entered.acquire(timeout=5) and gate.entered.acquire(timeout=5)
+    threads.append(in_thread(app, results))
+
+    assert not gate.entered.acquire(timeout=0.3)
+    gate.release.set()
+    for thread in threads:
+        thread.join(5)
+
+    assert len(results) == 3 and gate.most == 2
+
+
+def test_a_failing_request_gives_its_place_back():
+    gate = Gate()
+    gate.release.set()
+    app = AdmissionLimit(gate, permits=1, wait=0.5)
+
+    with pytest.raises(RuntimeError):
+        call(app, "/fail")
+    started = time.monotonic()
+    assert call(app) == [b"ok"]
+
+    assert time.monotonic() - started < 0.4, "the failed request kept its place"
+    assert (app.admitted, app.overflowed) == (2, 0)
+
+
+def test_no_places_means_no_limit():
+    gate = Gate()
+    assert limited(gate, 0, 100) is gate
+    assert isinstance(limited(gate, 1, 100), AdmissionLimit)
+    assert limited(gate, 1, -5).wait == 0
+
+
+@pytest.mark.django_db
+def test_the_wsgi_application_is_limited_by_the_settings_and_serves_pages(settings):
+    from healthpov.wsgi import application
+
+    assert isinstance(application, AdmissionLimit)
+    assert (application.permits, application.wait) == (
+        settings.WEB_ACTIVE_REQUESTS,
+        settings.WEB_ADMISSION_WAIT_MS / 1000,
+    )
+    environ: dict = {}
+    setup_testing_defaults(environ)
+    environ.update(PATH_INFO="/accounts/login/", HTTP_HOST="testserver")
+    environ["wsgi.input"] = io.BytesIO(b"")
+    statuses: list[str] = []
+    body = b"".join(application(environ, lambda status, headers: statuses.append(status)))
+
+    assert statuses == ["200 OK"]
+    assert "登录".encode() in body
+    assert application.admitted >= 1
