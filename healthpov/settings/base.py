@@ -106,10 +106,10 @@ MIDDLEWARE = [
 
 ROOT_URLCONF = "desk.urls"
 WSGI_APPLICATION = "healthpov.wsgi.application"
-# Requests of one web process that run the application at once, and how long (ms) a request
-# waits for its turn before it runs anyway (healthpov/admission.py); 0 requests: no limit.
+# Requests of one web process that run the application at once (0: no limit), and after how
+# many ms a running request gives its place to the next in line (healthpov/admission.py).
 WEB_ACTIVE_REQUESTS = env_int("WEB_ACTIVE_REQUESTS", 1)
-WEB_ADMISSION_WAIT_MS = env_int("WEB_ADMISSION_WAIT_MS", 100)
+WEB_LONG_REQUEST_MS = env_int("WEB_LONG_REQUEST_MS", 200)
 
 TEMPLATES = [
     {

@@ -1,5 +1,5 @@
-"""healthpov/admission.py: one request of a web process runs the application at a time; the
-others wait their turn, at most WEB_ADMISSION_WAIT_MS, then run anyway."""
+"""healthpov/admission.py: one request of a web process runs the application at a time, the
+others wait in line; a request that has run WEB_LONG_REQUEST_MS gives its place to the next."""
 
 import io
 import threading
@@ -52,7 +52,7 @@ def in_thread(app, results: list, path: str = "/") -> threading.Thread:
 
 def test_a_second_request_waits_for_the_first_and_then_runs():
     gate = Gate()
-    app = AdmissionLimit(gate, permits=1, wait=5.0)
+    app = AdmissionLimit(gate, permits=1, long_after=5.0)
     results: list = []
     first = in_thread(app, results)
     assert gate.entered.acquire(timeout=5)
@@ -65,12 +65,12 @@ def test_a_second_request_waits_for_the_first_and_then_runs():
 
     assert results == [[b"ok"], [b"ok"]]
     assert gate.most == 1
-    assert (app.admitted, app.overflowed) == (2, 0)
+    assert (app.admitted, app.displaced) == (2, 0)
 
 
-def test_a_request_that_waited_its_limit_runs_beside_a_long_one():
+def test_a_long_request_gives_its_place_to_the_next():
     gate = Gate()
-    app = AdmissionLimit(gate, permits=1, wait=0.05)
+    app = AdmissionLimit(gate, permits=1, long_after=0.2)
     results: list = []
     long = in_thread(app, results)
     assert gate.entered.acquire(timeout=5)
@@ -84,13 +84,54 @@ def test_a_request_that_waited_its_limit_runs_beside_a_long_one():
     behind.join(5)
 
     assert gate.most == 2
-    assert 0.04 <= waited < 2
-    assert (app.admitted, app.overflowed) == (1, 1)
+    assert 0.15 <= waited < 2
+    assert (app.admitted, app.displaced) == (1, 1)
+
+
+class Timed:
+    """A WSGI application whose requests each take ``seconds``, recording their order."""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self.order: list[str] = []
+        self.running = 0
+        self.most = 0
+        self._lock = threading.Lock()
+
+    def __call__(self, environ, start_response):
+        with self._lock:
+            self.running += 1
+            self.most = max(self.most, self.running)
+            self.order.append(environ["PATH_INFO"])
+        time.sleep(self.seconds)
+        with self._lock:
+            self.running -= 1
+        start_response("200 OK", [])
+        return [b"ok"]
+
+
+def test_a_line_of_short_requests_runs_one_at_a_time_in_the_order_they_came():
+    timed = Timed(0.08)
+    app = AdmissionLimit(timed, permits=1, long_after=0.2)
+    results: list = []
+    threads = []
+    for name in ["/a", "/b", "/c", "/d", "/e"]:
+        threads.append(in_thread(app, results, name))
+        time.sleep(0.02)  # each one comes after the one before
+    for thread in threads:
+        thread.join(5)
+
+    # The last waited about 0.3 s, longer than long_after: waiting long displaces nobody,
+    # only a request that has itself run long gives up its place.
+    assert len(results) == 5
+    assert timed.most == 1
+    assert timed.order == ["/a", "/b", "/c", "/d", "/e"]
+    assert (app.admitted, app.displaced) == (5, 0)
 
 
 def test_two_places_let_two_requests_run_and_hold_the_third():
     gate = Gate()
-    app = AdmissionLimit(gate, permits=2, wait=5.0)
+    app = AdmissionLimit(gate, permits=2, long_after=5.0)
     results: list = []
     threads = [in_thread(app, results) for _ in range(2)]
     assert gate.entered.acquire(timeout=5) and gate.entered.acquire(timeout=5)
@@ -107,7 +148,7 @@ def test_two_places_let_two_requests_run_and_hold_the_third():
 def test_a_failing_request_gives_its_place_back():
     gate = Gate()
     gate.release.set()
-    app = AdmissionLimit(gate, permits=1, wait=0.5)
+    app = AdmissionLimit(gate, permits=1, long_after=0.5)
 
     with pytest.raises(RuntimeError):
         call(app, "/fail")
@@ -115,14 +156,14 @@ def test_a_failing_request_gives_its_place_back():
     assert call(app) == [b"ok"]
 
     assert time.monotonic() - started < 0.4, "the failed request kept its place"
-    assert (app.admitted, app.overflowed) == (2, 0)
+    assert (app.admitted, app.displaced) == (2, 0)
 
 
 def test_no_places_means_no_limit():
     gate = Gate()
     assert limited(gate, 0, 100) is gate
     assert isinstance(limited(gate, 1, 100), AdmissionLimit)
-    assert limited(gate, 1, -5).wait == 0
+    assert limited(gate, 1, -5).long_after == 0
 
 
 @pytest.mark.django_db
@@ -130,9 +171,9 @@ def test_the_wsgi_application_is_limited_by_the_settings_and_serves_pages(settin
     from healthpov.wsgi import application
 
     assert isinstance(application, AdmissionLimit)
-    assert (application.permits, application.wait) == (
+    assert (application.permits, application.long_after) == (
         settings.WEB_ACTIVE_REQUESTS,
-        settings.WEB_ADMISSION_WAIT_MS / 1000,
+        settings.WEB_LONG_REQUEST_MS / 1000,
     )
     environ: dict = {}
     setup_testing_defaults(environ)
