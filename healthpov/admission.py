@@ -1,19 +1,24 @@
-"""How many requests of one web process run the application at once.
+"""How many requests of one web process run the application at once (off by default).
 
 A web process (gunicorn's gthread worker, healthpov/gunicorn.conf.py) has four threads so that
-keep-alive connections, slow clients and a long export do not hold the whole process. But four
-threads each running Python, each keeping a PostgreSQL backend busy, cost more CPU per request
-than one does (they take the interpreter lock from each other, and twice as many backends share
-the cores): under overload the throughput fell to 0.86 of capacity where one thread a process
-held 0.97 (docs/scaling.md "Overload").
+keep-alive connections, slow clients and a long export do not hold the whole process. Four
+threads each running Python, each keeping a PostgreSQL backend busy, may cost more CPU per
+request than one: in one full-size run on a fast host, under overload, two processes of four
+threads held 0.86 of their capacity and two of one thread 0.97 (docs/scaling.md "Overload by
+server shape").
 
-``AdmissionLimit`` wraps the WSGI application: a request runs once it has one of ``permits``
-places (``WEB_ACTIVE_REQUESTS``, 1 by default: one per process, as there is one process per
-core); the others wait, first come first served. A request that has held its place for
-``long_after`` seconds (``WEB_LONG_REQUEST_MS``, 200 ms) gives it up to the next one and runs
-on beside it: an export or a slow upload delays the requests behind it by that much and no
-more, which is what the threads are for. A place is held while Django handles the request, not
-while the answer is sent: sending is waiting on the client.
+``AdmissionLimit`` gives the one-thread behaviour without its hazard. It wraps the WSGI
+application: a request runs once it has one of ``permits`` places (``WEB_ACTIVE_REQUESTS``;
+1 is one per process, as there is one process per core); the others wait, first come first
+served. A request that has held its place for ``long_after`` seconds (``WEB_LONG_REQUEST_MS``,
+200 ms) gives it up to the next one and runs on beside it: an export or a slow upload delays
+the requests behind it by that much and no more, which is what the threads are for. A place is
+held while Django handles the request, not while the answer is sent: sending is waiting on the
+client.
+
+It is off (``WEB_ACTIVE_REQUESTS=0``) until a host shows it pays: ``bench/admission.py``
+measures it against no limit; on the 2-core host where it was built it made no difference that
+the host's drift did not hide (docs/scaling.md "The admission limit").
 """
 
 from __future__ import annotations

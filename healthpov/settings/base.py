@@ -106,9 +106,10 @@ MIDDLEWARE = [
 
 ROOT_URLCONF = "desk.urls"
 WSGI_APPLICATION = "healthpov.wsgi.application"
-# Requests of one web process that run the application at once (0: no limit), and after how
-# many ms a running request gives its place to the next in line (healthpov/admission.py).
-WEB_ACTIVE_REQUESTS = env_int("WEB_ACTIVE_REQUESTS", 1)
+# Requests of one web process that run the application at once (0, the default: no limit),
+# and after how many ms a running request gives its place to the next in line
+# (healthpov/admission.py; off by default: docs/scaling.md "The admission limit").
+WEB_ACTIVE_REQUESTS = env_int("WEB_ACTIVE_REQUESTS", 0)
 WEB_LONG_REQUEST_MS = env_int("WEB_LONG_REQUEST_MS", 200)
 
 TEMPLATES = [
