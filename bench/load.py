@@ -6,6 +6,7 @@ checkout against the code it started from, in the same run.
         [--cost-connections 16] [--capacity-connections 2,4,6,8] [--base REF | --no-base]
         [--database NAME --keep | --reuse] [--template DB]
         [--phases cost,a,b,c] [--gunicorn-conf FILE] [--workers N] [--threads N]
+        [--overload-rounds 3]
 
 1. A database of its own: migrate, ``seed_demo`` (the demo county 泰宁县, 4,972 persons with
    every app's records), then ``bench/coverage.py``'s COPY loader adds persons with valid IDs
@@ -39,8 +40,12 @@ checkout against the code it started from, in the same run.
    two cores busy) connections that never pause, ``--cost-duration`` seconds each; capacity is
    the fastest of these runs (or the overload's own throughput if that is higher). Overload:
    ``--connections`` (50) connections that never pause, the fixed mix; targets 0 non-2xx (the
-   sweep's too) and the throughput within 10% of capacity. After (b) the database is vacuumed
-   first (what autovacuum does in time): (b)'s imports leave dead rows that (c) would read.
+   sweep's too) and the throughput within 10% of capacity. The sweep and the overload
+   alternate in ``--overload-rounds`` rounds (3), each round a third of their time, so that a
+   change in the machine's speed (20 % within minutes on a shared host) falls on both; each
+   connection count's runs are added up (percentiles: the median of the runs'). After (b) the
+   database is vacuumed first (what autovacuum does in time): (b)'s imports leave dead rows
+   that (c) would read.
    Each phase lasts ``--duration`` seconds. ``--phases`` runs only some of (1) "cost", "a",
    "b" and "c" (b runs a first, its reference); a ``--reuse`` run without b skips step 2's
    import and the recompute.
@@ -74,6 +79,7 @@ import runpy
 import shutil
 import signal
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -114,6 +120,7 @@ LUA = ROOT / "bench" / "load_kind.lua"
 MIX_LUA = ROOT / "bench" / "load_mix.lua"  # the fixed mix: each kind a quarter of the requests
 PHASES = ("cost", "a", "b", "c")
 COST_RUNS = [*KINDS, "mix", "fixed"]
+OVERLOAD_ROUNDS = 3  # (c): sweep, overload, sweep, overload, ...: the machine's drift on both
 CAPACITY_CONNECTIONS = "2,4,6,8"  # a few: enough to keep two cores busy, no queue to speak of
 GUNICORN_CONF = ROOT / "healthpov" / "gunicorn.conf.py"  # production's, docker-compose.yml's
 
@@ -883,6 +890,39 @@ def describe_conf(path: Path) -> str:
     )
 
 
+def combined(runs: list[Phase]) -> Phase:
+    """Several runs of one fixed-mix phase as one: requests, CPU and time added up; each
+    percentile the median of the runs'."""
+
+    def merge(results: list[KindResult]) -> KindResult:
+        return KindResult(
+            requests=sum(r.requests for r in results),
+            p50=statistics.median(r.p50 for r in results),
+            p95=statistics.median(r.p95 for r in results),
+            p99=statistics.median(r.p99 for r in results),
+            non2xx=sum(r.non2xx for r in results),
+            socket_errors=sum(r.socket_errors for r in results),
+        )
+
+    first = runs[0]
+    cpu: dict[str, float] = {}
+    for run in runs:
+        for group, seconds in run.cpu.items():
+            cpu[group] = cpu.get(group, 0.0) + seconds
+    return Phase(
+        first.name + (f" ({len(runs)} runs)" if len(runs) > 1 else ""),
+        sum(run.duration for run in runs),
+        results={kind: merge([run.results[kind] for run in runs]) for kind in first.results},
+        load_before=first.load_before,
+        load_after=runs[-1].load_after,
+        cpu=cpu,
+        wall=sum(run.wall for run in runs),
+        fixed=first.fixed,
+        socket_errors=sum(run.socket_errors for run in runs),
+        overall=merge([run.overall or KindResult() for run in runs]),
+    )
+
+
 def peak(sweep: dict[int, Phase]) -> int:
     """The connections at which the fixed mix was served fastest."""
     return max(sweep, key=lambda connections: sweep[connections].per_second)
@@ -996,6 +1036,13 @@ def main() -> int:
         help=f"the capacity sweep's connections, comma-separated (default {CAPACITY_CONNECTIONS})",
     )
     parser.add_argument(
+        "--overload-rounds",
+        type=int,
+        default=OVERLOAD_ROUNDS,
+        help=f"(c): rounds of the capacity sweep and the overload, alternated (default"
+        f" {OVERLOAD_ROUNDS}); each round runs 1/rounds of their time",
+    )
+    parser.add_argument(
         "--phases",
         default=",".join(PHASES),
         help="which to run, comma-separated, of cost (1), a, b, c (capacity, then overload);"
@@ -1028,6 +1075,8 @@ def main() -> int:
     cost_connections = args.cost_connections or args.workers * args.threads
     if cost_connections < len(KINDS):
         parser.error(f"the mix needs at least {len(KINDS)} cost connections (--cost-connections)")
+    if args.overload_rounds < 1:
+        parser.error("--overload-rounds must be at least 1")
 
     work = Path(tempfile.mkdtemp(prefix="healthpov-load-"))
     env = django_env(args.database, work)
@@ -1167,24 +1216,31 @@ def main() -> int:
                     connections.close_all()
                     psql("VACUUM ANALYZE", args.database)
                 # Capacity and overload are the same fixed mix, so their ratio compares like
-                # with like: the sweep finds the connections where it is served fastest.
+                # with like: the sweep finds the connections where it is served fastest. They
+                # alternate in rounds, so that a change in the machine's speed falls on both.
+                rounds = args.overload_rounds
+                sweep_block = max(1, cost_duration // rounds)
+                overload_block = max(1, args.duration // rounds)
                 log(
-                    f"(c) capacity: the fixed mix at {', '.join(map(str, sweep_connections))}"
-                    f" connections, {cost_duration} s each; {load_average()}"
+                    f"(c) {rounds} rounds of: the fixed mix at"
+                    f" {', '.join(map(str, sweep_connections))} connections, {sweep_block} s"
+                    f" each, then at {args.connections} never pausing, {overload_block} s;"
+                    f" {load_average()}"
                 )
-                for connections in sweep_connections:
-                    sweep[connections] = run_phase(
-                        f"fixed mix, {connections} connections", url, cookies, paths,
-                        connections, cost_duration, 0, meter_of(web), fixed=True,
-                    )  # fmt: skip
-                log(
-                    f"(c) {args.connections} connections never pausing, the fixed mix,"
-                    f" {args.duration} s; {load_average()}"
-                )
-                overload = run_phase(
-                    f"{args.connections} connections", url, cookies, paths, args.connections,
-                    args.duration, 0, meter_of(web), fixed=True,
-                )  # fmt: skip
+                sweep_runs: dict[int, list[Phase]] = {c: [] for c in sweep_connections}
+                overload_runs: list[Phase] = []
+                for _round in range(rounds):
+                    for connections in sweep_connections:
+                        sweep_runs[connections].append(run_phase(
+                            f"fixed mix, {connections} connections", url, cookies, paths,
+                            connections, sweep_block, 0, meter_of(web), fixed=True,
+                        ))  # fmt: skip
+                    overload_runs.append(run_phase(
+                        f"{args.connections} connections", url, cookies, paths,
+                        args.connections, overload_block, 0, meter_of(web), fixed=True,
+                    ))  # fmt: skip
+                sweep = {c: combined(runs) for c, runs in sweep_runs.items()}
+                overload = combined(overload_runs)
 
             log("")
             log(

@@ -71,6 +71,28 @@ def test_capacity_is_the_sweeps_fastest_run():
     assert load.peak(sweep) == 4
 
 
+def test_alternated_runs_add_up_into_one_phase():
+    def run(requests: int, wall: float, p95: float, web: float, non2xx: int) -> load.Phase:
+        phase = load.Phase("fixed mix, 8 connections", 10, wall=wall, fixed=True)
+        phase.results = {
+            kind: load.KindResult(requests=requests, p95=p95, non2xx=non2xx) for kind in load.KINDS
+        }
+        phase.overall = load.KindResult(requests=4 * requests, p95=p95, non2xx=4 * non2xx)
+        phase.cpu = {"web": web, "database": web / 2}
+        return phase
+
+    phase = load.combined([run(100, 10.0, 50.0, 4.0, 0), run(50, 10.0, 90.0, 3.0, 1),
+                           run(150, 10.0, 70.0, 5.0, 0)])  # fmt: skip
+
+    assert phase.name == "fixed mix, 8 connections (3 runs)"
+    assert (phase.requests, phase.wall, phase.duration) == (1200, 30.0, 30)
+    assert phase.per_second == 40.0  # 1,200 requests in 30 s, not the mean of 40, 20 and 60
+    assert phase.results["list"].p95 == 70.0 and phase.overall.p95 == 70.0
+    assert phase.cpu == {"web": 12.0, "database": 6.0}
+    assert phase.cpu_ms("both") == 15.0
+    assert phase.non2xx == 4  # one per kind in the second run
+
+
 def test_phases_and_sweep_connections_are_checked():
     assert load.parse_phases("a, c") == {"a", "c"}
     assert load.parse_phases("cost,a,b,c") == set(load.PHASES)
