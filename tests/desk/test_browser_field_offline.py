@@ -290,6 +290,8 @@ def test_logout_erases_the_offline_data(page, context, live_server, log_in, cast
     assert page.evaluate(STORE_COUNTS)["packages"] == 1
 
     page.get_by_test_id("field-home").click()
+    # The menu is opened on the home page, not on the field page it is leaving.
+    page.wait_for_url(f"{live_server.url}{reverse('home')}")
     page.get_by_test_id("nav-toggle").click()
     page.get_by_test_id("current-user").click()
     page.get_by_test_id("logout").click()
@@ -320,6 +322,8 @@ def test_unsent_records_are_kept_on_logout_only_when_confirmed_and_never_sent_by
     )
     context.set_offline(False)
     page.get_by_test_id("field-home").click()
+    # The menu is opened on the home page, not on the field page it is leaving.
+    page.wait_for_url(f"{live_server.url}{reverse('home')}")
 
     dialogs: list[str] = []
 
