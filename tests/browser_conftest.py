@@ -19,6 +19,7 @@ at teardown if there were any. A test that provokes an error on purpose empties
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -125,3 +126,34 @@ def log_in(page, live_server) -> Callable[..., Any]:
         return page
 
     return log_in_as
+
+
+@pytest.fixture
+def log_out(page) -> Callable[[], None]:
+    """Sign out through the user menu, as a user does, waiting for each step to show.
+
+    On a phone the menu is first opened with the toggler; the user menu is clicked only once the
+    menu has finished opening and the page has stopped loading (offline.js counts and sends on
+    load, which can move the menu), and is clicked again if it did not open.
+    """
+    from playwright.sync_api import expect
+
+    def sign_out() -> None:
+        page.wait_for_load_state("networkidle")
+        toggler = page.get_by_test_id("nav-toggle")
+        if toggler.is_visible():
+            toggler.click()
+            expect(page.get_by_test_id("main-nav")).to_have_class(re.compile(r"\bshow\b"))
+        user_menu = page.get_by_test_id("current-user")
+        logout = page.get_by_test_id("logout")
+        for _ in range(3):
+            if user_menu.get_attribute("aria-expanded") != "true":
+                user_menu.click()
+            try:
+                expect(logout).to_be_visible(timeout=5_000)
+                break
+            except AssertionError:
+                continue
+        logout.click()
+
+    return sign_out

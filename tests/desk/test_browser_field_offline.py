@@ -279,7 +279,9 @@ def test_a_refused_record_shows_the_message_and_is_sent_once_corrected(
     assert FollowUpVisit.objects.get(record__person=villages.heads[0]).systolic == 135
 
 
-def test_logout_erases_the_offline_data(page, context, live_server, log_in, cast, villages):
+def test_logout_erases_the_offline_data(
+    page, context, live_server, log_in, log_out, cast, villages
+):
     log_in(cast.village_doctor_a)
     take_offline(page, live_server)
     context.set_offline(True)
@@ -292,15 +294,13 @@ def test_logout_erases_the_offline_data(page, context, live_server, log_in, cast
     page.get_by_test_id("field-home").click()
     # The menu is opened on the home page, not on the field page it is leaving.
     page.wait_for_url(f"{live_server.url}{reverse('home')}")
-    page.get_by_test_id("nav-toggle").click()
-    page.get_by_test_id("current-user").click()
-    page.get_by_test_id("logout").click()
+    log_out()
     expect(page.locator("[data-testid=login-form]")).to_be_visible()
     assert page.evaluate(STORE_COUNTS) == {"packages": 0, "queue": 0, "meta": 0, "states": []}
 
 
 def test_unsent_records_are_kept_on_logout_only_when_confirmed_and_never_sent_by_another_user(
-    page, context, live_server, log_in, cast, villages
+    page, context, live_server, log_in, log_out, cast, villages
 ):
     log_in(cast.village_doctor_a)
     take_offline(page, live_server)
@@ -332,9 +332,7 @@ def test_unsent_records_are_kept_on_logout_only_when_confirmed_and_never_sent_by
         dialog.accept()
 
     page.on("dialog", keep)
-    page.get_by_test_id("nav-toggle").click()
-    page.get_by_test_id("current-user").click()
-    page.get_by_test_id("logout").click()
+    log_out()
     expect(page.locator("[data-testid=login-form]")).to_be_visible()
     assert len(dialogs) == 1 and "1 条" in dialogs[0], dialogs
     held = page.evaluate(STORE_COUNTS)
@@ -352,9 +350,7 @@ def test_unsent_records_are_kept_on_logout_only_when_confirmed_and_never_sent_by
     # She signs in again: her record is sent.
     page.on("dialog", lambda dialog: dialog.accept())
     page.goto(f"{live_server.url}{reverse('home')}")
-    page.get_by_test_id("nav-toggle").click()
-    page.get_by_test_id("current-user").click()
-    page.get_by_test_id("logout").click()
+    log_out()
     expect(page.locator("[data-testid=login-form]")).to_be_visible()
     log_in(cast.village_doctor_a)
     expect(page.get_by_test_id("nav-queue-count")).to_be_hidden()

@@ -51,10 +51,9 @@ def test_language_switch_turns_the_page_english(page, log_in, user_a):
     expect(page.get_by_role("link", name="Home", exact=True)).to_be_visible()
 
 
-def test_log_out_returns_to_login(page, log_in, live_url, user_a):
+def test_log_out_returns_to_login(page, log_in, log_out, live_url, user_a):
     log_in(user_a)
-    page.get_by_test_id("current-user").click()
-    page.get_by_test_id("logout").click()
+    log_out()
     expect(page.get_by_test_id("login-form")).to_be_visible()
     page.goto(live_url("home"))
     expect(page.get_by_test_id("login-form")).to_be_visible()
