@@ -6,7 +6,7 @@ checkout against the code it started from, in the same run.
         [--cost-connections 16] [--capacity-connections 2,4,6,8] [--base REF | --no-base]
         [--database NAME --keep | --reuse] [--template DB]
         [--phases cost,a,b,c] [--gunicorn-conf FILE] [--workers N] [--threads N]
-        [--overload-rounds 3]
+        [--overload-rounds 3] [--import-rounds 3]
 
 1. A database of its own: migrate, ``seed_demo`` (the demo county 泰宁县, 4,972 persons with
    every app's records), then ``bench/coverage.py``'s COPY loader adds persons with valid IDs
@@ -34,7 +34,10 @@ checkout against the code it started from, in the same run.
    per kind; targets p95 list/search <= 150 ms, detail <= 200 ms, dashboard <= 100 ms, 0 non-2xx;
    (b) the same while ``import_roster`` re-imports that township's roster over and over (each
    time every row changed: files A and B alternate), so an import runs for the whole phase;
-   target p95 <= 2 x (a);
+   target p95 <= 2 x (a). (a) and (b) alternate in ``--import-rounds`` rounds (3: a b, b a,
+   a b), each block a third of ``--duration``, and each phase's blocks are added up
+   (percentiles: the median of the blocks'), so that the machine's drift falls on both sides
+   of their ratio; an import still running at a (b) block's end is interrupted (rolled back);
    (c) capacity, then overload, both the fixed mix, so that they compare like with like.
    Capacity: the fixed mix at each of ``--capacity-connections`` (2, 4, 6, 8: enough to keep
    two cores busy) connections that never pause, ``--cost-duration`` seconds each; capacity is
@@ -121,6 +124,7 @@ MIX_LUA = ROOT / "bench" / "load_mix.lua"  # the fixed mix: each kind a quarter 
 PHASES = ("cost", "a", "b", "c")
 COST_RUNS = [*KINDS, "mix", "fixed"]
 OVERLOAD_ROUNDS = 3  # (c): sweep, overload, sweep, overload, ...: the machine's drift on both
+IMPORT_ROUNDS = 3  # (a) and (b): a, b, b, a, a, b: the machine's drift on both
 CAPACITY_CONNECTIONS = "2,4,6,8"  # a few: enough to keep two cores busy, no queue to speak of
 GUNICORN_CONF = ROOT / "healthpov" / "gunicorn.conf.py"  # production's, docker-compose.yml's
 
@@ -841,29 +845,32 @@ def latency_table(title: str, phase: Phase, against: Phase | None, enforce: bool
 def report_importing(
     importing: Phase,
     users: Phase,
-    imports: ImportLoop,
+    loops: list[ImportLoop],
     import_alone: float,
     args: argparse.Namespace,
     enforce: bool,
 ) -> bool:
-    """Table (b), against (a), and the imports that ran meanwhile."""
+    """Table (b), against (a), and the imports that ran meanwhile (one loop per round)."""
     ok = latency_table(
         f"(b) the same during a {args.import_rows:,}-row roster import (ms)",
         importing,
         users,
         enforce,
     )
-    times = [t for t, _line in imports.done]
+    done = [finished for loop in loops for finished in loop.done]
+    times = [t for t, _line in done]
     log(
         f"  imports: alone {import_alone:.1f} s; during (b) {len(times)} finished"
         + (f" ({', '.join(f'{t:.1f}' for t in times)} s)" if times else "")
-        + f", {imports.interrupted} interrupted at its end (rolled back)"
+        + f", {sum(loop.interrupted for loop in loops)} interrupted at a round's end"
+        " (rolled back)"
     )
-    if imports.done:
-        log(f"  last finished: {imports.done[-1][1]}")
-    if imports.error:
-        log(f"FAIL: an import failed: {imports.error}")
-        ok = False
+    if done:
+        log(f"  last finished: {done[-1][1]}")
+    for loop in loops:
+        if loop.error:
+            log(f"FAIL: an import failed: {loop.error}")
+            ok = False
     return ok
 
 
@@ -891,8 +898,8 @@ def describe_conf(path: Path) -> str:
 
 
 def combined(runs: list[Phase]) -> Phase:
-    """Several runs of one fixed-mix phase as one: requests, CPU and time added up; each
-    percentile the median of the runs'."""
+    """Several runs of one phase as one: requests, CPU and time added up; each percentile the
+    median of the runs'."""
 
     def merge(results: list[KindResult]) -> KindResult:
         return KindResult(
@@ -919,7 +926,7 @@ def combined(runs: list[Phase]) -> Phase:
         wall=sum(run.wall for run in runs),
         fixed=first.fixed,
         socket_errors=sum(run.socket_errors for run in runs),
-        overall=merge([run.overall or KindResult() for run in runs]),
+        overall=merge([run.overall or KindResult() for run in runs]) if first.fixed else None,
     )
 
 
@@ -1043,6 +1050,13 @@ def main() -> int:
         f" {OVERLOAD_ROUNDS}); each round runs 1/rounds of their time",
     )
     parser.add_argument(
+        "--import-rounds",
+        type=int,
+        default=IMPORT_ROUNDS,
+        help=f"(a) and (b): rounds of the two, alternated (default {IMPORT_ROUNDS}); each round"
+        " runs 1/rounds of their time",
+    )
+    parser.add_argument(
         "--phases",
         default=",".join(PHASES),
         help="which to run, comma-separated, of cost (1), a, b, c (capacity, then overload);"
@@ -1075,8 +1089,8 @@ def main() -> int:
     cost_connections = args.cost_connections or args.workers * args.threads
     if cost_connections < len(KINDS):
         parser.error(f"the mix needs at least {len(KINDS)} cost connections (--cost-connections)")
-    if args.overload_rounds < 1:
-        parser.error("--overload-rounds must be at least 1")
+    if args.overload_rounds < 1 or args.import_rounds < 1:
+        parser.error("--overload-rounds and --import-rounds must be at least 1")
 
     work = Path(tempfile.mkdtemp(prefix="healthpov-load-"))
     env = django_env(args.database, work)
@@ -1184,29 +1198,47 @@ def main() -> int:
                 servers.remove(web)
             web, url, cookies = sites["new"]
 
-            users = importing = imports = overload = None
+            users = importing = overload = None
+            imports: list[ImportLoop] = []
             if "a" in phases or "b" in phases:
+                # (a) and (b) alternate in rounds, the order reversed every other round, so
+                # that a change in the machine's speed falls on both sides of their ratio.
+                rounds = args.import_rounds if "b" in phases else 1
+                block = max(1, args.duration // rounds)
                 log(
-                    f"(a) {args.users} users pausing ~{args.think_ms} ms, {args.duration} s;"
-                    f" {load_average()}"
+                    f"(a) {args.users} users pausing ~{args.think_ms} ms"
+                    + (
+                        f", alternating with (b) the same while {IMPORT_TOWNSHIP}'s roster is"
+                        f" re-imported: {rounds} rounds of {block} s each"
+                        if "b" in phases
+                        else f", {block} s"
+                    )
+                    + f"; {load_average()}"
                 )
-                users = run_phase(
-                    f"{args.users} users", url, cookies, paths, args.users, args.duration,
-                    args.think_ms, meter_of(web),
-                )  # fmt: skip
-            if "b" in phases:
-                log(
-                    f"(b) the same while {IMPORT_TOWNSHIP}'s roster is re-imported;"
-                    f" {load_average()}"
-                )
-                meter = meter_of(web)  # gunicorn idle first, then the imports start
-                imports = ImportLoop(env, files, first=1)
-                imports.start()
-                importing = run_phase(
-                    f"{args.users} users, importing", url, cookies, paths, args.users,
-                    args.duration, args.think_ms, meter, imports,
-                )  # fmt: skip
-                imports.finish()
+                user_runs: list[Phase] = []
+                importing_runs: list[Phase] = []
+                next_file = 1
+                for round_ in range(rounds):
+                    order = ["a", "b"] if round_ % 2 == 0 else ["b", "a"]
+                    for which in order:
+                        if which == "a":
+                            user_runs.append(run_phase(
+                                f"{args.users} users", url, cookies, paths, args.users, block,
+                                args.think_ms, meter_of(web),
+                            ))  # fmt: skip
+                        elif "b" in phases:
+                            meter = meter_of(web)  # gunicorn idle first, then the imports
+                            loop = ImportLoop(env, files, first=next_file)
+                            loop.start()
+                            importing_runs.append(run_phase(
+                                f"{args.users} users, importing", url, cookies, paths,
+                                args.users, block, args.think_ms, meter, loop,
+                            ))  # fmt: skip
+                            loop.finish()
+                            imports.append(loop)
+                            next_file = loop.next
+                users = combined(user_runs)
+                importing = combined(importing_runs) if importing_runs else None
             sweep: dict[int, Phase] = {}
             if "c" in phases:
                 if "b" in phases:
