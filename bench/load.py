@@ -382,6 +382,12 @@ def served_shape(
     return workers or conf["workers"], threads or conf.get("threads", 1)
 
 
+def keep_alive_for(think_ms: int) -> int:
+    """gunicorn's keep-alive (s) for users pausing about ``think_ms``: a pausing connection must
+    not be closed while it pauses (gunicorn's default is 2 s)."""
+    return max(2, (think_ms * 3 // 2 + 999) // 1000 + 5)
+
+
 def start_gunicorn(
     env: dict[str, str],
     port: int,
@@ -1159,8 +1165,7 @@ def main() -> int:
             connections.close_all()
             log(f"{persons:,} persons; setup took {time.perf_counter() - started:.0f} s")
 
-            # A pausing connection must not be closed by gunicorn while it pauses (default 2 s).
-            keep_alive = max(2, (args.think_ms * 3 // 2 + 999) // 1000 + 5)
+            keep_alive = keep_alive_for(args.think_ms)
             trees = {"new": ROOT} if base_tree is None else {"base": base_tree, "new": ROOT}
             sites: dict[str, tuple[subprocess.Popen, str, list[str]]] = {}
             for name, tree in trees.items():
