@@ -7,9 +7,11 @@ from a shell, run at the lower scheduling priority ``WORKER_NICE`` (10 by defaul
 alone). On an idle machine the job runs as fast as before; on a busy one the pages come first
 and the job takes longer (docs/scaling.md "Background work and page latency").
 
-With ``WORKER_IDLE_POLICY`` they also run under Linux's ``SCHED_IDLE`` policy: the CPU only
-when nothing else wants it, and a waking page request preempts them at once (niceness alone
-still gives a niced process a tenth of a contended core and lets it finish its time slice).
+With ``WORKER_IDLE_POLICY`` (the default) they also run under Linux's ``SCHED_IDLE`` policy:
+the CPU only when nothing else wants it, and a waking page request preempts them at once
+(niceness alone still gives a niced process a tenth of a contended core and lets it finish
+its time slice). Under a load that never leaves a core idle a job then crawls; it still
+finishes, and its progress shows it.
 """
 
 from __future__ import annotations

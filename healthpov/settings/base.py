@@ -360,8 +360,9 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 # The niceness of the worker's processes and of the long commands (import_roster): background
 # work yields the CPU to page requests (healthpov/operations/priority.py); 0 leaves it alone.
 WORKER_NICE = env_int("WORKER_NICE", 10)
-# ... and, where Linux has it, under the SCHED_IDLE policy: the CPU only when no page wants it.
-WORKER_IDLE_POLICY = env_bool("WORKER_IDLE_POLICY", False)
+# ... and, where Linux has it, under the SCHED_IDLE policy: the CPU only when no page wants it
+# (docs/scaling.md "Background work and page latency").
+WORKER_IDLE_POLICY = env_bool("WORKER_IDLE_POLICY", True)
 CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 30 * 60)
 CELERY_TASK_SOFT_TIME_LIMIT = env_int("CELERY_TASK_SOFT_TIME_LIMIT", 25 * 60)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True

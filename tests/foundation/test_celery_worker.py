@@ -165,7 +165,8 @@ def test_running_the_task_twice_is_harmless(worker):
 
 def test_the_workers_processes_run_at_the_workers_niceness(worker, settings):
     """Jobs yield the CPU to page requests (healthpov/operations/priority.py): the worker's
-    main process and the pool child that ran a job are at ``WORKER_NICE``."""
+    main process and the pool child that ran a job are at ``WORKER_NICE`` and under
+    ``SCHED_IDLE``."""
     import psutil
 
     worker(TASK)
@@ -175,3 +176,8 @@ def test_the_workers_processes_run_at_the_workers_niceness(worker, settings):
     wanted = max(settings.WORKER_NICE, os.getpriority(os.PRIO_PROCESS, 0))
     assert settings.WORKER_NICE > 0
     assert [main.nice(), *(child.nice() for child in children)] == [wanted] * (1 + len(children))
+    # ... and under SCHED_IDLE (WORKER_IDLE_POLICY, on by default), where Linux has it.
+    assert settings.WORKER_IDLE_POLICY
+    if hasattr(os, "SCHED_IDLE"):
+        policies = [os.sched_getscheduler(process.pid) for process in (main, *children)]
+        assert policies == [os.SCHED_IDLE] * (1 + len(children))
