@@ -35,7 +35,8 @@ checkout against the code it started from, in the same run.
    (b) the same while ``import_roster`` re-imports that township's roster over and over (each
    time every row changed: files A and B alternate), so an import runs for the whole phase;
    target p95 <= 2 x (a). (a) and (b) alternate in ``--import-rounds`` rounds (3: a b, b a,
-   a b), each block a third of ``--duration``, and each phase's blocks are added up
+   a b; fewer if a block would be shorter than two pauses), each block a third of
+   ``--duration``, and each phase's blocks are added up
    (percentiles: the median of the blocks'), so that the machine's drift falls on both sides
    of their ratio; an import still running at a (b) block's end is interrupted (rolled back);
    (c) capacity, then overload, both the fixed mix, so that they compare like with like.
@@ -1208,7 +1209,10 @@ def main() -> int:
             if "a" in phases or "b" in phases:
                 # (a) and (b) alternate in rounds, the order reversed every other round, so
                 # that a change in the machine's speed falls on both sides of their ratio.
-                rounds = args.import_rounds if "b" in phases else 1
+                # A block lasts at least two of a user's mean pauses (each connection's first
+                # request waits one), so short runs take fewer rounds.
+                fitting = args.duration * 1000 // max(1, 2 * args.think_ms)
+                rounds = min(args.import_rounds, max(1, fitting)) if "b" in phases else 1
                 block = max(1, args.duration // rounds)
                 log(
                     f"(a) {args.users} users pausing ~{args.think_ms} ms"
