@@ -62,6 +62,7 @@ from django.db.models import (
     When,
 )
 
+from healthpov.statements import cached_rows
 from signing.models import (
     UNSATISFACTORY_CLASSIFICATIONS,
     ChronicRegistration,
@@ -171,8 +172,16 @@ def with_followup_status(
 
 
 def _with_status(
-    persons: QuerySet, as_of: datetime.date, per_year: int | None, *, patients_only: bool
+    persons: QuerySet,
+    as_of: datetime.date,
+    per_year: int | None,
+    *,
+    patients_only: bool,
+    select: bool = True,
 ) -> QuerySet:
+    # ``select=False`` names the same columns as aliases: the filters may use them, the rows
+    # do not carry them (``set_status``/``with_status`` fill them in for the rows read).
+    columns = "annotate" if select else "alias"
     key_chronic = _key_chronic()
     current_name = None
     current_end = None
@@ -202,7 +211,7 @@ def _with_status(
             output_field=DateField(),
         )
     ).values("recheck_from")[:1]
-    qs = persons.alias(**aliases).annotate(
+    qs = getattr(persons.alias(**aliases), columns)(
         chronic_since=_chronic_since(as_of, key_chronic),
         followup_recheck_from=Subquery(recheck_from, output_field=DateField()),
     )
@@ -225,7 +234,7 @@ def _with_status(
     # is missed only by a patient registered by its end, so ``overdue_q`` needs no patient
     # test of its own.
     due = recheck_due if current_name is None else Q(**{current_name: False}) | recheck_due
-    return qs.annotate(
+    return getattr(qs, columns)(
         followup_quarter_end=Value(current_end, output_field=DateField()),
         followup_quarter_overdue=_flag(overdue_q),
         followup_overdue=_flag(
@@ -250,13 +259,17 @@ def _flag(condition: Q | None) -> Case | Value:
 
 
 def chronic_patients(
-    persons: QuerySet, as_of: datetime.date, per_year: int | None = None
+    persons: QuerySet, as_of: datetime.date, per_year: int | None = None, *, select: bool = True
 ) -> QuerySet:
     """The key chronic patients among ``persons`` registered by ``as_of``, annotated as above.
 
-    ``in_state(chronic_patients(qs, day), COMPLIANT)`` are the compliant ones.
+    ``in_state(chronic_patients(qs, day), COMPLIANT)`` are the compliant ones. With
+    ``select=False`` the columns are aliases, for filtering only: a page of rows then gets them
+    from :func:`set_status` (the database would compute them for the rows it returns with
+    sub-queries planned for every row it might return, docs/architecture.md "Performance
+    choices").
     """
-    return _with_status(persons, as_of, per_year, patients_only=True)
+    return _with_status(persons, as_of, per_year, patients_only=True, select=select)
 
 
 def in_state(patients: QuerySet, state: str) -> QuerySet:
@@ -451,6 +464,55 @@ def status_from_records(
     return PatientFollowupStatus(
         as_of=as_of, chronic_since=first, quarters=statuses, recheck_from=recheck_from
     )
+
+
+def _registrations_of(ids: list[int]) -> QuerySet[ChronicRegistration]:
+    return ChronicRegistration.objects.filter(person_id__in=ids).select_related("disease")
+
+
+def _followups_by(ids: list[int], end: datetime.date) -> QuerySet[FulfilmentRecord]:
+    return FulfilmentRecord.objects.filter(
+        person_id__in=ids, kind=FulfilmentKind.FOLLOW_UP, served_on__lte=end
+    ).select_related("visit")
+
+
+def set_status(persons: list, as_of: datetime.date, per_year: int | None = None) -> None:
+    """Set on each of ``persons`` the columns :func:`with_followup_status` annotates
+    (``chronic_since``, ``followup_overdue``, ...), computed from their records by
+    :func:`status_from_records`: two queries for all of them, each built once per process and
+    number of persons (``cached_rows``)."""
+    if not persons:
+        return
+    if per_year is None:
+        per_year = YearPolicy.for_year(as_of.year).followups_per_year
+    ids = sorted({person.pk for person in persons})
+    registrations: dict[int, list[ChronicRegistration]] = {pk: [] for pk in ids}
+    records: dict[int, list[FulfilmentRecord]] = {pk: [] for pk in ids}
+    for registration in cached_rows(
+        "follow-up registrations", ChronicRegistration, _registrations_of, ids=ids
+    ):
+        registrations[registration.person_id].append(registration)
+    for record in cached_rows("follow-ups by", FulfilmentRecord, _followups_by, ids=ids, end=as_of):
+        records[record.person_id].append(record)
+    current = current_quarter(as_of, per_year)
+    for person in persons:
+        done = records[person.pk]
+        status = status_from_records(
+            registrations[person.pk],
+            [r.served_on for r in done if r.served_on.year == as_of.year],
+            as_of,
+            per_year,
+            recheck_from=recheck_from(done, as_of),
+        )
+        person.chronic_since = status.chronic_since
+        person.followup_recheck_from = status.recheck_from
+        person.followup_quarter_end = current.end
+        person.followup_quarter_overdue = status.quarter_overdue
+        person.followup_overdue = status.is_patient and status.overdue
+        person.followup_due = status.is_patient and status.due
+        person.followup_done_current = any(
+            q.quarter == current and q.state == DONE for q in status.quarters
+        )
 
 
 def patient_followup_status(

@@ -160,11 +160,14 @@ def unsigned_without_reason(
 
 
 def followups_due(
-    user: User, year: int, as_of: datetime.date, filters: ListFilters
+    user: User, year: int, as_of: datetime.date, filters: ListFilters, *, select: bool = True
 ) -> QuerySet[Person]:
     """Chronic patients of ``year``'s roster with a follow-up due this quarter or overdue
-    (``state``: due/overdue, or due_soon: due in a quarter ending within a week)."""
-    qs = followups.chronic_patients(_persons_to_serve(user, year, as_of, filters), as_of)
+    (``state``: due/overdue, or due_soon: due in a quarter ending within a week); annotated
+    with their follow-up status unless ``select`` is false (``followups.chronic_patients``)."""
+    qs = followups.chronic_patients(
+        _persons_to_serve(user, year, as_of, filters), as_of, select=select
+    )
     if filters.state == followups.DUE_SOON:
         return followups.due_soon(qs, as_of)
     state = filters.state if filters.state in (followups.DUE, followups.OVERDUE) else ""

@@ -32,7 +32,7 @@ from healthpov.places.scoping import get_visible_or_404, id_for_page, places_vis
 from healthpov.service_errors import add_service_errors
 from households.models import Household
 from signing import forms, selectors, services
-from signing.followups import DUE, DUE_SOON, OVERDUE, next_due_on
+from signing.followups import DUE, DUE_SOON, OVERDUE, next_due_on, set_status
 from signing.models import BookletStatus, Contract, SpecialDiseaseDiagnosis
 
 # --- access helpers --------------------------------------------------------------------------
@@ -415,13 +415,30 @@ class WorkList:
     #: The fields the cells read, when only those are loaded (a list reads many rows; every
     #: other column would be carried through the count and the sort for nothing).
     fields: tuple[str, ...] = ()
+    #: For a page: the same records as ``query`` without the columns ``complete`` then sets on
+    #: the page's records only (columns that cost the database more per row returned than
+    #: reading the page's own records costs).
+    page_query: Callable[[Any, int, datetime.date, selectors.ListFilters], Any] | None = None
+    complete: Callable[[list[Any], datetime.date], None] | None = None
 
     def rows(
-        self, user: User, year: int, as_of: datetime.date, filters: selectors.ListFilters
+        self,
+        user: User,
+        year: int,
+        as_of: datetime.date,
+        filters: selectors.ListFilters,
+        *,
+        page: bool = False,
     ) -> QuerySet:
-        """The list's records for the page and the export."""
-        queryset = self.query(user, year, as_of, filters)
+        """The list's records: for the export, or (``page``) for a page to ``complete``."""
+        query = self.page_query if page and self.page_query else self.query
+        queryset = query(user, year, as_of, filters)
         return queryset.only(*self.fields) if self.fields else queryset
+
+    def complete_page(self, records: list[Any], as_of: datetime.date) -> None:
+        """Give a page's records (of ``rows(..., page=True)``) what the cells read."""
+        if self.page_query and self.complete:
+            self.complete(records, as_of)
 
 
 def _booklet_state(diagnosis: SpecialDiseaseDiagnosis, as_of: datetime.date) -> str:
@@ -486,6 +503,12 @@ WORKLISTS: dict[str, WorkList] = {
                 gettext_lazy("next follow-up due by"),
             ],
             query=lambda user, year, as_of, f: selectors.followups_due(user, year, as_of, f),
+            # The status columns, computed in the select list for a page's 50 rows, cost the
+            # database a hash of every follow-up of the quarters (bench/page_costs.py).
+            page_query=lambda user, year, as_of, f: selectors.followups_due(
+                user, year, as_of, f, select=False
+            ),
+            complete=set_status,
             cells=lambda p, as_of, reveal=False: [
                 *_person_cells(p, reveal),
                 p.chronic_since,
@@ -641,10 +664,11 @@ def worklist(request: HttpRequest, slug: str) -> HttpResponse:
     # list is scoped by their ids (``ListFilters.places``).
     places = list(places_visible_to(request.user).select_related("parent").order_by("path"))
     year, as_of, filters = _list_params(request, places)
-    queryset = item.rows(request.user, year, as_of, filters)
+    queryset = item.rows(request.user, year, as_of, filters, page=True)
     # The work lists sort by village name and filter on per-row annotations: the database
     # reads every row for the page anyway, so the total comes with it (one query, built once).
     page = CountingPaginator(queryset, 50).get_page(request.GET.get("page"))
+    item.complete_page(page.object_list, as_of)
     # The record itself rides along for the "raise as a finding" button of the inspections app.
     rows = [
         (item.household(obj), [_shown(cell) for cell in item.cells(obj, as_of)], obj)

@@ -91,7 +91,8 @@ PAGES = [
     Page("roster filter", "user_a", lambda c, h: "/households/?poverty_status=not_out", 5),
     Page("case file", "user_a", lambda c, h: f"/households/{h.pk}/", 15),
     Page("signing section", "user_a", lambda c, h: f"/signing/households/{h.pk}/", 10),
-    Page("follow-up list", "user_a", lambda c, h: "/signing/lists/followups/", 6),
+    # The page's patients' status from their records: the policy, registrations, follow-ups.
+    Page("follow-up list", "user_a", lambda c, h: "/signing/lists/followups/", 9),
     Page("unsigned list", "user_a", lambda c, h: "/signing/lists/unsigned/", 4),
     Page("booklet list", "user_a", lambda c, h: "/signing/lists/booklets/", 4),
     Page("major illness cases", "user_a", lambda c, h: "/treatment/cases/", 5),

@@ -2,12 +2,14 @@
 after an unsatisfactory visit (rule, work list), the form, the ledger and the API."""
 
 import datetime
+import io
 from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone, translation
+from openpyxl import load_workbook
 from rest_framework.test import APIClient
 
 from households.models import Person
@@ -349,6 +351,17 @@ def _visit(person, served_on, classification=""):
     FollowUpVisit.objects.create(record=fulfilment, classification=classification)
 
 
+STATUS_COLUMNS = (
+    "chronic_since",
+    "followup_recheck_from",
+    "followup_quarter_end",
+    "followup_quarter_overdue",
+    "followup_overdue",
+    "followup_due",
+    "followup_done_current",
+)
+
+
 @pytest.mark.parametrize(
     "as_of", [D(2018, 3, 20), D(2018, 5, 2), D(2018, 5, 16), D(2018, 5, 17), D(2018, 6, 10)]
 )
@@ -362,6 +375,7 @@ def test_the_flags_agree_with_the_records_on_rechecks_and_same_day_visits(villag
         [(D(2018, 3, 10), bad)],
         [(D(2018, 2, 1), good), (D(2018, 5, 20), VisitClassification.COMPLICATION)],
         [(D(2018, 5, 2), bad), (D(2018, 5, 10), bad)],
+        [(D(2017, 12, 28), bad)],  # the last visit of the year before still calls for one
         [],
     ]
     people = []
@@ -378,6 +392,14 @@ def test_the_flags_agree_with_the_records_on_rechecks_and_same_day_visits(villag
         assert (row.followup_overdue, row.followup_due) == (status.overdue, status.due), row.pk
         assert row.followup_quarter_overdue == status.quarter_overdue, row.pk
         assert row.followup_recheck_from == status.recheck_from, row.pk
+    # A work list's page reads the same columns from the page's records (set_status).
+    plain = list(Person.objects.filter(pk__in=[p.pk for p in people]))
+    followups.set_status(plain, as_of)
+    annotated = {row.pk: row for row in rows}
+    assert len(annotated) == len(plain)
+    for person in plain:
+        for column in STATUS_COLUMNS:
+            assert getattr(person, column) == getattr(annotated[person.pk], column), column
     for state in (followups.DUE, followups.OVERDUE, followups.DUE_OR_OVERDUE):
         listed = set(followups.in_state(rows, state).values_list("pk", flat=True))
         expected = {
@@ -387,3 +409,44 @@ def test_the_flags_agree_with_the_records_on_rechecks_and_same_day_visits(villag
             or (state != followups.DUE and row.followup_overdue)
         }
         assert listed == expected, state
+
+
+def test_the_work_list_page_and_its_export_agree_on_every_patient(client_a, village_a):
+    """The page completes its 50 rows from their records, the export reads the annotated
+    list: both say the same state and due date of every patient."""
+    bad = VisitClassification.UNSATISFACTORY
+    histories = {
+        "钱一": [],  # nothing in the first quarter: overdue
+        "钱二": [(D(2018, 2, 1), VisitClassification.SATISFACTORY)],  # due this quarter
+        "钱三": [(D(2018, 2, 1), VisitClassification.SATISFACTORY), (D(2018, 5, 28), bad)],
+        "钱四": [(D(2018, 2, 1), VisitClassification.SATISFACTORY), (D(2018, 4, 20), bad)],
+        "钱五": [(D(2018, 2, 1), bad)],  # recheck overdue since February
+    }
+    for name, history in histories.items():
+        person = PersonFactory(household=HouseholdFactory(village=village_a), name=name)
+        RosterEntryFactory(person=person, year=2018)
+        ChronicRegistrationFactory(person=person, diagnosed_on=D(2017, 12, 1))
+        for served_on, classification in history:
+            _visit(person, served_on, classification)
+    query = {"as_of": "2018-06-04", "year": "2018"}
+    with translation.override("zh-hans"):
+        page = client_a.get(reverse("signing:worklist", args=["followups"]), query)
+        export = client_a.get(reverse("signing:worklist_export", args=["followups"]), query)
+    assert page.status_code == export.status_code == 200
+    sheet = load_workbook(io.BytesIO(export.content)).active
+    exported = {row[3]: row for row in sheet.iter_rows(min_row=2, values_only=True)}
+    assert set(exported) == set(histories)
+    page_rows = {
+        name: row
+        for row in page.content.decode().split("<tr")
+        for name in histories
+        if f">{name}<" in row
+    }
+    assert set(page_rows) == set(histories)
+    states = set()
+    for name, (*_person, since, state, due_by) in exported.items():
+        states.add(state)
+        assert f">{state}<" in page_rows[name], name
+        assert str(due_by)[:10] in page_rows[name], name
+        assert str(since)[:10] in page_rows[name], name
+    assert len(states) == 4  # overdue, due, recheck due, recheck overdue
