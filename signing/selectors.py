@@ -249,32 +249,18 @@ VISIT_BOOKLET = "booklet"
 
 
 def households_to_visit(
-    user: User, year: int, as_of: datetime.date, filters: ListFilters
+    user: User, year: int, as_of: datetime.date, filters: ListFilters, *, select: bool = True
 ) -> QuerySet[Household]:
     """Households with a member on one of the person work lists (docs/domain.md "Households
     to visit"): a follow-up due or overdue, on the roster with neither contract nor reason, or
     a booklet to handle. Each row carries the three reasons as booleans (``visit_followup``,
-    ``visit_unsigned``, ``visit_booklet``); ``state`` keeps the households with one of them."""
-    members = ListFilters(village_id=filters.village_id)
-    # Each reason is one uncorrelated ``IN (SELECT household ...)``: the database builds each
-    # set once, where a correlated EXISTS re-ran the follow-up states per household (seconds
-    # for a county on SQLite; bench/demo_pages.py).
-    households_of = {
-        "visit_followup": followups_due(user, year, as_of, members).values("household_id"),
-        "visit_unsigned": unsigned_without_reason(user, year, as_of, members).values(
-            "household_id"
-        ),
-        "visit_booklet": booklets_to_handle(user, year, as_of, members).values(
-            "person__household_id"
-        ),
-    }
-    reasons = {
-        name: ExpressionWrapper(Q(pk__in=households), output_field=BooleanField())
-        for name, households in households_of.items()
-    }
-    qs = (
-        Household.objects.visible_to(user).select_related("village", "township").annotate(**reasons)
-    )
+    ``visit_unsigned``, ``visit_booklet``); ``state`` keeps the households with one of them.
+    With ``select=False`` the reasons are aliases, for filtering only; ``set_visit_reasons``
+    gives a page of rows theirs (the database would build each set again for the select
+    list, bench/page_costs.py)."""
+    reasons = _visit_reasons(user, year, as_of, ListFilters(village_id=filters.village_id))
+    qs = Household.objects.visible_to(user).select_related("village", "township")
+    qs = qs.annotate(**reasons) if select else qs.alias(**reasons)
     if filters.village_id:
         qs = qs.filter(village_id=filters.village_id)
     if filters.search:
@@ -285,6 +271,56 @@ def households_to_visit(
     else:
         qs = qs.filter(Q(visit_followup=True) | Q(visit_unsigned=True) | Q(visit_booklet=True))
     return qs.order_by("village__name", "number", "id")
+
+
+def _visit_reasons(
+    user: User,
+    year: int,
+    as_of: datetime.date,
+    members: ListFilters,
+    households: list[int] | None = None,
+) -> dict[str, ExpressionWrapper]:
+    """The three reasons to visit as booleans over households; ``households``: only those
+    households' members are looked at."""
+    # Each reason is one uncorrelated ``IN (SELECT household ...)``: the database builds each
+    # set once, where a correlated EXISTS re-ran the follow-up states per household (seconds
+    # for a county on SQLite; bench/demo_pages.py).
+    households_of = {
+        "visit_followup": (
+            followups_due(user, year, as_of, members, select=False),
+            "household_id",
+        ),
+        "visit_unsigned": (unsigned_without_reason(user, year, as_of, members), "household_id"),
+        "visit_booklet": (booklets_to_handle(user, year, as_of, members), "person__household_id"),
+    }
+    reasons = {}
+    for name, (rows, household) in households_of.items():
+        if households is not None:
+            rows = rows.filter(**{f"{household}__in": households})
+        reasons[name] = ExpressionWrapper(
+            Q(pk__in=rows.values(household)), output_field=BooleanField()
+        )
+    return reasons
+
+
+def set_visit_reasons(
+    households: list[Household], user: User, year: int, as_of: datetime.date
+) -> None:
+    """Set the reasons ``households_to_visit`` annotates on a page of its rows (made with
+    ``select=False``): one query, over those households' members only."""
+    if not households:
+        return
+    ids = [household.pk for household in households]
+    reasons = _visit_reasons(user, year, as_of, ListFilters(), households=ids)
+    flags = {
+        pk: values
+        for pk, *values in Household.objects.filter(pk__in=ids)
+        .annotate(**reasons)
+        .values_list("pk", *reasons)
+    }
+    for household in households:
+        for name, value in zip(reasons, flags[household.pk], strict=True):
+            setattr(household, name, value)
 
 
 # --- brochures (one per household and year) ----------------------------------------------------

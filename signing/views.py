@@ -419,7 +419,7 @@ class WorkList:
     #: the page's records only (columns that cost the database more per row returned than
     #: reading the page's own records costs).
     page_query: Callable[[Any, int, datetime.date, selectors.ListFilters], Any] | None = None
-    complete: Callable[[list[Any], datetime.date], None] | None = None
+    complete: Callable[[list[Any], Any, int, datetime.date], None] | None = None
 
     def rows(
         self,
@@ -435,10 +435,12 @@ class WorkList:
         queryset = query(user, year, as_of, filters)
         return queryset.only(*self.fields) if self.fields else queryset
 
-    def complete_page(self, records: list[Any], as_of: datetime.date) -> None:
+    def complete_page(
+        self, records: list[Any], user: User, year: int, as_of: datetime.date
+    ) -> None:
         """Give a page's records (of ``rows(..., page=True)``) what the cells read."""
         if self.page_query and self.complete:
-            self.complete(records, as_of)
+            self.complete(records, user, year, as_of)
 
 
 def _booklet_state(diagnosis: SpecialDiseaseDiagnosis, as_of: datetime.date) -> str:
@@ -508,7 +510,7 @@ WORKLISTS: dict[str, WorkList] = {
             page_query=lambda user, year, as_of, f: selectors.followups_due(
                 user, year, as_of, f, select=False
             ),
-            complete=set_status,
+            complete=lambda records, user, year, as_of: set_status(records, as_of),
             cells=lambda p, as_of, reveal=False: [
                 *_person_cells(p, reveal),
                 p.chronic_since,
@@ -578,6 +580,10 @@ WORKLISTS: dict[str, WorkList] = {
                 gettext_lazy("to do"),
             ],
             query=lambda user, year, as_of, f: selectors.households_to_visit(user, year, as_of, f),
+            page_query=lambda user, year, as_of, f: selectors.households_to_visit(
+                user, year, as_of, f, select=False
+            ),
+            complete=selectors.set_visit_reasons,
             cells=lambda h, as_of, reveal=False: [
                 h.township.name,
                 h.village.name,
@@ -668,7 +674,7 @@ def worklist(request: HttpRequest, slug: str) -> HttpResponse:
     # The work lists sort by village name and filter on per-row annotations: the database
     # reads every row for the page anyway, so the total comes with it (one query, built once).
     page = CountingPaginator(queryset, 50).get_page(request.GET.get("page"))
-    item.complete_page(page.object_list, as_of)
+    item.complete_page(page.object_list, request.user, year, as_of)
     # The record itself rides along for the "raise as a finding" button of the inspections app.
     rows = [
         (item.household(obj), [_shown(cell) for cell in item.cells(obj, as_of)], obj)

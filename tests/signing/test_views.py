@@ -328,9 +328,29 @@ def test_visits_list_has_a_fixed_number_of_queries(
     for _n in range(4):
         person = PersonFactory(household=HouseholdFactory(village=village_a))
         RosterEntryFactory(person=person)
-    with django_assert_max_num_queries(11):
+    # The page's households get their reasons in one more query (selectors.set_visit_reasons).
+    with django_assert_max_num_queries(12):
         response = client_a.get(reverse("signing:worklist", args=["visits"]))
     assert response.context["page"].paginator.count == 7
+
+
+def test_visits_list_says_every_reason_of_a_household_narrowed_to_one(
+    client_a, visits, village_a, today
+):
+    both = HouseholdFactory(village=village_a, number="V-BOTH")
+    RosterEntryFactory(person=PersonFactory(household=both))  # not signed, no reason
+    patient = PersonFactory(household=both)
+    RosterEntryFactory(person=patient)
+    ContractFactory(person=patient, year=today.year, signed_on=today)
+    BookletFactory(diagnosis__person=patient)
+    url = reverse("signing:worklist", args=["visits"])
+    for query in ({}, {"state": "unsigned"}, {"state": "booklet"}):
+        rows = {h.number: cells[4] for h, cells, _obj in client_a.get(url, query).context["rows"]}
+        assert rows["V-BOTH"] == "未签约且未登记原因；病种簿待办理", query
+    export = client_a.get(reverse("signing:worklist_export", args=["visits"]))
+    sheet = load_workbook(io.BytesIO(export.content)).active
+    exported = {row[2]: row[4] for row in sheet.iter_rows(min_row=2, values_only=True)}
+    assert exported == {h.number: cells[4] for h, cells, _obj in client_a.get(url).context["rows"]}
 
 
 def test_followup_list_narrows_to_due_soon(client_a, household):
