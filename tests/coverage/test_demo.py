@@ -4,6 +4,7 @@
 import io
 
 import pytest
+from django.db import connection
 from openpyxl import load_workbook
 
 from coverage import exports
@@ -115,3 +116,16 @@ def test_demo_electronic_signing_rate_is_41_6_percent(demo):
 def test_demo_snapshot_of_the_seed_date_holds_the_same_figures(demo):
     _county, _table, _workbook, snapshots = demo
     assert {code: int(snapshots[code]) for code in SEED_000} == SEED_000
+
+
+@pytest.mark.django_db
+def test_the_demo_leaves_the_planner_statistics_of_its_tables(demo):
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL's planner statistics; SQLite plans without")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT DISTINCT tablename FROM pg_stats WHERE schemaname = current_schema()"
+            " AND tablename IN ('households_person', 'signing_contract', 'signing_healthcheck')"
+        )
+        analysed = {row[0] for row in cursor.fetchall()}
+    assert analysed == {"households_person", "signing_contract", "signing_healthcheck"}
