@@ -40,7 +40,9 @@ Public functions (everything else in the project goes through them):
 - :func:`compliant_registrations_q` — the same compliance rule for a whole county at once,
   as a condition on ``ChronicRegistration`` rows (the indicator registry reads it);
 - :func:`patient_followup_status` — one patient's quarters for a page;
-  :func:`status_from_records` — the same from records already loaded (household pages).
+  :func:`status_from_records` — the same from records already loaded (household pages);
+  :func:`set_status` — the columns of :func:`with_followup_status` from the records of a
+  page of persons (the work list's page).
 """
 
 from __future__ import annotations
@@ -180,7 +182,7 @@ def _with_status(
     select: bool = True,
 ) -> QuerySet:
     # ``select=False`` names the same columns as aliases: the filters may use them, the rows
-    # do not carry them (``set_status``/``with_status`` fill them in for the rows read).
+    # do not carry them (``set_status`` fills them in for the rows read).
     columns = "annotate" if select else "alias"
     key_chronic = _key_chronic()
     current_name = None
