@@ -2,6 +2,8 @@
 
     .venv/bin/python bench/page_costs.py --database healthpov_load [--repeat 5] [--profile KIND]
     .venv/bin/python bench/page_costs.py --url sqlite:///demo.sqlite3
+    .venv/bin/python bench/page_costs.py --database healthpov_load --user county \
+        --path "/signing/lists/visits/?as_of=2018-06-04" [--path ...]
 
 Against a database that ``bench/load.py --keep`` built (or any database with the demo county,
 ``--url``: a ``DATABASE_URL``, e.g. SQLite after ``seed_demo --year 2018``), asks every page of
@@ -9,8 +11,9 @@ Against a database that ``bench/load.py --keep`` built (or any database with the
 gunicorn) and prints per path shape: wall ms, Python CPU ms, SQL ms and query count, medians of
 ``--repeat`` requests. The load benchmark's latencies are queueing on two cores; this says
 which pages the time per request goes to. ``--profile KIND`` prints cProfile's top functions
-over that kind's pages. Last, per kind, the means over all its requests (what
-``bench/load.py``'s round robin over the kind's pages asks).
+over that kind's pages. ``--path`` (repeatable) asks those pages instead of the mix's, as
+the township user or (``--user county``) the county user. Last, per kind, the means over all
+its requests (what ``bench/load.py``'s round robin over the kind's pages asks).
 """
 
 from __future__ import annotations
@@ -37,6 +40,8 @@ def main() -> None:
     where.add_argument("--url", help="a DATABASE_URL (sqlite:///... or postgres://...)")
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--profile", choices=["list", "search", "detail", "dashboard"])
+    parser.add_argument("--path", action="append", help="a page to ask instead of the mix's")
+    parser.add_argument("--user", choices=["township", "county"], default="township")
     args = parser.parse_args()
 
     server = os.environ.get("PG_URL", "postgres://postgres@127.0.0.1:5432")
@@ -64,7 +69,11 @@ def main() -> None:
         client = Client()
         client.force_login(User.objects.get(username=username))
         clients.append(client)
-    paths = load.request_paths()
+    if args.path:
+        user = 1 if args.user == "county" else 0
+        paths = {args.profile or "page": [(user, path) for path in args.path]}
+    else:
+        paths = load.request_paths()
 
     if args.profile:
         profile = cProfile.Profile()
