@@ -478,6 +478,23 @@ def _followups_by(ids: list[int], end: datetime.date) -> QuerySet[FulfilmentReco
     ).select_related("visit")
 
 
+def _followups_until(ids: list[int], as_of: datetime.date) -> dict[int, list[FulfilmentRecord]]:
+    """Every follow-up of each of ``ids`` by ``as_of``, any year, with its visit."""
+    records: dict[int, list[FulfilmentRecord]] = {pk: [] for pk in ids}
+    for record in cached_rows("follow-ups by", FulfilmentRecord, _followups_by, ids=ids, end=as_of):
+        records[record.person_id].append(record)
+    return records
+
+
+def rechecks_from(ids: list[int], as_of: datetime.date) -> dict[int, datetime.date | None]:
+    """:func:`recheck_from` of each of ``ids``, from all their follow-ups by ``as_of``: for a
+    page that has read a year's records only, for patients with no follow-up in them (the last
+    one may be of an earlier year)."""
+    if not ids:
+        return {}
+    return {pk: recheck_from(done, as_of) for pk, done in _followups_until(ids, as_of).items()}
+
+
 def set_status(persons: list, as_of: datetime.date, per_year: int | None = None) -> None:
     """Set on each of ``persons`` the columns :func:`with_followup_status` annotates
     (``chronic_since``, ``followup_overdue``, ...), computed from their records by
@@ -489,13 +506,11 @@ def set_status(persons: list, as_of: datetime.date, per_year: int | None = None)
         per_year = YearPolicy.for_year(as_of.year).followups_per_year
     ids = sorted({person.pk for person in persons})
     registrations: dict[int, list[ChronicRegistration]] = {pk: [] for pk in ids}
-    records: dict[int, list[FulfilmentRecord]] = {pk: [] for pk in ids}
     for registration in cached_rows(
         "follow-up registrations", ChronicRegistration, _registrations_of, ids=ids
     ):
         registrations[registration.person_id].append(registration)
-    for record in cached_rows("follow-ups by", FulfilmentRecord, _followups_by, ids=ids, end=as_of):
-        records[record.person_id].append(record)
+    records = _followups_until(ids, as_of)
     current = current_quarter(as_of, per_year)
     for person in persons:
         done = records[person.pk]

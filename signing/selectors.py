@@ -454,6 +454,19 @@ def household_records(
 
     if patients:
         per_year = YearPolicy.for_year(as_of.year).followups_per_year
+        # The recheck follows the last follow-up by the as-of date, of whatever year: a
+        # patient without one this year is read further back (one query, seldom).
+        earlier = followups.rechecks_from(
+            [
+                record.person.pk
+                for record in patients
+                if not any(
+                    f.kind == FulfilmentKind.FOLLOW_UP and f.served_on <= as_of
+                    for f in record.fulfilments
+                )
+            ],
+            as_of,
+        )
         for record in patients:
             followup_dates = [
                 f.served_on for f in record.fulfilments if f.kind == FulfilmentKind.FOLLOW_UP
@@ -463,7 +476,9 @@ def household_records(
                 followup_dates,
                 as_of,
                 per_year,
-                recheck_from=followups.recheck_from(record.fulfilments, as_of),
+                recheck_from=earlier[record.person.pk]
+                if record.person.pk in earlier
+                else followups.recheck_from(record.fulfilments, as_of),
             )
     return list(records.values())
 

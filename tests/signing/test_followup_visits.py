@@ -344,6 +344,24 @@ def test_the_household_page_shows_the_recheck_due_date(client_a, today_patient, 
     assert f"{due} 前复查" in response.content.decode()
 
 
+def test_the_household_page_shows_a_recheck_called_for_by_last_years_last_visit(
+    client_a, village_a
+):
+    """The lists read the last follow-up by the as-of date of any year; so does the page."""
+    person = PersonFactory(household=HouseholdFactory(village=village_a))
+    ChronicRegistrationFactory(person=person, diagnosed_on=D(2017, 6, 1))
+    _visit(person, D(2017, 12, 28), VisitClassification.UNSATISFACTORY)
+    as_of = D(2018, 1, 5)
+    listed = followups.chronic_patients(Person.objects.filter(pk=person.pk), as_of).get()
+    assert listed.followup_recheck_from == D(2017, 12, 28)
+    with translation.override("zh-hans"):
+        response = client_a.get(
+            reverse("signing:household", args=[person.household.pk]),
+            {"year": 2018, "as_of": as_of.isoformat()},
+        )
+    assert "2018-01-11 前复查" in response.content.decode()
+
+
 def _visit(person, served_on, classification=""):
     fulfilment = FulfilmentRecord.objects.create(
         person=person, kind=FulfilmentKind.FOLLOW_UP, served_on=served_on
