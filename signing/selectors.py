@@ -429,7 +429,7 @@ def household_records(
             records[unsigned.person_id].unsigned = unsigned
 
     start, end = datetime.date(year, 1, 1), datetime.date(year, 12, 31)
-    for registration in cached_rows("household chronic", ChronicRegistration, _chronic, ids=ids):
+    for registration in followups.registrations_of(ids):
         records[registration.person_id].chronic.append(registration)
     for check in cached_rows(
         "household checks", HealthCheck, _checks, ids=ids, start=start, end=end
@@ -500,10 +500,6 @@ def _contracts(ids: list[int], years: list[int]) -> QuerySet[Contract]:
 
 def _unsigned(ids: list[int], year: int) -> QuerySet[UnsignedRecord]:
     return UnsignedRecord.objects.filter(person_id__in=ids, year=year).order_by()
-
-
-def _chronic(ids: list[int]) -> QuerySet[ChronicRegistration]:
-    return ChronicRegistration.objects.filter(person_id__in=ids).select_related("disease")
 
 
 def _checks(ids: list[int], start: datetime.date, end: datetime.date) -> QuerySet[HealthCheck]:
