@@ -78,6 +78,14 @@ def followup_b(cast) -> Target:
     return Target(kwargs={"slug": "followups"}, marker=MARKER)
 
 
+def visits_b(cast) -> Target:
+    """A household of township B to visit (a member on the roster, neither signed nor a
+    reason): the list shows the head of household."""
+    household = HouseholdFactory(village=cast.village_b, number="HB-SIGN-1", head_name=MARKER)
+    RosterEntryFactory(person=PersonFactory(household=household))
+    return Target(kwargs={"slug": "visits"}, marker=MARKER)
+
+
 def booklets_b(cast) -> Target:
     BookletFactory(diagnosis__person=_person_b_on_roster(cast))
     return Target(kwargs={"slug": "booklets"}, marker=MARKER)
@@ -196,6 +204,7 @@ CASES = [
     PermissionCase("signing:worklist", "list", booklets_b),
     PermissionCase("signing:worklist", "list", checks_b),
     PermissionCase("signing:worklist", "list", expiring_b),
+    PermissionCase("signing:worklist", "list", visits_b),
     PermissionCase("signing:worklist_export", "list", export_b),  # the matrix reads the .xlsx
     *[
         case
