@@ -230,7 +230,7 @@ def _township(**extra: Any) -> Callable[[SimpleNamespace, SimpleNamespace], dict
     return lambda county, cast: {"pk": cast.township_a.pk, **extra}
 
 
-WORKLIST_SLUGS = ("unsigned", "followups", "booklets", "health-checks", "expiring")
+WORKLIST_SLUGS = ("unsigned", "followups", "booklets", "health-checks", "expiring", "visits")
 FORM_NAMES = ("contract", "unsigned", "fulfilment", "followup", "health_check", "chronic")
 FORM_NAMES += ("diagnosis",)
 LEDGER_KINDS = ("problems", "responsibilities", "tasks", "ledger")
