@@ -77,6 +77,7 @@ import argparse
 import contextlib
 import datetime
 import os
+import platform
 import random
 import re
 import runpy
@@ -137,6 +138,34 @@ def log(message: str = "") -> None:
 def load_average() -> str:
     one, five, fifteen = os.getloadavg()
     return f"load average {one:.2f}, {five:.2f}, {fifteen:.2f} on {os.cpu_count()} CPUs"
+
+
+def host_speed() -> str:
+    """The time of a fixed piece of pure Python here and now, to read the figures by: the same
+    loop took 0.18-0.44 s on one shared host within an hour (docs/scaling.md "The
+    interpreter")."""
+    times = []
+    for _ in range(3):
+        started = time.perf_counter()
+        for _ in range(10_000_000):
+            pass
+        times.append(time.perf_counter() - started)
+    return f"a 10M-step Python loop {sorted(times)[1]:.2f} s"
+
+
+def interpreter() -> str:
+    """Which CPython serves the pages (gunicorn runs ``sys.executable``): a build without
+    profile-guided optimisation runs this app's Python about a fifth slower."""
+    executable = os.path.realpath(sys.executable)
+    try:
+        libraries = subprocess.run(
+            ["ldd", executable], capture_output=True, text=True, check=False
+        ).stdout
+    except OSError:
+        libraries = ""
+    linked = "libpython shared" if "libpython" in libraries else "libpython built in"
+    version = f"{platform.python_implementation()} {platform.python_version()}"
+    return f"{version} at {executable} ({linked})"
 
 
 def psql(sql: str, database: str = "postgres") -> str:
@@ -1104,6 +1133,7 @@ def main() -> int:
     os.environ.update({k: v for k, v in env.items() if k != "PATH"})
     started = time.perf_counter()
     log(f"load benchmark: {vars(args)}; {load_average()}")
+    log(f"interpreter: {interpreter()}; {host_speed()}")
     try:
         new_name = describe_this()
         base_ref, why = (args.base, "--base") if args.base else default_base()
@@ -1328,7 +1358,7 @@ def main() -> int:
                     + "); non-2xx, socket errors and failed imports are enforced."
                 )
             log(f"RESULT: {'PASS' if ok else 'FAIL'}")
-            log(f"took {time.perf_counter() - started:.0f} s")
+            log(f"took {time.perf_counter() - started:.0f} s; now {host_speed()}")
             return 0 if ok else 1
         finally:
             for web in servers:

@@ -76,6 +76,8 @@ def main() -> None:
         paths = load.request_paths()
 
     if args.profile:
+        for user, path in paths[args.profile]:
+            clients[user].get(path)  # warm: imports, URLconf, templates
         profile = cProfile.Profile()
         profile.enable()
         for user, path in paths[args.profile]:
@@ -83,6 +85,10 @@ def main() -> None:
                 clients[user].get(path)
         profile.disable()
         pstats.Stats(profile).sort_stats("cumulative").print_stats(45)
+        pstats.Stats(profile).sort_stats("tottime").print_stats(30)
+        if os.environ.get("PROFILE_CALLERS"):
+            pstats.Stats(profile).print_callers(os.environ["PROFILE_CALLERS"])
+            pstats.Stats(profile).print_callees(os.environ["PROFILE_CALLERS"])
         return
 
     print(f"database: {os.environ['DATABASE_URL']}")
