@@ -6,7 +6,7 @@ checkout against the code it started from, in the same run.
         [--cost-connections 16] [--capacity-connections 2,4,6,8] [--base REF | --no-base]
         [--database NAME --keep | --reuse] [--template DB]
         [--phases cost,a,b,c] [--gunicorn-conf FILE] [--workers N] [--threads N]
-        [--overload-rounds 3] [--import-rounds 3]
+        [--overload-rounds 3] [--import-rounds 3] [--server-autovacuum]
 
 1. A database of its own: migrate, ``seed_demo`` (the demo county 泰宁县, 4,972 persons with
    every app's records), then ``bench/coverage.py``'s COPY loader adds persons with valid IDs
@@ -50,6 +50,9 @@ checkout against the code it started from, in the same run.
    connection count's runs are added up (percentiles: the median of the runs'). After (b) the
    database is vacuumed first (what autovacuum does in time): (b)'s imports leave dead rows
    that (c) would read.
+   PostgreSQL runs with autovacuum, as a county's does: a server without it (this machine's CI
+   configuration) gets it turned on for the run and back off at the end
+   (``--server-autovacuum`` leaves it as it is).
    Each phase lasts ``--duration`` seconds. ``--phases`` runs only some of (1) "cost", "a",
    "b" and "c" (b runs a first, its reference); a ``--reuse`` run without b skips step 2's
    import and the recompute.
@@ -92,7 +95,7 @@ import threading
 import time
 import urllib.parse
 import urllib.request
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from http.cookiejar import CookieJar
 from pathlib import Path
@@ -166,6 +169,34 @@ def interpreter() -> str:
     linked = "libpython shared" if "libpython" in libraries else "libpython built in"
     version = f"{platform.python_implementation()} {platform.python_version()}"
     return f"{version} at {executable} ({linked})"
+
+
+@contextlib.contextmanager
+def autovacuum_on() -> Iterator[None]:
+    """PostgreSQL as a county runs it: autovacuum on (its default, docker-compose.yml's image).
+
+    A server that runs without it (this machine's CI configuration) gets it for the run by
+    ``ALTER SYSTEM`` and a reload, and back as it was at the end. Without it every (b) import
+    leaves the township's 10,000 persons, their households and roster rows dead, and the
+    pages of the next blocks read them all: seven imports a block made (b) read tables several
+    times their size, and the (a) blocks after it too (docs/scaling.md "Session 12")."""
+    if psql("SHOW autovacuum") == "on":
+        log("autovacuum: on (the server's setting)")
+        yield
+        return
+    try:
+        psql("ALTER SYSTEM SET autovacuum = on")
+        psql("SELECT pg_reload_conf()")
+    except subprocess.CalledProcessError as error:
+        log(f"autovacuum: off, and it cannot be turned on here ({error.stderr.strip()})")
+        yield
+        return
+    log("autovacuum: off on this server, on for this run (ALTER SYSTEM; reset at the end)")
+    try:
+        yield
+    finally:
+        psql("ALTER SYSTEM RESET autovacuum")
+        psql("SELECT pg_reload_conf()")
 
 
 def psql(sql: str, database: str = "postgres") -> str:
@@ -1093,6 +1124,11 @@ def main() -> int:
         " runs 1/rounds of their time",
     )
     parser.add_argument(
+        "--server-autovacuum",
+        action="store_true",
+        help="leave the server's autovacuum setting as it is (default: on for the run)",
+    )
+    parser.add_argument(
         "--phases",
         default=",".join(PHASES),
         help="which to run, comma-separated, of cost (1), a, b, c (capacity, then overload);"
@@ -1152,6 +1188,8 @@ def main() -> int:
                     log(f"no baseline: git cannot check out {base_ref} ({error.stderr.strip()})")
             if base_tree is not None:
                 log(f"baseline: {base_ref} = {base_name} ({why}), in {base_tree}; new: {new_name}")
+            if not args.server_autovacuum:
+                stack.enter_context(autovacuum_on())
             if args.reuse:
                 manage(env, "migrate", "-v0")  # the code may have moved on since it was kept
             else:
@@ -1282,8 +1320,8 @@ def main() -> int:
             if "c" in phases:
                 if "b" in phases:
                     # (b)'s imports leave every row of the township's persons and households
-                    # dead once per import; autovacuum clears them in production (this
-                    # machine's PostgreSQL runs none), and (c) would read them.
+                    # dead once per import; autovacuum clears them in time, and (c) starts
+                    # without the last block's.
                     connections.close_all()
                     psql("VACUUM ANALYZE", args.database)
                 # Capacity and overload are the same fixed mix, so their ratio compares like
