@@ -36,7 +36,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
-from bench.compare import base_worktree, default_base, describe_this  # noqa: E402
+from bench.compare import base_worktree, default_base, describe_this, env_for  # noqa: E402
 
 KINDS = ("list", "search", "detail", "dashboard")
 REFS = re.compile(r"I\s+refs:\s+([\d,]+)")
@@ -63,17 +63,8 @@ for _ in range(1 + job["repeat"]):
 
 
 def django_env(url: str) -> dict[str, str]:
-    return {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "healthpov.settings.local",
-        "DATABASE_URL": url,
-        "DEBUG": "false",
-        "SECRET_KEY": "instructions-only",
-        "ALLOWED_HOSTS": "testserver",
-        "REDIS_URL": "",
-        "LOG_LEVEL": "WARNING",
-        "PYTHONHASHSEED": "0",
-    }
+    """``bench/compare.py``'s environment, with one hash seed for every child."""
+    return {**env_for(url), "PYTHONHASHSEED": "0"}
 
 
 def instructions(tree: Path, url: str, job: dict) -> int:
