@@ -5,7 +5,7 @@ by valgrind, a figure that does not move with the host's speed.
         [--pages 10] [--kind list --kind detail ...]
     .venv/bin/python bench/instructions.py --url sqlite:///demo.sqlite3 --no-base
 
-On a shared host the same Python loop took 0.08-0.44 s within an hour (docs/scaling.md
+On a shared host a fixed Python loop's time moved twofold within an hour (docs/scaling.md
 "Session 12"), so a timed comparison of two trees needs many alternated rounds to see 5 %.
 This counts instead. For each tree (``--base``'s code in a temporary git worktree, as
 ``bench/load.py`` does, then this checkout) and each kind of ``bench/load.py``'s mix, two

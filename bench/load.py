@@ -144,9 +144,8 @@ def load_average() -> str:
 
 
 def host_speed() -> str:
-    """The time of a fixed piece of pure Python here and now, to read the figures by: the same
-    loop took 0.18-0.44 s on one shared host within an hour (docs/scaling.md "The
-    interpreter")."""
+    """The time of a fixed piece of pure Python here and now, to read the figures by: on one
+    shared host this loop took 0.07-0.13 s within an hour (docs/scaling.md "Session 12")."""
     times = []
     for _ in range(3):
         started = time.perf_counter()
