@@ -4,6 +4,8 @@ by valgrind, a figure that does not move with the host's speed.
     .venv/bin/python bench/instructions.py --database hp_loadfull [--base REF] [--repeat 3]
         [--pages 10] [--kind list --kind detail ...]
     .venv/bin/python bench/instructions.py --url sqlite:///demo.sqlite3 --no-base
+    .venv/bin/python bench/instructions.py --database hp_loadfull --no-base \
+        --path "/signing/lists/followups/?as_of=2018-06-04" [--path ...] [--user county]
 
 On a shared host a fixed Python loop's time moved twofold within an hour (docs/scaling.md
 "Session 12"), so a timed comparison of two trees needs many alternated rounds to see 5 %.
@@ -18,7 +20,9 @@ process and is not counted (``bench/page_costs.py`` times it). Both children use
 hash seed; the counts repeat to about 0.1 %.
 
 The pages are ``bench/load.py``'s (``request_paths``), read once from the database by this
-tree, so both trees ask the same ones. Needs ``valgrind`` (apt-get install valgrind).
+tree, so both trees ask the same ones; ``--path`` (repeatable) counts those pages instead,
+each alone, as the township user or (``--user county``) the county user. Needs ``valgrind``
+(apt-get install valgrind).
 """
 
 from __future__ import annotations
@@ -99,6 +103,10 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3, help="rounds counted (default 3)")
     parser.add_argument("--pages", type=int, default=10, help="pages of each kind (default 10)")
     parser.add_argument("--kind", action="append", choices=KINDS, help="default: all four")
+    parser.add_argument(
+        "--path", action="append", help="count this page alone instead of the mix's kinds"
+    )
+    parser.add_argument("--user", choices=["township", "county"], default="township")
     args = parser.parse_args()
     if shutil.which("valgrind") is None:
         parser.error("valgrind is missing: apt-get install valgrind")
@@ -116,6 +124,11 @@ def main() -> None:
     paths = load.request_paths()
     users = [load.TOWNSHIP_USER, load.COUNTY_USER]
     kinds = args.kind or list(KINDS)
+    if args.path:
+        # Each page a "kind" of its own, named by its path, asked as the chosen user.
+        user = 1 if args.user == "county" else 0
+        paths = {path: [(user, path)] for path in args.path}
+        kinds = list(args.path)
 
     with ExitStack() as stack:
         trees = {}
@@ -132,11 +145,12 @@ def main() -> None:
 
     names = list(trees)
     print(f"instructions a warm request of the web process (millions), {args.repeat} rounds")
-    print(f"{'kind':<10} {'pages':>5} " + " ".join(f"{n:>20}" for n in names), end="")
+    width = max(10, *(len(kind[:48]) for kind in kinds))
+    print(f"{'kind':<{width}} {'pages':>5} " + " ".join(f"{n:>20}" for n in names), end="")
     print(f" {'this/base':>10}" if len(names) == 2 else "")
     for kind in kinds:
         row = [counts[(name, kind)] / 1e6 for name in names]
-        line = f"{kind:<10} {len(paths[kind][: args.pages]):>5} "
+        line = f"{kind[:48]:<{width}} {len(paths[kind][: args.pages]):>5} "
         line += " ".join(f"{value:>20.2f}" for value in row)
         if len(row) == 2:
             line += f" {row[1] / row[0]:>10.3f}"
