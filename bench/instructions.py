@@ -40,9 +40,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
+import load  # noqa: E402
+
 from bench.compare import base_worktree, default_base, describe_this, env_for  # noqa: E402
 
-KINDS = ("list", "search", "detail", "dashboard")
 REFS = re.compile(r"I\s+refs:\s+([\d,]+)")
 
 # Run by each child, in the tree being measured (its cwd comes first on sys.path).
@@ -102,7 +103,7 @@ def main() -> None:
     parser.add_argument("--no-base", action="store_true", help="count this checkout only")
     parser.add_argument("--repeat", type=int, default=3, help="rounds counted (default 3)")
     parser.add_argument("--pages", type=int, default=10, help="pages of each kind (default 10)")
-    parser.add_argument("--kind", action="append", choices=KINDS, help="default: all four")
+    parser.add_argument("--kind", action="append", choices=load.KINDS, help="default: all four")
     parser.add_argument(
         "--path", action="append", help="count this page alone instead of the mix's kinds"
     )
@@ -119,11 +120,10 @@ def main() -> None:
     import django
 
     django.setup()
-    import load
 
     paths = load.request_paths()
     users = [load.TOWNSHIP_USER, load.COUNTY_USER]
-    kinds = args.kind or list(KINDS)
+    kinds = args.kind or list(load.KINDS)
     if args.path:
         # Each page a "kind" of its own, named by its path, asked as the chosen user.
         user = 1 if args.user == "county" else 0

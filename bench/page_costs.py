@@ -31,6 +31,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
+import load  # noqa: E402
 
 
 def main() -> None:
@@ -39,7 +40,7 @@ def main() -> None:
     where.add_argument("--database", help="a PostgreSQL database of PG_URL's server")
     where.add_argument("--url", help="a DATABASE_URL (sqlite:///... or postgres://...)")
     parser.add_argument("--repeat", type=int, default=5)
-    parser.add_argument("--profile", choices=["list", "search", "detail", "dashboard"])
+    parser.add_argument("--profile", choices=load.KINDS)
     parser.add_argument("--path", action="append", help="a page to ask instead of the mix's")
     parser.add_argument("--user", choices=["township", "county"], default="township")
     args = parser.parse_args()
@@ -57,7 +58,6 @@ def main() -> None:
     import django
 
     django.setup()
-    import load
     from django.db import connection
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
