@@ -529,19 +529,25 @@ def test_queries_per_record_do_not_grow_with_the_batch(user_a, patients):
     assert per_record <= 18, per_record
 
 
-def test_500_records_are_answered_within_a_few_seconds(client, user_a, patients, capsys):
-    client.force_login(user_a)
-    # 50 records first, on days the 500 do not use: the host's own yardstick.
+def _fifty_on_fresh_days(client, patients, user, first_day: datetime.date) -> float:
+    """Send 50 records on days no other batch of the test uses; return the CPU they took."""
     fifty = [
-        followup(patients[i], user_a, served_on=(datetime.date(2018, 7, 1) + datetime.timedelta(
-            days=i)).isoformat())
+        followup(patients[i], user, served_on=(first_day + datetime.timedelta(days=i)).isoformat())
         for i in range(50)
-    ]  # fmt: skip
+    ]
     cpu_started = time.process_time()
     response = client.post(URL, {"records": fifty}, content_type="application/json")
-    cpu_fifty = time.process_time() - cpu_started
+    cpu = time.process_time() - cpu_started
     assert [r["status"] for r in response.json()["results"]] == ["accepted"] * 50
+    return cpu
 
+
+@pytest.mark.django_db(transaction=True)
+def test_500_records_are_answered_within_a_few_seconds(client, user_a, patients, capsys):
+    client.force_login(user_a)
+    # 50 records before and 50 after the 500, on days the 500 do not use: the host's own
+    # yardstick, taken on both sides because this host's speed drifts within a minute.
+    cpu_before = _fifty_on_fresh_days(client, patients, user_a, datetime.date(2018, 7, 1))
     records = _batch(patients, user_a, 500)
     started, cpu_started = time.perf_counter(), time.process_time()
     response = client.post(URL, {"records": records}, content_type="application/json")
@@ -549,6 +555,8 @@ def test_500_records_are_answered_within_a_few_seconds(client, user_a, patients,
     assert response.status_code == 200
     results = response.json()["results"]
     assert [r["status"] for r in results] == ["accepted"] * 500
+    cpu_after = _fifty_on_fresh_days(client, patients, user_a, datetime.date(2018, 8, 20))
+    cpu_fifty = max(cpu_before, cpu_after)
     started = time.perf_counter()
     again = client.post(URL, {"records": records}, content_type="application/json")
     resent = time.perf_counter() - started
@@ -556,17 +564,24 @@ def test_500_records_are_answered_within_a_few_seconds(client, user_a, patients,
     with capsys.disabled():
         print(
             f"\n[field sync] {connection.vendor}: 500 new records answered in {elapsed:.2f} s "
-            f"(this process's CPU: {cpu:.2f} s, 50 records {cpu_fifty:.2f} s; load average "
-            f"{os.getloadavg()[0]:.1f}), 500 resent (duplicates) in {resent:.2f} s"
+            f"(this process's CPU: {cpu:.2f} s, 50 records {cpu_before:.2f} s before and "
+            f"{cpu_after:.2f} s after; load average {os.getloadavg()[0]:.1f}), 500 resent "
+            f"(duplicates) in {resent:.2f} s"
         )
     # The CPU time is the measure on a shared machine; the wall time only guards a hang. The
     # CPU depends on the host (500 records: 6.8 s on SQLite and 9.5 s on PostgreSQL on one
     # host, 11.9 and 12.5 s on a slower one), so it is held against the same host's 50
-    # records: ten times the records may cost at most twelve times the CPU. What a batch
-    # costs in seconds is bench/field_sync.py's to measure.
-    assert cpu < 12 * cpu_fifty, (cpu, cpu_fifty)
+    # records: ten times the records may cost at most twelve times the CPU. One yardstick
+    # taken before the 500 alone once failed this at 13.7 times while the host slowed down
+    # (CI, 2026-12-07); the slower of the two yardsticks is the one to compare with. The test
+    # commits as the service does (each record on its own): inside one test transaction every
+    # record's atomic() is a savepoint, and past PostgreSQL's 64 cached subtransactions each
+    # statement costs more (12 times the 50's CPU for the 500, against 6 to 8 committed). Growth
+    # in queries is pinned exactly by test_queries_per_record_do_not_grow_with_the_batch;
+    # what a batch costs in seconds is bench/field_sync.py's to measure.
+    assert cpu < 12 * cpu_fifty, (cpu, cpu_before, cpu_after)
     assert elapsed < 60, elapsed
-    assert FieldSubmission.objects.count() == 550
+    assert FieldSubmission.objects.count() == 600
 
 
 def test_a_uuid_saved_meanwhile_by_a_concurrent_request_is_not_saved_twice(
