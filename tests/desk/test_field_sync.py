@@ -575,8 +575,8 @@ def test_500_records_are_answered_within_a_few_seconds(client, user_a, patients,
     # taken before the 500 alone once failed this at 13.7 times while the host slowed down
     # (CI, 2026-12-07); the slower of the two yardsticks is the one to compare with. The test
     # commits as the service does (each record on its own): inside one test transaction every
-    # record's atomic() is a savepoint, and past PostgreSQL's 64 cached subtransactions each
-    # statement costs more (12 times the 50's CPU for the 500, against 6 to 8 committed). Growth
+    # record's atomic() is a savepoint of one long transaction, which no county's request is,
+    # and there the 500 measured 12 times the 50 on PostgreSQL (6 to 8 times committed). Growth
     # in queries is pinned exactly by test_queries_per_record_do_not_grow_with_the_batch;
     # what a batch costs in seconds is bench/field_sync.py's to measure.
     assert cpu < 12 * cpu_fifty, (cpu, cpu_before, cpu_after)
