@@ -166,6 +166,16 @@ def test_unsigned_list_shows_only_gaps(client_a, members, today, django_assert_m
     assert "350429********1234" in body
 
 
+def test_work_list_rows_escape_what_users_typed(client_a, members, household):
+    members[0].name = '<b onmouseover="x">张三</b>'
+    members[0].save()
+    body = client_a.get(reverse("signing:worklist", args=["unsigned"])).content.decode()
+    assert "&lt;b onmouseover=&quot;x&quot;&gt;张三&lt;/b&gt;" in body
+    assert "<b onmouseover" not in body
+    row = body[body.index("&lt;b onmouseover") :]
+    assert row.index(f'href="/households/{household.pk}/"') < row.index("</tr>")
+
+
 def test_followup_list_filters_overdue(client_a, members, today):
     ChronicRegistrationFactory(person=members[0], diagnosed_on=datetime.date(2000, 1, 1))
     response = client_a.get(reverse("signing:worklist", args=["followups"]), {"state": "due"})
