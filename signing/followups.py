@@ -48,6 +48,7 @@ Public functions (everything else in the project goes through them):
 from __future__ import annotations
 
 import datetime
+import functools
 from dataclasses import dataclass, field
 
 from django.db.models import (
@@ -107,6 +108,12 @@ def quarters_of_year(year: int, per_year: int | None = None) -> list[Quarter]:
     """The follow-up quarters of ``year`` (half-years when the policy asks for 2 a year)."""
     if per_year is None:
         per_year = YearPolicy.for_year(year).followups_per_year
+    return list(_quarters(year, per_year))
+
+
+@functools.lru_cache(maxsize=64)
+def _quarters(year: int, per_year: int) -> tuple[Quarter, ...]:
+    # Cached: a list page asks for every row's status (``status_from_records``).
     months = 12 // per_year
     result = []
     for index in range(per_year):
@@ -117,7 +124,7 @@ def quarters_of_year(year: int, per_year: int | None = None) -> list[Quarter]:
         else:
             end = datetime.date(year, first_month + months, 1) - datetime.timedelta(days=1)
         result.append(Quarter(index + 1, start, end))
-    return result
+    return tuple(result)
 
 
 def _key_chronic() -> list[int]:
