@@ -78,8 +78,12 @@ def _may_import(user) -> bool:
 # ------------------------------------------------------------------ search
 
 
-def _filters(request: HttpRequest, params) -> selectors.PersonFilters:
-    form = SearchForm(params)
+def _filters(
+    request: HttpRequest, params, form: SearchForm | None = None
+) -> selectors.PersonFilters:
+    """The roster's filters from ``params`` (through ``form``, a ``SearchForm`` of them, when
+    the page shows that form too)."""
+    form = form or SearchForm(params)
     form.is_valid()  # a bad field is left out; the valid ones still filter
     data = form.cleaned_data
     return selectors.PersonFilters(
@@ -106,6 +110,7 @@ def search(request: HttpRequest) -> HttpResponse:
     address bar is left alone. An ID-shaped name in a query string is dropped, never echoed.
     """
     push_url = ""
+    search_form = SearchForm(request.GET)  # the page's filter form
     if request.method == "POST" and "id_number" not in request.POST:
         filters = _filters(request, request.POST)
         if looks_like_id_number(filters.q):
@@ -116,13 +121,14 @@ def search(request: HttpRequest) -> HttpResponse:
             if not request.htmx:
                 return HttpResponseRedirect(push_url, status=303)
     else:
-        filters = _filters(request, request.GET)
+        filters = _filters(request, request.GET, search_form)
         if looks_like_id_number(filters.q):
             filters.q = ""
             return HttpResponseRedirect(_search_url(filters), status=303)
-        id_form = IdSearchForm(request.POST or None)
-        if request.method == "POST" and id_form.is_valid():
-            filters.id_number = id_form.cleaned_data["id_number"]
+        if request.method == "POST":
+            id_form = IdSearchForm(request.POST)
+            if id_form.is_valid():
+                filters.id_number = id_form.cleaned_data["id_number"]
     persons = selectors.person_search(user=request.user, filters=filters)
     # A name or number searched for, or a person status, leaves few rows spread thin over the
     # roster's order: reading the page would go over as many rows as the count, so both ride
@@ -139,7 +145,7 @@ def search(request: HttpRequest) -> HttpResponse:
     else:
         places = selectors.roster_places(request.user)
         context |= {
-            "search_form": SearchForm(request.GET),
+            "search_form": search_form,
             "villages": places.villages,
             "townships": places.townships,
         }
