@@ -20,6 +20,7 @@ from simple_history.models import HistoricalRecords
 from healthpov.choices import ChoiceLabels
 from healthpov.places.models import Institution, Place
 from healthpov.places.scoping import ScopedQuerySet
+from healthpov.statements import cached_rows
 
 PERSON_SCOPE = "person__household__village"
 
@@ -123,12 +124,20 @@ class YearPolicy(models.Model):
     def for_year(cls, year: int) -> YearPolicy:
         """The policy in force in ``year``: its own, else the newest earlier year's (as saved),
         else the default one (not saved) when none was ever set."""
-        policy = cls.objects.filter(year__lte=year).order_by("-year").first()
+        # A statement built once per process (healthpov.statements): the follow-up pages ask
+        # for it on every request.
+        found = cached_rows("year policy in force", cls, _policies_by, year=year)
+        policy = found[0] if found else None
         if policy is None:
             policy = cls(
                 year=year, required_items=list(DEFAULT_REQUIRED_ITEMS), followups_per_year=4
             )
         return policy
+
+
+def _policies_by(year: int) -> models.QuerySet[YearPolicy]:
+    """The newest policy of ``year`` or before (``YearPolicy.for_year``)."""
+    return YearPolicy.objects.filter(year__lte=year).order_by("-year")[:1]
 
 
 DEFAULT_REQUIRED_ITEMS = (
