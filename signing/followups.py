@@ -130,8 +130,13 @@ def _quarters(year: int, per_year: int) -> tuple[Quarter, ...]:
 def _key_chronic() -> list[int]:
     # The key chronic diseases as a list of ids (one small query) rather than a join: the join
     # was planned inside the per-person subquery, and every list row hashed the disease table
-    # again (docs/architecture.md "Performance choices").
-    return list(Disease.objects.filter(is_key_chronic=True).values_list("pk", flat=True))
+    # again (docs/architecture.md "Performance choices"). Its statement is built once per
+    # process (``cached_rows``).
+    return cached_rows("key chronic diseases", Disease, _key_chronic_ids)
+
+
+def _key_chronic_ids() -> QuerySet[Disease]:
+    return Disease.objects.filter(is_key_chronic=True).values_list("pk", flat=True)
 
 
 def _chronic_since(as_of: datetime.date, key_chronic: list[int]) -> Subquery:
