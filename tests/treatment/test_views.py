@@ -218,6 +218,30 @@ def test_stay_list_highlights_breach(client_a, village_a):
     assert response.content.decode().count('data-breach="1"') == 1
 
 
+def test_list_rows_escape_names_and_show_every_badge(client_a, village_a):
+    person = PersonFactory(household__village=village_a, name="<i>王五</i>")
+    StayFactory(
+        person=person,
+        hospital_name="省<立>医院",
+        in_county=False,
+        referral=True,
+        deposit_taken=True,
+        one_stop=False,
+    )
+    CaseFactory(person=person)
+    stays = client_a.get(reverse("treatment:stay_list"), {"year": 2018}).content.decode()
+    row = stays[stays.index('data-breach="1"') :]
+    row = row[: row.index("</tr>")]
+    assert "&lt;i&gt;王五&lt;/i&gt;" in row and "<i>" not in row
+    assert "省&lt;立&gt;医院" in row
+    for badge in ("县域外", "转诊", "收取押金", "未一站式结算"):
+        assert badge in row, badge
+    assert "10,000.00" in row and "5.0%" in row
+    assert "raise-stay" not in row  # the township user may not raise
+    cases = client_a.get(reverse("treatment:case_list"), {"year": 2018}).content.decode()
+    assert "&lt;i&gt;王五&lt;/i&gt;" in cases and "<i>王五" not in cases
+
+
 @pytest.mark.parametrize(("query", "expected"), [({}, 3), ({"breach": "1"}, 2)])
 def test_stay_list_total_is_the_number_of_listed_stays(
     client_a, village_a, village_b, query, expected
