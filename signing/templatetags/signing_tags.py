@@ -86,8 +86,9 @@ def worklist_rows(
 ) -> SafeString:
     """The rows of a work list page (``signing.views.worklist``: household, cells, record),
     every cell escaped. As a template loop over a page's 50 rows of six to eight cells they
-    were a third of the page's Python (docs/architecture.md "Performance choices"); the raise
-    button, for the county and inspectors only (``may_raise``), is still the snippet's."""
+    cost a ninth to a fifth of the page's web instructions (docs/architecture.md "Performance
+    choices"); the raise button, for the county and inspectors only (``may_raise``), is still
+    the snippet's."""
     raisable = RAISABLE.get(slug) if may_raise else None
     snippet = (
         context.template.engine.get_template("snippets/raise_finding_button.html")
