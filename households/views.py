@@ -83,7 +83,7 @@ def _filters(
 ) -> selectors.PersonFilters:
     """The roster's filters from ``params`` (through ``form``, a ``SearchForm`` of them, when
     the page shows that form too)."""
-    form = form or SearchForm(params)
+    form = SearchForm(params) if form is None else form
     form.is_valid()  # a bad field is left out; the valid ones still filter
     data = form.cleaned_data
     return selectors.PersonFilters(

@@ -420,6 +420,10 @@ class WorkList:
     #: reading the page's own records costs).
     page_query: Callable[[Any, int, datetime.date, selectors.ListFilters], Any] | None = None
     complete: Callable[[list[Any], Any, int, datetime.date], None] | None = None
+    #: "Raise as a finding" (inspections) on this list's rows, for the roles that may raise:
+    #: the source kind it raises, and which rows carry it (every row when None).
+    raise_kind: str = ""
+    raisable: Callable[[Any], bool] | None = None
 
     def rows(
         self,
@@ -494,6 +498,7 @@ WORKLISTS: dict[str, WorkList] = {
             ],
             household=lambda p: p.household,
             fields=(*PERSON_FIELDS, "status"),
+            raise_kind="unsigned_person",
         ),
         WorkList(
             slug="followups",
@@ -524,6 +529,8 @@ WORKLISTS: dict[str, WorkList] = {
                 (DUE_SOON, gettext_lazy("Due within 7 days")),
                 (OVERDUE, gettext_lazy("Overdue")),
             ),
+            raise_kind="followup_person",
+            raisable=lambda p: p.followup_overdue,
         ),
         WorkList(
             slug="booklets",

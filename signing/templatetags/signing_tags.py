@@ -12,7 +12,7 @@ from healthpov.period import ReportingPeriod
 from households.templatetags.registry_tags import case_file_url
 from signing import selectors
 from signing.models import BookletStatus
-from signing.views import FORM_SPECS
+from signing.views import FORM_SPECS, WorkList
 
 register = template.Library()
 
@@ -68,18 +68,10 @@ def booklet_state(diagnosis, as_of):
     return {"label": booklet.get_status_display(), "valid": False}
 
 
-#: The work lists whose rows carry "raise as a finding" (inspections), with the source kind it
-#: raises and which rows: every person not signed without a reason, the overdue patients.
-RAISABLE = {
-    "unsigned": ("unsigned_person", lambda record: True),
-    "followups": ("followup_person", lambda record: record.followup_overdue),
-}
-
-
 @register.simple_tag(takes_context=True)
 def worklist_rows(
     context: template.Context,
-    slug: str,
+    item: WorkList,
     rows: Iterable[tuple[Any, list[Any], Any]],
     open_label: str,
     may_raise: bool = False,
@@ -87,12 +79,11 @@ def worklist_rows(
     """The rows of a work list page (``signing.views.worklist``: household, cells, record),
     every cell escaped. As a template loop over a page's 50 rows of six to eight cells they
     cost a ninth to a fifth of the page's web instructions (docs/architecture.md "Performance
-    choices"); the raise button, for the county and inspectors only (``may_raise``), is still
-    the snippet's."""
-    raisable = RAISABLE.get(slug) if may_raise else None
+    choices"); the raise button (``item.raise_kind``), for the county and inspectors only
+    (``may_raise``), is still the snippet's."""
     snippet = (
         context.template.engine.get_template("snippets/raise_finding_button.html")
-        if raisable
+        if may_raise and item.raise_kind
         else None
     )
     label = conditional_escape(open_label)
@@ -100,8 +91,8 @@ def worklist_rows(
     for household, cells, record in rows:
         tds = "".join(f"<td>{conditional_escape(cell)}</td>" for cell in cells)
         button = ""
-        if snippet is not None and raisable[1](record):
-            with context.push(source_kind=raisable[0], source_id=record.pk):
+        if snippet is not None and (item.raisable is None or item.raisable(record)):
+            with context.push(source_kind=item.raise_kind, source_id=record.pk):
                 button = snippet.render(context)
         html.append(
             f'\n    <tr>{tds}\n      <td><a href="{case_file_url(household.pk)}">{label}</a>'

@@ -135,6 +135,23 @@ def test_signing_unsigned_list_offers_the_button_to_county_staff(
     assert "raise-unsigned_person" not in page
 
 
+def test_the_follow_up_list_offers_the_button_on_overdue_rows_only(client, county_user, village_a):
+    overdue = PersonFactory(household__village=village_a, name="逾期")
+    ChronicRegistrationFactory(person=overdue, diagnosed_on=dt.date(2017, 1, 1))
+    due = PersonFactory(household__village=village_a, name="本季应访")
+    # Registered after the first quarter: only the current quarter's visit is asked for.
+    ChronicRegistrationFactory(person=due, diagnosed_on=dt.date(2018, 4, 10))
+    for person in (overdue, due):
+        RosterEntryFactory(person=person, year=2018)
+    client.force_login(county_user)
+    page = client.get(
+        reverse("signing:worklist", args=["followups"]), {"as_of": "2018-06-04"}
+    ).content.decode()
+    assert "逾期" in page and "本季应访" in page
+    assert f'data-testid="raise-followup_person-{overdue.pk}"' in page
+    assert f'data-testid="raise-followup_person-{due.pk}"' not in page
+
+
 def test_a_signed_person_is_not_raised_as_unsigned(client, running, county_user, village_a):
     person = RosterEntryFactory(person__household__village=village_a).person
     ContractFactory(
