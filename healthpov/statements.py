@@ -12,7 +12,8 @@ arguments, compiles it, and notes where each stand-in landed among the statement
 parameters. Only the SQL text and the positions are kept, never a row or an argument's value,
 so nothing of any user or person outlives the call. ``build`` must be a plain function of its
 arguments (same arguments, same query), use each argument as a value compared in the query
-(not computed on: pass the dates of a year, not the year), and return model instances without
+(not computed on: pass the dates of a year, not the year) or not at all (checked: the query
+built with other stand-ins must be the same statement), and return model instances without
 ``prefetch_related`` (or a flat ``values_list``); arguments are whole numbers, dates or lists
 of them (a list's length is part of the shape).
 """
@@ -85,9 +86,9 @@ def _shape(key: str, value: Any) -> tuple[str, int | None, bool]:
     return key, None, isinstance(value, datetime.date)
 
 
-def _stand_ins(shape: tuple) -> dict[str, Any]:
+def _stand_ins(shape: tuple, number: int = 0) -> dict[str, Any]:
+    """Stand-ins for every argument of ``shape``, counted from ``number``."""
     values: dict[str, Any] = {}
-    number = 0
     for key, length, is_date in shape:
         items: list[Any] = []
         for _ in range(1 if length is None else length):
@@ -122,10 +123,13 @@ def _compile(alias: str, build: Callable[..., models.QuerySet], shape: tuple) ->
         model, model_columns = klass_info["model"], slice(fields[0], fields[-1] + 1)
         init_list = [column[0].target.attname for column in select[model_columns]]
         populators = get_related_populators(klass_info, select, alias)
+    slots = _slots(arguments, params)
+    if {slot.argument for slot in slots} != set(arguments):
+        _check_unused(alias, build, shape, sql, params, slots)
     return _Statement(
         sql=sql,
         params=tuple(params),
-        slots=_slots(arguments, params),
+        slots=slots,
         model=model,
         init_list=init_list,
         model_columns=model_columns,
@@ -157,10 +161,55 @@ def _slots(arguments: dict[str, Any], params: list[Any]) -> tuple[_Slot, ...]:
         if param in where:
             key, index = where[param]
             slots.append(_Slot(position, key, index, isinstance(param, str)))
-    missing = set(where.values()) - {(slot.argument, slot.index) for slot in slots}
+    found = {slot.argument for slot in slots}
+    missing = {(key, index) for key, index in where.values() if key in found} - {
+        (slot.argument, slot.index) for slot in slots
+    }
     if missing:
         raise ValueError(f"cached_rows: arguments not compared as values: {sorted(missing)}")
     return tuple(slots)
+
+
+def _check_unused(
+    alias: str,
+    build: Callable[..., models.QuerySet],
+    shape: tuple,
+    sql: str,
+    params: list[Any],
+    slots: tuple[_Slot, ...],
+) -> None:
+    """An argument none of whose stand-ins is among the parameters must leave the statement
+    as it is: a query may not need every argument (a list's filter that does not read one of
+    the dates passed). Built again with other stand-ins, the statement must be the same but
+    for the slots; one computed on (a year turned into dates) or deciding the statement's
+    shape is refused."""
+    # Counted on from the first set by an odd number: an argument's parity changes too.
+    count = len(_flatten(_stand_ins(shape)))
+    queryset = build(**_stand_ins(shape, count | 1))
+    try:
+        other_sql, other_params = queryset.query.get_compiler(using=alias).as_sql()
+    except EmptyResultSet:
+        other_sql, other_params = None, []
+    taken = {slot.position for slot in slots}
+    if (
+        other_sql != sql
+        or len(other_params) != len(params)
+        or any(
+            left != right
+            for position, (left, right) in enumerate(zip(params, other_params, strict=True))
+            if position not in taken
+        )
+    ):
+        unused = sorted({key for key, _length, _date in shape} - {s.argument for s in slots})
+        raise ValueError(f"cached_rows: arguments not compared as values: {unused}")
+
+
+def _flatten(arguments: dict[str, Any]) -> list[Any]:
+    return [
+        item
+        for value in arguments.values()
+        for item in (value if isinstance(value, list) else [value])
+    ]
 
 
 def _run(statement: _Statement, alias: str, arguments: dict[str, Any]) -> list:

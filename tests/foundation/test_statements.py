@@ -123,3 +123,35 @@ def test_an_argument_computed_on_is_refused():
 
     with pytest.raises(ValueError):
         cached_rows("t computed", FulfilmentRecord, by_year, year=2018)
+
+
+def test_an_argument_the_query_does_not_read_is_allowed():
+    person = PersonFactory()
+    ContractFactory(person=person, year=2018)
+
+    def contracts(ids: list[int], year: int, end: datetime.date) -> QuerySet[Contract]:
+        # ``end`` is not read (a list's state may not need every date passed).
+        return Contract.objects.filter(person_id__in=ids, year=year).order_by("id")
+
+    for year in (2018, 2017):
+        _same(
+            cached_rows(
+                "t unused",
+                Contract,
+                contracts,
+                ids=[person.pk],
+                year=year,
+                end=datetime.date.today(),
+            ),
+            list(contracts([person.pk], year, datetime.date.today())),
+        )
+
+
+def test_an_argument_that_decides_the_statement_is_refused():
+    def ordered(ids: list[int], year: int) -> QuerySet[Contract]:
+        # ``year`` is not compared, it picks the ordering: the statement would keep the
+        # ordering of the first year asked.
+        return Contract.objects.filter(person_id__in=ids).order_by("id" if year % 2 else "-id")
+
+    with pytest.raises(ValueError, match="year"):
+        cached_rows("t decides", Contract, ordered, ids=[1], year=2018)
