@@ -29,6 +29,8 @@ touch compliance, which counts quarters only.
 Public functions (everything else in the project goes through them):
 
 - :func:`quarters_of_year` — the quarters of a year under its policy.
+- :func:`status_dates` and :func:`status_columns` — the same columns from a day's dates
+  given as values, for a list's statement built once (``cached_rows``).
 - :func:`with_followup_status` — annotate a ``Person`` queryset in SQL with
   ``chronic_since``, ``followup_overdue``, ``followup_due`` (quarter or recheck),
   ``followup_quarter_overdue`` (compliance), ``followup_recheck_from``,
@@ -127,7 +129,7 @@ def _quarters(year: int, per_year: int) -> tuple[Quarter, ...]:
     return tuple(result)
 
 
-def _key_chronic() -> list[int]:
+def key_chronic() -> list[int]:
     # The key chronic diseases as a list of ids (one small query) rather than a join: the join
     # was planned inside the per-person subquery, and every list row hashed the disease table
     # again (docs/architecture.md "Performance choices"). Its statement is built once per
@@ -185,6 +187,64 @@ def with_followup_status(
     return _with_status(persons, as_of, per_year, patients_only=False)
 
 
+@dataclass(frozen=True)
+class StatusDates:
+    """The dates a day's follow-up status is computed from (:func:`status_dates`): the
+    quarters of the year that ended before ``as_of``, the quarter that holds it, and the day
+    before which an unsatisfactory visit's recheck is overdue. The SQL of the status is built
+    from these values alone, so a list can keep its statement and put in another day's dates
+    (``cached_rows``)."""
+
+    as_of: datetime.date
+    past: tuple[Quarter, ...]
+    current: Quarter | None
+    recheck_limit: datetime.date
+
+    def arguments(self) -> dict[str, datetime.date | list[datetime.date]]:
+        """The dates as the arguments of a statement (:meth:`from_arguments` reads them)."""
+        if self.current is None:  # no quarter holds the day: a policy that leaves a gap
+            raise ValueError("no follow-up quarter holds the day")
+        return {
+            "as_of": self.as_of,
+            "past_starts": [quarter.start for quarter in self.past],
+            "past_ends": [quarter.end for quarter in self.past],
+            "current_start": self.current.start,
+            "current_end": self.current.end,
+            "recheck_limit": self.recheck_limit,
+        }
+
+    @classmethod
+    def from_arguments(
+        cls,
+        *,
+        as_of: datetime.date,
+        past_starts: list[datetime.date],
+        past_ends: list[datetime.date],
+        current_start: datetime.date,
+        current_end: datetime.date,
+        recheck_limit: datetime.date,
+    ) -> StatusDates:
+        past = tuple(
+            Quarter(index, start, end)
+            for index, (start, end) in enumerate(zip(past_starts, past_ends, strict=True), 1)
+        )
+        return cls(as_of, past, Quarter(len(past) + 1, current_start, current_end), recheck_limit)
+
+
+def status_dates(as_of: datetime.date, per_year: int | None = None) -> StatusDates:
+    """The dates of ``as_of``'s status under the year's policy."""
+    past: list[Quarter] = []
+    current = None
+    for quarter in quarters_of_year(as_of.year, per_year):
+        if quarter.start > as_of:
+            break
+        if quarter.end < as_of:
+            past.append(quarter)
+        else:
+            current = quarter
+    return StatusDates(as_of, tuple(past), current, as_of - datetime.timedelta(days=RECHECK_DAYS))
+
+
 def _with_status(
     persons: QuerySet,
     as_of: datetime.date,
@@ -193,26 +253,43 @@ def _with_status(
     patients_only: bool,
     select: bool = True,
 ) -> QuerySet:
+    return status_columns(
+        persons,
+        status_dates(as_of, per_year),
+        key_chronic(),
+        patients_only=patients_only,
+        select=select,
+    )
+
+
+def status_columns(
+    persons: QuerySet,
+    dates: StatusDates,
+    key_chronic: list[int],
+    *,
+    patients_only: bool,
+    select: bool = True,
+) -> QuerySet:
+    """The columns of :func:`with_followup_status` (``patients_only``: of
+    :func:`chronic_patients`) from ``dates`` and the key chronic diseases' ids only, each used
+    as a value compared in the query: for a statement built once (``cached_rows``)."""
     # ``select=False`` names the same columns as aliases: the filters may use them, the rows
     # do not carry them (``set_status`` fills them in for the rows read).
     columns = "annotate" if select else "alias"
-    key_chronic = _key_chronic()
-    current_name = None
-    current_end = None
+    as_of = dates.as_of
     overdue_q = None
     aliases = {"_followup_patient": _registered_by(as_of, key_chronic)}
-    for quarter in quarters_of_year(as_of.year, per_year):
-        if quarter.start > as_of:
-            break
+    for quarter in dates.past:
         name = f"_followup_p{quarter.index}"
-        aliases[name] = _followup_in(quarter.start, min(quarter.end, as_of))
-        if quarter.end < as_of:
-            registered = f"_followup_registered_p{quarter.index}"
-            aliases[registered] = _registered_by(quarter.end, key_chronic)
-            missed = Q(**{registered: True, name: False})
-            overdue_q = missed if overdue_q is None else overdue_q | missed
-        else:
-            current_name, current_end = name, quarter.end
+        aliases[name] = _followup_in(quarter.start, quarter.end)
+        registered = f"_followup_registered_p{quarter.index}"
+        aliases[registered] = _registered_by(quarter.end, key_chronic)
+        missed = Q(**{registered: True, name: False})
+        overdue_q = missed if overdue_q is None else overdue_q | missed
+    current_name = current_end = None
+    if dates.current is not None:
+        current_name, current_end = f"_followup_p{dates.current.index}", dates.current.end
+        aliases[current_name] = _followup_in(dates.current.start, as_of)
     # The last follow-up by the as-of date, read once: its date when the visit was
     # unsatisfactory (a recheck is called for), else null.
     last = FulfilmentRecord.objects.filter(
@@ -236,7 +313,7 @@ def _with_status(
     # Every flag is false for a person who is not a patient; among patients only (the lists)
     # that test is already made once, so the flags leave it out.
     is_patient = Q() if patients_only else Q(_followup_patient=True)
-    recheck_limit = as_of - datetime.timedelta(days=RECHECK_DAYS)
+    recheck_limit = dates.recheck_limit
     recheck_due = Q(followup_recheck_from__gte=recheck_limit)
     recheck_overdue = Q(followup_recheck_from__lt=recheck_limit)
     # Each condition names the patient test (and every sub-query) as few times as it can: the

@@ -78,8 +78,14 @@ class ScopedQuerySet(models.QuerySet):
             raise TypeError(f"{self.model.__name__} does not declare scope_place_lookup")
         ids = scope_ids(user, places)
         if ids is not None:
-            return self.filter(**{f"{lookup}__in": ids})
+            return self.in_places(list(ids))
         return self.filter(scope_q(user, lookup))
+
+    def in_places(self, ids: list[int]) -> ScopedQuerySet:
+        """The rows of the places ``ids``: the scope :meth:`visible_to` gives a user from the
+        ids of every place they see (:func:`scope_ids`), for a statement built once with the
+        ids as values (``healthpov.statements.cached_rows``)."""
+        return self.filter(**{f"{self.model.scope_place_lookup}__in": ids})
 
 
 def places_visible_to(user: User) -> models.QuerySet:
