@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass, field, replace
 from operator import attrgetter
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import (
     BooleanField,
@@ -21,6 +21,7 @@ from django.db.models import (
     prefetch_related_objects,
 )
 
+from healthpov.paging import ListStatement
 from healthpov.places.scoping import scope_ids
 from healthpov.statements import cached_rows
 from households.models import Household, Person, PersonStatus
@@ -72,6 +73,10 @@ def _persons(user: User, filters: ListFilters) -> QuerySet[Person]:
         # every person's follow-up state in the county first (bench/demo_pages.py: a
         # township's households to visit about 2x faster).
         persons = persons.filter(household__in=Household.objects.visible_to(user).values("pk"))
+    return _listed(persons, filters)
+
+
+def _listed(persons: QuerySet[Person], filters: ListFilters) -> QuerySet[Person]:
     return (
         persons.filter(_filters_q(filters))
         .select_related("household", "household__village", "household__township")
@@ -172,6 +177,55 @@ def followups_due(
         return followups.due_soon(qs, as_of)
     state = filters.state if filters.state in (followups.DUE, followups.OVERDUE) else ""
     return followups.in_state(qs, state or followups.DUE_OR_OVERDUE)
+
+
+def followups_due_statement(
+    user: User, year: int, as_of: datetime.date, filters: ListFilters
+) -> ListStatement | None:
+    """:func:`followups_due` without the status columns (``select=False``, what a page reads)
+    as a statement built once per process and shape (``healthpov.paging.ListStatement``): the
+    list's query tests seven sub-queries, and building it cost the web process more than the
+    database spent answering it (docs/scaling.md). None where the list is not said with
+    numbers and dates alone: a search text, a scope of paths (``scope_ids``), or the due-soon
+    state (which depends on the day's place in its quarter)."""
+    villages = scope_ids(user, filters.places)
+    if filters.search or villages is None or filters.state == followups.DUE_SOON:
+        return None
+    state = filters.state if filters.state in (followups.DUE, followups.OVERDUE) else ""
+    state = state or followups.DUE_OR_OVERDUE
+    dates = followups.status_dates(as_of)
+    if dates.current is None:
+        return None
+    arguments: dict[str, Any] = {
+        "villages": list(villages),
+        "year": year,
+        "key_chronic": followups.key_chronic(),
+        **dates.arguments(),
+    }
+    name = f"follow-ups due, {state}"
+    if filters.village_id:
+        arguments["village"] = filters.village_id
+        name += ", one village"
+
+    def build(
+        *,
+        villages: list[int],
+        year: int,
+        key_chronic: list[int],
+        village: int | None = None,
+        **dates: Any,
+    ) -> QuerySet[Person]:
+        persons = _listed(Person.objects.in_places(villages), ListFilters(village_id=village))
+        patients = followups.status_columns(
+            persons.filter(_to_serve_q(year, dates["as_of"])),
+            followups.StatusDates.from_arguments(**dates),
+            key_chronic,
+            patients_only=True,
+            select=False,
+        )
+        return followups.in_state(patients, state)
+
+    return ListStatement(name, Person, build, arguments)
 
 
 def booklets_to_handle(

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
@@ -25,7 +25,7 @@ from healthpov.exports import (
     personal_xlsx_response,
     reveal_requested,
 )
-from healthpov.paging import CountingPaginator
+from healthpov.paging import CountingPaginator, ListStatement, StatementPaginator
 from healthpov.period import ReportingPeriod, period_for_page
 from healthpov.places.models import Place, label_places
 from healthpov.places.scoping import get_visible_or_404, id_for_page, places_visible_to
@@ -402,6 +402,10 @@ PERSON_HEADERS = [
 ]
 
 
+#: Rows on a work list's page.
+PER_PAGE = 50
+
+
 @dataclass(frozen=True)
 class WorkList:
     slug: str
@@ -419,6 +423,11 @@ class WorkList:
     #: the page's records only (columns that cost the database more per row returned than
     #: reading the page's own records costs).
     page_query: Callable[[Any, int, datetime.date, selectors.ListFilters], Any] | None = None
+    #: The page query as a statement built once per process (``healthpov.paging``), or None
+    #: where the filters cannot be said that way (then ``page_query`` is built as usual).
+    page_statement: (
+        Callable[[Any, int, datetime.date, selectors.ListFilters], ListStatement | None] | None
+    ) = None
     complete: Callable[[list[Any], Any, int, datetime.date], None] | None = None
     #: "Raise as a finding" (inspections) on this list's rows, for the roles that may raise:
     #: the source kind it raises, and which rows carry it (every row when None).
@@ -438,6 +447,19 @@ class WorkList:
         query = self.page_query if page and self.page_query else self.query
         queryset = query(user, year, as_of, filters)
         return queryset.only(*self.fields) if self.fields else queryset
+
+    def paginator(
+        self, user: User, year: int, as_of: datetime.date, filters: selectors.ListFilters
+    ) -> CountingPaginator:
+        """Pages of ``rows(..., page=True)``, read with a statement built once per process
+        where the list has one (``page_statement``)."""
+        statement = self.page_statement(user, year, as_of, filters) if self.page_statement else None
+        if statement is None:
+            return CountingPaginator(self.rows(user, year, as_of, filters, page=True), PER_PAGE)
+        if self.fields:
+            build, fields = statement.build, self.fields
+            statement = replace(statement, build=lambda **a: build(**a).only(*fields))
+        return StatementPaginator(statement, PER_PAGE)
 
     def complete_page(
         self, records: list[Any], user: User, year: int, as_of: datetime.date
@@ -515,6 +537,7 @@ WORKLISTS: dict[str, WorkList] = {
             page_query=lambda user, year, as_of, f: selectors.followups_due(
                 user, year, as_of, f, select=False
             ),
+            page_statement=selectors.followups_due_statement,
             complete=lambda records, user, year, as_of: set_status(records, as_of),
             cells=lambda p, as_of, reveal=False: [
                 *_person_cells(p, reveal),
@@ -677,10 +700,9 @@ def worklist(request: HttpRequest, slug: str) -> HttpResponse:
     # list is scoped by their ids (``ListFilters.places``).
     places = list(places_visible_to(request.user).select_related("parent").order_by("path"))
     year, as_of, filters = _list_params(request, places)
-    queryset = item.rows(request.user, year, as_of, filters, page=True)
     # The work lists sort by village name and filter on per-row annotations: the database
-    # reads every row for the page anyway, so the total comes with it (one query, built once).
-    page = CountingPaginator(queryset, 50).get_page(request.GET.get("page"))
+    # reads every row for the page anyway, so the total comes with it (one query).
+    page = item.paginator(request.user, year, as_of, filters).get_page(request.GET.get("page"))
     item.complete_page(page.object_list, request.user, year, as_of)
     # The record itself rides along for the "raise as a finding" button of the inspections app.
     rows = [
