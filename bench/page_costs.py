@@ -8,12 +8,14 @@
 Against a database that ``bench/load.py --keep`` built (or any database with the demo county,
 ``--url``: a ``DATABASE_URL``, e.g. SQLite after ``seed_demo --year 2018``), asks every page of
 ``bench/load.py``'s mix through Django's test client (same middleware and templates as
-gunicorn) and prints per path shape: wall ms, Python CPU ms, SQL ms and query count, medians of
-``--repeat`` requests. The load benchmark's latencies are queueing on two cores; this says
-which pages the time per request goes to. ``--profile KIND`` prints cProfile's top functions
-over that kind's pages. ``--path`` (repeatable) asks those pages instead of the mix's, as
-the township user or (``--user county``) the county user. Last, per kind, the means over all
-its requests (what ``bench/load.py``'s round robin over the kind's pages asks).
+gunicorn) and prints per path shape: wall ms, Python CPU ms, SQL ms, the database backend's
+CPU ms (``db cpu``: from ``/proc``, PostgreSQL on this machine; connections are kept, as in
+production) and query count, medians of ``--repeat`` requests. The load benchmark's latencies
+are queueing on two cores; this says which pages the time per request goes to.
+``--profile KIND`` prints cProfile's top functions over that kind's pages. ``--path``
+(repeatable) asks those pages instead of the mix's, as the township user or (``--user
+county``) the county user. Last, per kind, the means over all its requests (what
+``bench/load.py``'s round robin over the kind's pages asks).
 """
 
 from __future__ import annotations
@@ -54,6 +56,8 @@ def main() -> None:
         DATABASE_URL=args.url or f"{server}/{args.database}",
         REDIS_URL="",
         LOG_LEVEL="WARNING",
+        # Connections kept as in production (settings/production.py): one backend to read.
+        CONN_MAX_AGE="600",
     )
     import django
 
@@ -92,39 +96,57 @@ def main() -> None:
         return
 
     print(f"database: {os.environ['DATABASE_URL']}")
-    print(f"{'kind':<10} {'page':<52} {'wall':>7} {'cpu':>7} {'sql':>7} {'queries':>7}")
-    kinds: dict[str, list[tuple[float, float, float, int]]] = {}
+    print(f"{'kind':<10} {'page':<52} {HEADER}")
+    kinds: dict[str, list[tuple[float, float, float, float, int]]] = {}
     for kind, entries in paths.items():
-        shapes: dict[str, list[tuple[float, float, float, int]]] = {}
+        shapes: dict[str, list[tuple[float, float, float, float, int]]] = {}
         for user, path in entries:
             clients[user].get(path)  # warm
             for _ in range(args.repeat):
+                db = _backend_cpu(connection)
                 with CaptureQueriesContext(connection) as queries:
                     wall, cpu = time.perf_counter(), time.process_time()
                     response = clients[user].get(path)
                     wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+                db = _backend_cpu(connection) - db
                 assert response.status_code == 200, (path, response.status_code)
                 sql = sum(float(q["time"]) for q in queries.captured_queries)
                 shape = re.sub(r"\d+", "N", path)
-                shapes.setdefault(shape, []).append((wall, cpu, sql, len(queries)))
-                kinds.setdefault(kind, []).append((wall, cpu, sql, len(queries)))
+                sample = (wall, cpu, sql, db, len(queries))
+                shapes.setdefault(shape, []).append(sample)
+                kinds.setdefault(kind, []).append(sample)
         for shape, samples in shapes.items():
             columns = zip(*samples, strict=True)
-            wall, cpu, sql, count = (statistics.median(column) for column in columns)
+            wall, cpu, sql, db, count = (statistics.median(column) for column in columns)
             print(
                 f"{kind:<10} {shape[:52]:<52} {wall * 1000:7.1f} {cpu * 1000:7.1f} "
-                f"{sql * 1000:7.1f} {count:7.0f}"
+                f"{sql * 1000:7.1f} {db * 1000:7.1f} {count:7.0f}"
             )
 
-    print(
-        f"\n{'kind':<10} {'mean of requests':<52} {'wall':>7} {'cpu':>7} {'sql':>7} {'queries':>7}"
-    )
+    print(f"\n{'kind':<10} {'mean of requests':<52} {HEADER}")
     for kind, samples in kinds.items():
-        wall, cpu, sql, count = (statistics.mean(column) for column in zip(*samples, strict=True))
+        columns = zip(*samples, strict=True)
+        wall, cpu, sql, db, count = (statistics.mean(column) for column in columns)
         print(
             f"{kind:<10} {len(samples):<52} {wall * 1000:7.1f} {cpu * 1000:7.1f} "
-            f"{sql * 1000:7.1f} {count:7.1f}"
+            f"{sql * 1000:7.1f} {db * 1000:7.1f} {count:7.1f}"
         )
+
+
+HEADER = f"{'wall':>7} {'cpu':>7} {'sql':>7} {'db cpu':>7} {'queries':>7}"
+
+
+def _backend_cpu(connection) -> float:
+    """The seconds of CPU the PostgreSQL backend serving ``connection`` has run, from
+    ``/proc`` (the server runs on this machine); 0 on SQLite or another machine's server."""
+    if connection.vendor != "postgresql":
+        return 0.0
+    connection.ensure_connection()
+    stat = Path(f"/proc/{connection.connection.info.backend_pid}/schedstat")
+    try:
+        return int(stat.read_text().split()[0]) / 1e9
+    except OSError:
+        return 0.0
 
 
 if __name__ == "__main__":
