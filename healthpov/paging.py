@@ -84,9 +84,10 @@ class ListStatement:
     arguments: dict[str, Any]
 
 
-#: The pages a :class:`StatementPaginator` keeps a statement for (each offset is one); farther
-#: pages are read the usual way.
-CACHED_PAGES = 20
+#: The pages a :class:`StatementPaginator` keeps a statement for (each offset is one, so a
+#: process keeps a few statements per list, state and shape); farther pages are read the
+#: usual way.
+CACHED_PAGES = 5
 
 
 class StatementPaginator(CountingPaginator):

@@ -79,6 +79,17 @@ def cached_rows(
     return _run(statement, alias, arguments)
 
 
+def padded(values: list[Any]) -> list[Any]:
+    """``values`` for an ``__in`` test, lengthened by repeating the last one (the same test) to
+    the next power of two up to 64 and the next multiple of 64 above: a list's length is part
+    of the statement's shape, so the statements kept stay few (a township's places, say)."""
+    if not values:
+        return values
+    length = len(values)
+    target = 1 << (length - 1).bit_length() if length <= 64 else -(-length // 64) * 64
+    return [*values, *[values[-1]] * (target - length)]
+
+
 def _shape(key: str, value: Any) -> tuple[str, int | None, bool]:
     """The argument's name, its length when a list, and whether it holds dates."""
     if isinstance(value, list | tuple):

@@ -23,7 +23,7 @@ from django.db.models import (
 
 from healthpov.paging import ListStatement
 from healthpov.places.scoping import scope_ids
-from healthpov.statements import cached_rows
+from healthpov.statements import cached_rows, padded
 from households.models import Household, Person, PersonStatus
 from households.selectors import on_roster
 from signing import followups
@@ -197,7 +197,7 @@ def followups_due_statement(
     if dates.current is None:
         return None
     arguments: dict[str, Any] = {
-        "villages": list(villages),
+        "villages": padded(list(villages)),
         "year": year,
         "key_chronic": followups.key_chronic(),
         **dates.arguments(),

@@ -11,7 +11,7 @@ from django.db import connection
 from django.db.models import Count, QuerySet
 from django.test.utils import CaptureQueriesContext
 
-from healthpov.statements import _statements, cached_rows
+from healthpov.statements import _statements, cached_rows, padded
 from households.models import Person, RosterEntry
 from signing.models import Contract, FulfilmentRecord, SpecialDiseaseDiagnosis
 from tests.households.factories import HouseholdFactory, PersonFactory
@@ -155,3 +155,14 @@ def test_an_argument_that_decides_the_statement_is_refused():
 
     with pytest.raises(ValueError, match="year"):
         cached_rows("t decides", Contract, ordered, ids=[1], year=2018)
+
+
+def test_lists_are_padded_to_few_lengths_with_the_same_values():
+    assert padded([]) == []
+    assert padded([5]) == [5]
+    assert padded([1, 2, 3]) == [1, 2, 3, 3]
+    assert len(padded(list(range(64)))) == 64
+    assert len(padded(list(range(65)))) == 128
+    assert len(padded(list(range(130)))) == 192
+    assert set(padded(list(range(130)))) == set(range(130))
+    assert len({len(padded(list(range(n)))) for n in range(1, 500)}) == 14
