@@ -175,8 +175,14 @@ def followups_due(
     )
     if filters.state == followups.DUE_SOON:
         return followups.due_soon(qs, as_of)
-    state = filters.state if filters.state in (followups.DUE, followups.OVERDUE) else ""
-    return followups.in_state(qs, state or followups.DUE_OR_OVERDUE)
+    return followups.in_state(qs, _followups_state(filters))
+
+
+def _followups_state(filters: ListFilters) -> str:
+    """The state the follow-up list shows: due or overdue as asked, else both."""
+    if filters.state in (followups.DUE, followups.OVERDUE):
+        return filters.state
+    return followups.DUE_OR_OVERDUE
 
 
 def followups_due_statement(
@@ -191,8 +197,7 @@ def followups_due_statement(
     villages = scope_ids(user, filters.places)
     if filters.search or villages is None or filters.state == followups.DUE_SOON:
         return None
-    state = filters.state if filters.state in (followups.DUE, followups.OVERDUE) else ""
-    state = state or followups.DUE_OR_OVERDUE
+    state = _followups_state(filters)
     dates = followups.status_dates(as_of)
     if dates.current is None:
         return None
