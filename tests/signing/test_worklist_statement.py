@@ -80,13 +80,25 @@ def _listed(page) -> list[tuple]:
 
 @pytest.mark.parametrize("as_of", DAYS)
 @pytest.mark.parametrize("state", ["", "due", "overdue"])
-def test_the_statement_gives_the_querysets_rows(user_a, village_a, patients, as_of, state):
+def test_the_statement_gives_the_querysets_rows(
+    user_a, county_user, village_a, village_b, patients, as_of, state
+):
+    # Township B's patient is the county user's, not township A's user's.
+    elsewhere = PersonFactory(household=HouseholdFactory(village=village_b), name="外乡患者")
+    RosterEntryFactory(person=elsewhere, year=2018)
+    ChronicRegistrationFactory(person=elsewhere, diagnosed_on=datetime.date(2016, 1, 1))
     item = WORKLISTS["followups"]
-    for village in (None, village_a.pk):
-        filters = _filters(user_a, state, village)
-        statement = item.paginator(user_a, 2018, as_of, filters)
+    for user, village in [(user_a, None), (user_a, village_a.pk), (county_user, None)]:
+        filters = _filters(user, state, village)
+        statement = item.paginator(user, 2018, as_of, filters)
         assert isinstance(statement, StatementPaginator)
-        queryset = item.rows(user_a, 2018, as_of, filters, page=True)
+        queryset = item.rows(user, 2018, as_of, filters, page=True)
+        listed = {person.name for person in queryset}
+        # Never followed up, so due or overdue all year: on the county's list only.
+        if user == user_a:
+            assert "外乡患者" not in listed
+        elif not state:
+            assert "外乡患者" in listed
         for per_page in (1, 3, 50):
             # Page 7 of one row each lies beyond the pages that keep a statement.
             for number in (1, 2, 3, 7):
