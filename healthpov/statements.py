@@ -195,7 +195,7 @@ def _check_unused(
     for the slots; one computed on (a year turned into dates) or deciding the statement's
     shape is refused."""
     # Counted on from the first set by an odd number: an argument's parity changes too.
-    count = len(_flatten(_stand_ins(shape)))
+    count = sum(1 if length is None else length for _key, length, _date in shape)
     queryset = build(**_stand_ins(shape, count | 1))
     try:
         other_sql, other_params = queryset.query.get_compiler(using=alias).as_sql()
@@ -213,14 +213,6 @@ def _check_unused(
     ):
         unused = sorted({key for key, _length, _date in shape} - {s.argument for s in slots})
         raise ValueError(f"cached_rows: arguments not compared as values: {unused}")
-
-
-def _flatten(arguments: dict[str, Any]) -> list[Any]:
-    return [
-        item
-        for value in arguments.values()
-        for item in (value if isinstance(value, list) else [value])
-    ]
 
 
 def _run(statement: _Statement, alias: str, arguments: dict[str, Any]) -> list:
