@@ -175,7 +175,14 @@ class Person(ChoiceLabels, models.Model):
                 fields=["created_by"],
                 condition=models.Q(created_by__isnull=False),
                 name="person_created_by_set",
-            )
+            ),
+            # The rare statuses (died, moved out...): a roster filtered by one reads a few
+            # rows instead of every person of the scope (``selectors.person_search``).
+            models.Index(
+                fields=["status"],
+                condition=~models.Q(status=PersonStatus.NORMAL),
+                name="person_status_not_normal",
+            ),
         ]
 
     def __str__(self) -> str:

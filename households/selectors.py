@@ -15,7 +15,14 @@ from healthpov.places.scoping import places_visible_to
 from healthpov.statements import cached_rows
 from households import ledgers
 from households.idnumber import normalise_id_text
-from households.models import Household, ImportBatch, Person, RosterEntry, StatusChange
+from households.models import (
+    Household,
+    ImportBatch,
+    Person,
+    PersonStatus,
+    RosterEntry,
+    StatusChange,
+)
 
 if TYPE_CHECKING:
     from healthpov.accounts.models import User
@@ -94,6 +101,10 @@ def person_search(*, user: User, filters: PersonFilters) -> QuerySet[Person]:
         persons = persons.filter(household__township_id=filters.township_id)
     if filters.status:
         persons = persons.filter(status=filters.status)
+        if filters.status != PersonStatus.NORMAL:
+            # Said again as the condition of the rare statuses' index (households.models):
+            # SQLite uses a partial index only when its condition is written in the query.
+            persons = persons.exclude(status=PersonStatus.NORMAL)
     if filters.poverty_status:
         persons = persons.filter(household__poverty_status=filters.poverty_status)
     if filters.id_number:
