@@ -7,6 +7,7 @@ Every list starts from ``visible_to(user)``; follow-up states come from
 from __future__ import annotations
 
 import datetime
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from operator import attrgetter
 from typing import TYPE_CHECKING, Any
@@ -157,10 +158,28 @@ def unsigned_without_reason(
     # Scoped by path even when the place ids are at hand: estimating the township right,
     # PostgreSQL then hashed every contract of the year instead of probing the index per
     # person, which cost more (docs/architecture.md "Performance choices").
-    return (
-        _persons(user, replace(filters, places=None))
-        .filter(on_roster(year=year, as_of=as_of))
-        .filter(unsigned_without_reason_q(year, as_of))
+    return _without_reason(_persons(user, replace(filters, places=None)), year, as_of)
+
+
+def _without_reason(persons: QuerySet[Person], year: int, as_of: datetime.date) -> QuerySet[Person]:
+    return persons.filter(on_roster(year=year, as_of=as_of)).filter(
+        unsigned_without_reason_q(year, as_of)
+    )
+
+
+def unsigned_without_reason_statement(
+    user: User, year: int, as_of: datetime.date, filters: ListFilters
+) -> ListStatement | None:
+    """:func:`unsigned_without_reason` as a statement (:func:`_list_statement`)."""
+
+    def build(
+        *, villages: list[int], year: int, as_of: datetime.date, village: int | None = None
+    ) -> QuerySet[Person]:
+        persons = _listed(Person.objects.in_places(villages), ListFilters(village_id=village))
+        return _without_reason(persons, year, as_of)
+
+    return _list_statement(
+        user, filters, "unsigned without a reason", Person, build, year=year, as_of=as_of
     )
 
 
@@ -185,32 +204,43 @@ def _followups_state(filters: ListFilters) -> str:
     return followups.DUE_OR_OVERDUE
 
 
+def _list_statement(
+    user: User,
+    filters: ListFilters,
+    name: str,
+    model: type,
+    build: Callable[..., QuerySet],
+    **arguments: Any,
+) -> ListStatement | None:
+    """A work list's page query as a statement built once per process and shape
+    (``healthpov.paging.ListStatement``), scoped by the ids of the user's places: ``build``
+    takes ``villages`` (those ids), ``village`` (the village filter, when one is chosen) and
+    ``arguments``. None where the list is not said with numbers and dates alone: a search text
+    or a scope of paths (``scope_ids``)."""
+    villages = scope_ids(user, filters.places)
+    if filters.search or villages is None:
+        return None
+    arguments["villages"] = padded(list(villages))
+    if filters.village_id:
+        arguments["village"] = filters.village_id
+        name += ", one village"
+    return ListStatement(name, model, build, arguments)
+
+
 def followups_due_statement(
     user: User, year: int, as_of: datetime.date, filters: ListFilters
 ) -> ListStatement | None:
     """:func:`followups_due` without the status columns (``select=False``, what a page reads)
-    as a statement built once per process and shape (``healthpov.paging.ListStatement``): the
-    list's query tests seven sub-queries, and building it cost the web process more than the
-    database spent answering it (docs/scaling.md). None where the list is not said with
-    numbers and dates alone: a search text, a scope of paths (``scope_ids``), or the due-soon
-    state (which depends on the day's place in its quarter)."""
-    villages = scope_ids(user, filters.places)
-    if filters.search or villages is None or filters.state == followups.DUE_SOON:
+    as a statement (:func:`_list_statement`): the list's query tests seven sub-queries, and
+    building it cost the web process more than the database spent answering it
+    (docs/scaling.md). None also for the due-soon state (which depends on the day's place in
+    its quarter)."""
+    if filters.state == followups.DUE_SOON:
         return None
     state = _followups_state(filters)
     dates = followups.status_dates(as_of)
     if dates.current is None:
         return None
-    arguments: dict[str, Any] = {
-        "villages": padded(list(villages)),
-        "year": year,
-        "key_chronic": followups.key_chronic(),
-        **dates.arguments(),
-    }
-    name = f"follow-ups due, {state}"
-    if filters.village_id:
-        arguments["village"] = filters.village_id
-        name += ", one village"
 
     def build(
         *,
@@ -230,7 +260,16 @@ def followups_due_statement(
         )
         return followups.in_state(patients, state)
 
-    return ListStatement(name, Person, build, arguments)
+    return _list_statement(
+        user,
+        filters,
+        f"follow-ups due, {state}",
+        Person,
+        build,
+        year=year,
+        key_chronic=followups.key_chronic(),
+        **dates.arguments(),
+    )
 
 
 def booklets_to_handle(
@@ -238,18 +277,34 @@ def booklets_to_handle(
 ) -> QuerySet[SpecialDiseaseDiagnosis]:
     """Diagnoses of persons of ``year``'s roster whose booklet is not valid (pending, applied,
     expired) or expires within 30 days (``state``: pending/expiring)."""
-    soon = as_of + datetime.timedelta(days=EXPIRY_WINDOW_DAYS)
-    valid = Booklet.valid_on_q(as_of, prefix="booklet__")
-    expiring = valid & Q(booklet__expires_on__lte=soon)
     # The diagnoses' own scope reaches the persons: their conditions apply to the same rows,
     # not through a second, scoped list of persons.
+    diagnoses = SpecialDiseaseDiagnosis.objects.visible_to(user).filter(
+        _filters_q(filters, person="person__")
+    )
+    return _booklets(diagnoses, year, as_of, _expiry_limit(as_of), _booklets_shown(filters))
+
+
+def _expiry_limit(as_of: datetime.date) -> datetime.date:
+    return as_of + datetime.timedelta(days=EXPIRY_WINDOW_DAYS)
+
+
+def _booklets_shown(filters: ListFilters) -> str:
+    """The state the booklet list shows: pending or expiring as asked, else both."""
+    return filters.state if filters.state in ("pending", "expiring") else ""
+
+
+def _booklets(
+    diagnoses: QuerySet[SpecialDiseaseDiagnosis],
+    year: int,
+    as_of: datetime.date,
+    soon: datetime.date,
+    state: str,
+) -> QuerySet[SpecialDiseaseDiagnosis]:
+    valid = Booklet.valid_on_q(as_of, prefix="booklet__")
+    expiring = valid & Q(booklet__expires_on__lte=soon)
     qs = (
-        SpecialDiseaseDiagnosis.objects.visible_to(user)
-        .filter(
-            _to_serve_q(year, as_of, person="person__"),
-            _filters_q(filters, person="person__"),
-            diagnosed_on__lte=as_of,
-        )
+        diagnoses.filter(_to_serve_q(year, as_of, person="person__"), diagnosed_on__lte=as_of)
         .select_related(
             "person",
             "person__household",
@@ -260,11 +315,42 @@ def booklets_to_handle(
         .select_related("booklet")
         .order_by("person__household__village__name", "person__household__number", "person_id")
     )
-    if filters.state == "expiring":
+    if state == "expiring":
         return qs.filter(expiring)
-    if filters.state == "pending":
+    if state == "pending":
         return qs.exclude(valid)
     return qs.filter(~valid | expiring)
+
+
+def booklets_to_handle_statement(
+    user: User, year: int, as_of: datetime.date, filters: ListFilters
+) -> ListStatement | None:
+    """:func:`booklets_to_handle` as a statement (:func:`_list_statement`)."""
+    state = _booklets_shown(filters)
+
+    def build(
+        *,
+        villages: list[int],
+        year: int,
+        as_of: datetime.date,
+        soon: datetime.date,
+        village: int | None = None,
+    ) -> QuerySet[SpecialDiseaseDiagnosis]:
+        diagnoses = SpecialDiseaseDiagnosis.objects.in_places(villages).filter(
+            _filters_q(ListFilters(village_id=village), person="person__")
+        )
+        return _booklets(diagnoses, year, as_of, soon, state)
+
+    return _list_statement(
+        user,
+        filters,
+        f"booklets to handle, {state or 'both'}",
+        SpecialDiseaseDiagnosis,
+        build,
+        year=year,
+        as_of=as_of,
+        soon=_expiry_limit(as_of),
+    )
 
 
 def health_checks_missing(
@@ -283,7 +369,7 @@ def contracts_expiring(
 ) -> QuerySet[Contract]:
     """Contracts of ``year``'s roster persons for ``year`` ending within 30 days of ``as_of``
     (or ended) with no contract for the next year yet."""
-    soon = as_of + datetime.timedelta(days=EXPIRY_WINDOW_DAYS)
+    soon = _expiry_limit(as_of)
     persons = _persons_to_serve(user, year, as_of, filters)
     renewed = Contract.objects.filter(person=OuterRef("person"), year=OuterRef("year") + 1)
     return (

@@ -518,6 +518,7 @@ WORKLISTS: dict[str, WorkList] = {
                 *_person_cells(p, reveal),
                 p.get_status_display(),
             ],
+            page_statement=selectors.unsigned_without_reason_statement,
             household=lambda p: p.household,
             fields=(*PERSON_FIELDS, "status"),
             raise_kind="unsigned_person",
@@ -560,6 +561,7 @@ WORKLISTS: dict[str, WorkList] = {
             title=gettext_lazy("Booklets pending or expiring"),
             headers=[*PERSON_HEADERS, gettext_lazy("disease"), gettext_lazy("booklet")],
             query=lambda user, year, as_of, f: selectors.booklets_to_handle(user, year, as_of, f),
+            page_statement=selectors.booklets_to_handle_statement,
             cells=lambda d, as_of, reveal=False: [
                 *_person_cells(d.person, reveal),
                 d.disease.name,

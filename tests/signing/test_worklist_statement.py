@@ -12,16 +12,22 @@ from django.urls import reverse
 
 from healthpov.paging import CountingPaginator, StatementPaginator
 from healthpov.places.scoping import places_visible_to
+from households.models import PersonStatus
 from signing import selectors
-from signing.models import FollowUpVisit, VisitClassification
+from signing.models import BookletStatus, FollowUpVisit, VisitClassification
 from signing.views import WORKLISTS
 from tests.factories import VillageFactory
 from tests.signing.factories import (
+    BookletFactory,
     ChronicRegistrationFactory,
+    ContractFactory,
+    DiagnosisFactory,
+    DiseaseFactory,
     FulfilmentFactory,
     HouseholdFactory,
     PersonFactory,
     RosterEntryFactory,
+    UnsignedRecordFactory,
 )
 
 pytestmark = pytest.mark.django_db
@@ -136,6 +142,117 @@ def test_another_townships_user_gets_none_of_the_rows(client, user_b, patients):
     client.force_login(user_b)
     response = client.get(
         reverse("signing:worklist", args=["followups"]), {"year": 2018, "as_of": "2018-06-04"}
+    )
+    assert response.status_code == 200
+    assert isinstance(response.context["page"].paginator, StatementPaginator)
+    assert response.context["rows"] == []
+
+
+# --- the not-signed and booklet lists ---------------------------------------------------------
+
+
+@pytest.fixture
+def cases(township_a, village_a, village_b):
+    """Persons of two villages of township A (and one of township B) in every case of the
+    not-signed and booklet lists: signed before, on and after the day asked, a reason recorded,
+    nothing at all, left the roster, died; booklets pending, applied, issued later, valid,
+    expiring within 30 days, expired."""
+    village_2 = VillageFactory(name="东村", parent=township_a)
+    disease = DiseaseFactory(name="冠心病", is_special_outpatient=True)
+    on = datetime.date
+    booklets = [
+        None,
+        {"status": BookletStatus.PENDING},
+        {"status": BookletStatus.APPLIED, "applied_on": on(2018, 2, 1)},
+        {"status": BookletStatus.ISSUED, "issued_on": on(2018, 7, 1), "expires_on": on(2020, 1, 1)},
+        {"status": BookletStatus.ISSUED, "issued_on": on(2017, 1, 1), "expires_on": on(2019, 1, 1)},
+        {
+            "status": BookletStatus.ISSUED,
+            "issued_on": on(2016, 1, 1),
+            "expires_on": on(2018, 6, 20),
+        },
+        {"status": BookletStatus.ISSUED, "issued_on": on(2015, 1, 1), "expires_on": on(2018, 3, 1)},
+    ]
+    for n in range(21):
+        village = [village_a, village_2, village_b][n % 3]
+        person = PersonFactory(
+            household=HouseholdFactory(village=village),
+            name=f"居民{n}",
+            status=PersonStatus.DIED if n == 19 else PersonStatus.NORMAL,
+        )
+        entry = RosterEntryFactory(person=person, year=2018)
+        if n == 12:
+            entry.left_on = on(2018, 4, 1)
+            entry.save()
+        if n % 4 == 1:
+            ContractFactory(person=person, signed_on=on(2018, 1 + n % 12, 1))
+        elif n % 4 == 2:
+            UnsignedRecordFactory(person=person, recorded_on=on(2018, 1 + n % 6, 15))
+        diagnosed_on = on(2018, 5, 1) if n == 4 else on(2016, 1, 1)
+        diagnosis = DiagnosisFactory(person=person, disease=disease, diagnosed_on=diagnosed_on)
+        if fields := booklets[n % len(booklets)]:
+            BookletFactory(diagnosis=diagnosis, **fields)
+
+
+def _names(rows) -> list[str]:
+    return [getattr(row, "person", row).name for row in rows]
+
+
+@pytest.mark.parametrize("slug", ["unsigned", "booklets"])
+@pytest.mark.parametrize("as_of", DAYS)
+def test_the_not_signed_and_booklet_statements_give_the_querysets_rows(
+    user_a, county_user, village_a, cases, slug, as_of
+):
+    item = WORKLISTS[slug]
+    states = [""] if slug == "unsigned" else ["", "pending", "expiring", "bogus"]
+    seen = set()
+    for state in states:
+        for user, village in [(user_a, None), (user_a, village_a.pk), (county_user, None)]:
+            filters = _filters(user, state, village)
+            statement = item.paginator(user, 2018, as_of, filters)
+            assert isinstance(statement, StatementPaginator)
+            queryset = item.rows(user, 2018, as_of, filters, page=True)
+            names = _names(queryset)
+            seen.update(names)
+            if user == user_a:
+                # Township B's persons (every third) are the county user's only.
+                assert not {f"居民{n}" for n in range(2, 21, 3)} & set(names)
+            for per_page in (1, 4, 50):
+                for number in (1, 2, 6):
+                    expected = CountingPaginator(queryset, per_page).get_page(number)
+                    paginator = StatementPaginator(statement.statement, per_page)
+                    got = paginator.get_page(number)
+                    assert _names(got) == _names(expected), (state, village, per_page, number)
+                    assert paginator.count == expected.paginator.count
+                    assert got.number == expected.number
+    assert seen  # the cases list someone on every day asked
+
+
+def test_a_search_reads_the_not_signed_list_without_a_statement(client_a, cases):
+    url = reverse("signing:worklist", args=["unsigned"])
+    as_of = {"year": 2018, "as_of": "2018-06-04"}
+    cached = client_a.get(url, as_of)
+    assert isinstance(cached.context["page"].paginator, StatementPaginator)
+    by_search = client_a.get(url, {**as_of, "q": "居民"})
+    assert not isinstance(by_search.context["page"].paginator, StatementPaginator)
+    assert [cells for _h, cells, _obj in cached.context["rows"]] == [
+        cells for _h, cells, _obj in by_search.context["rows"]
+    ]
+    names = {cells[3] for _h, cells, _obj in cached.context["rows"]}
+    # Nothing recorded (0, 3), signed after the day asked (9: 1 October) or died on the roster
+    # (19): listed. Signed before it (1, 13), a reason recorded before it (6), left the roster
+    # (12), or of township B (2): not.
+    assert {"居民0", "居民3", "居民9", "居民19"} <= names
+    assert not names & {"居民1", "居民13", "居民6", "居民12", "居民2"}
+
+
+@pytest.mark.parametrize("slug", ["unsigned", "booklets"])
+def test_another_townships_user_gets_none_of_township_as_rows(client, user_b, slug):
+    """Township B's user has no person of these lists (``cases`` is not loaded here):
+    nothing, and no error."""
+    client.force_login(user_b)
+    response = client.get(
+        reverse("signing:worklist", args=[slug]), {"year": 2018, "as_of": "2018-06-04"}
     )
     assert response.status_code == 200
     assert isinstance(response.context["page"].paginator, StatementPaginator)
