@@ -277,34 +277,22 @@ def booklets_to_handle(
 ) -> QuerySet[SpecialDiseaseDiagnosis]:
     """Diagnoses of persons of ``year``'s roster whose booklet is not valid (pending, applied,
     expired) or expires within 30 days (``state``: pending/expiring)."""
-    # The diagnoses' own scope reaches the persons: their conditions apply to the same rows,
-    # not through a second, scoped list of persons.
-    diagnoses = SpecialDiseaseDiagnosis.objects.visible_to(user).filter(
-        _filters_q(filters, person="person__")
-    )
-    return _booklets(diagnoses, year, as_of, _expiry_limit(as_of), _booklets_shown(filters))
-
-
-def _expiry_limit(as_of: datetime.date) -> datetime.date:
-    return as_of + datetime.timedelta(days=EXPIRY_WINDOW_DAYS)
-
-
-def _booklets_shown(filters: ListFilters) -> str:
-    """The state the booklet list shows: pending or expiring as asked, else both."""
-    return filters.state if filters.state in ("pending", "expiring") else ""
-
-
-def _booklets(
-    diagnoses: QuerySet[SpecialDiseaseDiagnosis],
-    year: int,
-    as_of: datetime.date,
-    soon: datetime.date,
-    state: str,
-) -> QuerySet[SpecialDiseaseDiagnosis]:
+    soon = as_of + datetime.timedelta(days=EXPIRY_WINDOW_DAYS)
     valid = Booklet.valid_on_q(as_of, prefix="booklet__")
     expiring = valid & Q(booklet__expires_on__lte=soon)
+    # The diagnoses' own scope reaches the persons: their conditions apply to the same rows,
+    # not through a second, scoped list of persons.
+    # The page reads this queryset too, scoped by paths: scoped by the ids of the user's
+    # places (a statement built once, as the other two lists), PostgreSQL read every
+    # diagnosis of a database of ten counties and probed each person (123 against 29 ms of
+    # backend CPU at 600,000 persons; docs/scaling.md "Session 15").
     qs = (
-        diagnoses.filter(_to_serve_q(year, as_of, person="person__"), diagnosed_on__lte=as_of)
+        SpecialDiseaseDiagnosis.objects.visible_to(user)
+        .filter(
+            _to_serve_q(year, as_of, person="person__"),
+            _filters_q(filters, person="person__"),
+            diagnosed_on__lte=as_of,
+        )
         .select_related(
             "person",
             "person__household",
@@ -315,42 +303,11 @@ def _booklets(
         .select_related("booklet")
         .order_by("person__household__village__name", "person__household__number", "person_id")
     )
-    if state == "expiring":
+    if filters.state == "expiring":
         return qs.filter(expiring)
-    if state == "pending":
+    if filters.state == "pending":
         return qs.exclude(valid)
     return qs.filter(~valid | expiring)
-
-
-def booklets_to_handle_statement(
-    user: User, year: int, as_of: datetime.date, filters: ListFilters
-) -> ListStatement | None:
-    """:func:`booklets_to_handle` as a statement (:func:`_list_statement`)."""
-    state = _booklets_shown(filters)
-
-    def build(
-        *,
-        villages: list[int],
-        year: int,
-        as_of: datetime.date,
-        soon: datetime.date,
-        village: int | None = None,
-    ) -> QuerySet[SpecialDiseaseDiagnosis]:
-        diagnoses = SpecialDiseaseDiagnosis.objects.in_places(villages).filter(
-            _filters_q(ListFilters(village_id=village), person="person__")
-        )
-        return _booklets(diagnoses, year, as_of, soon, state)
-
-    return _list_statement(
-        user,
-        filters,
-        f"booklets to handle, {state or 'both'}",
-        SpecialDiseaseDiagnosis,
-        build,
-        year=year,
-        as_of=as_of,
-        soon=_expiry_limit(as_of),
-    )
 
 
 def health_checks_missing(
@@ -369,7 +326,7 @@ def contracts_expiring(
 ) -> QuerySet[Contract]:
     """Contracts of ``year``'s roster persons for ``year`` ending within 30 days of ``as_of``
     (or ended) with no contract for the next year yet."""
-    soon = _expiry_limit(as_of)
+    soon = as_of + datetime.timedelta(days=EXPIRY_WINDOW_DAYS)
     persons = _persons_to_serve(user, year, as_of, filters)
     renewed = Contract.objects.filter(person=OuterRef("person"), year=OuterRef("year") + 1)
     return (

@@ -561,7 +561,6 @@ WORKLISTS: dict[str, WorkList] = {
             title=gettext_lazy("Booklets pending or expiring"),
             headers=[*PERSON_HEADERS, gettext_lazy("disease"), gettext_lazy("booklet")],
             query=lambda user, year, as_of, f: selectors.booklets_to_handle(user, year, as_of, f),
-            page_statement=selectors.booklets_to_handle_statement,
             cells=lambda d, as_of, reveal=False: [
                 *_person_cells(d.person, reveal),
                 d.disease.name,
