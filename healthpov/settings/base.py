@@ -151,6 +151,11 @@ if DATABASE_POOLER not in {"", "pgbouncer"}:
     raise ImproperlyConfigured(f"DATABASE_POOLER={DATABASE_POOLER!r} is not known (use pgbouncer)")
 
 
+#: What every PostgreSQL session of the app is started with (``postgres_tuned``); the compose
+#: file's servers are started with the same, for sessions through PgBouncer.
+SESSION_OPTIONS = "-c jit=off -c max_parallel_workers_per_gather=0 -c random_page_cost=1.1"
+
+
 def postgres_tuned(config: dict) -> dict:
     """What every PostgreSQL connection of the app gets, primary and replica alike."""
     if DATABASE_POOLER == "pgbouncer":
@@ -162,10 +167,12 @@ def postgres_tuned(config: dict) -> dict:
     # Pages run short queries; JIT only pays off for long analytical ones.
     # No parallel workers either: a page's query is cheaper in one process, and where the
     # planner misjudged a scope it chose a parallel scan of a whole table (docs/scaling.md).
+    # Index probes priced as reads from memory (random_page_cost 1.1, the default 4 being a
+    # spinning disk's): a county's or a province's data is in RAM, and with the default the
+    # planner of a ten-county database hashed every person instead of probing a township's
+    # (docs/scaling.md "Session 15").
     options = config.setdefault("OPTIONS", {})
-    options["options"] = (
-        f"{options.get('options', '')} -c jit=off -c max_parallel_workers_per_gather=0".strip()
-    )
+    options["options"] = f"{options.get('options', '')} {SESSION_OPTIONS}".strip()
     return config
 
 

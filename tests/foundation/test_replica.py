@@ -97,7 +97,7 @@ def test_a_replica_url_adds_the_alias_router_and_middleware(tmp_path):
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == (
         "5433 [('application_name', 'healthpov-replica-reads'), ('connect_timeout', 2), "
-        "('options', '-c jit=off -c max_parallel_workers_per_gather=0')] "
+        "('options', '-c jit=off -c max_parallel_workers_per_gather=0 -c random_page_cost=1.1')] "
         "['healthpov.db_routing.ReplicaRouter'] True"
     )
 

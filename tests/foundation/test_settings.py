@@ -92,13 +92,15 @@ def test_postgresql_connections_turn_jit_and_parallel_workers_off_keeping_the_ur
 
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == (
-        "{'options': '-c statement_timeout=5000 -c jit=off -c max_parallel_workers_per_gather=0'}"
+        "{'options': '-c statement_timeout=5000 -c jit=off -c max_parallel_workers_per_gather=0"
+        " -c random_page_cost=1.1'}"
     )
 
 
 @pytest.mark.django_db
 @pytest.mark.parametrize(
-    ("setting", "value"), [("jit", "off"), ("max_parallel_workers_per_gather", "0")]
+    ("setting", "value"),
+    [("jit", "off"), ("max_parallel_workers_per_gather", "0"), ("random_page_cost", "1.1")],
 )
 def test_the_database_runs_without_jit_or_parallel_workers(setting, value):
     from django.db import connection
