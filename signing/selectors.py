@@ -155,9 +155,9 @@ def unsigned_without_reason(
 ) -> QuerySet[Person]:
     """Persons of ``year``'s roster with neither a contract nor a recorded reason (the gap
     the ``unsigned_no_reason`` indicator counts)."""
-    # Scoped by path even when the place ids are at hand: estimating the township right,
-    # PostgreSQL then hashed every contract of the year instead of probing the index per
-    # person, which cost more (docs/architecture.md "Performance choices").
+    # Scoped by path even when the place ids are at hand (exports, a search); the page reads
+    # the same rows scoped by the ids through ``unsigned_without_reason_statement``, for the
+    # same database time (docs/architecture.md "Performance choices").
     return _without_reason(_persons(user, replace(filters, places=None)), year, as_of)
 
 
@@ -179,7 +179,7 @@ def unsigned_without_reason_statement(
         return _without_reason(persons, year, as_of)
 
     return _list_statement(
-        user, filters, "unsigned without a reason", Person, build, year=year, as_of=as_of
+        user, filters, "unsigned without a reason", build, year=year, as_of=as_of
     )
 
 
@@ -208,11 +208,10 @@ def _list_statement(
     user: User,
     filters: ListFilters,
     name: str,
-    model: type,
-    build: Callable[..., QuerySet],
+    build: Callable[..., QuerySet[Person]],
     **arguments: Any,
 ) -> ListStatement | None:
-    """A work list's page query as a statement built once per process and shape
+    """A list of persons' page query as a statement built once per process and shape
     (``healthpov.paging.ListStatement``), scoped by the ids of the user's places: ``build``
     takes ``villages`` (those ids), ``village`` (the village filter, when one is chosen) and
     ``arguments``. None where the list is not said with numbers and dates alone: a search text
@@ -224,7 +223,7 @@ def _list_statement(
     if filters.village_id:
         arguments["village"] = filters.village_id
         name += ", one village"
-    return ListStatement(name, model, build, arguments)
+    return ListStatement(name, Person, build, arguments)
 
 
 def followups_due_statement(
@@ -264,7 +263,6 @@ def followups_due_statement(
         user,
         filters,
         f"follow-ups due, {state}",
-        Person,
         build,
         year=year,
         key_chronic=followups.key_chronic(),

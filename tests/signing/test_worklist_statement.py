@@ -81,6 +81,37 @@ def _listed(page) -> list[tuple]:
     ]
 
 
+def _assert_same_pages(statement, queryset, sizes, numbers, where) -> None:
+    """Each page of ``statement`` (a ``StatementPaginator``) is the queryset's page: rows,
+    total and number (a page past the end is Django's last page: both ways answer it)."""
+    for per_page in sizes:
+        for number in numbers:
+            expected = CountingPaginator(queryset, per_page).get_page(number)
+            paginator = StatementPaginator(statement.statement, per_page)
+            got = paginator.get_page(number)
+            assert _listed(got) == _listed(expected), (where, per_page, number)
+            assert paginator.count == expected.paginator.count
+            assert got.number == expected.number
+
+
+def _names_either_way(client, slug: str, search: str) -> set[str]:
+    """The names on the first page of list ``slug``, read through its statement, after
+    checking that a search text (not said with numbers and dates) takes the queryset's way
+    and names the same rows."""
+    url = reverse("signing:worklist", args=[slug])
+    as_of = {"year": 2018, "as_of": "2018-06-04"}
+    cached = client.get(url, as_of)
+    assert cached.status_code == 200
+    assert isinstance(cached.context["page"].paginator, StatementPaginator)
+    by_search = client.get(url, {**as_of, "q": search})
+    assert not isinstance(by_search.context["page"].paginator, StatementPaginator)
+    assert cached.context["page"].paginator.count == by_search.context["page"].paginator.count
+    assert [cells for _h, cells, _obj in cached.context["rows"]] == [
+        cells for _h, cells, _obj in by_search.context["rows"]
+    ]
+    return {cells[3] for _h, cells, _obj in cached.context["rows"]}
+
+
 @pytest.mark.parametrize("as_of", DAYS)
 @pytest.mark.parametrize("state", ["", "due", "overdue"])
 def test_the_statement_gives_the_querysets_rows(
@@ -102,33 +133,14 @@ def test_the_statement_gives_the_querysets_rows(
             assert "外乡患者" not in listed
         elif not state:
             assert "外乡患者" in listed
-        for per_page in (1, 3, 50):
-            # Page 7 of one row each lies beyond the pages that keep a statement.
-            for number in (1, 2, 3, 7):
-                # A page past the end is Django's last page: both ways answer it.
-                expected = CountingPaginator(queryset, per_page).get_page(number)
-                paginator = StatementPaginator(statement.statement, per_page)
-                got = paginator.get_page(number)
-                assert _listed(got) == _listed(expected), (village, per_page, number)
-                assert paginator.count == expected.paginator.count
-                assert got.number == expected.number
+        # Page 7 of one row each lies beyond the pages that keep a statement.
+        _assert_same_pages(statement, queryset, (1, 3, 50), (1, 2, 3, 7), village)
 
 
 def test_the_list_names_the_same_patients_either_way(client_a, user_a, patients):
     """The page of the list, its figures and rows, with the statement and without it (a
     search text, which is not said with numbers and dates, takes the queryset's way)."""
-    url = reverse("signing:worklist", args=["followups"])
-    as_of = {"year": 2018, "as_of": "2018-06-04"}
-    cached = client_a.get(url, as_of)
-    assert cached.status_code == 200
-    assert isinstance(cached.context["page"].paginator, StatementPaginator)
-    by_search = client_a.get(url, {**as_of, "q": "患者"})
-    assert not isinstance(by_search.context["page"].paginator, StatementPaginator)
-    assert cached.context["page"].paginator.count == by_search.context["page"].paginator.count
-    assert [cells for _h, cells, _obj in cached.context["rows"]] == [
-        cells for _h, cells, _obj in by_search.context["rows"]
-    ]
-    names = {cells[3] for _h, cells, _obj in cached.context["rows"]}
+    names = _names_either_way(client_a, "followups", "患者")
     # Q1 missed (1 has no follow-up in Q2 either; 3 was registered in Q2, so only due), a
     # recheck overdue (7), a recheck due (6) are listed; 2 is done, 8 left the roster.
     assert {"患者3", "患者6", "患者7", "患者1"} <= names
@@ -172,10 +184,6 @@ def cases(township_a, village_a, village_b):
             UnsignedRecordFactory(person=person, recorded_on=on(2018, 1 + n % 6, 15))
 
 
-def _names(rows) -> list[str]:
-    return [person.name for person in rows]
-
-
 @pytest.mark.parametrize("as_of", DAYS)
 def test_the_not_signed_statement_gives_the_querysets_rows(
     user_a, county_user, village_a, cases, as_of
@@ -188,33 +196,17 @@ def test_the_not_signed_statement_gives_the_querysets_rows(
             statement = item.paginator(user, 2018, as_of, filters)
             assert isinstance(statement, StatementPaginator)
             queryset = item.rows(user, 2018, as_of, filters, page=True)
-            names = _names(queryset)
+            names = {person.name for person in queryset}
             seen.update(names)
             if user == user_a:
                 # Township B's persons (every third) are the county user's only.
                 assert not {f"居民{n}" for n in range(2, 21, 3)} & set(names)
-            for per_page in (1, 4, 50):
-                for number in (1, 2, 6):
-                    expected = CountingPaginator(queryset, per_page).get_page(number)
-                    paginator = StatementPaginator(statement.statement, per_page)
-                    got = paginator.get_page(number)
-                    assert _names(got) == _names(expected), (state, village, per_page, number)
-                    assert paginator.count == expected.paginator.count
-                    assert got.number == expected.number
+            _assert_same_pages(statement, queryset, (1, 4, 50), (1, 2, 6), (state, village))
     assert seen  # the cases list someone on every day asked
 
 
 def test_a_search_reads_the_not_signed_list_without_a_statement(client_a, cases):
-    url = reverse("signing:worklist", args=["unsigned"])
-    as_of = {"year": 2018, "as_of": "2018-06-04"}
-    cached = client_a.get(url, as_of)
-    assert isinstance(cached.context["page"].paginator, StatementPaginator)
-    by_search = client_a.get(url, {**as_of, "q": "居民"})
-    assert not isinstance(by_search.context["page"].paginator, StatementPaginator)
-    assert [cells for _h, cells, _obj in cached.context["rows"]] == [
-        cells for _h, cells, _obj in by_search.context["rows"]
-    ]
-    names = {cells[3] for _h, cells, _obj in cached.context["rows"]}
+    names = _names_either_way(client_a, "unsigned", "居民")
     # Nothing recorded (0, 3), signed after the day asked (9: 1 October) or died on the roster
     # (19): listed. Signed before it (1, 13), a reason recorded before it (6), left the roster
     # (12), or of township B (2): not.
